@@ -1,0 +1,37 @@
+//! Types and rules of the product: no web framework, no database.
+
+mod contact;
+mod incident;
+mod machine;
+mod page;
+mod reference;
+pub mod routing;
+mod text;
+
+pub use contact::{Email, Phone};
+pub use incident::{
+    Actor, ActorKind, ContainmentAction, ContainmentState, IncidentKind, IncidentStatus,
+    RejectReason, Severity, TicketStatus,
+};
+pub use machine::{StateMachine, TransitionError};
+pub use page::{AccountType, PageHandle, PageUrl, Platform, page_key};
+pub use reference::ReferenceCode;
+pub use text::{BoundedText, TextRule};
+
+/// A rule that one input field broke: the JSON path of the field and a stable rule name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub rule: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, rule: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            rule,
+            message: message.into(),
+        }
+    }
+}
