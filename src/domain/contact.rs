@@ -8,7 +8,13 @@ pub struct Email(String);
 impl Email {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let value = raw.trim();
-        let invalid = || FieldError::new(field, "email", "must be an email address like name@example.org");
+        let invalid = || {
+            FieldError::new(
+                field,
+                "email",
+                "must be an email address like name@example.org",
+            )
+        };
         if value.len() > 254 || !email_address::EmailAddress::is_valid(value) {
             return Err(invalid());
         }
@@ -68,8 +74,19 @@ mod tests {
     fn accepts_ordinary_addresses_and_refuses_the_rest() {
         assert!(Email::parse("e", "an.nguyen@example.org").is_ok());
         assert!(Email::parse("e", " an@example.org ").is_ok());
-        for bad in ["", "an", "an@", "@example.org", "an@localhost", "a b@example.org"] {
-            assert_eq!(Email::parse("e", bad).map_err(|e| e.rule), Err("email"), "{bad}");
+        for bad in [
+            "",
+            "an",
+            "an@",
+            "@example.org",
+            "an@localhost",
+            "a b@example.org",
+        ] {
+            assert_eq!(
+                Email::parse("e", bad).map_err(|e| e.rule),
+                Err("email"),
+                "{bad}"
+            );
         }
     }
 
@@ -84,7 +101,11 @@ mod tests {
             Ok("02438251234".to_owned())
         );
         for bad in ["12345", "+84 912 abc", "84+912345678", "1234567890123456"] {
-            assert_eq!(Phone::parse("p", bad).map_err(|e| e.rule), Err("phone"), "{bad}");
+            assert_eq!(
+                Phone::parse("p", bad).map_err(|e| e.rule),
+                Err("phone"),
+                "{bad}"
+            );
         }
     }
 }

@@ -17,7 +17,11 @@ pub trait StateMachine: Copy + Eq + Display + 'static {
                 machine: Self::NAME,
                 from: self.to_string(),
                 to: to.to_string(),
-                allowed: self.allowed_next().iter().map(ToString::to_string).collect(),
+                allowed: self
+                    .allowed_next()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
             })
         }
     }

@@ -3,6 +3,7 @@
 mod contact;
 mod incident;
 mod machine;
+pub mod new_incident;
 mod page;
 mod reference;
 pub mod routing;

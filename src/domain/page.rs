@@ -133,7 +133,11 @@ impl PageHandle {
             return Err(FieldError::new(field, "required", "must not be empty"));
         }
         if value.chars().count() > 100 {
-            return Err(FieldError::new(field, "too_long", "must be at most 100 characters"));
+            return Err(FieldError::new(
+                field,
+                "too_long",
+                "must be at most 100 characters",
+            ));
         }
         if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(FieldError::new(
@@ -171,7 +175,10 @@ mod tests {
     fn detects_platforms_from_hosts() {
         let cases = [
             ("https://www.facebook.com/some.page", Platform::Facebook),
-            ("https://m.facebook.com/profile.php?id=1", Platform::Facebook),
+            (
+                "https://m.facebook.com/profile.php?id=1",
+                Platform::Facebook,
+            ),
             ("https://fb.me/x", Platform::Facebook),
             ("https://www.tiktok.com/@shop", Platform::Tiktok),
             ("https://youtu.be/abc", Platform::Youtube),
@@ -219,12 +226,18 @@ mod tests {
             page_key(Platform::Facebook, None, Some(&p2))
         );
         let h = PageHandle::parse("h", "@Shop.VN").expect("handle");
-        assert_eq!(page_key(Platform::Tiktok, Some(&h), Some(&a)), "tiktok:@shop.vn");
+        assert_eq!(
+            page_key(Platform::Tiktok, Some(&h), Some(&a)),
+            "tiktok:@shop.vn"
+        );
     }
 
     #[test]
     fn handles_drop_the_at_sign_and_refuse_spaces() {
-        assert_eq!(PageHandle::parse("h", " @abc ").map(|h| h.0), Ok("abc".to_owned()));
+        assert_eq!(
+            PageHandle::parse("h", " @abc ").map(|h| h.0),
+            Ok("abc".to_owned())
+        );
         assert!(PageHandle::parse("h", "a b").is_err());
         assert!(PageHandle::parse("h", "@").is_err());
     }

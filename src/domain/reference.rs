@@ -48,7 +48,13 @@ mod tests {
             ReferenceCode::parse("INC-2026-1234567").map(|c| c.to_string()),
             Some("INC-2026-1234567".to_owned())
         );
-        for bad in ["INC-26-000123", "INC-2026-123", "INC-2026-00012a", "2026-000123", ""] {
+        for bad in [
+            "INC-26-000123",
+            "INC-2026-123",
+            "INC-2026-00012a",
+            "2026-000123",
+            "",
+        ] {
             assert_eq!(ReferenceCode::parse(bad), None, "{bad}");
         }
     }

@@ -79,7 +79,11 @@ impl RoutingRules {
                 push(&rule.party, PartyKind::Authority);
             }
         }
-        if let Some(provider) = self.providers.get(&platform).or(self.default_provider.as_ref()) {
+        if let Some(provider) = self
+            .providers
+            .get(&platform)
+            .or(self.default_provider.as_ref())
+        {
             push(provider, PartyKind::Provider);
         }
         routes
@@ -89,7 +93,10 @@ impl RoutingRules {
     pub fn named_parties(&self) -> Vec<(String, &str)> {
         let mut named = Vec::new();
         for (i, rule) in self.authorities.iter().enumerate() {
-            named.push((format!("routing.authorities[{i}].party"), rule.party.as_str()));
+            named.push((
+                format!("routing.authorities[{i}].party"),
+                rule.party.as_str(),
+            ));
         }
         for (platform, party) in &self.providers {
             named.push((format!("routing.providers.{platform}"), party.as_str()));
@@ -133,11 +140,26 @@ mod tests {
     #[test]
     fn committee_always_then_authorities_by_kind_and_severity_then_provider() {
         let r = rules();
-        let routes = r.route("hn", IncidentKind::Hijacked, Severity::High, Platform::Facebook);
+        let routes = r.route(
+            "hn",
+            IncidentKind::Hijacked,
+            Severity::High,
+            Platform::Facebook,
+        );
         assert_eq!(ids(&routes), ["hn", "cert", "meta"]);
-        let routes = r.route("hn", IncidentKind::Abnormal, Severity::Low, Platform::Website);
+        let routes = r.route(
+            "hn",
+            IncidentKind::Abnormal,
+            Severity::Low,
+            Platform::Website,
+        );
         assert_eq!(ids(&routes), ["hn", "registrar"]);
-        let routes = r.route("hn", IncidentKind::Misused, Severity::Medium, Platform::Facebook);
+        let routes = r.route(
+            "hn",
+            IncidentKind::Misused,
+            Severity::Medium,
+            Platform::Facebook,
+        );
         assert_eq!(ids(&routes), ["hn", "police", "meta"]);
         assert_eq!(routes[1].kind, PartyKind::Authority);
     }
@@ -146,7 +168,12 @@ mod tests {
     fn a_party_is_routed_once() {
         let mut r = rules();
         r.authorities[1].party = "cert".into();
-        let routes = r.route("hn", IncidentKind::Misused, Severity::Critical, Platform::Facebook);
+        let routes = r.route(
+            "hn",
+            IncidentKind::Misused,
+            Severity::Critical,
+            Platform::Facebook,
+        );
         assert_eq!(ids(&routes), ["hn", "cert", "meta"]);
     }
 }

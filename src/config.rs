@@ -1,0 +1,525 @@
+//! Typed settings: the embedded defaults, `config/default.toml`, `config/<INCIDENT_DESK_ENV>.toml`,
+//! an extra file (`--config` or `INCIDENT_DESK_CONFIG`), then `INCIDENT_DESK__SECTION__KEY`
+//! variables; validated at load with messages that name the key.
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use base64::Engine;
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::domain::{
+    Email,
+    routing::{PartyKind, RoutingRules},
+};
+
+pub const EMBEDDED_DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub public_base_url: String,
+    pub logging: LoggingSettings,
+    pub parties: PartiesSettings,
+    #[serde(default)]
+    pub routing: RoutingRules,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// Largest JSON body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// HTTP worker threads; the number of cores when absent.
+    #[serde(default)]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://path?mode=rwc` or `postgres://user:password@host/db`.
+    pub url: SecretString,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggingSettings {
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `incident_desk=debug,info`.
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartiesSettings {
+    #[serde(default)]
+    pub committees: Vec<PartySettings>,
+    #[serde(default)]
+    pub authorities: Vec<PartySettings>,
+    #[serde(default)]
+    pub providers: Vec<PartySettings>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Locale {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Locale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::Vi => "vi",
+            Locale::En => "en",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Names {
+    pub vi: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartySettings {
+    pub id: String,
+    /// The parent committee (committees only).
+    #[serde(default)]
+    pub parent: Option<String>,
+    pub name: Names,
+    #[serde(default)]
+    pub locale: Locale,
+    #[serde(with = "humantime_serde")]
+    pub ack_deadline: Duration,
+    #[serde(default)]
+    pub contacts: Contacts,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contacts {
+    #[serde(default)]
+    pub emails: Vec<String>,
+    #[serde(default)]
+    pub webhooks: Vec<WebhookEndpoint>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookEndpoint {
+    pub url: String,
+    /// `whsec_` followed by base64 of 24 to 64 random bytes.
+    pub secret: SecretString,
+}
+
+/// A party with the kind of list it came from.
+#[derive(Debug, Clone)]
+pub struct Party<'a> {
+    pub kind: PartyKind,
+    pub settings: &'a PartySettings,
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// Folder holding `default.toml` and `<env>.toml`.
+    pub dir: Option<PathBuf>,
+    /// The extra file from `--config` or `INCIDENT_DESK_CONFIG`.
+    pub extra_file: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration could not be read: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration is invalid:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<String>),
+}
+
+impl Settings {
+    /// Loads and validates the layered configuration.
+    pub fn load(sources: &Sources) -> Result<Self, ConfigError> {
+        Self::from_figment(figment(sources))
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        let problems = settings.problems();
+        if problems.is_empty() {
+            Ok(settings)
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
+    }
+
+    /// Every party, committees first.
+    pub fn all_parties(&self) -> impl Iterator<Item = Party<'_>> {
+        self.parties
+            .committees
+            .iter()
+            .map(|settings| Party {
+                kind: PartyKind::Committee,
+                settings,
+            })
+            .chain(self.parties.authorities.iter().map(|settings| Party {
+                kind: PartyKind::Authority,
+                settings,
+            }))
+            .chain(self.parties.providers.iter().map(|settings| Party {
+                kind: PartyKind::Provider,
+                settings,
+            }))
+    }
+
+    pub fn party(&self, id: &str) -> Option<Party<'_>> {
+        self.all_parties().find(|p| p.settings.id == id)
+    }
+
+    pub fn committee(&self, id: &str) -> Option<&PartySettings> {
+        self.parties.committees.iter().find(|c| c.id == id)
+    }
+
+    /// The committee and all committees below it.
+    pub fn committee_subtree(&self, root: &str) -> Vec<String> {
+        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+        for c in &self.parties.committees {
+            if let Some(parent) = &c.parent {
+                children.entry(parent.as_str()).or_default().push(&c.id);
+            }
+        }
+        let mut out = vec![root.to_owned()];
+        let mut i = 0;
+        while i < out.len() {
+            if let Some(kids) = children.get(out[i].as_str()) {
+                out.extend(kids.iter().map(|k| (*k).to_owned()));
+            }
+            i += 1;
+        }
+        out
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database.url.expose_secret().starts_with("sqlite:")
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.server.max_body_bytes < 1024 {
+            problems.push("server.max_body_bytes: must be at least 1024".to_owned());
+        }
+        let db = self.database.url.expose_secret();
+        if !(db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://"))
+        {
+            problems.push(
+                "database.url: must start with sqlite:, postgres:// or postgresql://".to_owned(),
+            );
+        }
+        if self.database.max_connections == 0 {
+            problems.push("database.max_connections: must be at least 1".to_owned());
+        }
+        match url::Url::parse(&self.public_base_url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => problems.push("public_base_url: must be an absolute http(s) URL".to_owned()),
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.logging.level).is_err() {
+            problems.push(format!(
+                "logging.level: `{}` is not a valid log filter",
+                self.logging.level
+            ));
+        }
+        if self.parties.committees.is_empty() {
+            problems.push("parties.committees: at least one committee is required".to_owned());
+        }
+        self.party_problems(&mut problems);
+        self.routing_problems(&mut problems);
+        problems
+    }
+
+    fn party_problems(&self, problems: &mut Vec<String>) {
+        let mut seen = HashSet::new();
+        let lists = [
+            ("committees", &self.parties.committees),
+            ("authorities", &self.parties.authorities),
+            ("providers", &self.parties.providers),
+        ];
+        for (list, parties) in lists {
+            for (i, party) in parties.iter().enumerate() {
+                let key = format!("parties.{list}[{i}]");
+                let id_ok = !party.id.is_empty()
+                    && party.id.len() <= 64
+                    && party.id.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                    });
+                if !id_ok {
+                    problems.push(format!(
+                        "{key}.id: `{}` must be 1 to 64 of a-z, 0-9, - and _",
+                        party.id
+                    ));
+                }
+                if !seen.insert(party.id.as_str()) {
+                    problems.push(format!("{key}.id: duplicate party id `{}`", party.id));
+                }
+                if party.ack_deadline.is_zero() {
+                    problems.push(format!("{key}.ack_deadline: must be longer than zero"));
+                }
+                if party.name.vi.trim().is_empty() || party.name.en.trim().is_empty() {
+                    problems.push(format!("{key}.name: both `vi` and `en` are required"));
+                }
+                match (&party.parent, list) {
+                    (Some(parent), "committees") if self.committee(parent).is_none() => {
+                        problems.push(format!("{key}.parent: unknown committee `{parent}`"))
+                    }
+                    (Some(_), "committees") | (None, _) => {}
+                    (Some(_), _) => {
+                        problems.push(format!("{key}.parent: only committees have a parent"))
+                    }
+                }
+                for (j, email) in party.contacts.emails.iter().enumerate() {
+                    if let Err(e) = Email::parse("", email) {
+                        problems.push(format!(
+                            "{key}.contacts.emails[{j}]: `{email}` {}",
+                            e.message
+                        ));
+                    }
+                }
+                for (j, hook) in party.contacts.webhooks.iter().enumerate() {
+                    let hook_key = format!("{key}.contacts.webhooks[{j}]");
+                    match url::Url::parse(&hook.url) {
+                        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                        _ => problems.push(format!(
+                            "{hook_key}.url: `{}` must be an absolute http(s) URL",
+                            hook.url
+                        )),
+                    }
+                    if let Err(rule) = check_webhook_secret(hook.secret.expose_secret()) {
+                        problems.push(format!("{hook_key}.secret: {rule}"));
+                    }
+                }
+            }
+        }
+        for (i, committee) in self.parties.committees.iter().enumerate() {
+            if self.has_cycle(committee) {
+                problems.push(format!(
+                    "parties.committees[{i}].parent: `{}` is its own ancestor",
+                    committee.id
+                ));
+            }
+        }
+    }
+
+    fn has_cycle(&self, start: &PartySettings) -> bool {
+        let mut current = start.parent.as_deref();
+        let mut steps = 0;
+        while let Some(id) = current {
+            if id == start.id || steps > self.parties.committees.len() {
+                return true;
+            }
+            current = self.committee(id).and_then(|c| c.parent.as_deref());
+            steps += 1;
+        }
+        false
+    }
+
+    fn routing_problems(&self, problems: &mut Vec<String>) {
+        let kinds: BTreeMap<&str, PartyKind> = self
+            .all_parties()
+            .map(|p| (p.settings.id.as_str(), p.kind))
+            .collect();
+        for (key, party) in self.routing.named_parties() {
+            let wanted = if key.starts_with("routing.authorities") {
+                PartyKind::Authority
+            } else {
+                PartyKind::Provider
+            };
+            match kinds.get(party) {
+                None => problems.push(format!("{key}: unknown party `{party}`")),
+                Some(kind) if *kind != wanted => problems.push(format!(
+                    "{key}: `{party}` is a {kind}, but this rule needs a {wanted}"
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+/// Checks the Standard Webhooks secret format: `whsec_` + base64 of 24 to 64 bytes.
+pub fn check_webhook_secret(secret: &str) -> Result<(), &'static str> {
+    let encoded = secret
+        .strip_prefix("whsec_")
+        .ok_or("must start with `whsec_`")?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|_| "must be `whsec_` followed by base64")?;
+    if (24..=64).contains(&bytes.len()) {
+        Ok(())
+    } else {
+        Err("must encode 24 to 64 random bytes")
+    }
+}
+
+/// The layered sources, lowest priority first.
+pub fn figment(sources: &Sources) -> Figment {
+    let dir = sources
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("config"));
+    let env = std::env::var("INCIDENT_DESK_ENV").unwrap_or_else(|_| "local".to_owned());
+    let mut figment = Figment::new()
+        .merge(Toml::string(EMBEDDED_DEFAULTS))
+        .merge(Toml::file(dir.join("default.toml")))
+        .merge(Toml::file(dir.join(format!("{env}.toml"))));
+    let extra = sources
+        .extra_file
+        .clone()
+        .or_else(|| std::env::var_os("INCIDENT_DESK_CONFIG").map(PathBuf::from));
+    if let Some(extra) = extra {
+        figment = figment.merge(Toml::file_exact(extra));
+    }
+    figment.merge(Env::prefixed("INCIDENT_DESK__").split("__"))
+}
+
+/// Loads a settings file on top of the embedded defaults only, for tests and tools.
+pub fn from_defaults_and(overrides: &str, path: Option<&Path>) -> Result<Settings, ConfigError> {
+    let mut figment = Figment::new()
+        .merge(Toml::string(EMBEDDED_DEFAULTS))
+        .merge(Toml::string(overrides));
+    if let Some(path) = path {
+        figment = figment.merge(Toml::file_exact(path));
+    }
+    Settings::from_figment(figment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_are_valid() {
+        let settings = from_defaults_and("", None).expect("defaults load");
+        assert_eq!(settings.server.port, 8080);
+        assert_eq!(
+            settings.committee_subtree("hn"),
+            ["hn", "hn-ba-dinh", "hn-cau-giay", "hn-ba-dinh-phuc-xa"]
+        );
+    }
+
+    fn problems_of(overrides: &str) -> Vec<String> {
+        match from_defaults_and(overrides, None) {
+            Err(ConfigError::Invalid(problems)) => problems,
+            other => panic!("expected invalid config, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_the_key_of_each_problem() {
+        let problems = problems_of(
+            r#"
+            public_base_url = "not a url"
+            [[parties.committees]]
+            id = "a"
+            parent = "nowhere"
+            name = { vi = "A", en = "A" }
+            ack_deadline = "1h"
+            contacts.emails = ["bad-address"]
+            contacts.webhooks = [{ url = "ftp://x.example.org", secret = "nope" }]
+            [[parties.committees]]
+            id = "a"
+            name = { vi = "A", en = "A" }
+            ack_deadline = "1h"
+            "#,
+        );
+        let expected = [
+            "public_base_url:",
+            "parties.committees[0].parent: unknown committee `nowhere`",
+            "parties.committees[0].contacts.emails[0]:",
+            "parties.committees[0].contacts.webhooks[0].url:",
+            "parties.committees[0].contacts.webhooks[0].secret: must start with `whsec_`",
+            "parties.committees[1].id: duplicate party id `a`",
+        ];
+        for want in expected {
+            assert!(
+                problems.iter().any(|p| p.starts_with(want)),
+                "missing `{want}` in {problems:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn routing_must_name_known_parties_of_the_right_kind() {
+        let problems = problems_of(
+            r#"
+            [[routing.authorities]]
+            party = "ghost"
+            [[routing.authorities]]
+            party = "meta"
+            "#,
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("unknown party `ghost`")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("`meta` is a provider, but this rule needs a authority")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn refuses_cycles_in_the_committee_tree() {
+        let problems = problems_of(
+            r#"
+            [[parties.committees]]
+            id = "a"
+            parent = "b"
+            name = { vi = "A", en = "A" }
+            ack_deadline = "1h"
+            [[parties.committees]]
+            id = "b"
+            parent = "a"
+            name = { vi = "B", en = "B" }
+            ack_deadline = "1h"
+            "#,
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("its own ancestor")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn webhook_secrets_follow_the_standard() {
+        assert!(check_webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_ok());
+        assert!(check_webhook_secret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_err());
+        assert!(check_webhook_secret("whsec_c2hvcnQ=").is_err());
+    }
+}

@@ -1,0 +1,456 @@
+//! A report as typed by a member or sent by an integration, and the validated incident it
+//! becomes. Every broken rule is collected, so the caller can show them all at once.
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+
+use super::{
+    AccountType, BoundedText, ContainmentAction, ContainmentState, Email, FieldError, IncidentKind,
+    PageHandle, PageUrl, Phone, Platform, Severity, TextRule,
+};
+
+/// Raw input, every field as text, so that the web form and the API share the rules.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentDraft {
+    pub kind: Option<String>,
+    pub severity: Option<String>,
+    pub description: Option<String>,
+    pub detected_at: Option<String>,
+    pub reporter: ReporterDraft,
+    pub page: PageDraft,
+    pub containment: ContainmentDraft,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReporterDraft {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub committee: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PageDraft {
+    pub platform: Option<String>,
+    pub url: Option<String>,
+    pub handle: Option<String>,
+    pub display_name: Option<String>,
+    pub account_type: Option<String>,
+    pub linked_email: Option<String>,
+    pub linked_phone: Option<String>,
+    pub created_on: Option<String>,
+    pub purpose: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ContainmentDraft {
+    pub state: Option<String>,
+    pub stopped_at: Option<String>,
+    pub actions: Vec<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewIncident {
+    pub kind: IncidentKind,
+    pub severity: Severity,
+    pub description: BoundedText,
+    pub detected_at: DateTime<Utc>,
+    pub reporter: Reporter,
+    pub page: Page,
+    pub containment: Containment,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reporter {
+    pub name: BoundedText,
+    pub email: Option<Email>,
+    pub phone: Option<Phone>,
+    pub committee: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub platform: Platform,
+    pub url: Option<PageUrl>,
+    pub handle: Option<PageHandle>,
+    pub display_name: Option<BoundedText>,
+    pub account_type: Option<AccountType>,
+    pub linked_email: Option<Email>,
+    pub linked_phone: Option<Phone>,
+    pub created_on: Option<NaiveDate>,
+    pub purpose: Option<BoundedText>,
+}
+
+/// A containment state with what goes with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Containment {
+    pub state: ContainmentState,
+    /// When the page was stopped or recovered.
+    pub at: Option<DateTime<Utc>>,
+    pub actions: Vec<ContainmentAction>,
+    pub note: Option<BoundedText>,
+}
+
+/// Collects field errors while parsing.
+#[derive(Default)]
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    fn take<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+
+    fn push(&mut self, field: &str, rule: &'static str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, rule, message));
+    }
+
+    fn required(&mut self, field: &str) {
+        self.push(field, "required", "is required");
+    }
+}
+
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn parse_enum<T: std::str::FromStr<Err = String>>(field: &str, raw: &str) -> Result<T, FieldError> {
+    raw.parse::<T>()
+        .map_err(|message| FieldError::new(field, "one_of", message))
+}
+
+pub fn parse_time(field: &str, raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
+    let time = DateTime::parse_from_rfc3339(raw.trim())
+        .map_err(|_| {
+            FieldError::new(
+                field,
+                "date_time",
+                "must be an RFC 3339 date and time such as 2026-11-28T08:30:00+07:00",
+            )
+        })?
+        .with_timezone(&Utc);
+    if time > now + TimeDelta::minutes(5) {
+        return Err(FieldError::new(
+            field,
+            "not_in_future",
+            "must not be in the future",
+        ));
+    }
+    if time.timestamp() < 946_684_800 {
+        return Err(FieldError::new(
+            field,
+            "too_old",
+            "must be after 2000-01-01",
+        ));
+    }
+    Ok(time)
+}
+
+fn optional<T>(
+    errors: &mut Errors,
+    raw: &Option<String>,
+    parse: impl FnOnce(&str) -> Result<T, FieldError>,
+) -> Option<T> {
+    present(raw).and_then(|v| errors.take(parse(v)))
+}
+
+impl IncidentDraft {
+    pub fn parse(
+        &self,
+        now: DateTime<Utc>,
+        committee_exists: impl Fn(&str) -> bool,
+    ) -> Result<NewIncident, Vec<FieldError>> {
+        let mut errors = Errors::default();
+
+        let kind = match present(&self.kind) {
+            Some(v) => errors.take(parse_enum::<IncidentKind>("kind", v)),
+            None => {
+                errors.required("kind");
+                None
+            }
+        };
+        let severity = optional(&mut errors, &self.severity, |v| parse_enum("severity", v));
+        let description = errors.take(BoundedText::parse(
+            "description",
+            self.description.as_deref().unwrap_or_default(),
+            TextRule::block(10, 5000),
+        ));
+        let detected_at = match present(&self.detected_at) {
+            Some(v) => errors.take(parse_time("detected_at", v, now)),
+            None => {
+                errors.required("detected_at");
+                None
+            }
+        };
+        let reporter = self.reporter.parse(&mut errors, &committee_exists);
+        let page = self.page.parse(&mut errors, now);
+        let containment = self.containment.parse_into(&mut errors, now, true);
+        if let (Some(detected), Some(Containment { at: Some(at), .. })) =
+            (detected_at, &containment)
+        {
+            if *at + TimeDelta::days(1) < detected {
+                errors.push(
+                    "containment.stopped_at",
+                    "after_detection",
+                    "must not be more than a day before detected_at",
+                );
+            }
+        }
+
+        match (kind, description, detected_at, reporter, page, containment) {
+            (
+                Some(kind),
+                Some(description),
+                Some(detected_at),
+                Some(reporter),
+                Some(page),
+                Some(containment),
+            ) if errors.0.is_empty() => {
+                let severity =
+                    severity.unwrap_or_else(|| Severity::default_for(kind, containment.state));
+                Ok(NewIncident {
+                    kind,
+                    severity,
+                    description,
+                    detected_at,
+                    reporter,
+                    page,
+                    containment,
+                })
+            }
+            _ => Err(errors.0),
+        }
+    }
+}
+
+impl ReporterDraft {
+    fn parse(
+        &self,
+        errors: &mut Errors,
+        committee_exists: &impl Fn(&str) -> bool,
+    ) -> Option<Reporter> {
+        let name = errors.take(BoundedText::parse(
+            "reporter.name",
+            self.name.as_deref().unwrap_or_default(),
+            TextRule::line(2, 200),
+        ));
+        let email = optional(errors, &self.email, |v| Email::parse("reporter.email", v));
+        let phone = optional(errors, &self.phone, |v| Phone::parse("reporter.phone", v));
+        if present(&self.email).is_none() && present(&self.phone).is_none() {
+            errors.push(
+                "reporter.email",
+                "contact_required",
+                "give an email address or a phone number so the committee can reach you",
+            );
+        }
+        let committee = match present(&self.committee) {
+            Some(id) if committee_exists(id) => Some(id.to_owned()),
+            Some(id) => {
+                errors.push(
+                    "reporter.committee",
+                    "unknown_committee",
+                    format!("`{id}` is not a configured committee"),
+                );
+                None
+            }
+            None => {
+                errors.required("reporter.committee");
+                None
+            }
+        };
+        Some(Reporter {
+            name: name?,
+            email,
+            phone,
+            committee: committee?,
+        })
+    }
+}
+
+impl PageDraft {
+    fn parse(&self, errors: &mut Errors, now: DateTime<Utc>) -> Option<Page> {
+        let before = errors.0.len();
+        let url = optional(errors, &self.url, |v| PageUrl::parse("page.url", v));
+        let handle = optional(errors, &self.handle, |v| {
+            PageHandle::parse("page.handle", v)
+        });
+        if present(&self.url).is_none() && present(&self.handle).is_none() {
+            errors.push(
+                "page.url",
+                "url_or_handle_required",
+                "give the page's address or its handle",
+            );
+        }
+        let given = optional(errors, &self.platform, |v| {
+            parse_enum::<Platform>("page.platform", v)
+        });
+        let detected = url.as_ref().map(PageUrl::platform);
+        let platform = match (given, detected) {
+            (Some(given), Some(detected)) if detected != Platform::Website && given != detected => {
+                errors.push(
+                    "page.platform",
+                    "platform_mismatch",
+                    format!("the address is on {detected}, not {given}"),
+                );
+                None
+            }
+            (Some(given), _) => Some(given),
+            (None, Some(detected)) => Some(detected),
+            (None, None) => {
+                if present(&self.platform).is_none() {
+                    errors.push(
+                        "page.platform",
+                        "required",
+                        "is required when no page address is given",
+                    );
+                }
+                None
+            }
+        };
+        let display_name = optional(errors, &self.display_name, |v| {
+            BoundedText::parse("page.display_name", v, TextRule::line(1, 200))
+        });
+        let account_type = optional(errors, &self.account_type, |v| {
+            parse_enum("page.account_type", v)
+        });
+        let linked_email = optional(errors, &self.linked_email, |v| {
+            Email::parse("page.linked_email", v)
+        });
+        let linked_phone = optional(errors, &self.linked_phone, |v| {
+            Phone::parse("page.linked_phone", v)
+        });
+        let created_on = optional(errors, &self.created_on, |v| {
+            let date = NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+                FieldError::new(
+                    "page.created_on",
+                    "date",
+                    "must be a date such as 2019-05-01",
+                )
+            })?;
+            if date > now.date_naive() {
+                return Err(FieldError::new(
+                    "page.created_on",
+                    "not_in_future",
+                    "must not be in the future",
+                ));
+            }
+            Ok(date)
+        });
+        let purpose = optional(errors, &self.purpose, |v| {
+            BoundedText::parse("page.purpose", v, TextRule::block(1, 1000))
+        });
+        if errors.0.len() > before {
+            return None;
+        }
+        Some(Page {
+            platform: platform?,
+            url,
+            handle,
+            display_name,
+            account_type,
+            linked_email,
+            linked_phone,
+            created_on,
+            purpose,
+        })
+    }
+}
+
+impl ContainmentDraft {
+    /// `at_filing` limits the states to those a new report can start in.
+    pub fn parse(
+        &self,
+        errors_out: &mut Vec<FieldError>,
+        now: DateTime<Utc>,
+    ) -> Option<Containment> {
+        let mut errors = Errors(std::mem::take(errors_out));
+        let result = self.parse_into(&mut errors, now, false);
+        *errors_out = errors.0;
+        result
+    }
+
+    fn parse_into(
+        &self,
+        errors: &mut Errors,
+        now: DateTime<Utc>,
+        at_filing: bool,
+    ) -> Option<Containment> {
+        let before = errors.0.len();
+        let state = match present(&self.state) {
+            Some(v) => errors.take(parse_enum::<ContainmentState>("containment.state", v)),
+            None if at_filing => Some(ContainmentState::Active),
+            None => {
+                errors.required("containment.state");
+                None
+            }
+        };
+        if at_filing && state == Some(ContainmentState::Recovered) {
+            errors.push(
+                "containment.state",
+                "one_of",
+                "a new report must be active, stopped or lost_control",
+            );
+        }
+        let at = optional(errors, &self.stopped_at, |v| {
+            parse_time("containment.stopped_at", v, now)
+        });
+        let mut actions = Vec::new();
+        for (i, raw) in self.actions.iter().enumerate() {
+            if let Some(action) = errors.take(parse_enum::<ContainmentAction>(
+                &format!("containment.actions[{i}]"),
+                raw.trim(),
+            )) {
+                if !actions.contains(&action) {
+                    actions.push(action);
+                }
+            }
+        }
+        let note = optional(errors, &self.note, |v| {
+            BoundedText::parse("containment.note", v, TextRule::block(1, 2000))
+        });
+        match state {
+            Some(ContainmentState::Stopped) => {
+                if present(&self.stopped_at).is_none() {
+                    errors.push(
+                        "containment.stopped_at",
+                        "required",
+                        "say when the page was stopped",
+                    );
+                }
+                if self.actions.is_empty() {
+                    errors.push(
+                        "containment.actions",
+                        "required",
+                        "say at least one thing that was done to stop the page",
+                    );
+                }
+            }
+            Some(ContainmentState::Active | ContainmentState::LostControl)
+                if !self.actions.is_empty() || present(&self.stopped_at).is_some() =>
+            {
+                errors.push(
+                    "containment.state",
+                    "stopped_fields_need_stopped",
+                    "stopped_at and actions go with the state `stopped`",
+                );
+            }
+            _ => {}
+        }
+        if errors.0.len() > before {
+            return None;
+        }
+        let state = state?;
+        let at = match state {
+            ContainmentState::Recovered => Some(at.unwrap_or(now)),
+            _ => at,
+        };
+        Some(Containment {
+            state,
+            at,
+            actions,
+            note,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,11 @@
+//! One sea-orm entity per table.
+
+pub mod api_key;
+pub mod delivery;
+pub mod delivery_attempt;
+pub mod event;
+pub mod evidence;
+pub mod idempotency_key;
+pub mod incident;
+pub mod party;
+pub mod ticket;

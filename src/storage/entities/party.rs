@@ -1,0 +1,19 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "parties")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub kind: String,
+    pub parent_id: Option<String>,
+    pub name_vi: String,
+    pub name_en: String,
+    pub locale: String,
+    pub ack_deadline_secs: i64,
+    pub active: bool,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

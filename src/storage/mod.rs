@@ -1,0 +1,183 @@
+//! Every sea-orm call lives here. Query functions take `&impl ConnectionTrait` so they run
+//! on the pool or inside a transaction; incident queries take a [`Scope`] so that an
+//! unscoped read is hard to write.
+
+pub mod entities;
+
+pub mod parties;
+mod scope;
+
+use std::{path::Path, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use secrecy::ExposeSecret;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub use scope::Scope;
+
+use crate::config::DatabaseSettings;
+
+/// The connection pool, with a gate that lets one write transaction at a time reach
+/// SQLite (its single writer would otherwise make writers sleep-wait on each other).
+#[derive(Clone)]
+pub struct Database {
+    conn: DatabaseConnection,
+    write_gate: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction; on SQLite it holds the write gate until commit or drop.
+pub struct WriteTx {
+    tx: DatabaseTransaction,
+    _gate: Option<OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.tx.commit().await
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    pub name: String,
+    pub applied: bool,
+}
+
+impl Database {
+    pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let url = settings.url.expose_secret();
+        let sqlite = url.starts_with("sqlite:");
+        if sqlite {
+            create_sqlite_dir(url)?;
+        }
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(settings.max_connections)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(10))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        let conn = sea_orm::Database::connect(options)
+            .await
+            .context("could not connect to the database")?;
+        Ok(Self {
+            conn,
+            write_gate: sqlite.then(|| Arc::new(Mutex::new(()))),
+        })
+    }
+
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
+    pub async fn begin_write(&self) -> Result<WriteTx, DbErr> {
+        let gate = match &self.write_gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        };
+        let tx = self
+            .conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
+        Ok(WriteTx { tx, _gate: gate })
+    }
+
+    pub async fn migrate_up(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.conn, None).await
+    }
+
+    pub async fn migrate_down(&self, steps: Option<u32>) -> Result<(), DbErr> {
+        Migrator::down(&self.conn, steps).await
+    }
+
+    pub async fn migration_status(&self) -> Result<Vec<MigrationStatus>, DbErr> {
+        let applied: Vec<String> = Migrator::get_applied_migrations(&self.conn)
+            .await?
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        Ok(Migrator::migrations()
+            .iter()
+            .map(|m| MigrationStatus {
+                name: m.name().to_owned(),
+                applied: applied.iter().any(|a| a == m.name()),
+            })
+            .collect())
+    }
+
+    /// Ok when the database answers and every migration is applied.
+    pub async fn readiness(&self) -> Result<(), String> {
+        self.conn
+            .ping()
+            .await
+            .map_err(|_| "database unreachable".to_owned())?;
+        let pending = Migrator::get_pending_migrations(&self.conn)
+            .await
+            .map_err(|_| "database unreachable".to_owned())?;
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{} migration(s) pending", pending.len()))
+        }
+    }
+}
+
+fn create_sqlite_dir(url: &str) -> anyhow::Result<()> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create the database folder {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Maps a sea-orm error that means "unique key already taken".
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// Runs `f` on any connection; a small helper for tests and tools.
+pub async fn execute_sql(conn: &impl ConnectionTrait, sql: &str) -> Result<(), DbErr> {
+    conn.execute_unprepared(sql).await.map(|_| ())
+}
