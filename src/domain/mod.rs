@@ -1,5 +1,6 @@
 //! Types and rules of the product: no web framework, no database.
 
+pub mod access;
 mod contact;
 mod incident;
 mod machine;

@@ -2,10 +2,16 @@
 //! on the pool or inside a transaction; incident queries take a [`Scope`] so that an
 //! unscoped read is hard to write.
 
+pub mod api_keys;
+pub mod deliveries;
 pub mod entities;
 
+pub mod events;
+pub mod idempotency;
+pub mod incidents;
 pub mod parties;
 mod scope;
+pub mod tickets;
 
 use std::{path::Path, sync::Arc, time::Duration};
 

@@ -1,0 +1,3 @@
+//! Outbound notifications: what is sent to each party.
+
+pub mod payload;

@@ -1,0 +1,224 @@
+//! Incidents: insert, scoped look-ups, filtered keyset listing and state updates.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set,
+    ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    sea_query::{Expr, OnConflict, Query},
+};
+use uuid::Uuid;
+
+use super::{Scope, entities::incident};
+use crate::domain::{
+    ContainmentState, IncidentKind, IncidentStatus, Platform, ReferenceCode,
+    new_incident::Containment,
+};
+
+pub use incident::Model as IncidentRow;
+
+/// An incident named by its id or its reference.
+#[derive(Debug, Clone)]
+pub enum IncidentKey {
+    Id(Uuid),
+    Reference(String),
+}
+
+impl IncidentKey {
+    pub fn parse(raw: &str) -> Option<Self> {
+        if let Ok(id) = Uuid::parse_str(raw) {
+            return Some(Self::Id(id));
+        }
+        ReferenceCode::parse(raw).map(|r| Self::Reference(r.to_string()))
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    pub status: Option<IncidentStatus>,
+    pub kind: Option<IncidentKind>,
+    pub platform: Option<Platform>,
+    /// Committees to include (a committee and its subtree).
+    pub committees: Option<Vec<String>>,
+    pub containment: Option<ContainmentState>,
+    pub updated_since: Option<DateTime<Utc>>,
+    /// List incidents older than this one (newest first).
+    pub before: Option<Uuid>,
+    pub limit: u64,
+}
+
+fn scoped(scope: &Scope) -> Select<incident::Entity> {
+    let select = incident::Entity::find();
+    match scope {
+        Scope::All => select,
+        Scope::Committees(ids) => select.filter(incident::COLUMN.committee_id.is_in(ids.clone())),
+    }
+}
+
+/// Takes the next number of the year's reference sequence.
+pub async fn next_reference(
+    conn: &impl ConnectionTrait,
+    year: i32,
+) -> Result<ReferenceCode, DbErr> {
+    #[derive(sea_orm::DeriveIden)]
+    enum ReferenceCounters {
+        Table,
+        Year,
+        LastValue,
+    }
+    let stmt = Query::insert()
+        .into_table(ReferenceCounters::Table)
+        .columns([ReferenceCounters::Year, ReferenceCounters::LastValue])
+        .values_panic([year.into(), 1i64.into()])
+        .on_conflict(
+            OnConflict::column(ReferenceCounters::Year)
+                .value(
+                    ReferenceCounters::LastValue,
+                    Expr::col((ReferenceCounters::Table, ReferenceCounters::LastValue)).add(1),
+                )
+                .to_owned(),
+        )
+        .returning_col(ReferenceCounters::LastValue)
+        .to_owned();
+    let row = conn
+        .query_one(&stmt)
+        .await?
+        .ok_or_else(|| DbErr::Custom("reference counter returned no row".into()))?;
+    let value: i64 = row.try_get("", "last_value")?;
+    Ok(ReferenceCode::new(
+        year,
+        u64::try_from(value).unwrap_or_default(),
+    ))
+}
+
+pub async fn insert(conn: &impl ConnectionTrait, row: incident::ActiveModel) -> Result<(), DbErr> {
+    incident::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    key: &IncidentKey,
+) -> Result<Option<IncidentRow>, DbErr> {
+    let select = scoped(scope);
+    let select = match key {
+        IncidentKey::Id(id) => select.filter(incident::COLUMN.id.eq(*id)),
+        IncidentKey::Reference(r) => select.filter(incident::COLUMN.reference.eq(r.as_str())),
+    };
+    select.one(conn).await
+}
+
+/// Looks an incident up and locks its row until the transaction ends (PostgreSQL; on
+/// SQLite the write transaction already holds the database).
+pub async fn find_for_update(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    key: &IncidentKey,
+) -> Result<Option<IncidentRow>, DbErr> {
+    let select = scoped(scope);
+    let select = match key {
+        IncidentKey::Id(id) => select.filter(incident::COLUMN.id.eq(*id)),
+        IncidentKey::Reference(r) => select.filter(incident::COLUMN.reference.eq(r.as_str())),
+    };
+    select.lock_exclusive().one(conn).await
+}
+
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &IncidentFilter,
+) -> Result<Vec<IncidentRow>, DbErr> {
+    let mut select = scoped(scope);
+    if let Some(status) = filter.status {
+        select = select.filter(incident::COLUMN.status.eq(status.as_str()));
+    }
+    if let Some(kind) = filter.kind {
+        select = select.filter(incident::COLUMN.kind.eq(kind.as_str()));
+    }
+    if let Some(platform) = filter.platform {
+        select = select.filter(incident::COLUMN.page_platform.eq(platform.as_str()));
+    }
+    if let Some(committees) = &filter.committees {
+        select = select.filter(incident::COLUMN.committee_id.is_in(committees.clone()));
+    }
+    if let Some(containment) = filter.containment {
+        select = select.filter(incident::COLUMN.containment.eq(containment.as_str()));
+    }
+    if let Some(since) = filter.updated_since {
+        select = select.filter(incident::COLUMN.updated_at.gte(since));
+    }
+    if let Some(before) = filter.before {
+        select = select.filter(incident::COLUMN.id.lt(before));
+    }
+    select
+        .order_by_desc(incident::Column::Id)
+        .limit(filter.limit)
+        .all(conn)
+        .await
+}
+
+/// Incidents filed earlier for the same page, newest first.
+pub async fn same_page(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    page_key: &str,
+    except: Uuid,
+) -> Result<Vec<IncidentRow>, DbErr> {
+    scoped(scope)
+        .filter(incident::COLUMN.page_key.eq(page_key))
+        .filter(incident::COLUMN.id.ne(except))
+        .order_by_desc(incident::Column::Id)
+        .limit(20)
+        .all(conn)
+        .await
+}
+
+pub async fn set_containment(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    containment: &Containment,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let actions: Vec<&str> = containment.actions.iter().map(|a| a.as_str()).collect();
+    incident::Entity::update(incident::ActiveModel {
+        id: Set(id),
+        containment: Set(containment.state.as_str().to_owned()),
+        contained_at: Set(containment.at),
+        containment_actions: Set(serde_json::json!(actions)),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn set_status(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    status: IncidentStatus,
+    duplicate_of: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    incident::Entity::update(incident::ActiveModel {
+        id: Set(id),
+        status: Set(status.as_str().to_owned()),
+        duplicate_of: Set(duplicate_of),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn touch(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+    incident::Entity::update_many()
+        .col_expr(incident::Column::UpdatedAt, Expr::value(now))
+        .filter(incident::COLUMN.id.eq(id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
