@@ -235,3 +235,24 @@ pub async fn file_incident(
     tracing::info!(reference = %filed.incident.reference, tickets = filed.tickets.len(), "incident filed");
     Ok(filed)
 }
+
+/// Claims an idempotency key for a request (a short write of its own).
+pub async fn claim_idempotency(
+    db: &Database,
+    principal: &str,
+    key: &str,
+    request_hash: &str,
+) -> anyhow::Result<idempotency::Claim> {
+    let tx = db.begin_write().await?;
+    let claim = idempotency::claim(&*tx, principal, key, request_hash, Utc::now()).await?;
+    tx.commit().await?;
+    Ok(claim)
+}
+
+/// Frees a claimed key whose request stored nothing, so that a corrected retry may use it.
+pub async fn release_idempotency(db: &Database, principal: &str, key: &str) -> anyhow::Result<()> {
+    let tx = db.begin_write().await?;
+    idempotency::release(&*tx, principal, key).await?;
+    tx.commit().await?;
+    Ok(())
+}

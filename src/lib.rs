@@ -1,7 +1,12 @@
 pub mod actions;
+pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod error;
 pub mod intake;
 pub mod notify;
+pub mod routes;
 pub mod secrets;
+pub mod startup;
 pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,208 @@
+//! The command line: `serve`, `migrate`, `check-config` and `api-key`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+
+use crate::{
+    config::{Settings, Sources},
+    domain::access::ApiScope,
+    startup::Application,
+    storage::{Database, api_keys},
+    telemetry,
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "incident-desk",
+    version,
+    about = "Account-compromise incident response desk"
+)]
+pub struct Cli {
+    /// An extra configuration file, merged after config/<env>.toml and before env vars.
+    #[arg(long, global = true, env = "INCIDENT_DESK_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (migrations are applied on start).
+    Serve,
+    /// Apply, revert or list database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Load and validate the configuration, print every problem, and exit.
+    CheckConfig,
+    /// Manage API keys for integrations.
+    ApiKey {
+        #[command(subcommand)]
+        action: ApiKeyAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    Up,
+    Down {
+        /// How many migrations to revert (all when absent).
+        #[arg(long)]
+        steps: Option<u32>,
+    },
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyAction {
+    /// Create a key; the key is printed once and only its digest is stored.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// incidents:write, incidents:read, tickets:write (repeat or comma-separate).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Bind the key to a committee: it sees only that committee's subtree.
+        #[arg(long)]
+        committee: Option<String>,
+        /// Bind the key to a party, to acknowledge that party's tickets.
+        #[arg(long)]
+        party: Option<String>,
+    },
+    List,
+    Revoke {
+        id: Uuid,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let sources = Sources {
+        dir: None,
+        extra_file: cli.config.clone(),
+    };
+    let settings = match Settings::load(&sources) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("{error}");
+            std::process::exit(2);
+        }
+    };
+    match cli.command {
+        Command::CheckConfig => {
+            println!(
+                "configuration is valid: {} committees, {} authorities, {} providers",
+                settings.parties.committees.len(),
+                settings.parties.authorities.len(),
+                settings.parties.providers.len()
+            );
+            Ok(())
+        }
+        Command::Serve => {
+            telemetry::init(settings.logging.format, &settings.logging.level);
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "incident-desk listening");
+            app.run_until_stopped().await?;
+            Ok(())
+        }
+        Command::Migrate { action } => migrate(&settings, action).await,
+        Command::ApiKey { action } => api_key(&settings, action).await,
+    }
+}
+
+async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
+    let db = Database::connect(&settings.database).await?;
+    match action {
+        MigrateAction::Up => {
+            db.migrate_up().await?;
+            println!("migrations applied");
+        }
+        MigrateAction::Down { steps } => {
+            db.migrate_down(steps).await?;
+            println!("migrations reverted");
+        }
+        MigrateAction::Status => {
+            for m in db.migration_status().await? {
+                println!(
+                    "{} {}",
+                    if m.applied { "applied" } else { "pending" },
+                    m.name
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn api_key(settings: &Settings, action: ApiKeyAction) -> anyhow::Result<()> {
+    let db = Database::connect(&settings.database).await?;
+    db.migrate_up()
+        .await
+        .context("could not apply migrations")?;
+    match action {
+        ApiKeyAction::Create {
+            name,
+            scopes,
+            committee,
+            party,
+        } => {
+            let scopes = ApiScope::parse_list(&scopes.join(",")).map_err(anyhow::Error::msg)?;
+            if let Some(c) = &committee {
+                anyhow::ensure!(
+                    settings.committee(c).is_some(),
+                    "`{c}` is not a configured committee"
+                );
+            }
+            if let Some(p) = &party {
+                anyhow::ensure!(
+                    settings.party(p).is_some(),
+                    "`{p}` is not a configured party"
+                );
+            }
+            crate::storage::parties::sync(db.conn(), settings).await?;
+            let (row, secret) = api_keys::create(
+                db.conn(),
+                api_keys::NewApiKey {
+                    name,
+                    scopes,
+                    committee_id: committee,
+                    party_id: party,
+                },
+            )
+            .await?;
+            println!("id:     {}", row.id);
+            println!("scopes: {}", row.scopes);
+            println!("key:    {secret}");
+            eprintln!("Store the key now: it is not shown again.");
+        }
+        ApiKeyAction::List => {
+            for k in api_keys::list(db.conn()).await? {
+                println!(
+                    "{}  {}  {}…  scopes={}  committee={}  party={}  {}",
+                    k.id,
+                    k.name,
+                    k.prefix,
+                    k.scopes,
+                    k.committee_id.as_deref().unwrap_or("-"),
+                    k.party_id.as_deref().unwrap_or("-"),
+                    if k.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    }
+                );
+            }
+        }
+        ApiKeyAction::Revoke { id } => {
+            anyhow::ensure!(
+                api_keys::revoke(db.conn(), id).await?,
+                "no active key with id {id}"
+            );
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
+}

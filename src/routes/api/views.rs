@@ -1,0 +1,291 @@
+//! Response bodies of the incidents API, built from stored rows.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    config::Settings,
+    storage::{
+        deliveries::DeliveryRow, events::EventRow, incidents::IncidentRow, tickets::TicketRow,
+    },
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentCreated {
+    pub id: Uuid,
+    #[schema(example = "INC-2026-000123")]
+    pub reference: String,
+    #[schema(example = "open")]
+    pub status: String,
+    #[schema(example = "high")]
+    pub severity: String,
+    /// The member's private tracking link; shown only in this response.
+    pub tracking_url: String,
+    pub tickets: Vec<TicketView>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentSummary {
+    pub id: Uuid,
+    pub reference: String,
+    pub kind: String,
+    pub severity: String,
+    pub status: String,
+    pub committee: String,
+    pub platform: String,
+    pub page_url: Option<String>,
+    pub page_handle: Option<String>,
+    pub containment: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentPage {
+    pub items: Vec<IncidentSummary>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReporterView {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub committee: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageView {
+    pub platform: String,
+    pub url: Option<String>,
+    pub handle: Option<String>,
+    pub display_name: Option<String>,
+    pub account_type: Option<String>,
+    pub linked_email: Option<String>,
+    pub linked_phone: Option<String>,
+    pub created_on: Option<String>,
+    pub purpose: Option<String>,
+    /// Canonical key of the page, shared by reports of the same page.
+    pub key: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContainmentView {
+    #[schema(example = "stopped")]
+    pub state: String,
+    /// When the page was stopped or recovered.
+    pub at: Option<DateTime<Utc>>,
+    #[schema(value_type = Vec<String>)]
+    pub actions: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentDetail {
+    pub id: Uuid,
+    pub reference: String,
+    pub kind: String,
+    pub severity: String,
+    pub status: String,
+    pub description: String,
+    pub detected_at: DateTime<Utc>,
+    pub reporter: ReporterView,
+    pub page: PageView,
+    pub containment: ContainmentView,
+    /// The incident this one duplicates, when rejected as a duplicate.
+    pub duplicate_of: Option<Uuid>,
+    #[schema(example = "api")]
+    pub source: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub tickets: Vec<TicketView>,
+    pub timeline: Vec<EventView>,
+    /// Other incidents about the same page.
+    pub same_page: Vec<IncidentSummary>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketView {
+    pub id: Uuid,
+    #[schema(example = "hn")]
+    pub party: String,
+    pub party_name: String,
+    #[schema(example = "committee")]
+    pub role: String,
+    #[schema(example = "pending")]
+    pub status: String,
+    pub deadline_at: DateTime<Utc>,
+    /// Derived: past the deadline and not yet acknowledged.
+    pub overdue: bool,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The party's own case number.
+    pub external_ref: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deliveries: Option<Vec<DeliveryView>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryView {
+    pub id: Uuid,
+    #[schema(example = "webhook")]
+    pub channel: String,
+    pub target: String,
+    #[schema(example = "pending")]
+    pub status: String,
+    pub event_type: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorView {
+    #[schema(example = "integration")]
+    pub kind: String,
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    pub id: Uuid,
+    #[serde(rename = "type")]
+    #[schema(example = "incident.reported")]
+    pub event_type: String,
+    pub actor: ActorView,
+    pub ticket_id: Option<Uuid>,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&IncidentRow> for IncidentSummary {
+    fn from(i: &IncidentRow) -> Self {
+        Self {
+            id: i.id,
+            reference: i.reference.clone(),
+            kind: i.kind.clone(),
+            severity: i.severity.clone(),
+            status: i.status.clone(),
+            committee: i.committee_id.clone(),
+            platform: i.page_platform.clone(),
+            page_url: i.page_url.clone(),
+            page_handle: i.page_handle.clone(),
+            containment: i.containment.clone(),
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+impl TicketView {
+    pub fn new(
+        t: &TicketRow,
+        settings: &Settings,
+        now: DateTime<Utc>,
+        deliveries: Option<Vec<DeliveryView>>,
+    ) -> Self {
+        let acknowledged = matches!(t.status.as_str(), "acknowledged" | "resolved" | "rejected");
+        Self {
+            id: t.id,
+            party: t.party_id.clone(),
+            party_name: settings
+                .party(&t.party_id)
+                .map(|p| p.settings.name.en.clone())
+                .unwrap_or_else(|| t.party_id.clone()),
+            role: t.role.clone(),
+            status: t.status.clone(),
+            deadline_at: t.deadline_at,
+            overdue: !acknowledged && t.deadline_at < now,
+            acknowledged_at: t.acknowledged_at,
+            resolved_at: t.resolved_at,
+            external_ref: t.external_ref.clone(),
+            deliveries,
+        }
+    }
+}
+
+impl From<&DeliveryRow> for DeliveryView {
+    fn from(d: &DeliveryRow) -> Self {
+        Self {
+            id: d.id,
+            channel: d.channel.clone(),
+            target: d.target.clone(),
+            status: d.status.clone(),
+            event_type: d.event_type.clone(),
+            attempts: d.attempts,
+            next_attempt_at: d.next_attempt_at,
+            delivered_at: d.delivered_at,
+            last_error: d.last_error.clone(),
+        }
+    }
+}
+
+impl From<&EventRow> for EventView {
+    fn from(e: &EventRow) -> Self {
+        Self {
+            id: e.id,
+            event_type: e.event_type.clone(),
+            actor: ActorView {
+                kind: e.actor_kind.clone(),
+                id: e.actor_id.clone(),
+                name: e.actor_name.clone(),
+            },
+            ticket_id: e.ticket_id,
+            data: e.data.clone(),
+            created_at: e.created_at,
+        }
+    }
+}
+
+pub fn incident_detail(
+    i: &IncidentRow,
+    tickets: Vec<TicketView>,
+    timeline: Vec<EventView>,
+    same_page: Vec<IncidentSummary>,
+) -> IncidentDetail {
+    IncidentDetail {
+        id: i.id,
+        reference: i.reference.clone(),
+        kind: i.kind.clone(),
+        severity: i.severity.clone(),
+        status: i.status.clone(),
+        description: i.description.clone(),
+        detected_at: i.detected_at,
+        reporter: ReporterView {
+            name: i.reporter_name.clone(),
+            email: i.reporter_email.clone(),
+            phone: i.reporter_phone.clone(),
+            committee: i.committee_id.clone(),
+        },
+        page: PageView {
+            platform: i.page_platform.clone(),
+            url: i.page_url.clone(),
+            handle: i.page_handle.clone(),
+            display_name: i.page_display_name.clone(),
+            account_type: i.page_account_type.clone(),
+            linked_email: i.page_linked_email.clone(),
+            linked_phone: i.page_linked_phone.clone(),
+            created_on: i.page_created_on.clone(),
+            purpose: i.page_purpose.clone(),
+            key: i.page_key.clone(),
+        },
+        containment: ContainmentView {
+            state: i.containment.clone(),
+            at: i.contained_at,
+            actions: i.containment_actions.clone(),
+        },
+        duplicate_of: i.duplicate_of,
+        source: i.source.clone(),
+        created_at: i.created_at,
+        updated_at: i.updated_at,
+        tickets,
+        timeline,
+        same_page,
+    }
+}

@@ -1,0 +1,4 @@
+//! HTTP handlers: the JSON API and the operational endpoints.
+
+pub mod api;
+pub mod health;

@@ -1,0 +1,122 @@
+//! Builds the application: database, migrations, parties, HTTP server and background tasks.
+
+use std::{net::TcpListener, sync::Arc, time::Duration};
+
+use actix_web::{
+    App, HttpMessage, HttpServer,
+    dev::{Server, Service},
+    http::header::{HeaderName, HeaderValue},
+    web,
+};
+use anyhow::Context;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_scalar::{Scalar, Servable};
+
+use crate::{
+    config::Settings,
+    routes::{self, api::openapi::ApiDoc},
+    storage::{self, Database},
+    telemetry::RequestSpan,
+};
+
+/// Everything a handler needs, wired once.
+pub struct AppState {
+    pub db: Database,
+    pub settings: Arc<Settings>,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates, syncs the configured parties and binds the listener
+    /// (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = Database::connect(&settings.database).await?;
+        db.migrate_up()
+            .await
+            .context("could not apply migrations")?;
+        storage::parties::sync(db.conn(), &settings)
+            .await
+            .context("could not sync the configured parties")?;
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .with_context(|| {
+                format!(
+                    "could not bind {}:{}",
+                    settings.server.host, settings.server.port
+                )
+            })?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            settings: Arc::new(settings),
+        });
+        spawn_housekeeping(db);
+        let workers = state.settings.server.workers;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap_fn(|req, srv| {
+                    let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+                    let fut = srv.call(req);
+                    async move {
+                        let mut response = fut.await?;
+                        if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok())
+                        {
+                            response
+                                .headers_mut()
+                                .insert(HeaderName::from_static("x-request-id"), id);
+                        }
+                        Ok(response)
+                    }
+                })
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .app_data(state.clone())
+                .configure(routes::health::configure)
+                .configure(routes::api::configure)
+                .service(Scalar::with_url("/api/docs", ApiDoc::openapi()))
+                .default_service(web::to(routes::api::not_found))
+        })
+        .shutdown_timeout(20)
+        .listen(listener)?;
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Forgets idempotency records past their retention, hourly.
+fn spawn_housekeeping(db: Database) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let result = async {
+                let tx = db.begin_write().await?;
+                let purged = storage::idempotency::purge_expired(&*tx, chrono::Utc::now()).await?;
+                tx.commit().await?;
+                Ok::<_, sea_orm::DbErr>(purged)
+            }
+            .await;
+            match result {
+                Ok(purged) => tracing::debug!(purged, "expired idempotency keys purged"),
+                Err(error) => tracing::warn!(%error, "could not purge idempotency keys"),
+            }
+        }
+    });
+}
