@@ -97,10 +97,8 @@ pub async fn claim(
             Claim::InProgress
         });
     }
-    if existing.request_hash != request_hash {
-        return Ok(Claim::Mismatch);
-    }
     match (existing.response_status, existing.response_body) {
+        (Some(_), Some(_)) if existing.request_hash != request_hash => Ok(Claim::Mismatch),
         (Some(status), Some(body)) => Ok(Claim::Replay {
             status: u16::try_from(status).unwrap_or(500),
             body,

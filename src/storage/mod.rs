@@ -13,7 +13,11 @@ pub mod parties;
 mod scope;
 pub mod tickets;
 
-use std::{path::Path, sync::Arc, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
 
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
@@ -34,6 +38,8 @@ use crate::config::DatabaseSettings;
 pub struct Database {
     conn: DatabaseConnection,
     write_gate: Option<Arc<Mutex<()>>>,
+    /// The SQLite file, whose disappearance would silently lose every later write.
+    sqlite_file: Option<PathBuf>,
 }
 
 /// A write transaction; on SQLite it holds the write gate until commit or drop.
@@ -66,8 +72,15 @@ impl Database {
     pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
         let url = settings.url.expose_secret();
         let sqlite = url.starts_with("sqlite:");
-        if sqlite {
-            create_sqlite_dir(url)?;
+        let sqlite_file = if sqlite { sqlite_path(url) } else { None };
+        if let Some(dir) = sqlite_file
+            .as_deref()
+            .and_then(Path::parent)
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("could not create the database folder {}", dir.display())
+            })?;
         }
         let mut options = ConnectOptions::new(url.to_owned());
         options
@@ -88,6 +101,7 @@ impl Database {
         Ok(Self {
             conn,
             write_gate: sqlite.then(|| Arc::new(Mutex::new(()))),
+            sqlite_file,
         })
     }
 
@@ -140,6 +154,11 @@ impl Database {
 
     /// Ok when the database answers and every migration is applied.
     pub async fn readiness(&self) -> Result<(), String> {
+        if let Some(file) = &self.sqlite_file {
+            if !file.exists() {
+                return Err(format!("database file {} is missing", file.display()));
+            }
+        }
         self.conn
             .ping()
             .await
@@ -155,24 +174,14 @@ impl Database {
     }
 }
 
-fn create_sqlite_dir(url: &str) -> anyhow::Result<()> {
+fn sqlite_path(url: &str) -> Option<PathBuf> {
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
         .unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
-    }
-    if let Some(dir) = Path::new(path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("could not create the database folder {}", dir.display()))?;
-    }
-    Ok(())
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
 
 /// Maps a sea-orm error that means "unique key already taken".

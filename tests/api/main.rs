@@ -1,1 +1,11 @@
+//! Black-box tests: each test runs the real application on port 0 with its own database
+//! (a fresh SQLite file, or a fresh PostgreSQL database when TEST_DATABASE_URL is set).
 
+mod auth;
+mod health;
+mod helpers;
+mod idempotency;
+mod incidents;
+mod migrations;
+mod transitions;
+mod validation;

@@ -79,12 +79,13 @@ pub fn parse<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
                     .strip_prefix("unknown field `")
                     .and_then(|m| m.split('`').next())
                 {
+                    // The path already ends with the unknown field's name.
                     let field = if path == "." {
                         name.to_owned()
                     } else {
-                        format!("{path}.{name}")
+                        path.clone()
                     };
-                    (field.trim_start_matches('.').to_owned(), "unknown_field")
+                    (field, "unknown_field")
                 } else if message.starts_with("missing field") {
                     let name = message.split('`').nth(1).unwrap_or_default();
                     let field = if path == "." {

@@ -1,0 +1,279 @@
+use incident_desk::domain::access::ApiScope;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{expect_problem, expect_status, spawn_app, valid_incident};
+
+#[tokio::test]
+async fn requests_without_a_valid_key_are_401() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(app.url("/api/v1/incidents"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        r.headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer")
+    );
+    expect_problem(r, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    expect_problem(
+        app.get_as("idk_not-a-real-key", "/api/v1/incidents").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/incidents"))
+        .header("Authorization", format!("Basic {}", app.api_key))
+        .json(&valid_incident())
+        .send()
+        .await
+        .expect("sent");
+    expect_problem(r, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    assert!(app.all_incidents().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_revoked_key_stops_working() {
+    let app = spawn_app().await;
+    let key = app
+        .create_key("soon revoked", &[ApiScope::IncidentsRead], None)
+        .await;
+    expect_status(app.get_as(&key, "/api/v1/incidents").await, StatusCode::OK).await;
+    let db = app.database().await;
+    let id = crate::helpers::key_id(&app, &key)
+        .await
+        .parse()
+        .expect("uuid");
+    assert!(
+        incident_desk::storage::api_keys::revoke(db.conn(), id)
+            .await
+            .expect("revoke")
+    );
+    expect_problem(
+        app.get_as(&key, "/api/v1/incidents").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn each_endpoint_needs_its_scope() {
+    let app = spawn_app().await;
+    let filed = app.file(&valid_incident()).await;
+    let id = filed["id"].as_str().expect("id");
+    let reader = app
+        .create_key("reader", &[ApiScope::IncidentsRead], None)
+        .await;
+    let writer = app
+        .create_key("writer", &[ApiScope::IncidentsWrite], None)
+        .await;
+
+    expect_problem(
+        app.post_json_as(&reader, "/api/v1/incidents", &valid_incident())
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        app.post_json_as(
+            &reader,
+            &format!("/api/v1/incidents/{id}/notes"),
+            &json!({"text": "hello"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        app.post_json_as(
+            &reader,
+            &format!("/api/v1/incidents/{id}/status"),
+            &json!({"status": "in_progress"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        app.post_json_as(
+            &reader,
+            &format!("/api/v1/incidents/{id}/containment"),
+            &json!({"state": "recovered"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        app.get_as(&writer, "/api/v1/incidents").await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        app.get_as(&writer, &format!("/api/v1/incidents/{id}"))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+
+    expect_status(
+        app.post_json_as(&writer, "/api/v1/incidents", &valid_incident())
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    expect_status(
+        app.get_as(&reader, &format!("/api/v1/incidents/{id}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_committee_bound_key_sees_and_files_only_within_its_subtree() {
+    let app = spawn_app().await;
+    let mut in_hn = valid_incident();
+    in_hn["reporter"]["committee"] = json!("hn-ba-dinh-phuc-xa");
+    let hn = app.file(&in_hn).await;
+    let mut in_hcm = valid_incident();
+    in_hcm["reporter"]["committee"] = json!("hcm-q1");
+    let hcm = app.file(&in_hcm).await;
+
+    let scopes = [ApiScope::IncidentsRead, ApiScope::IncidentsWrite];
+    let ba_dinh = app
+        .create_key("ba dinh desk", &scopes, Some("hn-ba-dinh"))
+        .await;
+    let cau_giay = app
+        .create_key("cau giay desk", &scopes, Some("hn-cau-giay"))
+        .await;
+
+    // Its subtree: the ward below Ba Dinh is visible.
+    let page = expect_status(
+        app.get_as(&ba_dinh, "/api/v1/incidents").await,
+        StatusCode::OK,
+    )
+    .await;
+    let ids: Vec<&serde_json::Value> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| &i["id"])
+        .collect();
+    assert_eq!(ids, [&hn["id"]]);
+    expect_status(
+        app.get_as(
+            &ba_dinh,
+            &format!("/api/v1/incidents/{}", hn["reference"].as_str().expect("r")),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    // Other committees' incidents do not exist for it, by id, by reference, by filter or by action.
+    for key in [&ba_dinh, &cau_giay] {
+        for id in [
+            hcm["id"].as_str().expect("id"),
+            hcm["reference"].as_str().expect("r"),
+        ] {
+            expect_problem(
+                app.get_as(key, &format!("/api/v1/incidents/{id}")).await,
+                StatusCode::NOT_FOUND,
+                "not_found",
+            )
+            .await;
+            expect_problem(
+                app.post_json_as(
+                    key,
+                    &format!("/api/v1/incidents/{id}/notes"),
+                    &json!({"text": "peek"}),
+                )
+                .await,
+                StatusCode::NOT_FOUND,
+                "not_found",
+            )
+            .await;
+            expect_problem(
+                app.post_json_as(
+                    key,
+                    &format!("/api/v1/incidents/{id}/status"),
+                    &json!({"status": "in_progress"}),
+                )
+                .await,
+                StatusCode::NOT_FOUND,
+                "not_found",
+            )
+            .await;
+            expect_problem(
+                app.post_json_as(
+                    key,
+                    &format!("/api/v1/incidents/{id}/containment"),
+                    &json!({"state": "recovered"}),
+                )
+                .await,
+                StatusCode::NOT_FOUND,
+                "not_found",
+            )
+            .await;
+        }
+        let page = expect_status(
+            app.get_as(key, "/api/v1/incidents?committee=hcm").await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(page["items"], json!([]));
+    }
+    let page = expect_status(
+        app.get_as(&cau_giay, "/api/v1/incidents").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(page["items"], json!([]));
+    // A duplicate link to an incident it cannot see is refused as unknown.
+    let problem = expect_problem(
+        app.post_json_as(
+            &ba_dinh,
+            &format!(
+                "/api/v1/incidents/{}/status",
+                hn["id"].as_str().expect("id")
+            ),
+            &json!({"status": "rejected", "reason": "duplicate", "duplicate_of": hcm["reference"]}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["rule"], "unknown_incident");
+
+    expect_problem(
+        app.post_json_as(&ba_dinh, "/api/v1/incidents", &in_hcm)
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    expect_status(
+        app.post_json_as(&ba_dinh, "/api/v1/incidents", &in_hn)
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let untouched = app.incident(hcm["id"].as_str().expect("id")).await;
+    assert_eq!(untouched["timeline"].as_array().expect("timeline").len(), 4);
+    assert_eq!(untouched["status"], "open");
+}

@@ -1,0 +1,305 @@
+use std::time::Duration;
+
+use incident_desk::{
+    config,
+    domain::access::ApiScope,
+    startup::Application,
+    storage::{Database, api_keys},
+};
+use reqwest::{Response, StatusCode};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub struct TestDb {
+    pub url: String,
+    /// Keeps the SQLite folder alive for the test's duration.
+    _dir: Option<tempfile::TempDir>,
+    pub sqlite_path: Option<std::path::PathBuf>,
+}
+
+/// A fresh database: a new SQLite file, or a new PostgreSQL database on the server
+/// named by TEST_DATABASE_URL.
+pub async fn fresh_database() -> TestDb {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(server) if !server.is_empty() => {
+            let name = format!("incident_desk_test_{}", Uuid::now_v7().simple());
+            let admin = sea_orm::Database::connect(server.as_str())
+                .await
+                .expect("connect to the PostgreSQL server of TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create the test database");
+            admin.close().await.ok();
+            let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
+            TestDb {
+                url: format!("{base}/{name}"),
+                _dir: None,
+                sqlite_path: None,
+            }
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("incident-desk.db");
+            TestDb {
+                url: format!("sqlite://{}?mode=rwc", path.display()),
+                sqlite_path: Some(path),
+                _dir: Some(dir),
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    /// A key with every scope and no committee binding.
+    pub api_key: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with("").await
+}
+
+/// Starts the application with extra TOML merged over the defaults.
+pub async fn spawn_app_with(overrides: &str) -> TestApp {
+    let db = fresh_database().await;
+    let base = format!(
+        r#"
+        public_base_url = "http://127.0.0.1"
+        [server]
+        host = "127.0.0.1"
+        port = 0
+        workers = 1
+        [database]
+        url = "{}"
+        max_connections = 4
+        "#,
+        db.url
+    );
+    let settings = config::from_defaults_and(&format!("{base}\n{overrides}"), None)
+        .expect("test configuration is valid");
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let mut app = TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("http client"),
+        db,
+        api_key: String::new(),
+    };
+    app.api_key = app
+        .create_key(
+            "all scopes",
+            &[
+                ApiScope::IncidentsWrite,
+                ApiScope::IncidentsRead,
+                ApiScope::TicketsWrite,
+            ],
+            None,
+        )
+        .await;
+    app
+}
+
+impl TestApp {
+    pub async fn database(&self) -> Database {
+        let settings = config::DatabaseSettings {
+            url: self.db.url.clone().into(),
+            max_connections: 2,
+        };
+        Database::connect(&settings)
+            .await
+            .expect("connect to the test database")
+    }
+
+    pub async fn create_key(
+        &self,
+        name: &str,
+        scopes: &[ApiScope],
+        committee: Option<&str>,
+    ) -> String {
+        let db = self.database().await;
+        let (_, secret) = api_keys::create(
+            db.conn(),
+            api_keys::NewApiKey {
+                name: name.to_owned(),
+                scopes: scopes.to_vec(),
+                committee_id: committee.map(str::to_owned),
+                party_id: None,
+            },
+        )
+        .await
+        .expect("create API key");
+        secret
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post_incident(&self, body: &Value) -> Response {
+        self.post_json_as(&self.api_key, "/api/v1/incidents", body)
+            .await
+    }
+
+    pub async fn post_json_as(&self, key: &str, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.post_json_as(&self.api_key, path, body).await
+    }
+
+    pub async fn get_as(&self, key: &str, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.get_as(&self.api_key, path).await
+    }
+
+    /// Files a valid incident and returns the 201 body.
+    pub async fn file(&self, body: &Value) -> Value {
+        let response = self.post_incident(body).await;
+        expect_status(response, StatusCode::CREATED).await
+    }
+
+    pub async fn incident(&self, id: &str) -> Value {
+        expect_status(
+            self.get(&format!("/api/v1/incidents/{id}")).await,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    /// Every incident visible to the all-scope key.
+    pub async fn all_incidents(&self) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/incidents?limit=200&cursor={c}"),
+                None => "/api/v1/incidents?limit=200".to_owned(),
+            };
+            let page = expect_status(self.get(&path).await, StatusCode::OK).await;
+            items.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return items,
+            }
+        }
+    }
+}
+
+/// Asserts the status, and returns the JSON body.
+pub async fn expect_status(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let text = response.text().await.expect("body");
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    }
+}
+
+/// Asserts a problem+json response with this status and code, and returns it.
+pub async fn expect_problem(response: Response, status: StatusCode, code: &str) -> Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = expect_status(response, status).await;
+    assert_eq!(content_type, "application/problem+json", "body: {body}");
+    assert_eq!(body["code"], code, "body: {body}");
+    assert_eq!(body["status"], status.as_u16());
+    body
+}
+
+/// The (field, rule) pairs of a validation problem.
+pub fn field_rules(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or_default().to_owned(),
+                        e["rule"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A realistic report: a hijacked Facebook page of the Ba Dinh committee.
+pub fn valid_incident() -> Value {
+    json!({
+        "kind": "hijacked",
+        "description": "Since 07:40 the page posts scam investment offers; the admin email was changed.",
+        "detected_at": "2026-11-28T07:45:00+07:00",
+        "reporter": {
+            "name": "Nguyễn Văn An",
+            "email": "an.nguyen@example.org",
+            "phone": "+84 912 345 678",
+            "committee": "hn-ba-dinh"
+        },
+        "page": {
+            "url": "https://www.facebook.com/badinh.news",
+            "handle": "badinh.news",
+            "display_name": "Ba Đình News",
+            "account_type": "page",
+            "linked_email": "page-admin@example.org",
+            "created_on": "2019-05-01",
+            "purpose": "News of the district committee"
+        },
+        "containment": {
+            "state": "stopped",
+            "stopped_at": "2026-11-28T08:10:00+07:00",
+            "actions": ["password_changed", "sessions_revoked"]
+        }
+    })
+}
+
+pub fn ticket_parties(body: &Value) -> Vec<String> {
+    body["tickets"]
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .map(|t| t["party"].as_str().expect("party").to_owned())
+        .collect()
+}
+
+/// The id of the API key with this secret.
+pub async fn key_id(app: &TestApp, secret: &str) -> String {
+    let db = app.database().await;
+    api_keys::authenticate(db.conn(), secret)
+        .await
+        .expect("query")
+        .expect("key exists")
+        .id
+        .to_string()
+}

@@ -1,0 +1,338 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{expect_problem, expect_status, spawn_app, ticket_parties, valid_incident};
+
+#[tokio::test]
+async fn filing_returns_201_with_reference_tracking_link_and_one_ticket_per_party() {
+    let app = spawn_app().await;
+    let response = app.post_incident(&valid_incident()).await;
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(|l| l.starts_with("/api/v1/incidents/")),
+        Some(true)
+    );
+    let body = expect_status(response, StatusCode::CREATED).await;
+    let reference = body["reference"].as_str().expect("reference");
+    assert!(
+        reference.starts_with("INC-2026-") && reference.len() == 15,
+        "{reference}"
+    );
+    assert_eq!(body["status"], "open");
+    assert_eq!(body["severity"], "high");
+    let tracking = body["tracking_url"].as_str().expect("tracking url");
+    assert!(
+        tracking.starts_with("http://127.0.0.1/track/"),
+        "{tracking}"
+    );
+    assert!(tracking.len() > "http://127.0.0.1/track/".len() + 20);
+    assert_eq!(ticket_parties(&body), ["hn-ba-dinh", "cert", "meta"]);
+    for ticket in body["tickets"].as_array().expect("tickets") {
+        assert_eq!(ticket["status"], "pending");
+        assert_eq!(ticket["overdue"], false);
+    }
+}
+
+#[tokio::test]
+async fn routing_picks_parties_by_committee_kind_severity_and_platform() {
+    let app = spawn_app().await;
+    // (kind, severity, url, committee, expected parties)
+    let cases = [
+        (
+            "hijacked",
+            None,
+            "https://www.facebook.com/a",
+            "hn",
+            vec!["hn", "cert", "meta"],
+        ),
+        (
+            "abnormal",
+            None,
+            "https://www.tiktok.com/@a",
+            "hn-cau-giay",
+            vec!["hn-cau-giay", "tiktok"],
+        ),
+        (
+            "impersonated",
+            None,
+            "https://www.youtube.com/@a",
+            "hcm",
+            vec!["hcm", "cyber-police", "google"],
+        ),
+        (
+            "misused",
+            Some("critical"),
+            "https://zalo.me/a",
+            "hcm-q1",
+            vec!["hcm-q1", "cert", "cyber-police", "zalo"],
+        ),
+        (
+            "abnormal",
+            Some("low"),
+            "https://x.com/a",
+            "hn",
+            vec!["hn", "x-corp"],
+        ),
+        (
+            "abnormal",
+            None,
+            "https://instagram.com/a",
+            "hn",
+            vec!["hn", "meta"],
+        ),
+        (
+            "impersonated",
+            Some("low"),
+            "https://t.me/a",
+            "hn",
+            vec!["hn", "telegram"],
+        ),
+        (
+            "hijacked",
+            Some("medium"),
+            "https://news.example.org/",
+            "hn",
+            vec!["hn", "web-abuse"],
+        ),
+    ];
+    for (kind, severity, url, committee, expected) in cases {
+        let mut body = valid_incident();
+        body["kind"] = json!(kind);
+        if let Some(s) = severity {
+            body["severity"] = json!(s);
+        }
+        body["page"] = json!({ "url": url });
+        body["reporter"]["committee"] = json!(committee);
+        let filed = app.file(&body).await;
+        assert_eq!(ticket_parties(&filed), expected, "{kind} {url}");
+    }
+    let mut other = valid_incident();
+    other["page"] = json!({ "platform": "other", "handle": "someone" });
+    let filed = app.file(&other).await;
+    assert_eq!(ticket_parties(&filed), ["hn-ba-dinh", "cert", "web-abuse"]);
+}
+
+#[tokio::test]
+async fn filing_queues_one_delivery_per_ticket_and_channel_and_writes_the_timeline() {
+    let app = spawn_app().await;
+    let filed = app.file(&valid_incident()).await;
+    let detail = app.incident(filed["id"].as_str().expect("id")).await;
+    let channels: Vec<(String, Vec<String>)> = detail["tickets"]
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .map(|t| {
+            let channels = t["deliveries"]
+                .as_array()
+                .expect("deliveries")
+                .iter()
+                .map(|d| {
+                    assert_eq!(d["status"], "pending");
+                    assert_eq!(d["attempts"], 0);
+                    d["channel"].as_str().expect("channel").to_owned()
+                })
+                .collect();
+            (t["party"].as_str().expect("party").to_owned(), channels)
+        })
+        .collect();
+    assert_eq!(
+        channels,
+        [
+            ("hn-ba-dinh".to_owned(), vec!["email".to_owned()]),
+            (
+                "cert".to_owned(),
+                vec!["email".to_owned(), "webhook".to_owned()]
+            ),
+            (
+                "meta".to_owned(),
+                vec!["email".to_owned(), "webhook".to_owned()]
+            ),
+        ]
+    );
+    let types: Vec<&str> = detail["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .map(|e| e["type"].as_str().expect("type"))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "incident.reported",
+            "ticket.opened",
+            "ticket.opened",
+            "ticket.opened"
+        ]
+    );
+    assert_eq!(detail["timeline"][0]["actor"]["kind"], "integration");
+    assert_eq!(detail["timeline"][0]["actor"]["name"], "all scopes");
+    assert_eq!(detail["containment"]["state"], "stopped");
+    assert_eq!(
+        detail["containment"]["actions"],
+        json!(["password_changed", "sessions_revoked"])
+    );
+    assert_eq!(detail["page"]["platform"], "facebook");
+    assert_eq!(detail["page"]["key"], "facebook:@badinh.news");
+    assert_eq!(detail["reporter"]["phone"], "+84912345678");
+}
+
+#[tokio::test]
+async fn references_count_up_and_find_the_incident_like_its_id() {
+    let app = spawn_app().await;
+    let first = app.file(&valid_incident()).await;
+    let second = app.file(&valid_incident()).await;
+    let number = |v: &serde_json::Value| -> u64 {
+        v["reference"].as_str().expect("reference")[9..]
+            .parse()
+            .expect("number")
+    };
+    assert_eq!(number(&second), number(&first) + 1);
+    let by_reference = app
+        .incident(second["reference"].as_str().expect("reference"))
+        .await;
+    let by_lowercase = app
+        .incident(
+            &second["reference"]
+                .as_str()
+                .expect("reference")
+                .to_lowercase(),
+        )
+        .await;
+    assert_eq!(by_reference["id"], second["id"]);
+    assert_eq!(by_lowercase["id"], second["id"]);
+    assert_eq!(
+        by_reference["same_page"][0]["id"], first["id"],
+        "reports of the same page are linked"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_incident_is_404_problem() {
+    let app = spawn_app().await;
+    for id in [
+        "01900000-0000-7000-8000-000000000000",
+        "INC-2026-999999",
+        "not-an-id",
+    ] {
+        expect_problem(
+            app.get(&format!("/api/v1/incidents/{id}")).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn pagination_is_stable_while_new_incidents_arrive() {
+    let app = spawn_app().await;
+    for _ in 0..25 {
+        app.file(&valid_incident()).await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/incidents?limit=10&cursor={c}"),
+            None => "/api/v1/incidents?limit=10".to_owned(),
+        };
+        let page = expect_status(app.get(&path).await, StatusCode::OK).await;
+        pages += 1;
+        // New reports filed between pages must not shift the pages that follow.
+        app.file(&valid_incident()).await;
+        for item in page["items"].as_array().expect("items") {
+            seen.push(item["reference"].as_str().expect("reference").to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 25);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.reverse();
+    sorted.dedup();
+    assert_eq!(sorted, seen, "newest first, no duplicates, no gaps");
+}
+
+#[tokio::test]
+async fn list_filters_narrow_the_results() {
+    let app = spawn_app().await;
+    let fb = app.file(&valid_incident()).await;
+    let mut tiktok = valid_incident();
+    tiktok["kind"] = json!("impersonated");
+    tiktok["page"] = json!({ "url": "https://www.tiktok.com/@fake" });
+    tiktok["containment"] = json!({ "state": "lost_control" });
+    tiktok["reporter"]["committee"] = json!("hcm-q1");
+    let tt = app.file(&tiktok).await;
+    let checks = [
+        ("platform=tiktok", vec![&tt]),
+        ("platform=facebook", vec![&fb]),
+        ("kind=impersonated", vec![&tt]),
+        ("containment=stopped", vec![&fb]),
+        ("containment=lost_control", vec![&tt]),
+        ("committee=hcm", vec![&tt]),
+        ("committee=hn", vec![&fb]),
+        ("status=open", vec![&tt, &fb]),
+        ("status=closed", vec![]),
+        ("updated_since=2000-01-01T00:00:00Z", vec![&tt, &fb]),
+        ("updated_since=2999-01-01T00:00:00Z", vec![]),
+    ];
+    for (query, expected) in checks {
+        let page = expect_status(
+            app.get(&format!("/api/v1/incidents?{query}")).await,
+            StatusCode::OK,
+        )
+        .await;
+        let ids: Vec<&serde_json::Value> = page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| &i["id"])
+            .collect();
+        let want: Vec<&serde_json::Value> = expected.iter().map(|e| &e["id"]).collect();
+        assert_eq!(ids, want, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn list_refuses_bad_filters_naming_the_parameter() {
+    let app = spawn_app().await;
+    for (query, field, rule) in [
+        ("status=lost", "status", "one_of"),
+        ("kind=stolen", "kind", "one_of"),
+        ("platform=myspace", "platform", "one_of"),
+        ("containment=maybe", "containment", "one_of"),
+        ("committee=nowhere", "committee", "unknown_committee"),
+        ("updated_since=yesterday", "updated_since", "date_time"),
+        ("cursor=%21%21", "cursor", "cursor"),
+        ("limit=0", "limit", "range"),
+        ("limit=201", "limit", "range"),
+    ] {
+        let problem = expect_problem(
+            app.get(&format!("/api/v1/incidents?{query}")).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(
+            crate::helpers::field_rules(&problem),
+            [(field.to_owned(), rule.to_owned())],
+            "{query}"
+        );
+    }
+    for query in ["sort=asc", "limit=ten"] {
+        expect_problem(
+            app.get(&format!("/api/v1/incidents?{query}")).await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        )
+        .await;
+    }
+}
