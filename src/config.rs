@@ -302,6 +302,11 @@ impl Settings {
                         problems.push(format!("{key}.parent: only committees have a parent"))
                     }
                 }
+                if party.contacts.emails.is_empty() && party.contacts.webhooks.is_empty() {
+                    problems.push(format!(
+                        "{key}.contacts: at least one email address or webhook is required"
+                    ));
+                }
                 for (j, email) in party.contacts.emails.iter().enumerate() {
                     if let Err(e) = Email::parse("", email) {
                         problems.push(format!(

@@ -1,17 +1,17 @@
 //! Filing an incident: validate, route, then write the incident, its tickets, one delivery
-//! per ticket and channel, and the timeline in ONE transaction.
+//! per ticket and channel, the timeline and the idempotency receipt in ONE transaction.
 
-use chrono::{Datelike, TimeDelta, Utc};
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use sea_orm::ActiveValue::Set;
 use serde_json::json;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::{
     config::Settings,
-    domain::{
-        Actor, IncidentStatus, TicketStatus, new_incident::NewIncident, page_key,
-        routing::PartyKind,
-    },
+    domain::{Actor, IncidentStatus, TicketStatus, new_incident::NewIncident, page_key},
     notify::payload,
     secrets,
     storage::{
@@ -47,26 +47,129 @@ pub struct Filed {
     pub tracking_token: String,
 }
 
-/// The idempotency key whose response is stored in the same transaction.
-pub struct Receipt<'a> {
-    pub principal: &'a str,
-    pub key: &'a str,
-    pub render: &'a (dyn Fn(&Filed) -> (u16, Vec<u8>) + Sync),
+/// Renders the response that an idempotency key replays.
+pub type RenderReceipt = Box<dyn Fn(&Filed) -> (u16, Vec<u8>) + Send + Sync>;
+
+/// The idempotency key whose response is stored in the same transaction as the incident.
+pub struct Receipt {
+    pub principal: String,
+    pub key: String,
+    pub render: RenderReceipt,
 }
 
 pub const EMAIL_CHANNEL: &str = "email";
 pub const WEBHOOK_CHANNEL: &str = "webhook";
 
-#[tracing::instrument(skip_all, fields(kind = %new.kind, platform = %new.page.platform))]
-pub async fn file_incident(
-    db: &Database,
-    settings: &Settings,
+/// Most reports written in one transaction.
+const MAX_BATCH: usize = 64;
+
+struct Job {
     new: NewIncident,
     source: Source,
     actor: Actor,
-    receipt: Option<Receipt<'_>>,
-) -> anyhow::Result<Filed> {
-    let now = Utc::now();
+    receipt: Option<Receipt>,
+    reply: oneshot::Sender<anyhow::Result<Filed>>,
+}
+
+/// The intake writer. Reports that arrive while a transaction is being written are
+/// written together in the next one (group commit), so the database's per-commit cost
+/// is shared under load; each report is still all-or-nothing. A batch that fails is
+/// retried one report at a time, so one bad report cannot sink the others.
+#[derive(Clone)]
+pub struct Intake {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Intake {
+    pub fn start(db: Database, settings: Arc<Settings>) -> Self {
+        let (jobs, rx) = mpsc::channel(1024);
+        tokio::spawn(writer(db, settings, rx));
+        Self { jobs }
+    }
+
+    /// Routes and writes one report; returns once it is committed.
+    #[tracing::instrument(skip_all, fields(kind = %new.kind, platform = %new.page.platform))]
+    pub async fn file(
+        &self,
+        new: NewIncident,
+        source: Source,
+        actor: Actor,
+        receipt: Option<Receipt>,
+    ) -> anyhow::Result<Filed> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            new,
+            source,
+            actor,
+            receipt,
+            reply,
+        };
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| anyhow::anyhow!("the intake writer has stopped"))?;
+        let filed = answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the intake writer dropped the report"))??;
+        tracing::info!(reference = %filed.incident.reference, tickets = filed.tickets.len(), "incident filed");
+        Ok(filed)
+    }
+}
+
+async fn writer(db: Database, settings: Arc<Settings>, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let started = std::time::Instant::now();
+        let result = write_batch(&db, &settings, &batch).await;
+        tracing::debug!(
+            size = batch.len(),
+            micros = started.elapsed().as_micros() as u64,
+            "intake batch written"
+        );
+        match result {
+            Ok(filed) => {
+                for (job, filed) in batch.into_iter().zip(filed) {
+                    let _ = job.reply.send(Ok(filed));
+                }
+            }
+            Err(error) if batch.len() > 1 => {
+                tracing::warn!(%error, size = batch.len(), "batch failed; writing its reports one by one");
+                for job in batch {
+                    let result = write_batch(&db, &settings, std::slice::from_ref(&job))
+                        .await
+                        .map(|mut filed| filed.remove(0));
+                    let _ = job.reply.send(result);
+                }
+            }
+            Err(error) => {
+                for job in batch {
+                    let _ = job.reply.send(Err(anyhow::anyhow!("{error:#}")));
+                }
+            }
+        }
+    }
+}
+
+/// Rows of one report, built before they are written.
+struct Rows {
+    filed: Filed,
+    deliveries: Vec<delivery::ActiveModel>,
+    timeline: Vec<NewEvent>,
+}
+
+fn build_rows(
+    settings: &Settings,
+    job: &Job,
+    reference: String,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Rows> {
+    let new = &job.new;
     let incident_id = Uuid::now_v7();
     let tracking_token = secrets::random_token(16);
     let routes = settings.routing.route(
@@ -75,13 +178,10 @@ pub async fn file_incident(
         new.severity,
         new.page.platform,
     );
-
-    let tx = db.begin_write().await?;
-    let reference = incidents::next_reference(&*tx, now.year()).await?;
     let actions: Vec<&str> = new.containment.actions.iter().map(|a| a.as_str()).collect();
     let row = incident::Model {
         id: incident_id,
-        reference: reference.to_string(),
+        reference,
         kind: new.kind.as_str().to_owned(),
         severity: new.severity.as_str().to_owned(),
         status: IncidentStatus::Open.as_str().to_owned(),
@@ -121,19 +221,18 @@ pub async fn file_incident(
         contained_at: new.containment.at,
         containment_actions: json!(actions),
         duplicate_of: None,
-        source: source.as_str().to_owned(),
+        source: job.source.as_str().to_owned(),
         tracking_token_hash: Some(secrets::digest(&tracking_token)),
         created_at: now,
         updated_at: now,
     };
-    incidents::insert(&*tx, row.clone().into()).await?;
 
-    let mut ticket_rows = Vec::with_capacity(routes.len());
-    let mut delivery_rows = Vec::new();
+    let mut tickets = Vec::with_capacity(routes.len());
+    let mut deliveries = Vec::new();
     let mut timeline = vec![NewEvent {
         incident_id,
         ticket_id: None,
-        actor,
+        actor: job.actor.clone(),
         event_type: "incident.reported",
         data: json!({
             "reference": row.reference,
@@ -185,7 +284,7 @@ pub async fn file_incident(
                 .map(|w| (WEBHOOK_CHANNEL, w.url.clone())),
         );
         for (channel, target) in channels {
-            delivery_rows.push(delivery::ActiveModel {
+            deliveries.push(delivery::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 ticket_id: Set(ticket.id),
                 channel: Set(channel.to_owned()),
@@ -215,24 +314,64 @@ pub async fn file_incident(
             }),
             at: now,
         });
-        ticket_rows.push(ticket);
+        tickets.push(ticket);
     }
-    debug_assert!(routes.iter().any(|r| r.kind == PartyKind::Committee));
-    tickets::insert_many(&*tx, ticket_rows.iter().cloned().map(Into::into).collect()).await?;
-    deliveries::insert_many(&*tx, delivery_rows).await?;
-    events::append(&*tx, timeline).await?;
+    Ok(Rows {
+        filed: Filed {
+            incident: row,
+            tickets,
+            tracking_token,
+        },
+        deliveries,
+        timeline,
+    })
+}
 
-    let filed = Filed {
-        incident: row,
-        tickets: ticket_rows,
-        tracking_token,
-    };
-    if let Some(receipt) = receipt {
-        let (status, body) = (receipt.render)(&filed);
-        idempotency::complete(&*tx, receipt.principal, receipt.key, status, body).await?;
+/// Writes the reports of `batch` in ONE transaction: incidents, tickets, deliveries,
+/// timeline and idempotency receipts. Nothing of it is kept if any step fails.
+async fn write_batch(
+    db: &Database,
+    settings: &Settings,
+    batch: &[Job],
+) -> anyhow::Result<Vec<Filed>> {
+    let now = Utc::now();
+    let tx = db.begin_write().await?;
+    let references = incidents::next_references(&*tx, now.year(), batch.len() as u64).await?;
+    let mut all = Vec::with_capacity(batch.len());
+    for (job, reference) in batch.iter().zip(references) {
+        all.push(build_rows(settings, job, reference.to_string(), now)?);
+    }
+    incidents::insert_many(
+        &*tx,
+        all.iter()
+            .map(|r| r.filed.incident.clone().into())
+            .collect(),
+    )
+    .await?;
+    tickets::insert_many(
+        &*tx,
+        all.iter()
+            .flat_map(|r| r.filed.tickets.iter().cloned().map(Into::into))
+            .collect(),
+    )
+    .await?;
+    let mut deliveries_rows = Vec::new();
+    let mut timeline = Vec::new();
+    let mut filed = Vec::with_capacity(all.len());
+    for rows in all {
+        deliveries_rows.extend(rows.deliveries);
+        timeline.extend(rows.timeline);
+        filed.push(rows.filed);
+    }
+    deliveries::insert_many(&*tx, deliveries_rows).await?;
+    events::append(&*tx, timeline).await?;
+    for (job, filed) in batch.iter().zip(&filed) {
+        if let Some(receipt) = &job.receipt {
+            let (status, body) = (receipt.render)(filed);
+            idempotency::complete(&*tx, &receipt.principal, &receipt.key, status, body).await?;
+        }
     }
     tx.commit().await?;
-    tracing::info!(reference = %filed.incident.reference, tickets = filed.tickets.len(), "incident filed");
     Ok(filed)
 }
 

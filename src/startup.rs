@@ -15,6 +15,7 @@ use utoipa_scalar::{Scalar, Servable};
 
 use crate::{
     config::Settings,
+    intake::Intake,
     routes::{self, api::openapi::ApiDoc},
     storage::{self, Database},
     telemetry::RequestSpan,
@@ -24,6 +25,7 @@ use crate::{
 pub struct AppState {
     pub db: Database,
     pub settings: Arc<Settings>,
+    pub intake: Intake,
 }
 
 pub struct Application {
@@ -50,9 +52,11 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
+        let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
+            intake: Intake::start(db.clone(), settings.clone()),
             db: db.clone(),
-            settings: Arc::new(settings),
+            settings,
         });
         spawn_housekeeping(db);
         let workers = state.settings.server.workers;
@@ -100,8 +104,19 @@ impl Application {
     }
 }
 
-/// Forgets idempotency records past their retention, hourly.
+/// Checkpoints the SQLite log every second; forgets idempotency records past their
+/// retention, hourly.
 fn spawn_housekeeping(db: Database) {
+    let checkpoints = db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(error) = checkpoints.checkpoint().await {
+                tracing::warn!(%error, "could not checkpoint the database log");
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {

@@ -186,14 +186,13 @@ impl IncidentDraft {
         let containment = self.containment.parse_into(&mut errors, now, true);
         if let (Some(detected), Some(Containment { at: Some(at), .. })) =
             (detected_at, &containment)
+            && *at + TimeDelta::days(1) < detected
         {
-            if *at + TimeDelta::days(1) < detected {
-                errors.push(
-                    "containment.stopped_at",
-                    "after_detection",
-                    "must not be more than a day before detected_at",
-                );
-            }
+            errors.push(
+                "containment.stopped_at",
+                "after_detection",
+                "must not be more than a day before detected_at",
+            );
         }
 
         match (kind, description, detected_at, reporter, page, containment) {
@@ -395,13 +394,11 @@ impl ContainmentDraft {
         });
         let mut actions = Vec::new();
         for (i, raw) in self.actions.iter().enumerate() {
-            if let Some(action) = errors.take(parse_enum::<ContainmentAction>(
-                &format!("containment.actions[{i}]"),
-                raw.trim(),
-            )) {
-                if !actions.contains(&action) {
-                    actions.push(action);
-                }
+            let field = format!("containment.actions[{i}]");
+            if let Some(action) = errors.take(parse_enum::<ContainmentAction>(&field, raw.trim()))
+                && !actions.contains(&action)
+            {
+                actions.push(action);
             }
         }
         let note = optional(errors, &self.note, |v| {

@@ -54,11 +54,13 @@ fn scoped(scope: &Scope) -> Select<incident::Entity> {
     }
 }
 
-/// Takes the next number of the year's reference sequence.
-pub async fn next_reference(
+/// Takes the next `count` numbers of the year's reference sequence.
+pub async fn next_references(
     conn: &impl ConnectionTrait,
     year: i32,
-) -> Result<ReferenceCode, DbErr> {
+    count: u64,
+) -> Result<Vec<ReferenceCode>, DbErr> {
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
     #[derive(sea_orm::DeriveIden)]
     enum ReferenceCounters {
         Table,
@@ -68,12 +70,12 @@ pub async fn next_reference(
     let stmt = Query::insert()
         .into_table(ReferenceCounters::Table)
         .columns([ReferenceCounters::Year, ReferenceCounters::LastValue])
-        .values_panic([year.into(), 1i64.into()])
+        .values_panic([year.into(), count.into()])
         .on_conflict(
             OnConflict::column(ReferenceCounters::Year)
                 .value(
                     ReferenceCounters::LastValue,
-                    Expr::col((ReferenceCounters::Table, ReferenceCounters::LastValue)).add(1),
+                    Expr::col((ReferenceCounters::Table, ReferenceCounters::LastValue)).add(count),
                 )
                 .to_owned(),
         )
@@ -83,15 +85,17 @@ pub async fn next_reference(
         .query_one(&stmt)
         .await?
         .ok_or_else(|| DbErr::Custom("reference counter returned no row".into()))?;
-    let value: i64 = row.try_get("", "last_value")?;
-    Ok(ReferenceCode::new(
-        year,
-        u64::try_from(value).unwrap_or_default(),
-    ))
+    let last: i64 = row.try_get("", "last_value")?;
+    Ok((last - count + 1..=last)
+        .map(|n| ReferenceCode::new(year, u64::try_from(n).unwrap_or_default()))
+        .collect())
 }
 
-pub async fn insert(conn: &impl ConnectionTrait, row: incident::ActiveModel) -> Result<(), DbErr> {
-    incident::Entity::insert(row)
+pub async fn insert_many(
+    conn: &impl ConnectionTrait,
+    rows: Vec<incident::ActiveModel>,
+) -> Result<(), DbErr> {
+    incident::Entity::insert_many(rows)
         .exec_without_returning(conn)
         .await
         .map(|_| ())

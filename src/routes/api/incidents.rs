@@ -355,10 +355,8 @@ pub async fn create_incident(
         &principal_id,
     )
     .await;
-    if result.is_err() {
-        if let Some(key) = &key {
-            intake::release_idempotency(&state.db, &principal_id, key).await?;
-        }
+    if let (Err(_), Some(key)) = (&result, &key) {
+        intake::release_idempotency(&state.db, &principal_id, key).await?;
     }
     let filed = result?;
     Ok(HttpResponse::Created()
@@ -370,7 +368,7 @@ pub async fn create_incident(
 }
 
 async fn file(
-    state: &AppState,
+    state: &web::Data<AppState>,
     principal: &ApiPrincipal,
     input: CreateIncident,
     key: Option<&str>,
@@ -386,25 +384,22 @@ async fn file(
             new.reporter.committee
         )));
     }
-    let render = |filed: &Filed| {
-        let body = serde_json::to_vec(&created_body(filed, state)).unwrap_or_default();
-        (201u16, body)
-    };
-    let receipt = key.map(|key| Receipt {
-        principal: principal_id,
-        key,
-        render: &render,
+    let receipt = key.map(|key| {
+        let state = state.clone();
+        Receipt {
+            principal: principal_id.to_owned(),
+            key: key.to_owned(),
+            render: Box::new(move |filed: &Filed| {
+                let body = serde_json::to_vec(&created_body(filed, &state)).unwrap_or_default();
+                (201u16, body)
+            }),
+        }
     });
-    intake::file_incident(
-        &state.db,
-        &state.settings,
-        new,
-        Source::Api,
-        principal.actor(),
-        receipt,
-    )
-    .await
-    .map_err(ApiError::Internal)
+    state
+        .intake
+        .file(new, Source::Api, principal.actor(), receipt)
+        .await
+        .map_err(ApiError::Internal)
 }
 
 fn parse_param<T: std::str::FromStr<Err = String>>(
