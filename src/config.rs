@@ -4,6 +4,7 @@
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
+    str::FromStr,
     path::{Path, PathBuf},
     time::Duration,
 };
@@ -21,6 +22,13 @@ use crate::domain::{
     routing::{PartyKind, RoutingRules},
 };
 
+/// A duration written like `5m` or `2h`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct HumanDuration(#[serde(with = "humantime_serde")] pub Duration);
+
+/// Time a send may take beyond its timeout before its lease may expire.
+pub const LEASE_MARGIN: Duration = Duration::from_secs(10);
+
 pub const EMBEDDED_DEFAULTS: &str = include_str!("../config/default.toml");
 
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +41,67 @@ pub struct Settings {
     pub parties: PartiesSettings,
     #[serde(default)]
     pub routing: RoutingRules,
+    pub email: EmailSettings,
+    pub webhooks: WebhookSettings,
+    pub dispatcher: DispatcherSettings,
+    pub tickets: TicketSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// lettre's URL form: `smtp://host:port` (plain), `smtp://host:port?tls=required`
+    /// (STARTTLS), `smtps://host:port` (implicit TLS), with optional `user:password@`.
+    pub smtp_url: SecretString,
+    pub from: String,
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// The domain of Message-IDs.
+    pub message_id_domain: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+    /// Whole request, from connect to the last byte of the answer.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// Networks that webhooks may reach although they are private (CIDR).
+    #[serde(default)]
+    pub allow_networks: Vec<ipnet::IpNet>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DispatcherSettings {
+    pub enabled: bool,
+    /// Fallback poll for due deliveries; new ones wake the dispatcher at once.
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// Sends in flight at once in this process.
+    pub concurrency: usize,
+    /// Sends in flight at once to one endpoint or mail server.
+    pub per_endpoint_concurrency: usize,
+    /// How long a claimed delivery belongs to this process.
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
+    /// Wait before each attempt; its length is the number of attempts.
+    pub schedule: Vec<HumanDuration>,
+    /// Random spread of each wait, as a fraction (0.2 = plus or minus 20 %).
+    pub jitter: f64,
+    /// How often deadlines are checked for reminders and escalation.
+    #[serde(with = "humantime_serde")]
+    pub deadline_check_interval: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketSettings {
+    /// How long an acknowledge link in an email stays valid.
+    #[serde(with = "humantime_serde")]
+    pub ack_link_ttl: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -136,6 +205,9 @@ pub struct WebhookEndpoint {
     pub url: String,
     /// `whsec_` followed by base64 of 24 to 64 random bytes.
     pub secret: SecretString,
+    /// The secret being rotated out: messages carry both signatures until it is removed.
+    #[serde(default)]
+    pub previous_secret: Option<SecretString>,
 }
 
 /// A party with the kind of list it came from.
@@ -258,9 +330,47 @@ impl Settings {
         if self.parties.committees.is_empty() {
             problems.push("parties.committees: at least one committee is required".to_owned());
         }
+        self.delivery_problems(&mut problems);
         self.party_problems(&mut problems);
         self.routing_problems(&mut problems);
         problems
+    }
+
+    fn delivery_problems(&self, problems: &mut Vec<String>) {
+        if lettre::message::Mailbox::from_str(&self.email.from).is_err() {
+            problems.push(format!(
+                "email.from: `{}` must be an address such as `Desk <desk@example.org>`",
+                self.email.from
+            ));
+        }
+        let smtp = self.email.smtp_url.expose_secret();
+        if !(smtp.starts_with("smtp://") || smtp.starts_with("smtps://")) {
+            problems.push("email.smtp_url: must start with smtp:// or smtps://".to_owned());
+        }
+        let d = &self.dispatcher;
+        if d.schedule.is_empty() {
+            problems.push("dispatcher.schedule: at least one attempt is required".to_owned());
+        }
+        if !(0.0..1.0).contains(&d.jitter) {
+            problems.push("dispatcher.jitter: must be at least 0 and below 1".to_owned());
+        }
+        if d.concurrency == 0 || d.per_endpoint_concurrency == 0 {
+            problems.push(
+                "dispatcher.concurrency, dispatcher.per_endpoint_concurrency: must be at least 1"
+                    .to_owned(),
+            );
+        }
+        let longest = self.email.timeout.max(self.webhooks.timeout) + LEASE_MARGIN;
+        if d.lease <= longest {
+            problems.push(format!(
+                "dispatcher.lease: must be longer than the longest send ({}s: the email or webhook timeout plus {}s)",
+                longest.as_secs(),
+                LEASE_MARGIN.as_secs()
+            ));
+        }
+        if self.webhooks.connect_timeout > self.webhooks.timeout {
+            problems.push("webhooks.connect_timeout: must not exceed webhooks.timeout".to_owned());
+        }
     }
 
     fn party_problems(&self, problems: &mut Vec<String>) {
@@ -326,6 +436,13 @@ impl Settings {
                     }
                     if let Err(rule) = check_webhook_secret(hook.secret.expose_secret()) {
                         problems.push(format!("{hook_key}.secret: {rule}"));
+                    }
+                    if let Some(Err(rule)) = hook
+                        .previous_secret
+                        .as_ref()
+                        .map(|s| check_webhook_secret(s.expose_secret()))
+                    {
+                        problems.push(format!("{hook_key}.previous_secret: {rule}"));
                     }
                 }
             }
