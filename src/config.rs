@@ -27,7 +27,7 @@ use crate::domain::{
 pub struct HumanDuration(#[serde(with = "humantime_serde")] pub Duration);
 
 /// Time a send may take beyond its timeout before its lease may expire.
-pub const LEASE_MARGIN: Duration = Duration::from_secs(10);
+pub const LEASE_MARGIN: Duration = Duration::from_secs(2);
 
 pub const EMBEDDED_DEFAULTS: &str = include_str!("../config/default.toml");
 

@@ -261,6 +261,8 @@ fn build_rows(
             deadline_at: now + deadline,
             acknowledged_at: None,
             resolved_at: None,
+            reminded_at: None,
+            escalated_at: None,
             created_at: now,
             updated_at: now,
         };

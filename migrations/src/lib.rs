@@ -3,12 +3,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_create_schema;
+mod m20261128_000002_add_delivery_bookkeeping;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_create_schema::Migration)]
+        vec![
+            Box::new(m20261128_000001_create_schema::Migration),
+            Box::new(m20261128_000002_add_delivery_bookkeeping::Migration),
+        ]
     }
 }

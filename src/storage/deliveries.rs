@@ -1,9 +1,13 @@
 //! The delivery outbox: one row per ticket and contact channel.
 
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder, Statement, Value, sea_query::Expr,
+};
 use uuid::Uuid;
 
-use super::entities::delivery;
+use super::entities::{delivery, delivery_attempt};
 
 pub use delivery::Model as DeliveryRow;
 
@@ -26,4 +30,190 @@ pub async fn for_tickets(
         .order_by_asc(delivery::Column::Id)
         .all(conn)
         .await
+}
+
+/// What became of one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextStep {
+    Delivered,
+    RetryAt(DateTime<Utc>),
+    Failed,
+}
+
+/// One attempt, as recorded.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    pub attempted_at: DateTime<Utc>,
+    pub duration_ms: i64,
+    pub status_code: Option<i32>,
+    pub reply: Option<String>,
+    pub error: Option<String>,
+    pub next: NextStep,
+}
+
+/// The `i`-th bound parameter: `$i` on PostgreSQL, `?i` on SQLite.
+fn param(backend: DbBackend, i: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${i}"),
+        _ => format!("?{i}"),
+    }
+}
+
+/// Claims up to `limit` due deliveries for `worker` until `until`, counting the attempt,
+/// in one statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so that several processes
+/// never claim the same row).
+pub async fn claim_due(
+    conn: &impl ConnectionTrait,
+    worker: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    max_attempts: i32,
+    limit: u64,
+) -> Result<Vec<DeliveryRow>, DbErr> {
+    let backend = conn.get_database_backend();
+    let p: Vec<String> = (1..=5).map(|i| param(backend, i)).collect();
+    let lock = if backend == DbBackend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let sql = format!(
+        "UPDATE deliveries SET locked_by = {w}, locked_until = {u}, attempts = attempts + 1, updated_at = {n} \
+         WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= {n} \
+         AND (locked_until IS NULL OR locked_until < {n}) AND attempts < {m} \
+         ORDER BY next_attempt_at LIMIT {l}{lock}) RETURNING *",
+        w = p[0],
+        u = p[1],
+        n = p[2],
+        m = p[3],
+        l = p[4],
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let values: Vec<Value> = vec![worker.into(), until.into(), now.into(), max_attempts.into(), limit.into()];
+    let stmt = Statement::from_sql_and_values(backend, sql, values);
+    delivery::Entity::find().from_raw_sql(stmt).all(conn).await
+}
+
+/// Gives a claimed delivery back without counting the attempt (it was not sent).
+pub async fn release(conn: &impl ConnectionTrait, id: Uuid, worker: &str, retry_at: DateTime<Utc>) -> Result<(), DbErr> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::LockedBy, Expr::value(Option::<String>::None))
+        .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(delivery::Column::Attempts, Expr::col(delivery::Column::Attempts).sub(1))
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(retry_at))
+        .filter(delivery::COLUMN.id.eq(id))
+        .filter(delivery::COLUMN.locked_by.eq(worker))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Records an attempt and releases the lease, if this worker still holds it. Returns
+/// false (and records nothing) when the lease was lost to another worker.
+pub async fn record_attempt(
+    conn: &impl ConnectionTrait,
+    delivery: &DeliveryRow,
+    worker: &str,
+    attempt: &AttemptRecord,
+) -> Result<bool, DbErr> {
+    let (status, next_at, delivered_at) = match attempt.next {
+        NextStep::Delivered => ("delivered", delivery.next_attempt_at, Some(attempt.attempted_at)),
+        NextStep::RetryAt(at) => ("pending", at, None),
+        NextStep::Failed => ("failed", delivery.next_attempt_at, None),
+    };
+    let updated = delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value(status))
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(next_at))
+        .col_expr(delivery::Column::DeliveredAt, Expr::value(delivered_at))
+        .col_expr(delivery::Column::LastError, Expr::value(attempt.error.clone()))
+        .col_expr(delivery::Column::LockedBy, Expr::value(Option::<String>::None))
+        .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(delivery::COLUMN.id.eq(delivery.id))
+        .filter(delivery::COLUMN.locked_by.eq(worker))
+        .exec(conn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Ok(false);
+    }
+    let outcome = match attempt.next {
+        NextStep::Delivered => "delivered",
+        NextStep::RetryAt(_) => "retry",
+        NextStep::Failed => "failed",
+    };
+    delivery_attempt::Entity::insert(delivery_attempt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        delivery_id: Set(delivery.id),
+        attempted_at: Set(attempt.attempted_at),
+        duration_ms: Set(attempt.duration_ms),
+        outcome: Set(outcome.to_owned()),
+        status_code: Set(attempt.status_code),
+        reply: Set(attempt.reply.clone()),
+        error: Set(attempt.error.clone()),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(true)
+}
+
+/// Marks failed the deliveries whose last allowed attempt never came back (the worker
+/// died mid-send and the lease expired); returns them.
+pub async fn fail_exhausted(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    max_attempts: i32,
+) -> Result<Vec<DeliveryRow>, DbErr> {
+    let stuck = delivery::Entity::find()
+        .filter(delivery::COLUMN.status.eq("pending"))
+        .filter(delivery::COLUMN.attempts.gte(max_attempts))
+        .filter(
+            Condition::any()
+                .add(delivery::COLUMN.locked_until.is_null())
+                .add(delivery::COLUMN.locked_until.lt(now)),
+        )
+        .all(conn)
+        .await?;
+    for d in &stuck {
+        delivery::Entity::update_many()
+            .col_expr(delivery::Column::Status, Expr::value("failed"))
+            .col_expr(delivery::Column::LastError, Expr::value("no answer to the last attempt"))
+            .col_expr(delivery::Column::LockedBy, Expr::value(Option::<String>::None))
+            .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(delivery::COLUMN.id.eq(d.id))
+            .filter(delivery::COLUMN.status.eq("pending"))
+            .exec(conn)
+            .await?;
+    }
+    Ok(stuck)
+}
+
+/// Puts a ticket's failed deliveries back in the queue with a fresh schedule.
+pub async fn requeue_failed(conn: &impl ConnectionTrait, ticket_id: Uuid, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value("pending"))
+        .col_expr(delivery::Column::Attempts, Expr::value(0))
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+        .filter(delivery::COLUMN.ticket_id.eq(ticket_id))
+        .filter(delivery::COLUMN.status.eq("failed"))
+        .exec(conn)
+        .await
+        .map(|r| r.rows_affected)
+}
+
+pub async fn attempts_for(conn: &impl ConnectionTrait, delivery_ids: Vec<Uuid>) -> Result<Vec<delivery_attempt::Model>, DbErr> {
+    delivery_attempt::Entity::find()
+        .filter(delivery_attempt::COLUMN.delivery_id.is_in(delivery_ids))
+        .order_by_asc(delivery_attempt::Column::Id)
+        .all(conn)
+        .await
+}
+
+/// Cancels the pending deliveries to a disabled endpoint.
+pub async fn cancel_pending_to(conn: &impl ConnectionTrait, target: &str) -> Result<u64, DbErr> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value("failed"))
+        .col_expr(delivery::Column::LastError, Expr::value("endpoint disabled after 410 Gone"))
+        .filter(delivery::COLUMN.target.eq(target))
+        .filter(delivery::COLUMN.status.eq("pending"))
+        .filter(delivery::COLUMN.locked_by.is_null())
+        .exec(conn)
+        .await
+        .map(|r| r.rows_affected)
 }

@@ -3,9 +3,11 @@
 pub mod api_key;
 pub mod delivery;
 pub mod delivery_attempt;
+pub mod disabled_endpoint;
 pub mod event;
 pub mod evidence;
 pub mod idempotency_key;
 pub mod incident;
 pub mod party;
+pub mod service_secret;
 pub mod ticket;

@@ -14,6 +14,8 @@ pub struct Model {
     pub deadline_at: DateTimeUtc,
     pub acknowledged_at: Option<DateTimeUtc>,
     pub resolved_at: Option<DateTimeUtc>,
+    pub reminded_at: Option<DateTimeUtc>,
+    pub escalated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
