@@ -4,8 +4,8 @@
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
-    str::FromStr,
     path::{Path, PathBuf},
+    str::FromStr,
     time::Duration,
 };
 
@@ -526,6 +526,16 @@ pub fn figment(sources: &Sources) -> Figment {
         figment = figment.merge(Toml::file_exact(extra));
     }
     figment.merge(Env::prefixed("INCIDENT_DESK__").split("__"))
+}
+
+/// Loads TOML layers on top of the embedded defaults only (later layers win), for tests
+/// and tools.
+pub fn from_layers(layers: &[&str]) -> Result<Settings, ConfigError> {
+    let figment = layers.iter().fold(
+        Figment::new().merge(Toml::string(EMBEDDED_DEFAULTS)),
+        |f, layer| f.merge(Toml::string(layer)),
+    );
+    Settings::from_figment(figment)
 }
 
 /// Loads a settings file on top of the embedded defaults only, for tests and tools.

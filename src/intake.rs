@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
-use sea_orm::ActiveValue::Set;
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -12,7 +11,10 @@ use uuid::Uuid;
 use crate::{
     config::Settings,
     domain::{Actor, IncidentStatus, TicketStatus, new_incident::NewIncident, page_key},
-    notify::payload,
+    notify::{
+        outbox::{self, Channels, Outbox},
+        payload,
+    },
     secrets,
     storage::{
         Database, deliveries,
@@ -57,9 +59,6 @@ pub struct Receipt {
     pub render: RenderReceipt,
 }
 
-pub const EMAIL_CHANNEL: &str = "email";
-pub const WEBHOOK_CHANNEL: &str = "webhook";
-
 /// Most reports written in one transaction.
 const MAX_BATCH: usize = 64;
 
@@ -80,10 +79,23 @@ pub struct Intake {
     jobs: mpsc::Sender<Job>,
 }
 
+struct Writer {
+    db: Database,
+    settings: Arc<Settings>,
+    outbox: Outbox,
+}
+
 impl Intake {
-    pub fn start(db: Database, settings: Arc<Settings>) -> Self {
+    pub fn start(db: Database, settings: Arc<Settings>, outbox: Outbox) -> Self {
         let (jobs, rx) = mpsc::channel(1024);
-        tokio::spawn(writer(db, settings, rx));
+        tokio::spawn(writer(
+            Writer {
+                db,
+                settings,
+                outbox,
+            },
+            rx,
+        ));
         Self { jobs }
     }
 
@@ -116,7 +128,12 @@ impl Intake {
     }
 }
 
-async fn writer(db: Database, settings: Arc<Settings>, mut rx: mpsc::Receiver<Job>) {
+async fn writer(w: Writer, mut rx: mpsc::Receiver<Job>) {
+    let Writer {
+        db,
+        settings,
+        outbox,
+    } = w;
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -144,6 +161,7 @@ async fn writer(db: Database, settings: Arc<Settings>, mut rx: mpsc::Receiver<Jo
                     let result = write_batch(&db, &settings, std::slice::from_ref(&job))
                         .await
                         .map(|mut filed| filed.remove(0));
+                    outbox.wake();
                     let _ = job.reply.send(result);
                 }
             }
@@ -274,36 +292,14 @@ fn build_rows(
                 "ticket": payload::ticket_view(&ticket),
             }),
         );
-        let contacts = &party.settings.contacts;
-        let mut channels: Vec<(&str, String)> = Vec::new();
-        if !contacts.emails.is_empty() {
-            channels.push((EMAIL_CHANNEL, contacts.emails.join(", ")));
-        }
-        channels.extend(
-            contacts
-                .webhooks
-                .iter()
-                .map(|w| (WEBHOOK_CHANNEL, w.url.clone())),
-        );
-        for (channel, target) in channels {
-            deliveries.push(delivery::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                ticket_id: Set(ticket.id),
-                channel: Set(channel.to_owned()),
-                target: Set(target),
-                status: Set("pending".to_owned()),
-                event_type: Set("incident.reported".to_owned()),
-                payload: Set(body.clone()),
-                attempts: Set(0),
-                next_attempt_at: Set(now),
-                locked_by: Set(None),
-                locked_until: Set(None),
-                last_error: Set(None),
-                delivered_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            });
-        }
+        deliveries.extend(outbox::rows_for(
+            settings,
+            &ticket,
+            "incident.reported",
+            &body,
+            Channels::All,
+            now,
+        ));
         timeline.push(NewEvent {
             incident_id,
             ticket_id: Some(ticket.id),

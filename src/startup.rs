@@ -16,6 +16,12 @@ use utoipa_scalar::{Scalar, Servable};
 use crate::{
     config::Settings,
     intake::Intake,
+    notify::{
+        ack_link::AckKey,
+        dispatcher::{Dispatcher, DispatcherHandle},
+        email_channel::EmailChannel,
+        outbox::Outbox,
+    },
     routes::{self, api::openapi::ApiDoc},
     storage::{self, Database},
     telemetry::RequestSpan,
@@ -26,11 +32,14 @@ pub struct AppState {
     pub db: Database,
     pub settings: Arc<Settings>,
     pub intake: Intake,
+    pub outbox: Outbox,
+    pub ack: AckKey,
 }
 
 pub struct Application {
     port: u16,
     server: Server,
+    dispatcher: Option<DispatcherHandle>,
 }
 
 impl Application {
@@ -53,10 +62,28 @@ impl Application {
             })?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
+        let outbox = Outbox::default();
+        let ack = AckKey::new(
+            storage::service_secrets::get_or_create(
+                db.conn(),
+                "ack_link_key",
+                crate::secrets::random_bytes(32),
+            )
+            .await
+            .context("could not load the acknowledge-link key")?,
+        );
+        let dispatcher = if settings.dispatcher.enabled {
+            let email = EmailChannel::new(&settings, ack.clone())?;
+            Some(Dispatcher::new(db.clone(), settings.clone(), &outbox, email)?.spawn())
+        } else {
+            None
+        };
         let state = web::Data::new(AppState {
-            intake: Intake::start(db.clone(), settings.clone()),
+            intake: Intake::start(db.clone(), settings.clone(), outbox.clone()),
             db: db.clone(),
             settings,
+            outbox,
+            ack,
         });
         spawn_housekeeping(db);
         let workers = state.settings.server.workers;
@@ -91,6 +118,7 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            dispatcher,
         })
     }
 
@@ -98,9 +126,14 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests and lets the
+    /// dispatcher finish its sends in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(dispatcher) = self.dispatcher {
+            dispatcher.shutdown().await;
+        }
+        result
     }
 }
 

@@ -82,7 +82,12 @@ impl MigrationTrait for Migration {
             .await?;
         for column in [Tickets::EscalatedAt, Tickets::RemindedAt] {
             manager
-                .alter_table(Table::alter().table(Tickets::Table).drop_column(column).to_owned())
+                .alter_table(
+                    Table::alter()
+                        .table(Tickets::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
                 .await?;
         }
         Ok(())

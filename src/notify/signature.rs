@@ -67,7 +67,8 @@ mod tests {
     #[test]
     fn rotation_sends_one_signature_per_secret() {
         let old = SigningKey::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("secret");
-        let new = SigningKey::parse("whsec_O9hjB81RkWoaDP7b+fuv5j7WKLyY9Qtqhmm8e7K8Xe4=").expect("secret");
+        let new = SigningKey::parse("whsec_O9hjB81RkWoaDP7b+fuv5j7WKLyY9Qtqhmm8e7K8Xe4=")
+            .expect("secret");
         let header = signature_header(&[new.clone(), old.clone()], "id", 1, b"{}");
         let parts: Vec<&str> = header.split(' ').collect();
         assert_eq!(parts, [new.sign("id", 1, b"{}"), old.sign("id", 1, b"{}")]);

@@ -42,7 +42,13 @@ impl WebhookSender {
     }
 
     /// Posts `body` to `url`, signed with every key.
-    pub async fn send(&self, url: &str, msg_id: &str, body: &[u8], keys: &[SigningKey]) -> SendOutcome {
+    pub async fn send(
+        &self,
+        url: &str,
+        msg_id: &str,
+        body: &[u8],
+        keys: &[SigningKey],
+    ) -> SendOutcome {
         let parsed = match url::Url::parse(url) {
             Ok(u) => u,
             Err(e) => return failed(None, format!("invalid URL: {e}")),
@@ -62,7 +68,10 @@ impl WebhookSender {
             .header(header::CONTENT_TYPE, "application/json")
             .header("webhook-id", msg_id)
             .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature_header(keys, msg_id, timestamp, body))
+            .header(
+                "webhook-signature",
+                signature_header(keys, msg_id, timestamp, body),
+            )
             .body(body.to_vec());
         let response = match request.send().await {
             Ok(r) => r,
@@ -89,7 +98,10 @@ impl WebhookSender {
             };
         }
         match status {
-            s if s.is_success() => SendOutcome::Delivered { status: code, reply },
+            s if s.is_success() => SendOutcome::Delivered {
+                status: code,
+                reply,
+            },
             StatusCode::GONE => SendOutcome::Gone { reply },
             StatusCode::TOO_MANY_REQUESTS => SendOutcome::Retry {
                 status: code,
@@ -157,7 +169,12 @@ async fn read_limited(mut response: reqwest::Response) -> (String, Option<String
                 }
             }
             Ok(None) => break,
-            Err(e) => return (String::from_utf8_lossy(&body).into_owned(), Some(e.to_string())),
+            Err(e) => {
+                return (
+                    String::from_utf8_lossy(&body).into_owned(),
+                    Some(e.to_string()),
+                );
+            }
         }
     }
     (String::from_utf8_lossy(&body).into_owned(), None)
@@ -175,9 +192,15 @@ mod tests {
         headers.insert(header::RETRY_AFTER, "999999".parse().expect("value"));
         assert_eq!(retry_after(&headers), Some(RETRY_AFTER_CAP));
         let later = std::time::SystemTime::now() + Duration::from_secs(300);
-        headers.insert(header::RETRY_AFTER, httpdate::fmt_http_date(later).parse().expect("value"));
+        headers.insert(
+            header::RETRY_AFTER,
+            httpdate::fmt_http_date(later).parse().expect("value"),
+        );
         let wait = retry_after(&headers).expect("date");
-        assert!(wait > Duration::from_secs(290) && wait <= Duration::from_secs(300), "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(290) && wait <= Duration::from_secs(300),
+            "{wait:?}"
+        );
         headers.insert(header::RETRY_AFTER, "soon".parse().expect("value"));
         assert_eq!(retry_after(&headers), None);
     }

@@ -72,7 +72,11 @@ pub async fn claim_due(
 ) -> Result<Vec<DeliveryRow>, DbErr> {
     let backend = conn.get_database_backend();
     let p: Vec<String> = (1..=5).map(|i| param(backend, i)).collect();
-    let lock = if backend == DbBackend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let lock = if backend == DbBackend::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let sql = format!(
         "UPDATE deliveries SET locked_by = {w}, locked_until = {u}, attempts = attempts + 1, updated_at = {n} \
          WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= {n} \
@@ -85,17 +89,37 @@ pub async fn claim_due(
         l = p[4],
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let values: Vec<Value> = vec![worker.into(), until.into(), now.into(), max_attempts.into(), limit.into()];
+    let values: Vec<Value> = vec![
+        worker.into(),
+        until.into(),
+        now.into(),
+        max_attempts.into(),
+        limit.into(),
+    ];
     let stmt = Statement::from_sql_and_values(backend, sql, values);
     delivery::Entity::find().from_raw_sql(stmt).all(conn).await
 }
 
 /// Gives a claimed delivery back without counting the attempt (it was not sent).
-pub async fn release(conn: &impl ConnectionTrait, id: Uuid, worker: &str, retry_at: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn release(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    worker: &str,
+    retry_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
     delivery::Entity::update_many()
-        .col_expr(delivery::Column::LockedBy, Expr::value(Option::<String>::None))
-        .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(delivery::Column::Attempts, Expr::col(delivery::Column::Attempts).sub(1))
+        .col_expr(
+            delivery::Column::LockedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            delivery::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            delivery::Column::Attempts,
+            Expr::col(delivery::Column::Attempts).sub(1),
+        )
         .col_expr(delivery::Column::NextAttemptAt, Expr::value(retry_at))
         .filter(delivery::COLUMN.id.eq(id))
         .filter(delivery::COLUMN.locked_by.eq(worker))
@@ -113,7 +137,11 @@ pub async fn record_attempt(
     attempt: &AttemptRecord,
 ) -> Result<bool, DbErr> {
     let (status, next_at, delivered_at) = match attempt.next {
-        NextStep::Delivered => ("delivered", delivery.next_attempt_at, Some(attempt.attempted_at)),
+        NextStep::Delivered => (
+            "delivered",
+            delivery.next_attempt_at,
+            Some(attempt.attempted_at),
+        ),
         NextStep::RetryAt(at) => ("pending", at, None),
         NextStep::Failed => ("failed", delivery.next_attempt_at, None),
     };
@@ -121,9 +149,18 @@ pub async fn record_attempt(
         .col_expr(delivery::Column::Status, Expr::value(status))
         .col_expr(delivery::Column::NextAttemptAt, Expr::value(next_at))
         .col_expr(delivery::Column::DeliveredAt, Expr::value(delivered_at))
-        .col_expr(delivery::Column::LastError, Expr::value(attempt.error.clone()))
-        .col_expr(delivery::Column::LockedBy, Expr::value(Option::<String>::None))
-        .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            delivery::Column::LastError,
+            Expr::value(attempt.error.clone()),
+        )
+        .col_expr(
+            delivery::Column::LockedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            delivery::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(delivery::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(delivery::COLUMN.id.eq(delivery.id))
         .filter(delivery::COLUMN.locked_by.eq(worker))
@@ -172,9 +209,18 @@ pub async fn fail_exhausted(
     for d in &stuck {
         delivery::Entity::update_many()
             .col_expr(delivery::Column::Status, Expr::value("failed"))
-            .col_expr(delivery::Column::LastError, Expr::value("no answer to the last attempt"))
-            .col_expr(delivery::Column::LockedBy, Expr::value(Option::<String>::None))
-            .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(
+                delivery::Column::LastError,
+                Expr::value("no answer to the last attempt"),
+            )
+            .col_expr(
+                delivery::Column::LockedBy,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                delivery::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
             .filter(delivery::COLUMN.id.eq(d.id))
             .filter(delivery::COLUMN.status.eq("pending"))
             .exec(conn)
@@ -184,7 +230,11 @@ pub async fn fail_exhausted(
 }
 
 /// Puts a ticket's failed deliveries back in the queue with a fresh schedule.
-pub async fn requeue_failed(conn: &impl ConnectionTrait, ticket_id: Uuid, now: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn requeue_failed(
+    conn: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     delivery::Entity::update_many()
         .col_expr(delivery::Column::Status, Expr::value("pending"))
         .col_expr(delivery::Column::Attempts, Expr::value(0))
@@ -197,7 +247,10 @@ pub async fn requeue_failed(conn: &impl ConnectionTrait, ticket_id: Uuid, now: D
         .map(|r| r.rows_affected)
 }
 
-pub async fn attempts_for(conn: &impl ConnectionTrait, delivery_ids: Vec<Uuid>) -> Result<Vec<delivery_attempt::Model>, DbErr> {
+pub async fn attempts_for(
+    conn: &impl ConnectionTrait,
+    delivery_ids: Vec<Uuid>,
+) -> Result<Vec<delivery_attempt::Model>, DbErr> {
     delivery_attempt::Entity::find()
         .filter(delivery_attempt::COLUMN.delivery_id.is_in(delivery_ids))
         .order_by_asc(delivery_attempt::Column::Id)
@@ -209,7 +262,10 @@ pub async fn attempts_for(conn: &impl ConnectionTrait, delivery_ids: Vec<Uuid>) 
 pub async fn cancel_pending_to(conn: &impl ConnectionTrait, target: &str) -> Result<u64, DbErr> {
     delivery::Entity::update_many()
         .col_expr(delivery::Column::Status, Expr::value("failed"))
-        .col_expr(delivery::Column::LastError, Expr::value("endpoint disabled after 410 Gone"))
+        .col_expr(
+            delivery::Column::LastError,
+            Expr::value("endpoint disabled after 410 Gone"),
+        )
         .filter(delivery::COLUMN.target.eq(target))
         .filter(delivery::COLUMN.status.eq("pending"))
         .filter(delivery::COLUMN.locked_by.is_null())

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod deliveries;
+pub mod disabled_endpoints;
 pub mod entities;
 
 pub mod events;
@@ -11,6 +12,7 @@ pub mod idempotency;
 pub mod incidents;
 pub mod parties;
 mod scope;
+pub mod service_secrets;
 pub mod tickets;
 
 use std::{

@@ -76,11 +76,23 @@ pub async fn spawn_app_with(overrides: &str) -> TestApp {
         [database]
         url = "{}"
         max_connections = 4
+        [email]
+        smtp_url = "smtp://127.0.0.1:9"
+        timeout = "2s"
+        [webhooks]
+        connect_timeout = "1s"
+        timeout = "2s"
+        allow_networks = ["127.0.0.0/8"]
+        [dispatcher]
+        enabled = false
+        poll_interval = "100ms"
+        lease = "5s"
+        schedule = ["0s", "200ms", "200ms", "200ms"]
+        jitter = 0.0
         "#,
         db.url
     );
-    let settings = config::from_defaults_and(&format!("{base}\n{overrides}"), None)
-        .expect("test configuration is valid");
+    let settings = config::from_layers(&[&base, overrides]).expect("test configuration is valid");
     let app = Application::build(settings)
         .await
         .expect("application builds");

@@ -7,5 +7,8 @@ mod helpers;
 mod idempotency;
 mod incidents;
 mod migrations;
+mod notifications;
+mod receiver;
+mod smtp;
 mod transitions;
 mod validation;

@@ -1,0 +1,192 @@
+//! Email to parties: rendering in the party's language and delivery over SMTP.
+
+mod labels;
+mod render;
+#[cfg(test)]
+mod tests;
+
+use std::{error::Error as _, time::Duration};
+
+use anyhow::Context;
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, MultiPart},
+    transport::smtp::{self, response::Severity},
+};
+
+pub use render::{RenderedEmail, render};
+
+/// Longest SMTP reply kept on an attempt.
+const MAX_REPLY_CHARS: usize = 2_000;
+
+/// Most connections kept open to the relay at once.
+const POOL_SIZE: u32 = 10;
+
+/// One message to send. Ids are given without angle brackets, e.g. `0190…@incident-desk`.
+#[derive(Debug, Clone)]
+pub struct OutgoingEmail {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+}
+
+/// What became of one attempt, with the server's reply (or the error) as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailOutcome {
+    /// The server took the message (2xx).
+    Delivered { reply: String },
+    /// Worth trying again later: a 4xx reply, or the server could not be reached.
+    Retry { reply: String },
+    /// The server refused the message for good (5xx), or it cannot be built.
+    Failed { reply: String },
+}
+
+impl EmailOutcome {
+    pub fn reply(&self) -> &str {
+        match self {
+            Self::Delivered { reply } | Self::Retry { reply } | Self::Failed { reply } => reply,
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Delivered { .. } => "delivered",
+            Self::Retry { .. } => "retry",
+            Self::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// Sends email through one SMTP relay over a pool of connections; clones share the pool.
+#[derive(Debug, Clone)]
+pub struct EmailSender {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl EmailSender {
+    /// `smtp_url` is `smtp://host:port` (plain), `smtp://host:port?tls=required` (STARTTLS)
+    /// or `smtps://host:port` (implicit TLS), with optional `user:pass@`. `timeout` bounds
+    /// connecting and each read or write. Must be called inside a Tokio runtime.
+    pub fn new(smtp_url: &str, from: &str, timeout: Duration) -> anyhow::Result<Self> {
+        let from: Mailbox = from.parse().context(
+            "the sender address is not a valid mailbox (expected `user@host` or `Name <user@host>`)",
+        )?;
+        // The URL may hold a password, so no error below repeats it.
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url).context(
+            "invalid SMTP URL (expected smtp://host:port, smtp://host:port?tls=required \
+             or smtps://host:port)",
+        )?;
+        // The pool spawns its cleanup task on build.
+        tokio::runtime::Handle::try_current()
+            .context("the SMTP connection pool needs a Tokio runtime")?;
+        let transport = builder
+            .timeout(Some(timeout))
+            .pool_config(smtp::PoolConfig::new().max_size(POOL_SIZE))
+            .build();
+        Ok(Self { transport, from })
+    }
+
+    /// Sends `email` once. Never logs an address: recipients are counted, not named.
+    #[tracing::instrument(
+        skip_all,
+        fields(message_id = %email.message_id, recipients = email.to.len())
+    )]
+    pub async fn send(&self, email: &OutgoingEmail) -> EmailOutcome {
+        let started = std::time::Instant::now();
+        let outcome = match self.message(email) {
+            Ok(message) => match self.transport.send(message).await {
+                Ok(response) => EmailOutcome::Delivered {
+                    reply: clip(format!(
+                        "{} {}",
+                        response.code(),
+                        response.message().collect::<Vec<_>>().join(" ")
+                    )),
+                },
+                Err(error) => classify(&error),
+            },
+            Err(problem) => EmailOutcome::Failed {
+                reply: clip(problem),
+            },
+        };
+        tracing::info!(
+            outcome = outcome.label(),
+            millis = started.elapsed().as_millis() as u64,
+            "email attempt"
+        );
+        outcome
+    }
+
+    fn message(&self, email: &OutgoingEmail) -> Result<Message, String> {
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .subject(email.subject.as_str())
+            .message_id(Some(message_id(&email.message_id)?));
+        for (i, to) in email.to.iter().enumerate() {
+            let mailbox: Mailbox = to
+                .parse()
+                .map_err(|e| format!("recipient {} is not a valid address: {e}", i + 1))?;
+            builder = builder.to(mailbox);
+        }
+        if let Some(parent) = &email.in_reply_to {
+            builder = builder.in_reply_to(message_id(parent)?);
+        }
+        if !email.references.is_empty() {
+            let ids: Vec<String> = email
+                .references
+                .iter()
+                .map(|id| message_id(id))
+                .collect::<Result<_, _>>()?;
+            builder = builder.references(ids.join(" "));
+        }
+        builder
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))
+            .map_err(|e| format!("the message cannot be built: {e}"))
+    }
+}
+
+/// `id` in angle brackets, refused unless it is one `left@right` token: it goes into headers.
+fn message_id(id: &str) -> Result<String, String> {
+    let valid = id
+        .split_once('@')
+        .is_some_and(|(left, right)| !left.is_empty() && !right.is_empty() && !right.contains('@'))
+        && id
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | '\\' | '(' | ')'));
+    if valid {
+        Ok(format!("<{id}>"))
+    } else {
+        Err(format!(
+            "message id `{id}` is not of the form left@right without brackets or spaces"
+        ))
+    }
+}
+
+fn classify(error: &smtp::Error) -> EmailOutcome {
+    let Some(code) = error.status() else {
+        // Connection refused, timeouts, TLS and broken replies: the relay may recover.
+        return EmailOutcome::Retry {
+            reply: clip(error.to_string()),
+        };
+    };
+    let text = error.source().map(|s| s.to_string()).unwrap_or_default();
+    let reply = clip(format!("{code} {text}").trim_end().to_owned());
+    match code.severity {
+        Severity::PermanentNegativeCompletion => EmailOutcome::Failed { reply },
+        _ => EmailOutcome::Retry { reply },
+    }
+}
+
+fn clip(mut reply: String) -> String {
+    if let Some((at, _)) = reply.char_indices().nth(MAX_REPLY_CHARS) {
+        reply.truncate(at);
+    }
+    reply
+}

@@ -1,0 +1,438 @@
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{TestApp, expect_status, spawn_app_with, valid_incident},
+    receiver::{Receiver, Reply},
+    smtp::{SinkMode, SmtpSink},
+};
+
+const SECRET_A: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const SECRET_B: &str = "whsec_O9hjB81RkWoaDP7b+fuv5j7WKLyY9Qtqhmm8e7K8Xe4=";
+const WAIT: Duration = Duration::from_secs(15);
+
+fn party(list: &str, id: &str, extra: &str) -> String {
+    format!(
+        "[[parties.{list}]]\nid = \"{id}\"\nname = {{ vi = \"{id}\", en = \"{id}\" }}\nack_deadline = \"4h\"\n{extra}\n"
+    )
+}
+
+/// Parties of the default routing, with the committee `hn` (email and webhook A) and the
+/// provider `meta` (email and webhook B) reachable on loopback.
+fn parties(committee_hook: &str, provider_hook: &str, allow_loopback: bool) -> String {
+    let mut toml = String::from("[dispatcher]\nenabled = true\n");
+    if !allow_loopback {
+        toml.push_str("[webhooks]\nallow_networks = []\n");
+    }
+    toml += &party(
+        "committees",
+        "hn",
+        &format!(
+            "contacts.emails = [\"desk@hn.example.org\"]\ncontacts.webhooks = [{{ url = \"{committee_hook}\", secret = \"{SECRET_A}\" }}]"
+        ),
+    );
+    toml += &party(
+        "committees",
+        "hn-ba-dinh",
+        "parent = \"hn\"\ncontacts.emails = [\"ba-dinh@hn.example.org\"]",
+    );
+    toml += &party(
+        "authorities",
+        "cert",
+        "contacts.emails = [\"ir@cert.example.org\"]",
+    );
+    toml += &party(
+        "authorities",
+        "cyber-police",
+        "contacts.emails = [\"police@example.org\"]",
+    );
+    toml += &party(
+        "providers",
+        "meta",
+        &format!(
+            "locale = \"en\"\ncontacts.emails = [\"partners@meta.example.org\"]\ncontacts.webhooks = [{{ url = \"{provider_hook}\", secret = \"{SECRET_B}\" }}]"
+        ),
+    );
+    for id in [
+        "tiktok",
+        "google",
+        "zalo",
+        "x-corp",
+        "telegram",
+        "web-abuse",
+    ] {
+        toml += &party(
+            "providers",
+            id,
+            &format!("contacts.emails = [\"{id}@example.org\"]"),
+        );
+    }
+    toml
+}
+
+async fn app_with(
+    sink: &SmtpSink,
+    committee_hook: &str,
+    provider_hook: &str,
+    allow_loopback: bool,
+) -> TestApp {
+    let overrides = format!(
+        "{}\n[email]\nsmtp_url = \"{}\"\n",
+        parties(committee_hook, provider_hook, allow_loopback),
+        sink.url()
+    );
+    spawn_app_with(&overrides).await
+}
+
+fn report_for_hn() -> Value {
+    let mut body = valid_incident();
+    body["reporter"]["committee"] = json!("hn");
+    body
+}
+
+/// Waits until every delivery of the incident has left `pending`, and returns the incident.
+async fn settled(app: &TestApp, id: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let detail = app.incident(id).await;
+        let pending = detail["tickets"]
+            .as_array()
+            .expect("tickets")
+            .iter()
+            .flat_map(|t| t["deliveries"].as_array().expect("deliveries").clone())
+            .any(|d| d["status"] == "pending");
+        if !pending {
+            return detail;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "deliveries still pending: {detail:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn ticket<'a>(detail: &'a Value, party: &str) -> &'a Value {
+    detail["tickets"]
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .find(|t| t["party"] == party)
+        .expect("ticket of party")
+}
+
+#[tokio::test]
+async fn every_party_is_notified_by_signed_webhook_and_threaded_email() {
+    let sink = SmtpSink::start().await;
+    let a = Receiver::start(Reply::Status(200)).await;
+    let b = Receiver::start(Reply::Status(204)).await;
+    let app = app_with(&sink, &a.url, &b.url, true).await;
+    let filed = app.file(&report_for_hn()).await;
+    let id = filed["id"].as_str().expect("id");
+
+    let detail = settled(&app, id).await;
+    for t in detail["tickets"].as_array().expect("tickets") {
+        assert_eq!(t["status"], "notified", "{t:#}");
+        for d in t["deliveries"].as_array().expect("deliveries") {
+            assert_eq!(d["status"], "delivered", "{d:#}");
+            assert_eq!(d["attempts"], 1);
+        }
+    }
+    let notified = detail["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|e| e["type"] == "ticket.notified")
+        .count();
+    assert_eq!(notified, 3);
+
+    for (receiver, secret, party, role) in [
+        (&a, SECRET_A, "hn", "committee"),
+        (&b, SECRET_B, "meta", "provider"),
+    ] {
+        let got = receiver.wait_for(1, WAIT).await;
+        assert_eq!(got.len(), 1);
+        let hook = standardwebhooks::Webhook::new(secret).expect("secret");
+        hook.verify(&got[0].body, &got[0].headers)
+            .expect("a valid Standard Webhooks signature");
+        let event: Value = serde_json::from_slice(&got[0].body).expect("json");
+        assert_eq!(event["type"], "incident.reported");
+        assert_eq!(event["data"]["incident"]["reference"], filed["reference"]);
+        assert_eq!(event["data"]["ticket"]["party"], party);
+        assert_eq!(event["data"]["ticket"]["role"], role);
+        assert!(
+            got[0].headers["webhook-id"]
+                .to_str()
+                .expect("id")
+                .starts_with("msg_")
+        );
+    }
+    // Providers are not given the member's own contacts.
+    let provider_event: Value = serde_json::from_slice(&b.received()[0].body).expect("json");
+    assert!(
+        provider_event["data"]["incident"]["reporter"]
+            .get("email")
+            .is_none()
+    );
+
+    let mails = sink.wait_for(3, WAIT).await;
+    let mut recipients: Vec<String> = mails.iter().flat_map(|m| m.rcpt_to.clone()).collect();
+    recipients.sort();
+    assert_eq!(
+        recipients,
+        [
+            "desk@hn.example.org",
+            "ir@cert.example.org",
+            "partners@meta.example.org"
+        ]
+    );
+    for mail in &mails {
+        let parsed = mail.parsed();
+        let subject = parsed.subject().expect("subject");
+        assert!(
+            subject.contains(filed["reference"].as_str().expect("reference")),
+            "{subject}"
+        );
+        let message_id = parsed.message_id().expect("message id");
+        assert!(
+            message_id.starts_with("ticket-"),
+            "the first message starts the party's thread: {message_id}"
+        );
+        let text = parsed.body_text(0).expect("text part");
+        assert!(
+            text.contains("/ack/"),
+            "the acknowledge link is in the mail: {text}"
+        );
+        assert!(parsed.body_html(0).is_some(), "an HTML part");
+    }
+}
+
+#[tokio::test]
+async fn a_5xx_is_retried_until_the_endpoint_answers_2xx() {
+    let sink = SmtpSink::start().await;
+    let a = Receiver::start(Reply::Status(200)).await;
+    a.script([Reply::Status(503), Reply::Status(500)]);
+    let b = Receiver::start(Reply::Status(200)).await;
+    let app = app_with(&sink, &a.url, &b.url, true).await;
+    let filed = app.file(&report_for_hn()).await;
+    let detail = settled(&app, filed["id"].as_str().expect("id")).await;
+    let hn = ticket(&detail, "hn");
+    let hook = hn["deliveries"]
+        .as_array()
+        .expect("deliveries")
+        .iter()
+        .find(|d| d["channel"] == "webhook")
+        .expect("webhook");
+    assert_eq!(hook["status"], "delivered");
+    assert_eq!(hook["attempts"], 3);
+    let got = a.received();
+    assert_eq!(got.len(), 3);
+    let ids: Vec<&str> = got
+        .iter()
+        .map(|r| r.headers["webhook-id"].to_str().expect("id"))
+        .collect();
+    assert!(
+        ids.iter().all(|id| *id == ids[0]),
+        "every retry carries the same webhook-id"
+    );
+    assert_eq!(got[0].body, got[2].body, "the same bytes on every attempt");
+}
+
+#[tokio::test]
+async fn a_410_fails_the_delivery_and_disables_the_endpoint() {
+    let sink = SmtpSink::start().await;
+    let a = Receiver::start(Reply::Status(200)).await;
+    let b = Receiver::start(Reply::Status(410)).await;
+    let app = app_with(&sink, &a.url, &b.url, true).await;
+    let filed = app.file(&report_for_hn()).await;
+    let detail = settled(&app, filed["id"].as_str().expect("id")).await;
+    let meta = ticket(&detail, "meta");
+    let hook = meta["deliveries"]
+        .as_array()
+        .expect("deliveries")
+        .iter()
+        .find(|d| d["channel"] == "webhook")
+        .expect("webhook");
+    assert_eq!(hook["status"], "failed");
+    assert_eq!(hook["attempts"], 1, "no retry after 410");
+    assert!(
+        detail["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .any(|e| e["type"] == "webhook.endpoint_disabled")
+    );
+    assert_eq!(
+        meta["status"], "notified",
+        "the email still reached the provider"
+    );
+
+    // Later events to that endpoint are not sent.
+    let second = app.file(&report_for_hn()).await;
+    settled(&app, second["id"].as_str().expect("id")).await;
+    assert_eq!(b.received().len(), 1);
+}
+
+#[tokio::test]
+async fn webhooks_to_private_addresses_are_refused() {
+    let sink = SmtpSink::start().await;
+    let target = Receiver::start(Reply::Status(200)).await;
+    let port = target
+        .url
+        .split(':')
+        .nth(2)
+        .expect("port")
+        .split('/')
+        .next()
+        .expect("port")
+        .to_owned();
+    for (committee_hook, provider_hook) in [
+        (target.url.clone(), format!("http://localhost:{port}/hook")),
+        (
+            format!("http://[::ffff:127.0.0.1]:{port}/hook"),
+            format!("http://[::1]:{port}/hook"),
+        ),
+    ] {
+        let app = app_with(&sink, &committee_hook, &provider_hook, false).await;
+        let filed = app.file(&report_for_hn()).await;
+        let detail = settled(&app, filed["id"].as_str().expect("id")).await;
+        for party in ["hn", "meta"] {
+            let hook = ticket(&detail, party)["deliveries"]
+                .as_array()
+                .expect("deliveries")
+                .iter()
+                .find(|d| d["channel"] == "webhook")
+                .cloned()
+                .expect("webhook");
+            assert_eq!(hook["status"], "failed", "{hook:#}");
+            let error = hook["last_error"].as_str().expect("error");
+            assert!(error.contains("private or reserved"), "{error}");
+        }
+    }
+    assert!(
+        target.received().is_empty(),
+        "nothing reached the private address"
+    );
+}
+
+#[tokio::test]
+async fn smtp_451_is_retried_and_550_fails() {
+    let sink = SmtpSink::start().await;
+    let a = Receiver::start(Reply::Status(200)).await;
+    let b = Receiver::start(Reply::Status(200)).await;
+    sink.set_mode(SinkMode::TempFail);
+    let app = app_with(&sink, &a.url, &b.url, true).await;
+    let filed = app.file(&report_for_hn()).await;
+    let id = filed["id"].as_str().expect("id");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    sink.set_mode(SinkMode::Accept);
+    let detail = settled(&app, id).await;
+    let cert = ticket(&detail, "cert");
+    let mail = &cert["deliveries"][0];
+    assert_eq!(mail["status"], "delivered", "{mail:#}");
+    assert!(mail["attempts"].as_i64().expect("attempts") >= 2);
+
+    sink.set_mode(SinkMode::PermFail);
+    let second = app.file(&report_for_hn()).await;
+    let detail = settled(&app, second["id"].as_str().expect("id")).await;
+    let cert = ticket(&detail, "cert");
+    assert_eq!(cert["deliveries"][0]["status"], "failed");
+    assert_eq!(cert["deliveries"][0]["attempts"], 1, "no retry after 5xx");
+    assert_eq!(
+        cert["status"], "failed",
+        "every channel of the authority gave up"
+    );
+    assert!(
+        detail["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .any(|e| e["type"] == "ticket.failed"),
+        "the failure is on the timeline"
+    );
+}
+
+#[tokio::test]
+async fn a_receiver_that_hangs_does_not_delay_the_others() {
+    let sink = SmtpSink::start().await;
+    let hanging = Receiver::start(Reply::Hang).await;
+    let fast = Receiver::start(Reply::Status(200)).await;
+    let app = app_with(&sink, &hanging.url, &fast.url, true).await;
+    let started = std::time::Instant::now();
+    for _ in 0..5 {
+        app.file(&report_for_hn()).await;
+    }
+    fast.wait_for(5, Duration::from_secs(3)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "healthy endpoint served in {:?}",
+        started.elapsed()
+    );
+    expect_status(
+        app.client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .expect("sent"),
+        StatusCode::OK,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_429_waits_at_least_a_minute_or_its_retry_after_and_redirects_are_not_followed() {
+    let sink = SmtpSink::start().await;
+    let elsewhere = Receiver::start(Reply::Status(200)).await;
+    let a = Receiver::start(Reply::WithHeader(429, "Retry-After", "120".to_owned())).await;
+    let b = Receiver::start(Reply::WithHeader(302, "Location", elsewhere.url.clone())).await;
+    let app = app_with(&sink, &a.url, &b.url, true).await;
+    let filed = app.file(&report_for_hn()).await;
+    let id = filed["id"].as_str().expect("id");
+    a.wait_for(1, WAIT).await;
+    b.wait_for(1, WAIT).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let (limited, redirected) = loop {
+        let detail = app.incident(id).await;
+        let hook = |party: &str| {
+            ticket(&detail, party)["deliveries"]
+                .as_array()
+                .expect("deliveries")
+                .iter()
+                .find(|d| d["channel"] == "webhook")
+                .cloned()
+                .expect("webhook")
+        };
+        let (limited, redirected) = (hook("hn"), hook("meta"));
+        if limited["last_error"].is_string() && redirected["last_error"].is_string() {
+            break (limited, redirected);
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "attempts not recorded: {detail:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let next = |d: &Value| {
+        chrono::DateTime::parse_from_rfc3339(d["next_attempt_at"].as_str().expect("time"))
+            .expect("rfc3339")
+    };
+    let wait = next(&limited).signed_duration_since(chrono::Utc::now());
+    assert!(
+        wait > chrono::TimeDelta::seconds(110),
+        "429 with Retry-After: 120 waits about 120 s, got {wait}"
+    );
+    assert_eq!(limited["status"], "pending");
+    assert!(
+        redirected["last_error"]
+            .as_str()
+            .expect("error")
+            .contains("redirects are not followed")
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        elsewhere.received().is_empty(),
+        "the redirect target was never contacted"
+    );
+}
