@@ -5,13 +5,17 @@ mod render;
 #[cfg(test)]
 mod tests;
 
-use std::{error::Error as _, time::Duration};
+use std::{
+    error::Error as _,
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::Duration,
+};
 
 use anyhow::Context;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart},
-    transport::smtp::{self, response::Severity},
+    transport::smtp::{self, AsyncSmtpTransportBuilder, response::Severity},
 };
 
 pub use render::{RenderedEmail, render};
@@ -64,31 +68,55 @@ impl EmailOutcome {
 /// Sends email through one SMTP relay over a pool of connections; clones share the pool.
 #[derive(Debug, Clone)]
 pub struct EmailSender {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    builder: AsyncSmtpTransportBuilder,
+    pool: Mutex<Pool>,
     from: Mailbox,
+    timeout: Duration,
+}
+
+#[derive(Debug)]
+struct Pool {
+    generation: u64,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
 }
 
 impl EmailSender {
     /// `smtp_url` is `smtp://host:port` (plain), `smtp://host:port?tls=required` (STARTTLS)
     /// or `smtps://host:port` (implicit TLS), with optional `user:pass@`. `timeout` bounds
-    /// connecting and each read or write. Must be called inside a Tokio runtime.
+    /// a whole attempt, from connecting to the server's last reply. Must be called inside
+    /// a Tokio runtime.
     pub fn new(smtp_url: &str, from: &str, timeout: Duration) -> anyhow::Result<Self> {
         let from: Mailbox = from.parse().context(
             "the sender address is not a valid mailbox (expected `user@host` or `Name <user@host>`)",
         )?;
         // The URL may hold a password, so no error below repeats it.
-        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url).context(
-            "invalid SMTP URL (expected smtp://host:port, smtp://host:port?tls=required \
-             or smtps://host:port)",
-        )?;
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .context(
+                "invalid SMTP URL (expected smtp://host:port, smtp://host:port?tls=required \
+                 or smtps://host:port)",
+            )?
+            .timeout(Some(timeout))
+            .pool_config(smtp::PoolConfig::new().max_size(POOL_SIZE));
         // The pool spawns its cleanup task on build.
         tokio::runtime::Handle::try_current()
             .context("the SMTP connection pool needs a Tokio runtime")?;
-        let transport = builder
-            .timeout(Some(timeout))
-            .pool_config(smtp::PoolConfig::new().max_size(POOL_SIZE))
-            .build();
-        Ok(Self { transport, from })
+        let pool = Pool {
+            generation: 0,
+            transport: builder.clone().build(),
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                builder,
+                pool: Mutex::new(pool),
+                from,
+                timeout,
+            }),
+        })
     }
 
     /// Sends `email` once. Never logs an address: recipients are counted, not named.
@@ -99,16 +127,7 @@ impl EmailSender {
     pub async fn send(&self, email: &OutgoingEmail) -> EmailOutcome {
         let started = std::time::Instant::now();
         let outcome = match self.message(email) {
-            Ok(message) => match self.transport.send(message).await {
-                Ok(response) => EmailOutcome::Delivered {
-                    reply: clip(format!(
-                        "{} {}",
-                        response.code(),
-                        response.message().collect::<Vec<_>>().join(" ")
-                    )),
-                },
-                Err(error) => classify(&error),
-            },
+            Ok(message) => self.deliver(message).await,
             Err(problem) => EmailOutcome::Failed {
                 reply: clip(problem),
             },
@@ -121,10 +140,58 @@ impl EmailSender {
         outcome
     }
 
+    async fn deliver(&self, message: Message) -> EmailOutcome {
+        let (generation, transport) = {
+            let pool = self.pool();
+            (pool.generation, pool.transport.clone())
+        };
+        // lettre's async transport bounds only the TCP connect, so a server that stops
+        // answering would hold this attempt forever.
+        match tokio::time::timeout(self.inner.timeout, transport.send(message)).await {
+            Ok(Ok(response)) => EmailOutcome::Delivered {
+                reply: clip(format!(
+                    "{} {}",
+                    response.code(),
+                    response.message().collect::<Vec<_>>().join(" ")
+                )),
+            },
+            Ok(Err(error)) => classify(&error),
+            Err(_) => {
+                self.replace_pool(generation);
+                EmailOutcome::Retry {
+                    reply: format!(
+                        "no answer from the SMTP server within {}",
+                        humantime::format_duration(self.inner.timeout)
+                    ),
+                }
+            }
+        }
+    }
+
+    /// lettre parks a connection cut off mid-dialogue as if it were idle, where its late
+    /// replies would answer the next message's commands; so the whole pool goes.
+    fn replace_pool(&self, generation: u64) {
+        let mut pool = self.pool();
+        if pool.generation != generation {
+            return;
+        }
+        let fresh = self.inner.builder.clone().build();
+        let stale = std::mem::replace(&mut pool.transport, fresh);
+        pool.generation += 1;
+        tokio::spawn(async move { stale.shutdown().await });
+    }
+
+    fn pool(&self) -> MutexGuard<'_, Pool> {
+        self.inner
+            .pool
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn message(&self, email: &OutgoingEmail) -> Result<Message, String> {
         let mut builder = Message::builder()
-            .from(self.from.clone())
-            .subject(email.subject.as_str())
+            .from(self.inner.from.clone())
+            .subject(one_line(&email.subject))
             .message_id(Some(message_id(&email.message_id)?));
         for (i, to) in email.to.iter().enumerate() {
             let mailbox: Mailbox = to
@@ -150,6 +217,15 @@ impl EmailSender {
             ))
             .map_err(|e| format!("the message cannot be built: {e}"))
     }
+}
+
+/// A subject holds payload text; lettre would keep its line breaks, encoded, where a reader
+/// expects one line.
+fn one_line(header: &str) -> String {
+    header
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// `id` in angle brackets, refused unless it is one `left@right` token: it goes into headers.

@@ -50,6 +50,8 @@ struct Shared {
     messages: Mutex<Vec<ReceivedMail>>,
     /// SMTP sessions opened so far, to tell whether a client reuses its connections.
     sessions: AtomicUsize,
+    /// How long the reply to a message's data is held back, to play a stalled server.
+    data_reply_delay: Mutex<Duration>,
 }
 
 pub struct SmtpSink {
@@ -68,6 +70,7 @@ impl SmtpSink {
             mode: Mutex::new(SinkMode::Accept),
             messages: Mutex::new(Vec::new()),
             sessions: AtomicUsize::new(0),
+            data_reply_delay: Mutex::new(Duration::ZERO),
         });
         let server = tokio::spawn(serve(listener, Arc::clone(&shared)));
         SmtpSink {
@@ -107,9 +110,8 @@ impl SmtpSink {
         let listener = loop {
             match TcpListener::bind(&address).await {
                 Ok(listener) => break listener,
-                Err(error) if tries < 50 => {
+                Err(_) if tries < 50 => {
                     tries += 1;
-                    let _ = error;
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
                 Err(error) => panic!("the SMTP sink cannot listen again on {address}: {error}"),
@@ -162,12 +164,14 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let mut sessions = JoinSet::new();
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                if let Ok((stream, _)) = accepted {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
                     shared.sessions.fetch_add(1, Ordering::SeqCst);
                     sessions.spawn(session(stream, Arc::clone(&shared)));
                 }
-            }
+                // Out of descriptors, say: let sessions finish instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
             Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
         }
     }
@@ -237,6 +241,8 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
                     return Ok(());
                 };
                 let taken = std::mem::take(&mut envelope);
+                let delay = *shared.data_reply_delay.lock().expect("sink delay lock");
+                tokio::time::sleep(delay).await;
                 // The mode may have changed while the data was being sent.
                 let mode = *shared.mode.lock().expect("sink mode lock");
                 if raw.len() > MAX_MESSAGE_BYTES {
@@ -536,5 +542,45 @@ mod tests {
         );
         let mails = sink.wait_for(2, WAIT).await;
         assert_eq!(mails[1].parsed().message_id(), Some("0190-5@incident-desk"));
+    }
+
+    #[tokio::test]
+    async fn a_stalled_reply_gives_retry_and_the_next_message_gets_a_fresh_connection() {
+        let sink = SmtpSink::start().await;
+        let timeout = Duration::from_millis(300);
+        let sender = EmailSender::new(&sink.url(), "desk@incident-desk.test", timeout)
+            .expect("an email sender for the sink");
+        *sink
+            .shared
+            .data_reply_delay
+            .lock()
+            .expect("sink delay lock") = timeout * 2;
+
+        let outcome = sender.send(&email(1)).await;
+        assert_eq!(
+            outcome,
+            EmailOutcome::Retry {
+                reply: "no answer from the SMTP server within 300ms".into()
+            }
+        );
+        *sink
+            .shared
+            .data_reply_delay
+            .lock()
+            .expect("sink delay lock") = Duration::ZERO;
+        // The stalled session has now sent its late reply, which must not be taken as
+        // the answer to any command of the next message.
+        sink.wait_for(1, WAIT).await;
+
+        let outcome = sender.send(&email(2)).await;
+        assert_eq!(
+            outcome,
+            EmailOutcome::Delivered {
+                reply: "250 2.0.0 OK queued as 2".into()
+            }
+        );
+        assert_eq!(sink.shared.sessions.load(Ordering::SeqCst), 2);
+        let mails = sink.wait_for(2, WAIT).await;
+        assert_eq!(mails[1].parsed().message_id(), Some("0190-2@incident-desk"));
     }
 }

@@ -447,3 +447,61 @@ async fn a_message_that_cannot_be_built_fails_without_contacting_the_server() {
     );
     assert!(!outcome.reply().contains("not an address"));
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_gives_retry_within_the_timeout() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback listener");
+    let url = format!("smtp://{}", silent.local_addr().expect("its address"));
+    let timeout = std::time::Duration::from_millis(300);
+    let sender = EmailSender::new(&url, "desk@example.org", timeout).expect("a valid sender");
+    let email = OutgoingEmail {
+        to: vec!["ok@example.org".into()],
+        subject: "s".into(),
+        text: "t".into(),
+        html: "<p>h</p>".into(),
+        message_id: "1@incident-desk".into(),
+        in_reply_to: None,
+        references: vec![],
+    };
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        let outcome = sender.send(&email).await;
+        assert_eq!(
+            outcome,
+            EmailOutcome::Retry {
+                reply: "no answer from the SMTP server within 300ms".into()
+            }
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+}
+
+#[tokio::test]
+async fn control_characters_in_a_subject_become_spaces_and_add_no_header() {
+    let sender = EmailSender::new(
+        "smtp://127.0.0.1:9",
+        "desk@example.org",
+        std::time::Duration::from_secs(1),
+    )
+    .expect("a valid sender");
+    let email = OutgoingEmail {
+        to: vec!["ok@example.org".into()],
+        subject: "[INC-2026-000001] x\r\nBcc: evil@example.org".into(),
+        text: "t".into(),
+        html: "<p>h</p>".into(),
+        message_id: "1@incident-desk".into(),
+        in_reply_to: Some("0@incident-desk".into()),
+        references: vec!["0@incident-desk".into()],
+    };
+    let message = sender.message(&email).expect("a valid message");
+    let raw = String::from_utf8(message.formatted()).expect("ASCII headers");
+    assert!(!raw.to_ascii_lowercase().contains("\r\nbcc:"), "{raw}");
+    assert!(
+        raw.contains("Subject: [INC-2026-000001] x  Bcc: evil@example.org\r\n"),
+        "{raw}"
+    );
+    assert!(raw.contains("Message-ID: <1@incident-desk>\r\n"), "{raw}");
+    assert_eq!(message.envelope().to().len(), 1);
+}
