@@ -96,6 +96,8 @@ async fn start_server(args: &Args) -> anyhow::Result<(Server, String)> {
             "INCIDENT_DESK__SERVER__WORKERS",
             std::env::var("BENCH_SERVER_WORKERS").unwrap_or_else(|_| "2".to_owned()),
         ),
+        // Intake alone: the example parties' addresses do not exist.
+        ("INCIDENT_DESK__DISPATCHER__ENABLED", "false".to_owned()),
         (
             "INCIDENT_DESK__LOGGING__LEVEL",
             std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".to_owned()),
