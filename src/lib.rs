@@ -10,3 +10,4 @@ pub mod secrets;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod ticket_actions;

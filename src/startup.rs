@@ -107,6 +107,7 @@ impl Application {
                 .app_data(state.clone())
                 .configure(routes::health::configure)
                 .configure(routes::api::configure)
+                .configure(routes::web::ack::configure)
                 .service(Scalar::with_url("/api/docs", ApiDoc::openapi()))
                 .default_service(web::to(routes::api::not_found))
         })

@@ -90,3 +90,16 @@ pub async fn lock(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Ticket
         .one(conn)
         .await
 }
+
+pub async fn set_external_ref(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    reference: &str,
+) -> Result<(), DbErr> {
+    ticket::Entity::update_many()
+        .col_expr(ticket::Column::ExternalRef, Expr::value(reference))
+        .filter(ticket::COLUMN.id.eq(id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}

@@ -132,6 +132,23 @@ impl TestApp {
             .expect("connect to the test database")
     }
 
+    /// A key bound to a party, allowed to answer that party's tickets.
+    pub async fn create_party_key(&self, party: &str) -> String {
+        let db = self.database().await;
+        let (_, secret) = api_keys::create(
+            db.conn(),
+            api_keys::NewApiKey {
+                name: format!("{party} desk"),
+                scopes: vec![ApiScope::TicketsWrite],
+                committee_id: None,
+                party_id: Some(party.to_owned()),
+            },
+        )
+        .await
+        .expect("create API key");
+        secret
+    }
+
     pub async fn create_key(
         &self,
         name: &str,

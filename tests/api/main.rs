@@ -10,5 +10,6 @@ mod migrations;
 mod notifications;
 mod receiver;
 mod smtp;
+mod tickets;
 mod transitions;
 mod validation;

@@ -11,7 +11,7 @@ use crate::{
 
 const SECRET_A: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const SECRET_B: &str = "whsec_O9hjB81RkWoaDP7b+fuv5j7WKLyY9Qtqhmm8e7K8Xe4=";
-const WAIT: Duration = Duration::from_secs(15);
+pub const WAIT: Duration = Duration::from_secs(15);
 
 fn party(list: &str, id: &str, extra: &str) -> String {
     format!(
@@ -72,7 +72,7 @@ fn parties(committee_hook: &str, provider_hook: &str, allow_loopback: bool) -> S
     toml
 }
 
-async fn app_with(
+pub async fn app_with(
     sink: &SmtpSink,
     committee_hook: &str,
     provider_hook: &str,
@@ -86,14 +86,39 @@ async fn app_with(
     spawn_app_with(&overrides).await
 }
 
-fn report_for_hn() -> Value {
+/// As `app_with` with loopback allowed, plus more TOML (which may set `[dispatcher]` or
+/// `[tickets]` keys, not `[email]`).
+pub async fn app_with_extra(
+    sink: &SmtpSink,
+    committee_hook: &str,
+    provider_hook: &str,
+    extra: &str,
+) -> TestApp {
+    let parties = parties(committee_hook, provider_hook, true).replacen(
+        "[dispatcher]\nenabled = true\n",
+        "",
+        1,
+    );
+    let dispatcher = if extra.contains("[dispatcher]") {
+        extra.replacen("[dispatcher]\n", "[dispatcher]\nenabled = true\n", 1)
+    } else {
+        format!("[dispatcher]\nenabled = true\n{extra}")
+    };
+    let overrides = format!(
+        "{dispatcher}\n{parties}\n[email]\nsmtp_url = \"{}\"\n",
+        sink.url()
+    );
+    spawn_app_with(&overrides).await
+}
+
+pub fn report_for_hn() -> Value {
     let mut body = valid_incident();
     body["reporter"]["committee"] = json!("hn");
     body
 }
 
 /// Waits until every delivery of the incident has left `pending`, and returns the incident.
-async fn settled(app: &TestApp, id: &str) -> Value {
+pub async fn settled(app: &TestApp, id: &str) -> Value {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let detail = app.incident(id).await;
@@ -114,7 +139,7 @@ async fn settled(app: &TestApp, id: &str) -> Value {
     }
 }
 
-fn ticket<'a>(detail: &'a Value, party: &str) -> &'a Value {
+pub fn ticket<'a>(detail: &'a Value, party: &str) -> &'a Value {
     detail["tickets"]
         .as_array()
         .expect("tickets")

@@ -102,6 +102,11 @@ impl Receiver {
         }
     }
 
+    /// Answers `reply` once the script is used up.
+    pub fn set_default(&self, reply: Reply) {
+        self.state.lock().expect("receiver state").default = Some(reply);
+    }
+
     /// Answers these replies first, in order.
     pub fn script(&self, replies: impl IntoIterator<Item = Reply>) {
         self.state

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod incidents;
 pub mod json;
 pub mod openapi;
+pub mod tickets;
 pub mod views;
 
 use actix_web::{HttpResponse, web};
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 ApiError::BadRequest(format!("invalid path: {err}")).into()
             }))
             .configure(incidents::configure)
+            .configure(tickets::configure)
             .route("/openapi.json", web::get().to(openapi::serve))
             .default_service(web::to(not_found)),
     );

@@ -6,7 +6,7 @@ use utoipa::{
     openapi::security::{Http, HttpAuthScheme, SecurityScheme},
 };
 
-use super::{incidents, views};
+use super::{incidents, tickets, views};
 use crate::error::{Problem, ProblemField};
 
 #[derive(OpenApi)]
@@ -23,6 +23,11 @@ use crate::error::{Problem, ProblemField};
         incidents::change_containment,
         incidents::change_status,
         incidents::add_note,
+        tickets::get_ticket,
+        tickets::acknowledge,
+        tickets::resolve,
+        tickets::reject,
+        tickets::redeliver,
         crate::routes::health::healthz,
         crate::routes::health::readyz,
     ),
@@ -32,14 +37,15 @@ use crate::error::{Problem, ProblemField};
         incidents::ChangeStatus, incidents::AddNote,
         views::IncidentCreated, views::IncidentSummary, views::IncidentPage, views::IncidentDetail,
         views::ReporterView, views::PageView, views::ContainmentView, views::TicketView,
-        views::DeliveryView, views::EventView, views::ActorView,
+        views::DeliveryView, views::EventView, views::ActorView, views::AttemptView,
+        tickets::TicketAnswerInput, tickets::Redelivered,
         crate::domain::IncidentKind, crate::domain::Severity, crate::domain::IncidentStatus,
         crate::domain::ContainmentState, crate::domain::ContainmentAction, crate::domain::Platform,
         crate::domain::AccountType, crate::domain::RejectReason,
         crate::routes::health::Readiness,
     )),
     modifiers(&BearerAuth),
-    tags((name = "incidents", description = "Incident reports and their lifecycle"), (name = "operations", description = "Health checks"))
+    tags((name = "incidents", description = "Incident reports and their lifecycle"), (name = "tickets", description = "One party's ticket: deliveries, attempts and its answer"), (name = "operations", description = "Health checks"))
 )]
 pub struct ApiDoc;
 

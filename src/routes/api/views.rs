@@ -141,6 +141,36 @@ pub struct DeliveryView {
     pub next_attempt_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// Every attempt, oldest first (on the ticket resource).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts_made: Option<Vec<AttemptView>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptView {
+    pub attempted_at: DateTime<Utc>,
+    pub duration_ms: i64,
+    /// `delivered`, `retry` or `failed`.
+    #[schema(example = "retry")]
+    pub outcome: String,
+    /// The HTTP status of a webhook attempt.
+    pub status_code: Option<i32>,
+    /// The answer: up to 20 kB of the HTTP body, or the SMTP reply.
+    pub reply: Option<String>,
+    pub error: Option<String>,
+}
+
+impl From<&crate::storage::entities::delivery_attempt::Model> for AttemptView {
+    fn from(a: &crate::storage::entities::delivery_attempt::Model) -> Self {
+        Self {
+            attempted_at: a.attempted_at,
+            duration_ms: a.duration_ms,
+            outcome: a.outcome.clone(),
+            status_code: a.status_code,
+            reply: a.reply.clone(),
+            error: a.error.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -222,6 +252,7 @@ impl From<&DeliveryRow> for DeliveryView {
             next_attempt_at: d.next_attempt_at,
             delivered_at: d.delivered_at,
             last_error: d.last_error.clone(),
+            attempts_made: None,
         }
     }
 }

@@ -1,0 +1,136 @@
+//! What parties and officers do to a ticket: acknowledge, resolve, reject, re-send.
+//! Each change is a timeline event and is sent to the committee's webhooks.
+
+use chrono::Utc;
+use serde_json::json;
+
+use crate::{
+    actions::ActionError,
+    config::Settings,
+    domain::{Actor, BoundedText, StateMachine, TicketStatus},
+    notify::{
+        outbox::{self, Outbox},
+        payload,
+    },
+    storage::{
+        Database, deliveries,
+        events::{self, NewEvent},
+        tickets::{self, TicketRow},
+    },
+};
+
+/// A party's answer to its ticket.
+#[derive(Debug, Clone)]
+pub struct TicketAnswer {
+    pub status: TicketStatus,
+    /// The party's own case number.
+    pub external_ref: Option<BoundedText>,
+    pub note: Option<BoundedText>,
+}
+
+fn event_type(status: TicketStatus) -> &'static str {
+    match status {
+        TicketStatus::Acknowledged => "ticket.acknowledged",
+        TicketStatus::Resolved => "ticket.resolved",
+        TicketStatus::Rejected => "ticket.rejected",
+        TicketStatus::Notified => "ticket.notified",
+        TicketStatus::Failed => "ticket.failed",
+        TicketStatus::Pending => "ticket.pending",
+    }
+}
+
+/// Records a party's answer. Answering the same way twice changes nothing.
+pub async fn answer(
+    db: &Database,
+    settings: &Settings,
+    outbox: &Outbox,
+    ticket_id: uuid::Uuid,
+    answer: TicketAnswer,
+    actor: Actor,
+) -> Result<TicketRow, ActionError> {
+    let tx = db.begin_write().await?;
+    let ticket = tickets::lock(&*tx, ticket_id)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let current: TicketStatus = ticket.status.parse().map_err(|_| {
+        ActionError::Storage(sea_orm::DbErr::Custom("unknown ticket status".into()))
+    })?;
+    if current == answer.status {
+        return Ok(ticket);
+    }
+    current.transition(answer.status)?;
+    let now = Utc::now();
+    tickets::set_status(&*tx, ticket.id, answer.status, now).await?;
+    if let Some(reference) = &answer.external_ref {
+        tickets::set_external_ref(&*tx, ticket.id, reference.as_str()).await?;
+    }
+    let updated = tickets::find(&*tx, ticket.id)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let kind = event_type(answer.status);
+    events::append(
+        &*tx,
+        vec![NewEvent {
+            incident_id: ticket.incident_id,
+            ticket_id: Some(ticket.id),
+            actor,
+            event_type: kind,
+            data: json!({
+                "party": ticket.party_id,
+                "external_ref": updated.external_ref,
+                "note": answer.note.as_ref().map(BoundedText::as_str),
+            }),
+            at: now,
+        }],
+    )
+    .await?;
+    let all = tickets::for_incident(&*tx, ticket.incident_id).await?;
+    if let Some(committee) = all.iter().find(|t| t.role == "committee") {
+        let data =
+            json!({ "incident_id": ticket.incident_id, "ticket": payload::ticket_view(&updated) });
+        outbox::queue_webhooks(&*tx, settings, committee, kind, data, now).await?;
+    }
+    tx.commit().await?;
+    outbox.wake();
+    Ok(updated)
+}
+
+/// Puts a ticket's failed deliveries back in the queue; the ticket returns to pending.
+pub async fn redeliver(
+    db: &Database,
+    outbox: &Outbox,
+    ticket_id: uuid::Uuid,
+    actor: Actor,
+) -> Result<u64, ActionError> {
+    let tx = db.begin_write().await?;
+    let ticket = tickets::lock(&*tx, ticket_id)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let now = Utc::now();
+    let requeued = deliveries::requeue_failed(&*tx, ticket.id, now).await?;
+    if requeued > 0 {
+        tickets::transition_if(
+            &*tx,
+            ticket.id,
+            &[TicketStatus::Failed],
+            TicketStatus::Pending,
+            now,
+        )
+        .await?;
+        events::append(
+            &*tx,
+            vec![NewEvent {
+                incident_id: ticket.incident_id,
+                ticket_id: Some(ticket.id),
+                actor,
+                event_type: "ticket.redelivery_requested",
+                data: json!({ "party": ticket.party_id, "deliveries": requeued }),
+                at: now,
+            }],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    outbox.wake();
+    Ok(requeued)
+}

@@ -1,0 +1,398 @@
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{TestApp, expect_problem, expect_status},
+    notifications::{WAIT, app_with, report_for_hn, settled, ticket},
+    receiver::{Receiver, Reply},
+    smtp::SmtpSink,
+};
+
+/// The acknowledge link in the first mail sent to `address`.
+async fn ack_link(sink: &SmtpSink, address: &str) -> String {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let mails = sink.messages().await;
+        if let Some(mail) = mails
+            .iter()
+            .find(|m| m.rcpt_to.iter().any(|r| r == address))
+        {
+            let text = mail.parsed().body_text(0).expect("text").into_owned();
+            let start = text
+                .find("http://127.0.0.1/ack/")
+                .expect("ack link in mail");
+            let link: String = text[start..]
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '>' && *c != ')')
+                .collect();
+            return link.replacen("http://127.0.0.1", "", 1);
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no mail to {address}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn ticket_of(app: &TestApp, incident: &str, party: &str) -> Value {
+    ticket(&app.incident(incident).await, party).clone()
+}
+
+#[tokio::test]
+async fn the_ack_link_shows_on_get_and_acknowledges_on_post_once() {
+    let sink = SmtpSink::start().await;
+    let committee = Receiver::start(Reply::Status(200)).await;
+    let provider = Receiver::start(Reply::Status(200)).await;
+    let app = app_with(&sink, &committee.url, &provider.url, true).await;
+    let filed = app.file(&report_for_hn()).await;
+    let id = filed["id"].as_str().expect("id");
+    settled(&app, id).await;
+    let link = ack_link(&sink, "ir@cert.example.org").await;
+
+    // A mail scanner opening the link changes nothing.
+    for _ in 0..2 {
+        let page = app.client.get(app.url(&link)).send().await.expect("sent");
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.expect("html");
+        assert!(
+            html.contains(filed["reference"].as_str().expect("reference")),
+            "{html}"
+        );
+        assert!(html.contains("<form method=\"post\""));
+    }
+    assert_eq!(ticket_of(&app, id, "cert").await["status"], "notified");
+
+    let response = app
+        .client
+        .post(app.url(&link))
+        .form(&[("external_ref", "CERT-2026-4411"), ("note", "On it.")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::OK);
+    let cert = ticket_of(&app, id, "cert").await;
+    assert_eq!(cert["status"], "acknowledged");
+    assert_eq!(cert["external_ref"], "CERT-2026-4411");
+    assert!(cert["acknowledged_at"].is_string());
+    // Only the linked ticket changed.
+    assert_eq!(ticket_of(&app, id, "meta").await["status"], "notified");
+    assert_eq!(ticket_of(&app, id, "hn").await["status"], "notified");
+
+    // Twice is harmless.
+    let again = app
+        .client
+        .post(app.url(&link))
+        .form(&[("note", "again")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), StatusCode::OK);
+    let detail = app.incident(id).await;
+    let acks = detail["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|e| e["type"] == "ticket.acknowledged")
+        .count();
+    assert_eq!(acks, 1);
+    let last = detail["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "ticket.acknowledged")
+        .cloned()
+        .expect("event");
+    assert_eq!(last["actor"]["kind"], "party");
+    assert_eq!(last["actor"]["id"], "cert");
+
+    // The committee's webhook hears of it.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let types: Vec<String> = committee
+            .received()
+            .iter()
+            .map(|r| {
+                serde_json::from_slice::<Value>(&r.body).expect("json")["type"]
+                    .as_str()
+                    .expect("type")
+                    .to_owned()
+            })
+            .collect();
+        if types.iter().any(|t| t == "ticket.acknowledged") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "committee got {types:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn forged_and_expired_ack_links_are_refused() {
+    let sink = SmtpSink::start().await;
+    let committee = Receiver::start(Reply::Status(200)).await;
+    let provider = Receiver::start(Reply::Status(200)).await;
+    let app = app_with(&sink, &committee.url, &provider.url, true).await;
+    let filed = app.file(&report_for_hn()).await;
+    let id = filed["id"].as_str().expect("id");
+    settled(&app, id).await;
+    let link = ack_link(&sink, "ir@cert.example.org").await;
+    let (data, tag) = link.rsplit_once('.').expect("token");
+    let flipped: String = tag.chars().rev().collect();
+    for forged in [
+        format!("{data}.{flipped}"),
+        "/ack/nonsense".to_owned(),
+        format!("{data}x.{tag}"),
+    ] {
+        let r = app.client.get(app.url(&forged)).send().await.expect("sent");
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{forged}");
+        let r = app
+            .client
+            .post(app.url(&forged))
+            .form(&[("note", "x")])
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{forged}");
+    }
+    assert_eq!(ticket_of(&app, id, "cert").await["status"], "notified");
+
+    let short = crate::notifications::app_with_extra(
+        &sink,
+        &committee.url,
+        &provider.url,
+        "[tickets]\nack_link_ttl = \"1s\"\n",
+    )
+    .await;
+    let filed = short.file(&report_for_hn()).await;
+    settled(&short, filed["id"].as_str().expect("id")).await;
+    let mails_before = sink.messages().await.len();
+    assert!(mails_before >= 6);
+    let mails = sink.messages().await;
+    let text = mails
+        .last()
+        .expect("mail")
+        .parsed()
+        .body_text(0)
+        .expect("text")
+        .into_owned();
+    let start = text.find("http://127.0.0.1/ack/").expect("link");
+    let link: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != ')')
+        .collect();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let r = short
+        .client
+        .post(short.url(&link.replacen("http://127.0.0.1", "", 1)))
+        .form(&[("note", "late")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), StatusCode::GONE);
+}
+
+#[tokio::test]
+async fn parties_answer_their_own_tickets_through_the_api() {
+    let sink = SmtpSink::start().await;
+    let committee = Receiver::start(Reply::Status(200)).await;
+    let provider = Receiver::start(Reply::Status(200)).await;
+    let app = app_with(&sink, &committee.url, &provider.url, true).await;
+    let filed = app.file(&report_for_hn()).await;
+    let id = filed["id"].as_str().expect("id");
+    settled(&app, id).await;
+    let cert_ticket = ticket_of(&app, id, "cert").await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let meta_ticket = ticket_of(&app, id, "meta").await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let cert_key = app.create_party_key("cert").await;
+
+    let ack = |ticket: &str, action: &str| format!("/api/v1/tickets/{ticket}/{action}");
+    expect_problem(
+        app.post_json_as(&cert_key, &ack(&meta_ticket, "acknowledge"), &json!({}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        app.post_json(&ack(&cert_ticket, "acknowledge"), &json!({}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let body = expect_status(
+        app.post_json_as(
+            &cert_key,
+            &ack(&cert_ticket, "acknowledge"),
+            &json!({"external_ref": "C-1"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(body["status"], "acknowledged");
+    assert_eq!(body["external_ref"], "C-1");
+    expect_status(
+        app.post_json_as(&cert_key, &ack(&cert_ticket, "acknowledge"), &json!({}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let body = expect_status(
+        app.post_json_as(
+            &cert_key,
+            &ack(&cert_ticket, "resolve"),
+            &json!({"note": "Page taken down."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(body["status"], "resolved");
+    let problem = expect_problem(
+        app.post_json_as(&cert_key, &ack(&cert_ticket, "reject"), &json!({}))
+            .await,
+        StatusCode::CONFLICT,
+        "invalid_transition",
+    )
+    .await;
+    assert_eq!(problem["current"], "resolved");
+
+    // The ticket resource shows every delivery with its attempts, to its party too.
+    let ticket = expect_status(
+        app.get_as(&cert_key, &format!("/api/v1/tickets/{cert_ticket}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let delivery = &ticket["deliveries"][0];
+    assert_eq!(
+        delivery["attempts_made"]
+            .as_array()
+            .expect("attempts")
+            .len(),
+        1
+    );
+    assert_eq!(delivery["attempts_made"][0]["outcome"], "delivered");
+    expect_problem(
+        app.get_as(&cert_key, &format!("/api/v1/tickets/{meta_ticket}"))
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_exhausted_delivery_fails_and_redeliver_sends_it() {
+    let sink = SmtpSink::start().await;
+    let committee = Receiver::start(Reply::Status(200)).await;
+    let provider = Receiver::start(Reply::Status(500)).await;
+    let app = app_with(&sink, &committee.url, &provider.url, true).await;
+    let filed = app.file(&report_for_hn()).await;
+    let id = filed["id"].as_str().expect("id");
+    let detail = settled(&app, id).await;
+    let meta = ticket(&detail, "meta");
+    let hook = meta["deliveries"]
+        .as_array()
+        .expect("deliveries")
+        .iter()
+        .find(|d| d["channel"] == "webhook")
+        .cloned()
+        .expect("webhook");
+    assert_eq!(hook["status"], "failed");
+    assert_eq!(hook["attempts"], 4, "the whole schedule was used");
+    assert_eq!(provider.received().len(), 4);
+    let ticket_id = meta["id"].as_str().expect("id").to_owned();
+    let attempts = expect_status(
+        app.get(&format!("/api/v1/tickets/{ticket_id}")).await,
+        StatusCode::OK,
+    )
+    .await;
+    let made = attempts["deliveries"]
+        .as_array()
+        .expect("deliveries")
+        .iter()
+        .find(|d| d["channel"] == "webhook")
+        .cloned()
+        .expect("webhook");
+    let codes: Vec<&Value> = made["attempts_made"]
+        .as_array()
+        .expect("attempts")
+        .iter()
+        .map(|a| &a["status_code"])
+        .collect();
+    assert_eq!(codes, [&json!(500), &json!(500), &json!(500), &json!(500)]);
+
+    provider.set_default(Reply::Status(200));
+    let body = expect_status(
+        app.post_json(
+            &format!("/api/v1/tickets/{ticket_id}/redeliver"),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(body["requeued"], 1);
+    let detail = settled(&app, id).await;
+    let hook = ticket(&detail, "meta")["deliveries"]
+        .as_array()
+        .expect("deliveries")
+        .iter()
+        .find(|d| d["channel"] == "webhook")
+        .cloned()
+        .expect("webhook");
+    assert_eq!(hook["status"], "delivered");
+    let ids: Vec<String> = provider
+        .received()
+        .iter()
+        .map(|r| r.headers["webhook-id"].to_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(ids.len(), 5);
+    assert!(
+        ids.iter().all(|i| *i == ids[0]),
+        "a re-sent delivery keeps its webhook-id"
+    );
+}
+
+#[tokio::test]
+async fn mail_waits_out_an_smtp_outage() {
+    let sink = SmtpSink::start().await;
+    let committee = Receiver::start(Reply::Status(200)).await;
+    let provider = Receiver::start(Reply::Status(200)).await;
+    let app = crate::notifications::app_with_extra(
+        &sink,
+        &committee.url,
+        &provider.url,
+        "[dispatcher]\nschedule = [\"0s\", \"300ms\", \"300ms\", \"300ms\", \"300ms\", \"300ms\", \"300ms\", \"300ms\"]\n",
+    )
+    .await;
+    sink.stop().await;
+    let filed = app.file(&report_for_hn()).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(sink.messages().await.is_empty());
+    sink.restart().await;
+    let detail = settled(&app, filed["id"].as_str().expect("id")).await;
+    for party in ["hn", "cert", "meta"] {
+        let mail = ticket(&detail, party)["deliveries"][0].clone();
+        assert_eq!(mail["status"], "delivered", "{mail:#}");
+        assert!(
+            mail["attempts"].as_i64().expect("attempts") >= 2,
+            "{mail:#}"
+        );
+    }
+    sink.wait_for(3, WAIT).await;
+}
