@@ -99,6 +99,7 @@ impl Dispatcher {
     async fn run(self: Arc<Self>, mut stopped: watch::Receiver<bool>) {
         tracing::info!(worker = %self.worker, "dispatcher started");
         let poll = self.settings.dispatcher.poll_interval;
+        let mut deadlines_checked = Instant::now();
         loop {
             if *stopped.borrow() {
                 break;
@@ -121,6 +122,14 @@ impl Dispatcher {
             }
             if let Err(error) = self.fail_exhausted().await {
                 tracing::warn!(%error, "could not sweep exhausted deliveries");
+            }
+            if deadlines_checked.elapsed() >= self.settings.dispatcher.deadline_check_interval {
+                deadlines_checked = Instant::now();
+                if let Err(error) =
+                    super::deadlines::sweep(&self.db, &self.settings, &self.outbox).await
+                {
+                    tracing::warn!(%error, "could not check ticket deadlines");
+                }
             }
             if full_batch {
                 continue;

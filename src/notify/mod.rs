@@ -1,6 +1,7 @@
 //! Outbound notifications: what is sent to each party.
 
 pub mod ack_link;
+pub mod deadlines;
 pub mod dispatcher;
 pub mod email;
 pub mod email_channel;

@@ -103,3 +103,53 @@ pub async fn set_external_ref(
         .await
         .map(|_| ())
 }
+
+/// Tickets past their deadline, unacknowledged, that have had no reminder yet.
+pub async fn overdue_unreminded(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<TicketRow>, DbErr> {
+    ticket::Entity::find()
+        .filter(
+            ticket::COLUMN
+                .status
+                .is_in(["pending", "notified", "failed"]),
+        )
+        .filter(ticket::COLUMN.deadline_at.lt(now))
+        .filter(ticket::COLUMN.reminded_at.is_null())
+        .order_by_asc(ticket::Column::DeadlineAt)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
+/// Marks a reminder as sent; false when another process did it first.
+pub async fn mark_reminded(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = ticket::Entity::update_many()
+        .col_expr(ticket::Column::RemindedAt, Expr::value(now))
+        .filter(ticket::COLUMN.id.eq(id))
+        .filter(ticket::COLUMN.reminded_at.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Marks a committee ticket as escalated; false when it already was.
+pub async fn mark_escalated(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = ticket::Entity::update_many()
+        .col_expr(ticket::Column::EscalatedAt, Expr::value(now))
+        .filter(ticket::COLUMN.id.eq(id))
+        .filter(ticket::COLUMN.escalated_at.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

@@ -21,7 +21,7 @@ fn party(list: &str, id: &str, extra: &str) -> String {
 
 /// Parties of the default routing, with the committee `hn` (email and webhook A) and the
 /// provider `meta` (email and webhook B) reachable on loopback.
-fn parties(committee_hook: &str, provider_hook: &str, allow_loopback: bool) -> String {
+pub fn parties(committee_hook: &str, provider_hook: &str, allow_loopback: bool) -> String {
     let mut toml = String::from("[dispatcher]\nenabled = true\n");
     if !allow_loopback {
         toml.push_str("[webhooks]\nallow_networks = []\n");

@@ -396,3 +396,95 @@ async fn mail_waits_out_an_smtp_outage() {
     }
     sink.wait_for(3, WAIT).await;
 }
+
+#[tokio::test]
+async fn an_overdue_committee_ticket_is_reminded_and_escalated_once() {
+    let sink = SmtpSink::start().await;
+    let committee = Receiver::start(Reply::Status(200)).await;
+    let provider = Receiver::start(Reply::Status(200)).await;
+    let parties = crate::notifications::parties(&committee.url, &provider.url, true).replacen(
+        "id = \"hn-ba-dinh\"\nname = { vi = \"hn-ba-dinh\", en = \"hn-ba-dinh\" }\nack_deadline = \"4h\"",
+        "id = \"hn-ba-dinh\"\nname = { vi = \"hn-ba-dinh\", en = \"hn-ba-dinh\" }\nack_deadline = \"1s\"",
+        1,
+    );
+    assert!(parties.contains("ack_deadline = \"1s\""));
+    let overrides = format!(
+        "{}\ndeadline_check_interval = \"100ms\"\n{}\n[email]\nsmtp_url = \"{}\"\n",
+        "[dispatcher]\nenabled = true",
+        parties.replacen("[dispatcher]\nenabled = true\n", "", 1),
+        sink.url()
+    );
+    let app = crate::helpers::spawn_app_with(&overrides).await;
+    let mut report = crate::helpers::valid_incident();
+    report["reporter"]["committee"] = json!("hn-ba-dinh");
+    let filed = app.file(&report).await;
+    let id = filed["id"].as_str().expect("id");
+    assert_eq!(
+        crate::helpers::ticket_parties(&filed),
+        ["hn-ba-dinh", "cert", "meta"]
+    );
+
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let detail = loop {
+        let detail = app.incident(id).await;
+        if detail["tickets"].as_array().expect("tickets").len() == 4 {
+            break detail;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no escalation: {detail:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let parent = ticket(&detail, "hn");
+    assert_eq!(parent["role"], "committee");
+    assert!(
+        ticket(&detail, "hn-ba-dinh")["overdue"]
+            .as_bool()
+            .expect("overdue")
+    );
+    assert!(
+        !ticket(&detail, "cert")["overdue"]
+            .as_bool()
+            .expect("overdue")
+    );
+
+    // The parent hears of it by webhook and email; the late committee is reminded.
+    let got = committee.wait_for(1, WAIT).await;
+    let event: Value = serde_json::from_slice(&got[0].body).expect("json");
+    assert_eq!(event["type"], "ticket.escalated");
+    assert_eq!(event["data"]["escalated_from"], "hn-ba-dinh");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let mails = sink.messages().await;
+        let to = |addr: &str| {
+            mails
+                .iter()
+                .filter(|m| m.rcpt_to.iter().any(|r| r == addr))
+                .count()
+        };
+        if to("ba-dinh@hn.example.org") == 2 && to("desk@hn.example.org") == 1 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "reminder or escalation mail missing"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Once: later sweeps send nothing more.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let detail = app.incident(id).await;
+    let count = |kind: &str| {
+        detail["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .filter(|e| e["type"] == kind)
+            .count()
+    };
+    assert_eq!(count("ticket.reminder_sent"), 1);
+    assert_eq!(count("ticket.escalated"), 1);
+    assert_eq!(detail["tickets"].as_array().expect("tickets").len(), 4);
+}
