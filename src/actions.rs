@@ -1,21 +1,27 @@
 //! Changes to a filed incident: containment, status and notes. Each runs in one write
 //! transaction, checks its state machine against the locked row, and appends to the timeline.
 
-use chrono::Utc;
-use sea_orm::DbErr;
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
+    config::Settings,
+    domain::routing::PartyKind,
     domain::{
         Actor, BoundedText, ContainmentState, FieldError, IncidentStatus, RejectReason,
         StateMachine, TransitionError, new_incident::Containment,
     },
-    notify::payload::rfc3339,
+    notify::{
+        outbox::{self, Outbox},
+        payload::{self, rfc3339},
+    },
     storage::{
         Database, Scope,
         events::{self, EventRow, NewEvent},
         incidents::{self, IncidentKey, IncidentRow},
+        tickets,
     },
 };
 
@@ -61,6 +67,7 @@ fn parse_state<T: std::str::FromStr>(raw: &str) -> Result<T, DbErr> {
 
 pub async fn change_containment(
     db: &Database,
+    notify: Notify<'_>,
     scope: &Scope,
     key: &IncidentKey,
     change: Containment,
@@ -96,12 +103,24 @@ pub async fn change_containment(
     let updated = incidents::find(&*tx, &Scope::All, &IncidentKey::Id(incident.id))
         .await?
         .ok_or(ActionError::NotFound)?;
+    let change = json!({ "from": current, "to": change.state, "at": change.at.map(rfc3339) });
+    broadcast(
+        &*tx,
+        notify.settings,
+        &updated,
+        "incident.containment_changed",
+        change,
+        now,
+    )
+    .await?;
     tx.commit().await?;
+    notify.outbox.wake();
     Ok(updated)
 }
 
 pub async fn change_status(
     db: &Database,
+    notify: Notify<'_>,
     scope: &Scope,
     key: &IncidentKey,
     change: StatusChange,
@@ -193,8 +212,47 @@ pub async fn change_status(
     let updated = incidents::find(&*tx, &Scope::All, &IncidentKey::Id(incident.id))
         .await?
         .ok_or(ActionError::NotFound)?;
+    let change = json!({ "from": current, "to": change.status, "reason": change.reason });
+    broadcast(
+        &*tx,
+        notify.settings,
+        &updated,
+        "incident.status_changed",
+        change,
+        now,
+    )
+    .await?;
     tx.commit().await?;
+    notify.outbox.wake();
     Ok(updated)
+}
+
+/// Sends an incident change to the webhooks of every party with a ticket on it.
+async fn broadcast(
+    conn: &impl ConnectionTrait,
+    settings: &Settings,
+    incident: &IncidentRow,
+    event_type: &str,
+    change: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for ticket in tickets::for_incident(conn, incident.id).await? {
+        let kind = ticket.role.parse().unwrap_or(PartyKind::Committee);
+        let data = json!({
+            "incident": payload::incident_view(incident, &settings.public_base_url, kind),
+            "ticket": payload::ticket_view(&ticket),
+            "change": change,
+        });
+        outbox::queue_webhooks(conn, settings, &ticket, event_type, data, now).await?;
+    }
+    Ok(())
+}
+
+/// What an action needs to tell the parties about it.
+#[derive(Clone, Copy)]
+pub struct Notify<'a> {
+    pub settings: &'a Settings,
+    pub outbox: &'a Outbox,
 }
 
 pub async fn add_note(

@@ -36,6 +36,15 @@ pub struct AppState {
     pub ack: AckKey,
 }
 
+impl AppState {
+    pub fn notify(&self) -> crate::actions::Notify<'_> {
+        crate::actions::Notify {
+            settings: &self.settings,
+            outbox: &self.outbox,
+        }
+    }
+}
+
 pub struct Application {
     port: u16,
     server: Server,

@@ -461,3 +461,63 @@ async fn a_429_waits_at_least_a_minute_or_its_retry_after_and_redirects_are_not_
         "the redirect target was never contacted"
     );
 }
+
+#[tokio::test]
+async fn containment_and_status_changes_reach_every_party_webhook() {
+    let sink = SmtpSink::start().await;
+    let a = Receiver::start(Reply::Status(200)).await;
+    let b = Receiver::start(Reply::Status(200)).await;
+    let app = app_with(&sink, &a.url, &b.url, true).await;
+    let filed = app.file(&report_for_hn()).await;
+    let id = filed["id"].as_str().expect("id");
+    settled(&app, id).await;
+    expect_status(
+        app.post_json(
+            &format!("/api/v1/incidents/{id}/containment"),
+            &json!({"state": "recovered"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_status(
+        app.post_json(
+            &format!("/api/v1/incidents/{id}/status"),
+            &json!({"status": "in_progress"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    for (receiver, secret) in [(&a, SECRET_A), (&b, SECRET_B)] {
+        let got = receiver.wait_for(3, WAIT).await;
+        let hook = standardwebhooks::Webhook::new(secret).expect("secret");
+        let types: Vec<String> = got
+            .iter()
+            .map(|r| {
+                hook.verify(&r.body, &r.headers).expect("signed");
+                let event: Value = serde_json::from_slice(&r.body).expect("json");
+                event["type"].as_str().expect("type").to_owned()
+            })
+            .collect();
+        assert!(
+            types.contains(&"incident.containment_changed".to_owned()),
+            "{types:?}"
+        );
+        assert!(
+            types.contains(&"incident.status_changed".to_owned()),
+            "{types:?}"
+        );
+    }
+    let changed = a
+        .received()
+        .iter()
+        .map(|r| serde_json::from_slice::<Value>(&r.body).expect("json"))
+        .find(|e| e["type"] == "incident.containment_changed")
+        .expect("event");
+    assert_eq!(changed["data"]["change"]["to"], "recovered");
+    assert_eq!(
+        changed["data"]["incident"]["containment"]["state"],
+        "recovered"
+    );
+}

@@ -601,9 +601,15 @@ pub async fn change_containment(
     let draft = ContainmentDraft::from(body.value);
     let change = draft.parse(&mut errors, Utc::now());
     let change = change.ok_or(ApiError::Validation(errors))?;
-    let incident =
-        actions::change_containment(&state.db, &principal.scope, &key, change, principal.actor())
-            .await?;
+    let incident = actions::change_containment(
+        &state.db,
+        state.notify(),
+        &principal.scope,
+        &key,
+        change,
+        principal.actor(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(detail(&state, &principal.scope, &incident).await?))
 }
 
@@ -673,9 +679,15 @@ pub async fn change_status(
         duplicate_of,
         note,
     };
-    let incident =
-        actions::change_status(&state.db, &principal.scope, &key, change, principal.actor())
-            .await?;
+    let incident = actions::change_status(
+        &state.db,
+        state.notify(),
+        &principal.scope,
+        &key,
+        change,
+        principal.actor(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(detail(&state, &principal.scope, &incident).await?))
 }
 
