@@ -2,12 +2,14 @@
 //! (a fresh SQLite file, or a fresh PostgreSQL database when TEST_DATABASE_URL is set).
 
 mod auth;
+mod crash;
 mod health;
 mod helpers;
 mod idempotency;
 mod incidents;
 mod migrations;
 mod notifications;
+mod process;
 mod receiver;
 mod smtp;
 mod tickets;
