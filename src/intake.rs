@@ -149,6 +149,9 @@ async fn writer(w: Writer, mut rx: mpsc::Receiver<Job>) {
             micros = started.elapsed().as_micros() as u64,
             "intake batch written"
         );
+        if result.is_ok() {
+            outbox.wake();
+        }
         match result {
             Ok(filed) => {
                 for (job, filed) in batch.into_iter().zip(filed) {

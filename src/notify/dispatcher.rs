@@ -4,15 +4,15 @@
 //! the lease. Delivery is at least once; every retry of a delivery carries the same id.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 use serde_json::json;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use super::{
     email_channel::EmailChannel,
@@ -26,7 +26,7 @@ use crate::{
     domain::{Actor, TicketStatus},
     storage::{
         Database,
-        deliveries::{self, AttemptRecord, DeliveryRow, NextStep},
+        deliveries::{self, AttemptRecord, DeliveryRow, NextStep, Skip},
         disabled_endpoints,
         events::{self, NewEvent},
         tickets::{self, TicketRow},
@@ -34,6 +34,8 @@ use crate::{
 };
 
 const CLAIM_BATCH: usize = 64;
+/// How long a claimed delivery waits for a slot at its endpoint before it is given back.
+const ENDPOINT_WAIT: Duration = Duration::from_secs(2);
 
 pub struct Dispatcher {
     db: Database,
@@ -45,7 +47,21 @@ pub struct Dispatcher {
     outbox: Outbox,
     permits: Arc<Semaphore>,
     per_target: Mutex<HashMap<String, Arc<Semaphore>>>,
+    results: mpsc::Sender<Sent>,
+    results_rx: Mutex<Option<mpsc::Receiver<Sent>>>,
 }
+
+/// A finished send, waiting to be recorded.
+struct Sent {
+    delivery: DeliveryRow,
+    ticket: TicketRow,
+    attempted_at: DateTime<Utc>,
+    duration_ms: i64,
+    outcome: SendOutcome,
+}
+
+/// Most attempts recorded in one transaction.
+const RECORD_BATCH: usize = 256;
 
 /// Stops a running dispatcher and waits for its sends in flight.
 pub struct DispatcherHandle {
@@ -73,7 +89,10 @@ impl Dispatcher {
             std::process::id(),
             crate::secrets::random_token(4)
         );
+        let (results, results_rx) = mpsc::channel(4096);
         Ok(Self {
+            results,
+            results_rx: Mutex::new(Some(results_rx)),
             webhooks: WebhookSender::new(&settings.webhooks)?,
             permits: Arc::new(Semaphore::new(settings.dispatcher.concurrency)),
             email,
@@ -88,8 +107,35 @@ impl Dispatcher {
 
     pub fn spawn(self) -> DispatcherHandle {
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(Arc::new(self).run(stopped));
+        let this = Arc::new(self);
+        let results = this.results_rx.lock().ok().and_then(|mut r| r.take());
+        if let Some(results) = results {
+            tokio::spawn(this.clone().record_loop(results));
+        }
+        let task = tokio::spawn(this.run(stopped));
         DispatcherHandle { stop, task }
+    }
+
+    /// Records finished sends in batches: one transaction for all that arrived together.
+    async fn record_loop(self: Arc<Self>, mut results: mpsc::Receiver<Sent>) {
+        while let Some(first) = results.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < RECORD_BATCH {
+                match results.try_recv() {
+                    Ok(sent) => batch.push(sent),
+                    Err(_) => break,
+                }
+            }
+            if let Err(error) = self.record_batch(&batch).await {
+                tracing::warn!(%error, size = batch.len(), "batch of attempts failed; recording them one by one");
+                for sent in &batch {
+                    if let Err(error) = self.record_batch(std::slice::from_ref(sent)).await {
+                        tracing::warn!(%error, delivery = %sent.delivery.id, "could not record an attempt; its lease will expire and it is retried");
+                    }
+                }
+            }
+            self.wake.notify_one();
+        }
     }
 
     fn max_attempts(&self) -> i32 {
@@ -108,13 +154,17 @@ impl Dispatcher {
             let free = self.permits.available_permits().min(CLAIM_BATCH);
             if free > 0 {
                 match self.claim(free).await {
-                    Ok(claimed) => {
+                    Ok((claimed, tickets, disabled)) => {
                         full_batch = claimed.len() == free;
                         for delivery in claimed {
+                            let Some(ticket) = tickets.get(&delivery.ticket_id).cloned() else {
+                                continue;
+                            };
                             let Ok(permit) = self.permits.clone().acquire_owned().await else {
                                 break;
                             };
-                            tokio::spawn(self.clone().process(delivery, permit));
+                            let off = disabled.contains(&delivery.target);
+                            tokio::spawn(self.clone().process(delivery, ticket, off, permit));
                         }
                     }
                     Err(error) => tracing::warn!(%error, "could not claim deliveries"),
@@ -152,9 +202,35 @@ impl Dispatcher {
         tracing::info!(worker = %self.worker, "dispatcher stopped");
     }
 
-    async fn claim(&self, limit: usize) -> anyhow::Result<Vec<DeliveryRow>> {
+    /// Endpoints sending all they may right now: claiming for them would only wait.
+    fn saturated(&self) -> Skip {
+        let mut skip = Skip::default();
+        if let Ok(map) = self.per_target.lock() {
+            for (target, semaphore) in map.iter() {
+                if semaphore.available_permits() == 0 {
+                    if target == "smtp" {
+                        skip.email = true;
+                    } else {
+                        skip.targets.push(target.clone());
+                    }
+                }
+            }
+        }
+        skip
+    }
+
+    #[allow(clippy::type_complexity)]
+    async fn claim(
+        &self,
+        limit: usize,
+    ) -> anyhow::Result<(
+        Vec<DeliveryRow>,
+        HashMap<uuid::Uuid, TicketRow>,
+        HashSet<String>,
+    )> {
         let now = Utc::now();
         let lease = TimeDelta::from_std(self.settings.dispatcher.lease)?;
+        let skip = self.saturated();
         let tx = self.db.begin_write().await?;
         let claimed = deliveries::claim_due(
             &*tx,
@@ -163,10 +239,25 @@ impl Dispatcher {
             now + lease,
             self.max_attempts(),
             limit as u64,
+            &skip,
         )
         .await?;
         tx.commit().await?;
-        Ok(claimed)
+        if claimed.is_empty() {
+            return Ok((claimed, HashMap::new(), HashSet::new()));
+        }
+        let ids: Vec<uuid::Uuid> = claimed.iter().map(|d| d.ticket_id).collect();
+        let tickets = tickets::find_many(self.db.conn(), ids)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+        let disabled = if claimed.iter().any(|d| d.channel == WEBHOOK_CHANNEL) {
+            disabled_endpoints::all(self.db.conn()).await?
+        } else {
+            HashSet::new()
+        };
+        Ok((claimed, tickets, disabled))
     }
 
     fn target_key(delivery: &DeliveryRow) -> String {
@@ -176,7 +267,7 @@ impl Dispatcher {
         }
     }
 
-    fn target_permit(&self, key: &str) -> Option<OwnedSemaphorePermit> {
+    async fn target_permit(&self, key: &str) -> Option<OwnedSemaphorePermit> {
         let semaphore = {
             let mut map = self.per_target.lock().ok()?;
             map.entry(key.to_owned())
@@ -187,12 +278,21 @@ impl Dispatcher {
                 })
                 .clone()
         };
-        semaphore.try_acquire_owned().ok()
+        tokio::time::timeout(ENDPOINT_WAIT, semaphore.acquire_owned())
+            .await
+            .ok()?
+            .ok()
     }
 
-    async fn process(self: Arc<Self>, delivery: DeliveryRow, _permit: OwnedSemaphorePermit) {
-        let Some(_endpoint) = self.target_permit(&Self::target_key(&delivery)) else {
-            // The endpoint is busy with as many sends as it may have: try a little later.
+    async fn process(
+        self: Arc<Self>,
+        delivery: DeliveryRow,
+        ticket: TicketRow,
+        disabled: bool,
+        _permit: OwnedSemaphorePermit,
+    ) {
+        let Some(_endpoint) = self.target_permit(&Self::target_key(&delivery)).await else {
+            // The endpoint stayed busy with as many sends as it may have: try a little later.
             let later = Utc::now() + TimeDelta::milliseconds(500);
             let released = async {
                 let tx = self.db.begin_write().await?;
@@ -206,15 +306,12 @@ impl Dispatcher {
         };
         let attempted_at = Utc::now();
         let started = Instant::now();
-        let ticket = match tickets::find(self.db.conn(), delivery.ticket_id).await {
-            Ok(Some(t)) => t,
-            Ok(None) => return,
-            Err(error) => {
-                tracing::warn!(%error, "could not load a delivery's ticket");
-                return;
-            }
-        };
         let outcome = match delivery.channel.as_str() {
+            WEBHOOK_CHANNEL if disabled => SendOutcome::Failed {
+                status: None,
+                reply: String::new(),
+                error: "endpoint disabled after 410 Gone".to_owned(),
+            },
             WEBHOOK_CHANNEL => self.send_webhook(&delivery, &ticket).await,
             EMAIL_CHANNEL => self.email.send(&self.settings, &delivery, &ticket).await,
             other => SendOutcome::Failed {
@@ -224,34 +321,21 @@ impl Dispatcher {
             },
         };
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        if let Err(error) = self
-            .record(&delivery, &ticket, attempted_at, duration_ms, outcome)
-            .await
-        {
-            tracing::warn!(%error, delivery = %delivery.id, "could not record an attempt; the lease will expire and it is retried");
+        let sent = Sent {
+            delivery,
+            ticket,
+            attempted_at,
+            duration_ms,
+            outcome,
+        };
+        if self.results.send(sent).await.is_err() {
+            tracing::warn!(
+                "the attempt recorder has stopped; the lease will expire and the delivery is retried"
+            );
         }
-        self.wake.notify_one();
     }
 
     async fn send_webhook(&self, delivery: &DeliveryRow, ticket: &TicketRow) -> SendOutcome {
-        match disabled_endpoints::is_disabled(self.db.conn(), &delivery.target).await {
-            Ok(true) => {
-                return SendOutcome::Failed {
-                    status: None,
-                    reply: String::new(),
-                    error: "endpoint disabled after 410 Gone".to_owned(),
-                };
-            }
-            Ok(false) => {}
-            Err(e) => {
-                return SendOutcome::Retry {
-                    status: None,
-                    reply: String::new(),
-                    error: e.to_string(),
-                    at_least: None,
-                };
-            }
-        }
         let endpoint = self.settings.party(&ticket.party_id).and_then(|p| {
             p.settings
                 .contacts
@@ -307,17 +391,9 @@ impl Dispatcher {
         }
     }
 
-    async fn record(
-        &self,
-        delivery: &DeliveryRow,
-        ticket: &TicketRow,
-        attempted_at: DateTime<Utc>,
-        duration_ms: i64,
-        outcome: SendOutcome,
-    ) -> anyhow::Result<()> {
-        let now = Utc::now();
-        let next = self.next_step(delivery, &outcome, now);
-        let (status_code, reply, error) = match &outcome {
+    fn attempt_of(&self, sent: &Sent, now: DateTime<Utc>) -> AttemptRecord {
+        let next = self.next_step(&sent.delivery, &sent.outcome, now);
+        let (status_code, reply, error) = match &sent.outcome {
             SendOutcome::Delivered { status, reply } => (*status, reply.clone(), None),
             SendOutcome::Retry {
                 status,
@@ -336,25 +412,100 @@ impl Dispatcher {
                 Some("410 Gone: endpoint disabled".to_owned()),
             ),
         };
-        let attempt = AttemptRecord {
-            attempted_at,
-            duration_ms,
+        AttemptRecord {
+            attempted_at: sent.attempted_at,
+            duration_ms: sent.duration_ms,
             status_code: status_code.map(i32::from),
             reply: Some(truncate(reply, 20 * 1024)).filter(|r| !r.is_empty()),
             error,
-            next: next.clone(),
-        };
+            next,
+        }
+    }
+
+    /// Records a batch of attempts in one transaction. Deliveries that arrived are marked
+    /// with one statement and their tickets moved to `notified` with another; the rest
+    /// (retries and failures) are recorded one by one with their effects.
+    async fn record_batch(&self, batch: &[Sent]) -> anyhow::Result<()> {
+        let now = Utc::now();
         let tx = self.db.begin_write().await?;
-        tickets::lock(&*tx, ticket.id).await?;
-        if !deliveries::record_attempt(&*tx, delivery, &self.worker, &attempt).await? {
+        let mut timeline = Vec::new();
+        let (delivered, others): (Vec<&Sent>, Vec<&Sent>) = batch
+            .iter()
+            .partition(|s| matches!(s.outcome, SendOutcome::Delivered { .. }));
+
+        let held = deliveries::mark_delivered(
+            &*tx,
+            delivered.iter().map(|s| s.delivery.id).collect(),
+            &self.worker,
+            now,
+        )
+        .await?;
+        let held: HashSet<uuid::Uuid> = held.iter().map(|d| d.id).collect();
+        if held.len() < delivered.len() {
+            tracing::warn!(
+                lost = delivered.len() - held.len(),
+                "leases lost before attempts were recorded; other workers own them"
+            );
+        }
+        let confirmed: Vec<&&Sent> = delivered
+            .iter()
+            .filter(|s| held.contains(&s.delivery.id))
+            .collect();
+        deliveries::insert_attempts(
+            &*tx,
+            confirmed
+                .iter()
+                .map(|s| deliveries::attempt_row(s.delivery.id, &self.attempt_of(s, now)))
+                .collect(),
+        )
+        .await?;
+        let mut ticket_ids: Vec<uuid::Uuid> = confirmed.iter().map(|s| s.ticket.id).collect();
+        ticket_ids.sort();
+        ticket_ids.dedup();
+        for moved in tickets::notify_many(&*tx, ticket_ids, now).await? {
+            let channel = confirmed
+                .iter()
+                .find(|s| s.ticket.id == moved.id)
+                .map(|s| s.delivery.channel.clone());
+            timeline.push(NewEvent {
+                incident_id: moved.incident_id,
+                ticket_id: Some(moved.id),
+                actor: Actor::system(),
+                event_type: "ticket.notified",
+                data: json!({ "party": moved.party_id, "channel": channel }),
+                at: now,
+            });
+        }
+
+        for sent in others {
+            self.record_one(&*tx, sent, now, &mut timeline).await?;
+        }
+        if !timeline.is_empty() {
+            events::append(&*tx, timeline).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A retry or a failure, with its effect on the endpoint and the ticket.
+    async fn record_one(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        sent: &Sent,
+        now: DateTime<Utc>,
+        timeline: &mut Vec<NewEvent>,
+    ) -> anyhow::Result<()> {
+        let (delivery, ticket) = (&sent.delivery, &sent.ticket);
+        let attempt = self.attempt_of(sent, now);
+        tickets::lock(conn, ticket.id).await?;
+        if !deliveries::record_attempt(conn, delivery, &self.worker, &attempt).await? {
             tracing::warn!(delivery = %delivery.id, "lease lost before the attempt was recorded; another worker owns it");
             return Ok(());
         }
-        let mut timeline = Vec::new();
-        if let SendOutcome::Gone { .. } = outcome {
-            disabled_endpoints::disable(&*tx, &delivery.target, &ticket.party_id, "410 Gone", now)
+        if let SendOutcome::Gone { .. } = sent.outcome {
+            disabled_endpoints::disable(conn, &delivery.target, &ticket.party_id, "410 Gone", now)
                 .await?;
-            deliveries::cancel_pending_to(&*tx, &delivery.target).await?;
+            deliveries::cancel_pending_to(conn, &delivery.target).await?;
             timeline.push(NewEvent {
                 incident_id: ticket.incident_id,
                 ticket_id: Some(ticket.id),
@@ -364,58 +515,31 @@ impl Dispatcher {
                 at: now,
             });
         }
-        match next {
-            NextStep::Delivered => {
-                let moved = tickets::transition_if(
-                    &*tx,
+        if attempt.next == NextStep::Failed {
+            let all = deliveries::for_tickets(conn, vec![ticket.id]).await?;
+            let gave_up = all.iter().all(|d| d.status == "failed");
+            let moved = gave_up
+                && tickets::transition_if(
+                    conn,
                     ticket.id,
-                    &[TicketStatus::Pending, TicketStatus::Failed],
-                    TicketStatus::Notified,
+                    &[TicketStatus::Pending],
+                    TicketStatus::Failed,
                     now,
                 )
                 .await?;
-                if moved {
-                    timeline.push(NewEvent {
-                        incident_id: ticket.incident_id,
-                        ticket_id: Some(ticket.id),
-                        actor: Actor::system(),
-                        event_type: "ticket.notified",
-                        data: json!({ "party": ticket.party_id, "channel": delivery.channel }),
-                        at: now,
-                    });
-                }
-            }
-            NextStep::Failed => {
-                let all = deliveries::for_tickets(&*tx, vec![ticket.id]).await?;
-                let gave_up = all.iter().all(|d| d.status == "failed");
-                let moved = gave_up
-                    && tickets::transition_if(
-                        &*tx,
-                        ticket.id,
-                        &[TicketStatus::Pending],
-                        TicketStatus::Failed,
-                        now,
-                    )
+            if moved {
+                timeline.push(NewEvent {
+                    incident_id: ticket.incident_id,
+                    ticket_id: Some(ticket.id),
+                    actor: Actor::system(),
+                    event_type: "ticket.failed",
+                    data: json!({ "party": ticket.party_id }),
+                    at: now,
+                });
+                self.tell_committee(conn, ticket, "ticket.failed", now)
                     .await?;
-                if moved {
-                    timeline.push(NewEvent {
-                        incident_id: ticket.incident_id,
-                        ticket_id: Some(ticket.id),
-                        actor: Actor::system(),
-                        event_type: "ticket.failed",
-                        data: json!({ "party": ticket.party_id }),
-                        at: now,
-                    });
-                    self.tell_committee(&*tx, ticket, "ticket.failed", now)
-                        .await?;
-                }
             }
-            NextStep::RetryAt(_) => {}
         }
-        if !timeline.is_empty() {
-            events::append(&*tx, timeline).await?;
-        }
-        tx.commit().await?;
         Ok(())
     }
 

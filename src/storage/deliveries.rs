@@ -59,6 +59,77 @@ fn param(backend: DbBackend, i: usize) -> String {
     }
 }
 
+/// Deliveries a claim leaves alone: those to endpoints already sending all they may.
+#[derive(Debug, Clone, Default)]
+pub struct Skip {
+    pub email: bool,
+    pub targets: Vec<String>,
+}
+
+/// Marks delivered the leased deliveries this worker still holds; returns those.
+pub async fn mark_delivered(
+    conn: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<DeliveryRow>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value("delivered"))
+        .col_expr(delivery::Column::DeliveredAt, Expr::value(now))
+        .col_expr(
+            delivery::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            delivery::Column::LockedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            delivery::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+        .filter(delivery::COLUMN.id.is_in(ids))
+        .filter(delivery::COLUMN.locked_by.eq(worker))
+        .exec_with_returning(conn)
+        .await
+}
+
+pub async fn insert_attempts(
+    conn: &impl ConnectionTrait,
+    rows: Vec<delivery_attempt::ActiveModel>,
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    delivery_attempt::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The attempt row of a recorded attempt.
+pub fn attempt_row(delivery_id: Uuid, attempt: &AttemptRecord) -> delivery_attempt::ActiveModel {
+    let outcome = match attempt.next {
+        NextStep::Delivered => "delivered",
+        NextStep::RetryAt(_) => "retry",
+        NextStep::Failed => "failed",
+    };
+    delivery_attempt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        delivery_id: Set(delivery_id),
+        attempted_at: Set(attempt.attempted_at),
+        duration_ms: Set(attempt.duration_ms),
+        outcome: Set(outcome.to_owned()),
+        status_code: Set(attempt.status_code),
+        reply: Set(attempt.reply.clone()),
+        error: Set(attempt.error.clone()),
+    }
+}
+
 /// Claims up to `limit` due deliveries for `worker` until `until`, counting the attempt,
 /// in one statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so that several processes
 /// never claim the same row).
@@ -69,18 +140,28 @@ pub async fn claim_due(
     until: DateTime<Utc>,
     max_attempts: i32,
     limit: u64,
+    skip: &Skip,
 ) -> Result<Vec<DeliveryRow>, DbErr> {
     let backend = conn.get_database_backend();
-    let p: Vec<String> = (1..=5).map(|i| param(backend, i)).collect();
+    let p: Vec<String> = (1..=5 + skip.targets.len())
+        .map(|i| param(backend, i))
+        .collect();
     let lock = if backend == DbBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
     } else {
         ""
     };
+    let mut skipped = String::new();
+    if skip.email {
+        skipped.push_str(" AND channel <> 'email'");
+    }
+    if !skip.targets.is_empty() {
+        skipped.push_str(&format!(" AND target NOT IN ({})", p[5..].join(", ")));
+    }
     let sql = format!(
         "UPDATE deliveries SET locked_by = {w}, locked_until = {u}, attempts = attempts + 1, updated_at = {n} \
          WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= {n} \
-         AND (locked_until IS NULL OR locked_until < {n}) AND attempts < {m} \
+         AND (locked_until IS NULL OR locked_until < {n}) AND attempts < {m}{skipped} \
          ORDER BY next_attempt_at LIMIT {l}{lock}) RETURNING *",
         w = p[0],
         u = p[1],
@@ -89,13 +170,14 @@ pub async fn claim_due(
         l = p[4],
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let values: Vec<Value> = vec![
+    let mut values: Vec<Value> = vec![
         worker.into(),
         until.into(),
         now.into(),
         max_attempts.into(),
         limit.into(),
     ];
+    values.extend(skip.targets.iter().map(|t| Value::from(t.as_str())));
     let stmt = Statement::from_sql_and_values(backend, sql, values);
     delivery::Entity::find().from_raw_sql(stmt).all(conn).await
 }
@@ -169,23 +251,9 @@ pub async fn record_attempt(
     if updated.rows_affected == 0 {
         return Ok(false);
     }
-    let outcome = match attempt.next {
-        NextStep::Delivered => "delivered",
-        NextStep::RetryAt(_) => "retry",
-        NextStep::Failed => "failed",
-    };
-    delivery_attempt::Entity::insert(delivery_attempt::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        delivery_id: Set(delivery.id),
-        attempted_at: Set(attempt.attempted_at),
-        duration_ms: Set(attempt.duration_ms),
-        outcome: Set(outcome.to_owned()),
-        status_code: Set(attempt.status_code),
-        reply: Set(attempt.reply.clone()),
-        error: Set(attempt.error.clone()),
-    })
-    .exec_without_returning(conn)
-    .await?;
+    delivery_attempt::Entity::insert(attempt_row(delivery.id, attempt))
+        .exec_without_returning(conn)
+        .await?;
     Ok(true)
 }
 

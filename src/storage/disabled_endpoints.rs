@@ -34,3 +34,12 @@ pub async fn disable(
     .await
     .map(|_| ())
 }
+
+pub async fn all(conn: &impl ConnectionTrait) -> Result<std::collections::HashSet<String>, DbErr> {
+    Ok(disabled_endpoint::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|d| d.url)
+        .collect())
+}

@@ -153,3 +153,37 @@ pub async fn mark_escalated(
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+pub async fn find_many(
+    conn: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> Result<Vec<TicketRow>, DbErr> {
+    ticket::Entity::find()
+        .filter(ticket::COLUMN.id.is_in(ids))
+        .all(conn)
+        .await
+}
+
+/// Moves to `notified` those of `ids` still pending or failed; returns the ones it moved.
+pub async fn notify_many(
+    conn: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Vec<TicketRow>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ticket::Entity::update_many()
+        .col_expr(
+            ticket::Column::Status,
+            Expr::value(TicketStatus::Notified.as_str()),
+        )
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
+        .filter(ticket::COLUMN.id.is_in(ids))
+        .filter(ticket::COLUMN.status.is_in([
+            TicketStatus::Pending.as_str(),
+            TicketStatus::Failed.as_str(),
+        ]))
+        .exec_with_returning(conn)
+        .await
+}
