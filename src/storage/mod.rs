@@ -98,7 +98,7 @@ impl Database {
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
-                    .pragma("cache_size", "-16384")
+                    .pragma("cache_size", "-4096")
                     // Checkpoints run in the background (see `checkpoint`), not inside commits.
                     .pragma("wal_autocheckpoint", "0")
             });

@@ -386,7 +386,8 @@ async fn a_receiver_that_hangs_does_not_delay_the_others() {
     let fast = Receiver::start(Reply::Status(200)).await;
     let app = app_with(&sink, &hanging.url, &fast.url, true).await;
     let started = std::time::Instant::now();
-    for _ in 0..5 {
+    let filed_first = app.file(&report_for_hn()).await;
+    for _ in 0..4 {
         app.file(&report_for_hn()).await;
     }
     fast.wait_for(5, Duration::from_secs(3)).await;
@@ -394,6 +395,31 @@ async fn a_receiver_that_hangs_does_not_delay_the_others() {
         started.elapsed() < Duration::from_secs(2),
         "healthy endpoint served in {:?}",
         started.elapsed()
+    );
+    // The hanging endpoint's attempts time out and wait at least a minute before the next.
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    let detail = app.incident(filed_first["id"].as_str().expect("id")).await;
+    let hook = ticket(&detail, "hn")["deliveries"]
+        .as_array()
+        .expect("deliveries")
+        .iter()
+        .find(|d| d["channel"] == "webhook")
+        .cloned()
+        .expect("webhook");
+    assert_eq!(hook["status"], "pending", "{hook:#}");
+    assert!(
+        hook["last_error"]
+            .as_str()
+            .expect("error")
+            .contains("timed out"),
+        "{hook:#}"
+    );
+    let next =
+        chrono::DateTime::parse_from_rfc3339(hook["next_attempt_at"].as_str().expect("time"))
+            .expect("time");
+    assert!(
+        next.signed_duration_since(chrono::Utc::now()) > chrono::TimeDelta::seconds(50),
+        "{hook:#}"
     );
     expect_status(
         app.client
