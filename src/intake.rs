@@ -12,6 +12,7 @@ use crate::{
     config::Settings,
     domain::{Actor, IncidentStatus, TicketStatus, new_incident::NewIncident, page_key},
     notify::{
+        email_channel::REPORTER_CONFIRMATION,
         outbox::{self, Channels, Outbox},
         payload,
     },
@@ -316,6 +317,27 @@ fn build_rows(
             at: now,
         });
         tickets.push(ticket);
+    }
+    if let (Some(email), Some(committee)) = (&new.reporter.email, tickets.first()) {
+        // The confirmation carries no tracking token: the email channel issues one at send time.
+        let body = payload::event_bytes(
+            REPORTER_CONFIRMATION,
+            now,
+            json!({ "incident": {
+                "id": row.id,
+                "reference": row.reference,
+                "kind": row.kind,
+                "page": { "platform": row.page_platform, "url": row.page_url, "handle": row.page_handle },
+            }}),
+        );
+        deliveries.push(outbox::row(
+            committee,
+            outbox::EMAIL_CHANNEL,
+            email.as_str().to_owned(),
+            REPORTER_CONFIRMATION,
+            &body,
+            now,
+        ));
     }
     Ok(Rows {
         filed: Filed {

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_create_schema;
 mod m20261128_000002_add_delivery_bookkeeping;
+mod m20261128_000003_create_tracking_tokens;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_create_schema::Migration),
             Box::new(m20261128_000002_add_delivery_bookkeeping::Migration),
+            Box::new(m20261128_000003_create_tracking_tokens::Migration),
         ]
     }
 }

@@ -313,7 +313,11 @@ impl Dispatcher {
                 error: "endpoint disabled after 410 Gone".to_owned(),
             },
             WEBHOOK_CHANNEL => self.send_webhook(&delivery, &ticket).await,
-            EMAIL_CHANNEL => self.email.send(&self.settings, &delivery, &ticket).await,
+            EMAIL_CHANNEL => {
+                self.email
+                    .send(&self.settings, &self.db, &delivery, &ticket)
+                    .await
+            }
             other => SendOutcome::Failed {
                 status: None,
                 reply: String::new(),

@@ -1,6 +1,7 @@
 //! The email channel: renders a delivery's stored event for its party, in the party's
 //! language, with a signed acknowledge link, threaded per ticket, and sends it.
 
+use askama::Template;
 use chrono::{TimeDelta, Utc};
 use secrecy::ExposeSecret;
 
@@ -11,7 +12,7 @@ use super::{
 };
 use crate::{
     config::Settings,
-    storage::{deliveries::DeliveryRow, tickets::TicketRow},
+    storage::{Database, deliveries::DeliveryRow, tickets::TicketRow, tracking_tokens},
 };
 
 pub struct EmailChannel {
@@ -39,12 +40,83 @@ impl EmailChannel {
         )
     }
 
-    pub async fn send(
+    /// The reporter's confirmation: a fresh tracking link, stored only as a digest, so that
+    /// no tracking token ever sits in the outbox.
+    async fn send_confirmation(
         &self,
         settings: &Settings,
+        db: &Database,
         delivery: &DeliveryRow,
         ticket: &TicketRow,
     ) -> SendOutcome {
+        let Ok(event) = serde_json::from_slice::<serde_json::Value>(&delivery.payload) else {
+            return failed("stored payload is not JSON");
+        };
+        let issued = async {
+            let tx = db.begin_write().await?;
+            let token = tracking_tokens::issue(&*tx, ticket.incident_id, Utc::now()).await?;
+            tx.commit().await?;
+            Ok::<_, sea_orm::DbErr>(token)
+        };
+        let token = match issued.await {
+            Ok(token) => token,
+            Err(e) => {
+                return SendOutcome::Retry {
+                    status: None,
+                    reply: String::new(),
+                    error: e.to_string(),
+                    at_least: None,
+                };
+            }
+        };
+        let incident = &event["data"]["incident"];
+        let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        let page = incident["page"]["url"]
+            .as_str()
+            .or(incident["page"]["handle"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let view = ReporterMail {
+            reference: text(&incident["reference"]),
+            page,
+            kind: text(&incident["kind"]),
+            tracking_url: format!(
+                "{}/track/{token}",
+                settings.public_base_url.trim_end_matches('/')
+            ),
+        };
+        let (Ok(plain), Ok(html)) = (
+            ReporterText { v: &view }.render(),
+            ReporterHtml { v: &view }.render(),
+        ) else {
+            return failed("could not render the confirmation");
+        };
+        let domain = &settings.email.message_id_domain;
+        let email = OutgoingEmail {
+            to: vec![delivery.target.clone()],
+            subject: format!(
+                "[{}] Đã nhận báo cáo sự cố / Incident report received",
+                view.reference
+            ),
+            text: plain,
+            html,
+            message_id: format!("{}@{domain}", delivery.id),
+            in_reply_to: None,
+            references: Vec::new(),
+        };
+        outcome_of(self.sender.send(&email).await)
+    }
+
+    pub async fn send(
+        &self,
+        settings: &Settings,
+        db: &Database,
+        delivery: &DeliveryRow,
+        ticket: &TicketRow,
+    ) -> SendOutcome {
+        if delivery.event_type == REPORTER_CONFIRMATION {
+            return self.send_confirmation(settings, db, delivery, ticket).await;
+        }
         let Ok(event) = serde_json::from_slice::<serde_json::Value>(&delivery.payload) else {
             return SendOutcome::Failed {
                 status: None,
@@ -90,22 +162,56 @@ impl EmailChannel {
             in_reply_to: (!first).then(|| root.clone()),
             references: if first { Vec::new() } else { vec![root] },
         };
-        match self.sender.send(&email).await {
-            EmailOutcome::Delivered { reply } => SendOutcome::Delivered {
-                status: None,
-                reply,
-            },
-            EmailOutcome::Retry { reply } => SendOutcome::Retry {
-                status: None,
-                error: reply.clone(),
-                reply,
-                at_least: None,
-            },
-            EmailOutcome::Failed { reply } => SendOutcome::Failed {
-                status: None,
-                error: reply.clone(),
-                reply,
-            },
-        }
+        outcome_of(self.sender.send(&email).await)
+    }
+}
+
+/// The event type of the reporter's confirmation email.
+pub const REPORTER_CONFIRMATION: &str = "reporter.confirmation";
+
+struct ReporterMail {
+    reference: String,
+    page: String,
+    kind: String,
+    tracking_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/reporter.txt", escape = "none")]
+struct ReporterText<'a> {
+    v: &'a ReporterMail,
+}
+
+#[derive(Template)]
+#[template(path = "email/reporter.html")]
+struct ReporterHtml<'a> {
+    v: &'a ReporterMail,
+}
+
+fn failed(error: &str) -> SendOutcome {
+    SendOutcome::Failed {
+        status: None,
+        reply: String::new(),
+        error: error.to_owned(),
+    }
+}
+
+fn outcome_of(outcome: EmailOutcome) -> SendOutcome {
+    match outcome {
+        EmailOutcome::Delivered { reply } => SendOutcome::Delivered {
+            status: None,
+            reply,
+        },
+        EmailOutcome::Retry { reply } => SendOutcome::Retry {
+            status: None,
+            error: reply.clone(),
+            reply,
+            at_least: None,
+        },
+        EmailOutcome::Failed { reply } => SendOutcome::Failed {
+            status: None,
+            error: reply.clone(),
+            reply,
+        },
     }
 }

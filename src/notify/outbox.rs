@@ -66,24 +66,36 @@ pub fn rows_for(
     );
     targets
         .into_iter()
-        .map(|(channel, target)| delivery::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ticket_id: Set(ticket.id),
-            channel: Set(channel.to_owned()),
-            target: Set(target),
-            status: Set("pending".to_owned()),
-            event_type: Set(event_type.to_owned()),
-            payload: Set(body.to_vec()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            locked_by: Set(None),
-            locked_until: Set(None),
-            last_error: Set(None),
-            delivered_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
+        .map(|(channel, target)| row(ticket, channel, target, event_type, body, now))
         .collect()
+}
+
+/// One pending delivery of `body` to `target` over `channel`.
+pub fn row(
+    ticket: &TicketRow,
+    channel: &str,
+    target: String,
+    event_type: &str,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> delivery::ActiveModel {
+    delivery::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ticket_id: Set(ticket.id),
+        channel: Set(channel.to_owned()),
+        target: Set(target),
+        status: Set("pending".to_owned()),
+        event_type: Set(event_type.to_owned()),
+        payload: Set(body.to_vec()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_by: Set(None),
+        locked_until: Set(None),
+        last_error: Set(None),
+        delivered_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
 }
 
 /// Queues an event about `subject` (a ticket, or the incident when `None`) for the

@@ -14,6 +14,7 @@ pub mod parties;
 mod scope;
 pub mod service_secrets;
 pub mod tickets;
+pub mod tracking_tokens;
 
 use std::{
     path::{Path, PathBuf},

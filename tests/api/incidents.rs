@@ -141,7 +141,11 @@ async fn filing_queues_one_delivery_per_ticket_and_channel_and_writes_the_timeli
     assert_eq!(
         channels,
         [
-            ("hn-ba-dinh".to_owned(), vec!["email".to_owned()]),
+            // The committee's ticket also carries the reporter's confirmation email.
+            (
+                "hn-ba-dinh".to_owned(),
+                vec!["email".to_owned(), "email".to_owned()]
+            ),
             (
                 "cert".to_owned(),
                 vec!["email".to_owned(), "webhook".to_owned()]
@@ -152,6 +156,9 @@ async fn filing_queues_one_delivery_per_ticket_and_channel_and_writes_the_timeli
             ),
         ]
     );
+    let confirmation = &detail["tickets"][0]["deliveries"][1];
+    assert_eq!(confirmation["event_type"], "reporter.confirmation");
+    assert_eq!(confirmation["target"], "an.nguyen@example.org");
     let types: Vec<&str> = detail["timeline"]
         .as_array()
         .expect("timeline")

@@ -194,6 +194,31 @@ async fn every_party_is_notified_by_signed_webhook_and_threaded_email() {
                 .starts_with("msg_")
         );
     }
+    // The reporter is sent a private tracking link, which is not kept in the outbox.
+    let confirmation = sink
+        .wait_for(4, WAIT)
+        .await
+        .into_iter()
+        .find(|m| m.rcpt_to == ["an.nguyen@example.org"])
+        .expect("confirmation");
+    let id = filed["id"].as_str().expect("id");
+    let text = confirmation
+        .parsed()
+        .body_text(0)
+        .expect("text")
+        .into_owned();
+    assert!(text.contains(filed["reference"].as_str().expect("reference")));
+    let start = text.find("http://127.0.0.1/track/").expect("tracking link");
+    let link: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    assert!(link.len() > "http://127.0.0.1/track/".len() + 20, "{link}");
+    let stored = app.incident(id).await;
+    assert!(
+        !stored.to_string().contains(&link[23..]),
+        "the token is not stored or shown"
+    );
     // Providers are not given the member's own contacts.
     let provider_event: Value = serde_json::from_slice(&b.received()[0].body).expect("json");
     assert!(
@@ -202,18 +227,22 @@ async fn every_party_is_notified_by_signed_webhook_and_threaded_email() {
             .is_none()
     );
 
-    let mails = sink.wait_for(3, WAIT).await;
+    let mails = sink.wait_for(4, WAIT).await;
     let mut recipients: Vec<String> = mails.iter().flat_map(|m| m.rcpt_to.clone()).collect();
     recipients.sort();
     assert_eq!(
         recipients,
         [
+            "an.nguyen@example.org",
             "desk@hn.example.org",
             "ir@cert.example.org",
             "partners@meta.example.org"
         ]
     );
-    for mail in &mails {
+    for mail in mails
+        .iter()
+        .filter(|m| m.rcpt_to != ["an.nguyen@example.org"])
+    {
         let parsed = mail.parsed();
         let subject = parsed.subject().expect("subject");
         assert!(

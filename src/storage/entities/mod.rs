@@ -11,3 +11,4 @@ pub mod incident;
 pub mod party;
 pub mod service_secret;
 pub mod ticket;
+pub mod tracking_token;
