@@ -239,7 +239,7 @@ async fn broadcast(
     for ticket in tickets::for_incident(conn, incident.id).await? {
         let kind = ticket.role.parse().unwrap_or(PartyKind::Committee);
         let data = json!({
-            "incident": payload::incident_view(incident, &settings.public_base_url, kind),
+            "incident": payload::incident_view(incident, settings, kind),
             "ticket": payload::ticket_view(&ticket),
             "change": change,
         });

@@ -45,6 +45,17 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     pub dispatcher: DispatcherSettings,
     pub tickets: TicketSettings,
+    pub notifications: NotificationSettings,
+}
+
+/// What each kind of party is told about the people involved.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// Party kinds given the reporter's email and phone.
+    pub reporter_contacts_for: Vec<PartyKind>,
+    /// Party kinds given the email and phone linked to the affected account.
+    pub account_contacts_for: Vec<PartyKind>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -646,6 +657,18 @@ mod tests {
             problems.iter().any(|p| p.contains("its own ancestor")),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn the_lease_must_outlast_the_longest_send() {
+        let problems = problems_of("[dispatcher]\nlease = \"15s\"\n");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("dispatcher.lease: must be longer")),
+            "{problems:?}"
+        );
+        assert!(from_defaults_and("[dispatcher]\nlease = \"18s\"\n", None).is_ok());
     }
 
     #[test]

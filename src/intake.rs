@@ -292,7 +292,7 @@ fn build_rows(
             "incident.reported",
             now,
             json!({
-                "incident": payload::incident_view(&row, &settings.public_base_url, route.kind),
+                "incident": payload::incident_view(&row, settings, route.kind),
                 "ticket": payload::ticket_view(&ticket),
             }),
         );

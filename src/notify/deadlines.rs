@@ -67,7 +67,7 @@ async fn remind(
         "ticket.reminder",
         now,
         json!({
-            "incident": payload::incident_view(incident, &settings.public_base_url, party_kind(ticket)),
+            "incident": payload::incident_view(incident, settings, party_kind(ticket)),
             "ticket": payload::ticket_view(ticket),
         }),
     );
@@ -141,7 +141,7 @@ async fn escalate(
         "ticket.escalated",
         now,
         json!({
-            "incident": payload::incident_view(incident, &settings.public_base_url, PartyKind::Committee),
+            "incident": payload::incident_view(incident, settings, PartyKind::Committee),
             "ticket": payload::ticket_view(&opened),
             "escalated_from": ticket.party_id,
         }),

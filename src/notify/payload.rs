@@ -5,6 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use crate::{
+    config::Settings,
     domain::routing::PartyKind,
     storage::{incidents::IncidentRow, tickets::TicketRow},
 };
@@ -13,17 +14,21 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// What a party of `kind` is told about an incident. Providers need the page and the
-/// account's linked contacts to verify ownership, not the member's own contacts.
-pub fn incident_view(incident: &IncidentRow, public_base_url: &str, kind: PartyKind) -> Value {
-    let reporter = match kind {
-        PartyKind::Provider => json!({ "name": incident.reporter_name }),
-        PartyKind::Committee | PartyKind::Authority => json!({
+/// What a party of `kind` is told about an incident; who gets the reporter's and the
+/// account's contacts is set in `[notifications]`.
+pub fn incident_view(incident: &IncidentRow, settings: &Settings, kind: PartyKind) -> Value {
+    let public_base_url = &settings.public_base_url;
+    let shown = &settings.notifications;
+    let reporter = if shown.reporter_contacts_for.contains(&kind) {
+        json!({
             "name": incident.reporter_name,
             "email": incident.reporter_email,
             "phone": incident.reporter_phone,
-        }),
+        })
+    } else {
+        json!({ "name": incident.reporter_name })
     };
+    let account = shown.account_contacts_for.contains(&kind);
     json!({
         "id": incident.id,
         "reference": incident.reference,
@@ -41,8 +46,8 @@ pub fn incident_view(incident: &IncidentRow, public_base_url: &str, kind: PartyK
             "handle": incident.page_handle,
             "display_name": incident.page_display_name,
             "account_type": incident.page_account_type,
-            "linked_email": incident.page_linked_email,
-            "linked_phone": incident.page_linked_phone,
+            "linked_email": incident.page_linked_email.as_ref().filter(|_| account),
+            "linked_phone": incident.page_linked_phone.as_ref().filter(|_| account),
             "created_on": incident.page_created_on,
             "purpose": incident.page_purpose,
         },

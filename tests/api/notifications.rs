@@ -576,3 +576,29 @@ async fn containment_and_status_changes_reach_every_party_webhook() {
         "recovered"
     );
 }
+
+#[tokio::test]
+async fn what_each_kind_of_party_is_told_is_configurable() {
+    let sink = SmtpSink::start().await;
+    let a = Receiver::start(Reply::Status(200)).await;
+    let b = Receiver::start(Reply::Status(200)).await;
+    let app = app_with_extra(
+        &sink,
+        &a.url,
+        &b.url,
+        "[notifications]\nreporter_contacts_for = [\"committee\", \"provider\"]\naccount_contacts_for = [\"committee\"]\n",
+    )
+    .await;
+    app.file(&report_for_hn()).await;
+    let got = b.wait_for(1, WAIT).await;
+    let event: Value = serde_json::from_slice(&got[0].body).expect("json");
+    let incident = &event["data"]["incident"];
+    assert_eq!(incident["reporter"]["email"], "an.nguyen@example.org");
+    assert!(incident["page"]["linked_email"].is_null(), "{incident:#}");
+    let got = a.wait_for(1, WAIT).await;
+    let event: Value = serde_json::from_slice(&got[0].body).expect("json");
+    assert_eq!(
+        event["data"]["incident"]["page"]["linked_email"],
+        "page-admin@example.org"
+    );
+}

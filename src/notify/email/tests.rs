@@ -75,7 +75,7 @@ fn event_for(row: &IncidentRow, kind: PartyKind) -> Value {
         "incident.reported",
         row.created_at,
         json!({
-            "incident": payload::incident_view(row, "https://desk.example.org", kind),
+            "incident": payload::incident_view(row, &settings(), kind),
             "ticket": payload::ticket_view(&ticket),
         }),
     );
@@ -504,4 +504,9 @@ async fn control_characters_in_a_subject_become_spaces_and_add_no_header() {
     );
     assert!(raw.contains("Message-ID: <1@incident-desk>\r\n"), "{raw}");
     assert_eq!(message.envelope().to().len(), 1);
+}
+
+fn settings() -> crate::config::Settings {
+    crate::config::from_defaults_and("public_base_url = \"https://desk.example.org\"", None)
+        .expect("settings")
 }
