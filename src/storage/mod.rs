@@ -121,6 +121,21 @@ impl Database {
         self.conn.get_database_backend()
     }
 
+    /// A read-only transaction whose reads all see one snapshot (REPEATABLE READ on
+    /// PostgreSQL; a deferred transaction on SQLite, which in WAL mode reads one snapshot).
+    pub async fn read_snapshot(&self) -> Result<DatabaseTransaction, DbErr> {
+        if self.sqlite_file.is_some() || self.backend() == DbBackend::Sqlite {
+            self.conn.begin().await
+        } else {
+            self.conn
+                .begin_with_config(
+                    Some(sea_orm::IsolationLevel::RepeatableRead),
+                    Some(sea_orm::AccessMode::ReadOnly),
+                )
+                .await
+        }
+    }
+
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn begin_write(&self) -> Result<WriteTx, DbErr> {
         let gate = match &self.write_gate {

@@ -518,7 +518,12 @@ async fn detail(
     scope: &Scope,
     incident: &IncidentRow,
 ) -> Result<IncidentDetail, ApiError> {
-    let conn = state.db.conn();
+    // One snapshot, so that tickets, deliveries and the timeline agree with each other.
+    let tx = state.db.read_snapshot().await?;
+    let conn = &tx;
+    let incident = &incidents::find(conn, &Scope::All, &IncidentKey::Id(incident.id))
+        .await?
+        .ok_or(ApiError::NotFound("incident"))?;
     let now = Utc::now();
     let ticket_rows = tickets::for_incident(conn, incident.id).await?;
     let delivery_rows =
@@ -544,6 +549,7 @@ async fn detail(
         .iter()
         .map(IncidentSummary::from)
         .collect();
+    tx.commit().await?;
     Ok(views::incident_detail(
         incident, tickets, timeline, same_page,
     ))
