@@ -5,7 +5,10 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -49,6 +52,8 @@ pub struct Dispatcher {
     per_target: Mutex<HashMap<String, Arc<Semaphore>>>,
     results: mpsc::Sender<Sent>,
     results_rx: Mutex<Option<mpsc::Receiver<Sent>>>,
+    /// Finished sends not yet recorded; shutdown waits for it to reach zero.
+    unrecorded: AtomicUsize,
 }
 
 /// A finished send, waiting to be recorded.
@@ -93,6 +98,7 @@ impl Dispatcher {
         Ok(Self {
             results,
             results_rx: Mutex::new(Some(results_rx)),
+            unrecorded: AtomicUsize::new(0),
             webhooks: WebhookSender::new(&settings.webhooks)?,
             permits: Arc::new(Semaphore::new(settings.dispatcher.concurrency)),
             email,
@@ -134,6 +140,7 @@ impl Dispatcher {
                     }
                 }
             }
+            self.unrecorded.fetch_sub(batch.len(), Ordering::AcqRel);
             self.wake.notify_one();
         }
     }
@@ -198,7 +205,14 @@ impl Dispatcher {
             .timeout
             .max(self.settings.email.timeout)
             + crate::config::LEASE_MARGIN;
-        let _ = tokio::time::timeout(grace, self.permits.acquire_many(all)).await;
+        let drained = async {
+            let _ = self.permits.acquire_many(all).await;
+            // Then let the recorder write down every attempt that was made.
+            while self.unrecorded.load(Ordering::Acquire) > 0 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        let _ = tokio::time::timeout(grace, drained).await;
         tracing::info!(worker = %self.worker, "dispatcher stopped");
     }
 
@@ -332,6 +346,7 @@ impl Dispatcher {
             duration_ms,
             outcome,
         };
+        self.unrecorded.fetch_add(1, Ordering::AcqRel);
         if self.results.send(sent).await.is_err() {
             tracing::warn!(
                 "the attempt recorder has stopped; the lease will expire and the delivery is retried"
