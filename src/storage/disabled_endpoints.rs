@@ -5,13 +5,6 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, sea_query::
 
 use super::entities::disabled_endpoint;
 
-pub async fn is_disabled(conn: &impl ConnectionTrait, url: &str) -> Result<bool, DbErr> {
-    Ok(disabled_endpoint::Entity::find_by_id(url.to_owned())
-        .one(conn)
-        .await?
-        .is_some())
-}
-
 pub async fn disable(
     conn: &impl ConnectionTrait,
     url: &str,

@@ -215,16 +215,3 @@ fn sqlite_path(url: &str) -> Option<PathBuf> {
         .unwrap_or_default();
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
-
-/// Maps a sea-orm error that means "unique key already taken".
-pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
-}
-
-/// Runs `f` on any connection; a small helper for tests and tools.
-pub async fn execute_sql(conn: &impl ConnectionTrait, sql: &str) -> Result<(), DbErr> {
-    conn.execute_unprepared(sql).await.map(|_| ())
-}
