@@ -161,22 +161,8 @@ pub struct PartiesSettings {
     pub providers: Vec<PartySettings>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Locale {
-    #[default]
-    Vi,
-    En,
-}
+pub use crate::domain::Locale;
 
-impl Locale {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Locale::Vi => "vi",
-            Locale::En => "en",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -245,6 +245,8 @@ fn build_rows(
         duplicate_of: None,
         source: job.source.as_str().to_owned(),
         tracking_token_hash: Some(secrets::digest(&tracking_token)),
+        reporter_locale: new.reporter.locale.as_str().to_owned(),
+        platform_case_ref: None,
         created_at: now,
         updated_at: now,
     };

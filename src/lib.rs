@@ -3,6 +3,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod i18n;
 pub mod intake;
 pub mod notify;
 pub mod routes;

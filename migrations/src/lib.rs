@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_create_schema;
 mod m20261128_000002_add_delivery_bookkeeping;
 mod m20261128_000003_create_tracking_tokens;
+mod m20261129_000004_add_member_web_fields;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_schema::Migration),
             Box::new(m20261128_000002_add_delivery_bookkeeping::Migration),
             Box::new(m20261128_000003_create_tracking_tokens::Migration),
+            Box::new(m20261129_000004_add_member_web_fields::Migration),
         ]
     }
 }

@@ -189,6 +189,20 @@ impl StateMachine for TicketStatus {
 }
 
 named_enum!(
+    /// The language a person reads: Vietnamese first, English second.
+    Locale {
+        Vi => "vi",
+        En => "en",
+    }
+);
+
+impl Default for Locale {
+    fn default() -> Self {
+        Locale::Vi
+    }
+}
+
+named_enum!(
     /// Who did something on the timeline.
     ActorKind {
         Member => "member",

@@ -2,6 +2,7 @@
 
 pub mod access;
 mod contact;
+mod evidence;
 mod incident;
 mod machine;
 pub mod new_incident;
@@ -11,8 +12,9 @@ pub mod routing;
 mod text;
 
 pub use contact::{Email, Phone};
+pub use evidence::{EvidenceFile, EvidenceType, clean_file_name};
 pub use incident::{
-    Actor, ActorKind, ContainmentAction, ContainmentState, IncidentKind, IncidentStatus,
+    Actor, ActorKind, ContainmentAction, ContainmentState, IncidentKind, IncidentStatus, Locale,
     RejectReason, Severity, TicketStatus,
 };
 pub use machine::{StateMachine, TransitionError};

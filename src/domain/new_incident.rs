@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use super::{
-    AccountType, BoundedText, ContainmentAction, ContainmentState, Email, FieldError, IncidentKind,
+    AccountType, BoundedText, EvidenceFile, Locale, ContainmentAction, ContainmentState, Email, FieldError, IncidentKind,
     PageHandle, PageUrl, Phone, Platform, Severity, TextRule,
 };
 
@@ -26,6 +26,7 @@ pub struct ReporterDraft {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub committee: Option<String>,
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -58,6 +59,8 @@ pub struct NewIncident {
     pub reporter: Reporter,
     pub page: Page,
     pub containment: Containment,
+    /// Files already stored by digest; the web form attaches them.
+    pub evidence: Vec<EvidenceFile>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +69,8 @@ pub struct Reporter {
     pub email: Option<Email>,
     pub phone: Option<Phone>,
     pub committee: String,
+    /// The language of the member's emails.
+    pub locale: Locale,
 }
 
 #[derive(Debug, Clone)]
@@ -214,6 +219,7 @@ impl IncidentDraft {
                     reporter,
                     page,
                     containment,
+                    evidence: Vec::new(),
                 })
             }
             _ => Err(errors.0),
@@ -256,11 +262,13 @@ impl ReporterDraft {
                 None
             }
         };
+        let locale = optional(errors, &self.locale, |v| parse_enum("reporter.locale", v));
         Some(Reporter {
             name: name?,
             email,
             phone,
             committee: committee?,
+            locale: locale.unwrap_or_default(),
         })
     }
 }

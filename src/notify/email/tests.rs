@@ -49,6 +49,8 @@ fn incident_row() -> IncidentRow {
         duplicate_of: None,
         source: "web".into(),
         tracking_token_hash: None,
+        reporter_locale: "vi".into(),
+        platform_case_ref: None,
         created_at: at(2, 10),
         updated_at: at(2, 10),
     }

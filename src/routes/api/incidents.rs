@@ -95,6 +95,8 @@ pub struct ReporterInput {
     /// Id of the reporter's committee.
     #[schema(required = true)]
     pub committee: Option<String>,
+    /// The language of the reporter's emails: `vi` (default) or `en`.
+    pub locale: Option<String>,
 }
 
 /// The affected page. Never send a password or any secret of the account.
@@ -165,6 +167,7 @@ impl From<CreateIncident> for IncidentDraft {
                 email: reporter.email,
                 phone: reporter.phone,
                 committee: reporter.committee,
+                locale: reporter.locale,
             },
             page: PageDraft {
                 platform: page.platform,

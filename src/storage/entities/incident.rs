@@ -32,6 +32,8 @@ pub struct Model {
     pub duplicate_of: Option<Uuid>,
     pub source: String,
     pub tracking_token_hash: Option<String>,
+    pub reporter_locale: String,
+    pub platform_case_ref: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

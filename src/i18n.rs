@@ -1,0 +1,86 @@
+//! Every word a person reads comes from the Fluent files under `locales/`, embedded at
+//! build time. Vietnamese is the fallback.
+
+use std::{borrow::Cow, collections::HashMap};
+
+use fluent_templates::{
+    Loader,
+    fluent_bundle::FluentValue,
+    static_loader,
+    LanguageIdentifier, langid,
+};
+
+use crate::config::Locale;
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "vi",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static VI: LanguageIdentifier = langid!("vi");
+static EN: LanguageIdentifier = langid!("en");
+
+fn langid(locale: Locale) -> &'static LanguageIdentifier {
+    match locale {
+        Locale::Vi => &VI,
+        Locale::En => &EN,
+    }
+}
+
+/// The translation of `key`, or the key itself when no file has it (a test checks that
+/// every key used is in every locale).
+pub fn text(locale: Locale, key: &str) -> String {
+    LOCALES
+        .try_lookup(langid(locale), key)
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// The translation of `key` with named arguments.
+pub fn text_with(locale: Locale, key: &str, args: &[(&'static str, &str)]) -> String {
+    let args: HashMap<Cow<'static, str>, FluentValue> = args
+        .iter()
+        .map(|&(name, value)| (Cow::Borrowed(name), FluentValue::from(value.to_owned())))
+        .collect();
+    LOCALES
+        .try_lookup_with_args(langid(locale), key, &args)
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// The translation of `key` if a file has it.
+pub fn try_text(locale: Locale, key: &str) -> Option<String> {
+    LOCALES.try_lookup(langid(locale), key)
+}
+
+/// The word for a stored code, such as `word(Vi, "kind", "hijacked")`; the code itself
+/// when there is none.
+pub fn word(locale: Locale, group: &str, code: &str) -> String {
+    try_text(locale, &format!("{group}-{}", code.replace('.', "-"))).unwrap_or_else(|| code.to_owned())
+}
+
+/// Translations for one page, handed to templates as `tr`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr(pub Locale);
+
+impl Tr {
+    pub fn t(&self, key: &str) -> String {
+        text(self.0, key)
+    }
+
+    pub fn t1(&self, key: &str, name: &'static str, value: &str) -> String {
+        text_with(self.0, key, &[(name, value)])
+    }
+
+    pub fn w(&self, group: &str, code: &str) -> String {
+        word(self.0, group, code)
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.0.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests;
