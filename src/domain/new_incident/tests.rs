@@ -17,6 +17,7 @@ fn draft() -> IncidentDraft {
             email: Some("an@example.org".into()),
             phone: None,
             committee: Some("hn".into()),
+            locale: None,
         },
         page: PageDraft {
             url: Some("https://www.facebook.com/some.page".into()),
