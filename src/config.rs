@@ -180,6 +180,15 @@ pub struct Names {
     pub en: String,
 }
 
+impl Names {
+    pub fn get(&self, locale: Locale) -> &str {
+        match locale {
+            Locale::Vi => &self.vi,
+            Locale::En => &self.en,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartySettings {
