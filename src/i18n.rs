@@ -4,10 +4,7 @@
 use std::{borrow::Cow, collections::HashMap};
 
 use fluent_templates::{
-    Loader,
-    fluent_bundle::FluentValue,
-    static_loader,
-    LanguageIdentifier, langid,
+    LanguageIdentifier, Loader, fluent_bundle::FluentValue, langid, static_loader,
 };
 
 use crate::config::Locale;
@@ -57,7 +54,8 @@ pub fn try_text(locale: Locale, key: &str) -> Option<String> {
 /// The word for a stored code, such as `word(Vi, "kind", "hijacked")`; the code itself
 /// when there is none.
 pub fn word(locale: Locale, group: &str, code: &str) -> String {
-    try_text(locale, &format!("{group}-{}", code.replace('.', "-"))).unwrap_or_else(|| code.to_owned())
+    try_text(locale, &format!("{group}-{}", code.replace('.', "-")))
+        .unwrap_or_else(|| code.to_owned())
 }
 
 /// Translations for one page, handed to templates as `tr`.
