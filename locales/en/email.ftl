@@ -1,4 +1,4 @@
-# Notification emails to parties.
+# Notification emails to parties, and the member's confirmation.
 
 email-account-incident = Account incident
 email-heading-summary = Incident
@@ -37,3 +37,10 @@ email-button-fallback = If the button does not work, open this link:
 email-footer = This message was sent automatically by the account incident desk. It contains personal data; do not forward it beyond those handling the incident.
 # An instant in UTC: $date is year-month-day, $time is hours:minutes.
 email-time = { $date } { $time } UTC
+
+email-reporter-subject = Incident report received
+email-reporter-received = We have received your incident report { $reference }.
+email-reporter-page = Page
+email-reporter-notified = Your committee, the authorities and the platform provider have been notified.
+email-reporter-follow = Follow the progress, add information and update containment at this private link (do not share it):
+email-reporter-track = Track the incident

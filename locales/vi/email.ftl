@@ -1,4 +1,4 @@
-# Notification emails to parties.
+# Notification emails to parties, and the member's confirmation.
 
 email-account-incident = Sự cố tài khoản
 email-heading-summary = Thông tin sự cố
@@ -37,3 +37,10 @@ email-button-fallback = Nếu nút không hoạt động, hãy mở liên kết 
 email-footer = Thư được gửi tự động từ hệ thống tiếp nhận sự cố tài khoản. Thư có chứa thông tin cá nhân; vui lòng không chuyển tiếp ra ngoài phạm vi xử lý sự cố.
 # An instant in UTC+7: $time is hours:minutes, $date is day/month/year.
 email-time = { $time } ngày { $date } (UTC+7)
+
+email-reporter-subject = Đã nhận báo cáo sự cố
+email-reporter-received = Chúng tôi đã nhận báo cáo sự cố { $reference }.
+email-reporter-page = Trang
+email-reporter-notified = Ban thường trực, cơ quan chức năng và nhà cung cấp nền tảng đã được thông báo.
+email-reporter-follow = Theo dõi tiến độ, bổ sung thông tin và cập nhật việc ngăn chặn tại đường dẫn riêng sau (đừng chia sẻ đường dẫn này):
+email-reporter-track = Theo dõi sự cố
