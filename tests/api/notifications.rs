@@ -380,7 +380,7 @@ async fn smtp_451_is_retried_and_550_fails() {
     let app = app_with(&sink, &a.url, &b.url, true).await;
     let filed = app.file(&report_for_hn()).await;
     let id = filed["id"].as_str().expect("id");
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    sink.wait_for_deferral("ir@cert.example.org", WAIT).await;
     sink.set_mode(SinkMode::Accept);
     let detail = settled(&app, id).await;
     let cert = ticket(&detail, "cert");

@@ -500,7 +500,10 @@ async fn submissions_and_lookups_are_rate_limited_per_client_address() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        post("198.51.100.99, 203.0.113.7").await.expect("sent").status(),
+        post("198.51.100.99, 203.0.113.7")
+            .await
+            .expect("sent")
+            .status(),
         StatusCode::TOO_MANY_REQUESTS
     );
 
