@@ -705,3 +705,46 @@ async fn unknown_tracking_links_are_not_found() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_member_page_speaks_english_once_chosen() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    member.page("/?lang=en").await;
+    let token = member.file_report().await;
+    let confirmation = member.page(&format!("/track/{token}/confirmation")).await;
+    assert!(confirmation.contains("<html lang=\"en\">"));
+    assert!(confirmation.contains("We have received your report"));
+    assert!(confirmation.contains("Report to Facebook yourself"));
+    assert!(
+        confirmation.contains("Kind: Hijacked"),
+        "the summary to paste: {confirmation}"
+    );
+    let tracking = member.page(&format!("/track/{token}")).await;
+    assert!(tracking.contains("Report received"));
+    assert!(tracking.contains("Being notified"));
+    let missing = member.get("/track/nonsense").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(
+        missing
+            .text()
+            .await
+            .expect("html")
+            .contains("This tracking link is wrong")
+    );
+    let refused = member
+        .client
+        .post(app.url("/"))
+        .multipart(Form::new().text("csrf_token", "forged"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("html")
+            .contains("reload the page")
+    );
+}
