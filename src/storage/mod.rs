@@ -12,6 +12,7 @@ pub mod files;
 pub mod idempotency;
 pub mod incidents;
 pub mod parties;
+pub mod queue;
 mod scope;
 pub mod service_secrets;
 pub mod sessions;
