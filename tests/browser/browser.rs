@@ -49,7 +49,7 @@ fn binary(var: &str, default: &str, package: &str) -> PathBuf {
     path
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free loopback port")
@@ -187,6 +187,15 @@ impl Browser {
         self.find(css).await.text().await.expect("element text")
     }
 
+    /// An element's current DOM property, such as an input's `value`.
+    pub async fn prop(&self, css: &str, name: &str) -> Option<String> {
+        self.find(css)
+            .await
+            .prop(name)
+            .await
+            .expect("element property")
+    }
+
     pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
         self.find(css)
             .await
@@ -203,6 +212,64 @@ impl Browser {
             .send_keys(text)
             .await
             .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
+    }
+
+    /// Sets a date or time input, whose typed form depends on the browser's locale.
+    pub async fn set_value(&self, css: &str, value: &str) {
+        let field = self.find(css).await;
+        let arg = serde_json::to_value(&field).expect("element as JSON");
+        self.client
+            .execute(
+                "arguments[0].value = arguments[1];
+                 arguments[0].dispatchEvent(new Event('input', { bubbles: true }));
+                 arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
+                vec![arg, json!(value)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("set `{css}`: {e}"));
+        let actual = self.prop(css, "value").await.unwrap_or_default();
+        assert_eq!(actual, value, "`{css}` did not take the value");
+    }
+
+    pub async fn select(&self, css: &str, value: &str) {
+        self.find(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("select `{value}` in `{css}`: {e}"));
+    }
+
+    /// Ticks a radio button or a checkbox, and checks that it took.
+    pub async fn check(&self, css: &str) {
+        self.click(css).await;
+        let checked = self.find(css).await.is_selected().await.expect("checked");
+        assert!(checked, "`{css}` is not checked after a tap");
+    }
+
+    /// Attaches files to a file input.
+    pub async fn attach(&self, css: &str, files: &[&Path]) {
+        let paths: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        self.find(css)
+            .await
+            .send_keys(&paths.join("\n"))
+            .await
+            .unwrap_or_else(|e| panic!("attach {paths:?} to `{css}`: {e}"));
+    }
+
+    /// The HTTP status of the response the page was loaded from.
+    pub async fn status(&self) -> u16 {
+        let status = self
+            .client
+            .execute(
+                "return performance.getEntriesByType('navigation')[0].responseStatus;",
+                Vec::new(),
+            )
+            .await
+            .expect("navigation timing");
+        status
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok())
+            .unwrap_or_else(|| panic!("no response status: {status}"))
     }
 
     pub async fn click(&self, css: &str) {

@@ -10,3 +10,5 @@ mod browser;
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
+mod png;
+mod report;
