@@ -17,6 +17,10 @@ use figment::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+mod web;
+
+pub use web::{EvidenceSettings, PlatformGuide, PlatformGuides, Rate, RateLimits, WebSettings};
+
 use crate::domain::{
     Email,
     routing::{PartyKind, RoutingRules},
@@ -46,6 +50,11 @@ pub struct Settings {
     pub dispatcher: DispatcherSettings,
     pub tickets: TicketSettings,
     pub notifications: NotificationSettings,
+    pub web: WebSettings,
+    pub evidence: EvidenceSettings,
+    /// Each platform's own help pages, for the member's guidance.
+    #[serde(default)]
+    pub platforms: PlatformGuides,
 }
 
 /// What each kind of party is told about the people involved.
@@ -169,6 +178,15 @@ pub use crate::domain::Locale;
 pub struct Names {
     pub vi: String,
     pub en: String,
+}
+
+impl Names {
+    pub fn get(&self, locale: Locale) -> &str {
+        match locale {
+            Locale::Vi => &self.vi,
+            Locale::En => &self.en,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -328,6 +346,7 @@ impl Settings {
             problems.push("parties.committees: at least one committee is required".to_owned());
         }
         self.delivery_problems(&mut problems);
+        web::problems(&self.web, &self.evidence, &self.platforms, &mut problems);
         self.party_problems(&mut problems);
         self.routing_problems(&mut problems);
         problems

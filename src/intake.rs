@@ -21,6 +21,7 @@ use crate::{
         Database, deliveries,
         entities::{delivery, incident, ticket},
         events::{self, NewEvent},
+        evidence,
         idempotency,
         incidents::{self, IncidentRow},
         tickets::{self, TicketRow},
@@ -185,6 +186,28 @@ struct Rows {
     timeline: Vec<NewEvent>,
 }
 
+fn incident_with_evidence(mut view: serde_json::Value, new: &NewIncident) -> serde_json::Value {
+    if !new.evidence.is_empty() {
+        view["evidence"] = evidence_view(new);
+    }
+    view
+}
+
+/// How the notifications list the evidence: names, types, sizes and digests.
+fn evidence_view(new: &NewIncident) -> serde_json::Value {
+    new.evidence
+        .iter()
+        .map(|f| {
+            json!({
+                "name": f.file_name,
+                "content_type": f.kind.mime(),
+                "size_bytes": f.size_bytes,
+                "sha256": f.sha256,
+            })
+        })
+        .collect()
+}
+
 fn build_rows(
     settings: &Settings,
     job: &Job,
@@ -266,6 +289,7 @@ fn build_rows(
             "contained_at": row.contained_at.map(payload::rfc3339),
             "containment_actions": row.containment_actions,
             "containment_note": new.containment.note.as_ref().map(|n| n.as_str()),
+            "evidence": evidence_view(new),
         }),
         at: now,
     }];
@@ -294,7 +318,7 @@ fn build_rows(
             "incident.reported",
             now,
             json!({
-                "incident": payload::incident_view(&row, settings, route.kind),
+                "incident": incident_with_evidence(payload::incident_view(&row, settings, route.kind), new),
                 "ticket": payload::ticket_view(&ticket),
             }),
         );
@@ -321,25 +345,7 @@ fn build_rows(
         tickets.push(ticket);
     }
     if let (Some(email), Some(committee)) = (&new.reporter.email, tickets.first()) {
-        // The confirmation carries no tracking token: the email channel issues one at send time.
-        let body = payload::event_bytes(
-            REPORTER_CONFIRMATION,
-            now,
-            json!({ "incident": {
-                "id": row.id,
-                "reference": row.reference,
-                "kind": row.kind,
-                "page": { "platform": row.page_platform, "url": row.page_url, "handle": row.page_handle },
-            }}),
-        );
-        deliveries.push(outbox::row(
-            committee,
-            outbox::EMAIL_CHANNEL,
-            email.as_str().to_owned(),
-            REPORTER_CONFIRMATION,
-            &body,
-            now,
-        ));
+        deliveries.push(confirmation_delivery(&row, committee, email.as_str(), now));
     }
     Ok(Rows {
         filed: Filed {
@@ -350,6 +356,34 @@ fn build_rows(
         deliveries,
         timeline,
     })
+}
+
+/// The member's confirmation email, queued on the committee's ticket. It carries no
+/// tracking token: the email channel issues one at send time.
+pub fn confirmation_delivery(
+    row: &IncidentRow,
+    committee: &TicketRow,
+    email: &str,
+    now: DateTime<Utc>,
+) -> delivery::ActiveModel {
+    let body = payload::event_bytes(
+        REPORTER_CONFIRMATION,
+        now,
+        json!({ "incident": {
+            "id": row.id,
+            "reference": row.reference,
+            "kind": row.kind,
+            "page": { "platform": row.page_platform, "url": row.page_url, "handle": row.page_handle },
+        }}),
+    );
+    outbox::row(
+        committee,
+        outbox::EMAIL_CHANNEL,
+        email.to_owned(),
+        REPORTER_CONFIRMATION,
+        &body,
+        now,
+    )
 }
 
 /// Writes the reports of `batch` in ONE transaction: incidents, tickets, deliveries,
@@ -389,6 +423,9 @@ async fn write_batch(
         filed.push(rows.filed);
     }
     deliveries::insert_many(&*tx, deliveries_rows).await?;
+    for (job, filed) in batch.iter().zip(&filed) {
+        evidence::insert_many(&*tx, filed.incident.id, &job.new.evidence, now).await?;
+    }
     events::append(&*tx, timeline).await?;
     for (job, filed) in batch.iter().zip(&filed) {
         if let Some(receipt) = &job.receipt {

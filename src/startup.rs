@@ -4,6 +4,7 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{
     App, HttpMessage, HttpServer,
+    middleware::DefaultHeaders,
     dev::{Server, Service},
     http::header::{HeaderName, HeaderValue},
     web,
@@ -22,8 +23,12 @@ use crate::{
         email_channel::EmailChannel,
         outbox::Outbox,
     },
-    routes::{self, api::openapi::ApiDoc},
-    storage::{self, Database},
+    routes::{
+        self,
+        api::openapi::ApiDoc,
+        web::{csrf::CsrfKey, limits::WebLimits},
+    },
+    storage::{self, Database, files::FileStore},
     telemetry::RequestSpan,
 };
 
@@ -34,6 +39,8 @@ pub struct AppState {
     pub intake: Intake,
     pub outbox: Outbox,
     pub ack: AckKey,
+    pub csrf: CsrfKey,
+    pub files: FileStore,
 }
 
 impl AppState {
@@ -81,6 +88,19 @@ impl Application {
             .await
             .context("could not load the acknowledge-link key")?,
         );
+        let csrf = CsrfKey::new(
+            storage::service_secrets::get_or_create(
+                db.conn(),
+                "csrf_key",
+                crate::secrets::random_bytes(32),
+            )
+            .await
+            .context("could not load the CSRF key")?,
+        );
+        let files = FileStore::open(&settings.evidence.dir)
+            .await
+            .with_context(|| format!("could not open the evidence folder {}", settings.evidence.dir.display()))?;
+        let limits = WebLimits::new(&settings);
         let dispatcher = if settings.dispatcher.enabled {
             let email = EmailChannel::new(&settings, ack.clone())?;
             Some(Dispatcher::new(db.clone(), settings.clone(), &outbox, email)?.spawn())
@@ -93,6 +113,8 @@ impl Application {
             settings,
             outbox,
             ack,
+            csrf,
+            files,
         });
         spawn_housekeeping(db);
         let workers = state.settings.server.workers;
@@ -112,11 +134,17 @@ impl Application {
                         Ok(response)
                     }
                 })
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("X-Frame-Options", "DENY")),
+                )
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
                 .configure(routes::health::configure)
                 .configure(routes::api::configure)
-                .configure(routes::web::ack::configure)
+                .configure(|cfg| routes::web::configure(cfg, &limits))
                 .service(Scalar::with_url("/api/docs", ApiDoc::openapi()))
                 .default_service(web::to(routes::api::not_found))
         })

@@ -9,6 +9,7 @@ pub mod new_incident;
 mod page;
 mod reference;
 pub mod routing;
+mod secret;
 mod text;
 
 pub use contact::{Email, Phone};
@@ -28,6 +29,9 @@ pub struct FieldError {
     pub field: String,
     pub rule: &'static str,
     pub message: String,
+    /// The number in rules such as `too_long`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
 }
 
 impl FieldError {
@@ -36,6 +40,12 @@ impl FieldError {
             field: field.into(),
             rule,
             message: message.into(),
+            limit: None,
         }
+    }
+
+    pub fn with_limit(mut self, limit: impl TryInto<u64>) -> Self {
+        self.limit = limit.try_into().ok();
+        self
     }
 }

@@ -303,7 +303,8 @@ impl PageDraft {
             (Some(given), _) => Some(given),
             (None, Some(detected)) => Some(detected),
             (None, None) => {
-                if present(&self.platform).is_none() {
+                // An address that did not parse already has its own error.
+                if present(&self.platform).is_none() && present(&self.url).is_none() {
                     errors.push(
                         "page.platform",
                         "required",

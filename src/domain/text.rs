@@ -42,14 +42,16 @@ impl BoundedText {
                 field,
                 "too_short",
                 format!("must be at least {} characters", rule.min),
-            ));
+            )
+            .with_limit(rule.min));
         }
         if len > rule.max {
             return Err(FieldError::new(
                 field,
                 "too_long",
                 format!("must be at most {} characters", rule.max),
-            ));
+            )
+            .with_limit(rule.max));
         }
         let bad = value
             .chars()
@@ -59,6 +61,13 @@ impl BoundedText {
                 field,
                 "control_characters",
                 "must not contain control characters",
+            ));
+        }
+        if super::secret::looks_like_password(value) {
+            return Err(FieldError::new(
+                field,
+                "no_passwords",
+                "must not contain a password: it is never needed, remove it",
             ));
         }
         Ok(Self(value.to_owned()))

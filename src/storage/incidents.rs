@@ -226,3 +226,20 @@ pub async fn touch(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) ->
         .await
         .map(|_| ())
 }
+
+pub async fn set_platform_case_ref(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    case_ref: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    incident::Entity::update(incident::ActiveModel {
+        id: Set(id),
+        platform_case_ref: Set(Some(case_ref.to_owned())),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await
+    .map(|_| ())
+}

@@ -6,8 +6,9 @@ pub mod api_keys;
 pub mod deliveries;
 pub mod disabled_endpoints;
 pub mod entities;
-
 pub mod events;
+pub mod evidence;
+pub mod files;
 pub mod idempotency;
 pub mod incidents;
 pub mod parties;

@@ -57,6 +57,8 @@ pub struct TestApp {
     pub db: TestDb,
     /// A key with every scope and no committee binding.
     pub api_key: String,
+    /// The evidence folder of this app.
+    pub evidence: tempfile::TempDir,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -66,6 +68,7 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the application with extra TOML merged over the defaults.
 pub async fn spawn_app_with(overrides: &str) -> TestApp {
     let db = fresh_database().await;
+    let evidence = tempfile::tempdir().expect("evidence folder");
     let base = format!(
         r#"
         public_base_url = "http://127.0.0.1"
@@ -89,8 +92,14 @@ pub async fn spawn_app_with(overrides: &str) -> TestApp {
         lease = "5s"
         schedule = ["0s", "200ms", "200ms", "200ms"]
         jitter = 0.0
+        [evidence]
+        dir = "{}"
+        [web.rate_limits]
+        submissions = {{ per_minute = 6000, burst = 1000 }}
+        tracking = {{ per_minute = 6000, burst = 1000 }}
         "#,
-        db.url
+        db.url,
+        evidence.path().display()
     );
     let settings = config::from_layers(&[&base, overrides]).expect("test configuration is valid");
     let app = Application::build(settings)
@@ -106,6 +115,7 @@ pub async fn spawn_app_with(overrides: &str) -> TestApp {
             .expect("http client"),
         db,
         api_key: String::new(),
+        evidence,
     };
     app.api_key = app
         .create_key(

@@ -1,0 +1,276 @@
+# The member web: report form, confirmation, tracking page, messages.
+
+site-name = Account incident reporting
+language-name = English
+skip-to-content = Skip to the main content
+footer-privacy = What you send is used only to handle this incident, and goes only to your committee, the authorities and the platform concerned. We never ask for your password.
+back-to-form = Back to the report form
+optional = (optional)
+time-format = %Y-%m-%d %H:%M
+
+form-title = Report a page that is abnormal, hijacked, impersonated or misused
+form-lead = Fill in what you know; fields marked "optional" can stay empty. Your committee, the authorities and the platform are notified as soon as you send it.
+form-section-you = About you
+form-section-page = The affected page or account
+form-section-what = What happened
+form-section-stop = Stopping the page
+form-section-evidence = Evidence
+form-no-password = Never enter the account's password or any sign-in code. We never need it and will not store it.
+form-honeypot = Leave this field empty
+form-files-lost = The files you chose were not kept because the form had problems. Please choose them again before sending.
+form-before-submit = By sending, you confirm that this is true to the best of your knowledge.
+form-submit = Send the report
+
+field-reporter-name = Full name
+field-reporter-email = Your email
+hint-reporter-email = We send the reference and your tracking link here. Give an email or a phone number.
+field-reporter-phone = Your phone number
+field-reporter-committee = Your committee
+hint-reporter-committee = Choose your committee
+field-page-url = Page address
+hint-page-url = For example https://www.facebook.com/page-name. The platform is recognised from it.
+field-page-platform = Platform
+hint-page-platform = Recognised from the page address
+field-page-handle = Account name or ID
+hint-page-handle = For example @pagename or the account's number. Give the address or the account name.
+field-page-display_name = The page's display name
+field-page-account_type = Account type
+hint-page-account_type = Choose the account type
+field-page-linked_email = Email linked to the account
+hint-page-linked_email = Platforms use this to check that you own the account.
+field-page-linked_phone = Phone number linked to the account
+field-page-created_on = When the page was created
+field-page-purpose = What the page is used for
+field-kind = What kind of incident
+form-kind-abnormal = Abnormal activity
+form-kind-abnormal-hint = The page does things you did not do, but you still manage it.
+form-kind-hijacked = Hijacked
+form-kind-hijacked-hint = Someone took over the page and you can no longer manage it.
+form-kind-impersonated = Impersonated
+form-kind-impersonated-hint = Someone runs a fake page with your or your organisation's name or pictures.
+form-kind-misused = Misused
+form-kind-misused-hint = The page is used for scams, harmful content or other harmful purposes.
+field-detected_at = When you noticed it
+hint-detected_at = Vietnam time. If you do not remember exactly, give your best guess.
+field-description = Description
+hint-description = What happened, what you saw, who might be involved. At least 10 characters.
+field-containment-state = Have you stopped the page?
+form-state-stopped = I have stopped the page's activity
+form-state-stopped-hint = Say when, and what you did.
+form-state-lost_control = I lost control and cannot stop it
+form-state-lost_control-hint = The platform will be asked to step in and stop the page.
+form-state-active = Not yet, I am still trying
+form-state-active-hint = You can update this later on the tracking page.
+field-containment-stopped_at = When you stopped it
+hint-containment-stopped_at = Vietnam time.
+field-containment-actions = What you did
+form-action-password_changed = Changed the password
+form-action-sessions_revoked = Signed out all other sessions
+form-action-two_factor_enabled = Turned on two-factor sign-in
+form-action-admins_removed = Removed unknown admins
+form-action-apps_revoked = Revoked third-party apps
+form-action-email_secured = Secured the linked email
+form-action-posts_unpublished = Removed or hid posts
+form-action-page_deactivated = Unpublished or deactivated the page
+form-action-other = Something else (say what in the note)
+field-containment-note = Note about stopping the page
+field-evidence = Screenshots or documents
+hint-evidence = Up to { $files } PNG, JPEG, WebP or PDF files.
+hint-evidence-size = At most { $megabytes } MB each.
+
+error-summary-title = Please correct the following
+error-invalid = This value is not valid.
+error-required = Please fill this in.
+error-choose_one = Please choose one answer.
+error-too_short = Give at least { $limit } characters.
+error-too_long = Give at most { $limit } characters.
+error-control_characters = This contains characters that are not allowed.
+error-no_passwords = This seems to contain a password. We never need it; please remove it.
+error-one_of = Please choose a value from the list.
+error-email = Enter an email address such as name@example.org.
+error-phone = Enter a phone number such as 0912 345 678.
+error-url = Enter an address such as https://www.facebook.com/page-name.
+error-handle = An account name has only letters, digits, dots, underscores or dashes.
+error-url_or_handle_required = Give the page's address or its account name.
+error-contact_required = Give an email or a phone number so your committee can reach you.
+error-unknown_committee = Please choose your committee from the list.
+error-platform_mismatch = The platform does not match the page's address.
+error-date_time = Enter a valid date and time.
+error-date = Enter a valid date.
+error-not_in_future = This must not be in the future.
+error-too_old = This is too far in the past.
+error-after_detection = The page cannot have been stopped more than a day before you noticed the incident.
+error-stopped_fields_need_stopped = The time and what you did only go with "I have stopped the page".
+error-file_type = "{ $name }" is not a PNG, JPEG or WebP image or a PDF document.
+error-file_too_large = "{ $name }" is larger than { $limit } MB.
+error-too_many_files = You can send at most { $limit } files.
+error-info_empty = Write something or choose a file to add.
+error-transition = The page cannot move to this state from its current one.
+
+confirm-title = We have received your report
+confirm-reference = Your incident reference
+confirm-link-title = Your private tracking link
+confirm-link-lead = Open this link to follow the handling, add information and update the page's state. Do not share it: anyone with the link can see the report.
+confirm-link-emailed = We have also sent this link to your email.
+confirm-link-not-emailed = You gave no email, so save this link now.
+confirm-next-title = What happens next
+confirm-next-notified = Your committee, the authorities and the platform are being notified by email and by their systems.
+confirm-next-ack = Each party acknowledges within the deadline shown below; if one does not, the committee above is told.
+confirm-next-platform = Meanwhile, report to the platform yourself with the guidance below, and record the case number it gives you.
+
+parties-title = Parties notified
+parties-party = Party
+parties-state = State
+parties-deadline = Acknowledge by
+parties-case = Their case number: { $case }
+parties-overdue = Past the acknowledgement deadline
+role-committee = Your committee
+role-authority = Authority
+role-provider = Platform
+ticket-pending = Being notified
+ticket-notified = Notified
+ticket-acknowledged = Acknowledged
+ticket-resolved = Resolved
+ticket-rejected = Rejected
+ticket-failed = Not delivered yet, the committee will resend
+
+track-title = Track an incident
+track-heading = Incident { $reference }
+track-facts-title = Where things stand
+track-status = Status
+track-containment = Containment
+track-kind = Kind
+track-page = Page
+track-reported-at = Reported at
+track-evidence = Evidence sent
+timeline-title = Timeline
+track-info-title = Add information or evidence
+field-info = More information
+track-info-submit = Add
+track-containment-title = Update the page's state
+track-containment-now = The page now
+track-state-stopped = I have stopped the page's activity
+track-state-lost_control = I lost control of it
+track-state-recovered = I have recovered control of the page
+track-state-active = It is still active
+track-containment-submit = Update
+track-saved-info = Your information is saved.
+track-saved-containment = The page's state is updated and the parties are told.
+track-saved-case = The platform's case number is saved.
+track-missing-title = Not found
+track-missing-body = This tracking link is wrong or was revoked. If you revoked it, open the new link from your email.
+
+event-reported = Report received
+event-ticket-opened = Ticket opened for { $party }
+event-ticket-notified = { $party } was notified
+event-ticket-failed = Notifying { $party } failed; the committee will resend
+event-ticket-acknowledged = { $party } acknowledged
+event-ticket-resolved = { $party } resolved their ticket
+event-ticket-rejected = { $party } rejected their ticket
+event-ticket-escalated = Escalated to { $party } after the deadline passed
+event-ticket-resent = Notifying { $party } again
+event-containment = Containment: { $state }
+event-status = Status: { $status }
+event-note = Note from the committee
+event-info = You added information
+event-platform-case = The platform's case number was recorded
+event-duplicate = Another report of the same incident was merged into this one
+event-revoked = Earlier tracking links were revoked
+
+guide-title = Report to { $platform } yourself
+guide-lead = Platforms act faster when the page's owner reports too. Use their official help pages:
+guide-link-hacked = Recover a hacked account
+guide-link-impersonation = Report an impersonation
+guide-link-misuse = Report misuse
+guide-steps-title = Steps the platform recommends
+guide-summary-title = A summary to paste into the platform's form
+guide-summary-hint = Select and copy the text below.
+field-platform_case_ref = The platform's case number
+hint-platform_case_ref = If you reported to the platform, record its case number so your committee can follow it too.
+case-submit = Save the case number
+guide-steps-facebook =
+    - Change the password and review recent logins
+    - Reverse an email change with the link sent to the old address
+    - Log out unknown sessions
+    - Remove suspicious apps
+    - Turn on two-factor sign-in and login alerts
+    - Remove unknown Page admins
+guide-steps-instagram =
+    - Use "revert this change" in the security email
+    - Change the password
+    - Revoke third-party apps
+    - Turn on two-factor sign-in
+    - Run the Security Check-Up
+    - Log out unknown devices
+guide-steps-tiktok =
+    - Reset the password
+    - Link a phone number
+    - Remove unknown devices under Security → Manage devices
+guide-steps-youtube =
+    - Answer "No, it wasn't me" on recent security events
+    - Remove unknown devices
+    - Turn on 2-Step Verification
+    - Delete videos you did not upload
+    - Check channel permissions, the banner, description links and pinned comments
+guide-steps-x =
+    - Change the password
+    - Secure the account's email
+    - Revoke unknown third-party apps
+    - Update the password in trusted apps
+    - Turn on two-factor sign-in
+guide-steps-zalo =
+    - In the app: Security check → Not me → Block now
+    - Turn on two-step verification
+    - Log out unknown devices
+    - Change the password (if the SIM is lost, use the phone-number change)
+    - Verify the account with your ID card
+    - For an Official Account, review its admins
+guide-steps-telegram =
+    - Terminate unknown sessions (Settings → Privacy and Security → Active Sessions)
+    - Set a two-step verification password with a recovery email
+    - Clean the device first: session-stealing malware defeats two-factor sign-in
+    - For a channel, remove unknown admins
+guide-steps-website =
+    - Lock the domain at the registrar (transfer lock)
+    - Use a strong unique password on an email address not on the domain
+    - Turn on MFA at the registrar and the host
+    - Keep a snapshot as evidence
+    - Restore from a clean backup
+    - Rotate CMS, FTP and database credentials
+    - Patch
+summary-heading = Account incident report (reference { $reference })
+summary-kind = Kind
+summary-platform = Platform
+summary-url = Page address
+summary-handle = Account name / ID
+summary-display-name = Display name
+summary-account-type = Account type
+summary-linked-email = Linked email
+summary-linked-phone = Linked phone
+summary-created-on = Page created on
+summary-purpose = Used for
+summary-detected-at = Noticed at
+summary-containment = Containment
+summary-actions = Actions taken
+summary-owner = Owner
+summary-evidence = Screenshots / documents as evidence
+
+revoke-title = Revoke this link
+revoke-lead = If someone else may have seen this link, revoke it. Every earlier link stops working and we email you a new one.
+revoke-submit = Revoke the link
+revoked-title = The link is revoked
+revoked-body = Earlier tracking links of this incident no longer work.
+revoked-emailed = A new link is on its way to your email.
+revoked-no-email = You gave no email; contact your committee for a new link.
+
+refused-title = The form could not be accepted
+refused-csrf = The form's session expired or is not valid. Please reload the page and send it again.
+refused-too-large = The form or its files are too large.
+refused-malformed = The form could not be read. Please reload the page and try again.
+refused-honeypot = A hidden field of the form was filled in. If you are a person, reload the page and send it again.
+pending-title = Your report is being saved
+pending-body = This report was sent and is being saved. Wait a moment, then reload the page.
+failed-title = Not saved yet
+failed-body = The service has a problem and could not save this. Nothing you typed is lost: go back and send it again in a few minutes.
+limited-title = Too many requests
+limited-body = You sent too many requests. Please try again in { $seconds } seconds.

@@ -1,0 +1,276 @@
+# The member web: report form, confirmation, tracking page, messages.
+
+site-name = Báo cáo sự cố tài khoản
+language-name = Tiếng Việt
+skip-to-content = Chuyển đến nội dung chính
+footer-privacy = Thông tin bạn gửi chỉ được dùng để xử lý sự cố và chỉ chuyển cho ban của bạn, cơ quan chức năng và nền tảng liên quan. Chúng tôi không bao giờ hỏi mật khẩu của bạn.
+back-to-form = Về trang báo cáo
+optional = (không bắt buộc)
+time-format = %H:%M ngày %d/%m/%Y
+
+form-title = Báo cáo trang bị bất thường, chiếm quyền, giả mạo hoặc lợi dụng
+form-lead = Hãy điền những gì bạn biết; các mục có ghi "không bắt buộc" có thể bỏ trống. Ban của bạn, cơ quan chức năng và nền tảng sẽ được thông báo ngay khi bạn gửi.
+form-section-you = Về bạn
+form-section-page = Trang hoặc tài khoản bị ảnh hưởng
+form-section-what = Chuyện gì đã xảy ra
+form-section-stop = Ngăn chặn hoạt động của trang
+form-section-evidence = Bằng chứng
+form-no-password = Không bao giờ nhập mật khẩu hay mã xác thực của tài khoản. Chúng tôi không cần và sẽ không lưu.
+form-honeypot = Để trống ô này
+form-files-lost = Các tệp bạn đã chọn chưa được lưu vì biểu mẫu còn lỗi. Vui lòng chọn lại tệp trước khi gửi.
+form-before-submit = Khi gửi, bạn xác nhận thông tin trên là đúng theo hiểu biết của mình.
+form-submit = Gửi báo cáo
+
+field-reporter-name = Họ và tên
+field-reporter-email = Email của bạn
+hint-reporter-email = Chúng tôi gửi mã sự cố và đường dẫn theo dõi vào địa chỉ này. Cần email hoặc số điện thoại.
+field-reporter-phone = Số điện thoại của bạn
+field-reporter-committee = Ban của bạn
+hint-reporter-committee = Chọn ban của bạn
+field-page-url = Địa chỉ trang
+hint-page-url = Ví dụ: https://www.facebook.com/ten-trang. Nền tảng được nhận ra từ địa chỉ này.
+field-page-platform = Nền tảng
+hint-page-platform = Nhận ra từ địa chỉ trang
+field-page-handle = Tên tài khoản hoặc ID
+hint-page-handle = Ví dụ: @tentrang hoặc mã số của tài khoản. Cần địa chỉ hoặc tên tài khoản.
+field-page-display_name = Tên hiển thị của trang
+field-page-account_type = Loại tài khoản
+hint-page-account_type = Chọn loại tài khoản
+field-page-linked_email = Email liên kết với tài khoản
+hint-page-linked_email = Nền tảng dùng thông tin này để xác minh bạn là chủ sở hữu.
+field-page-linked_phone = Số điện thoại liên kết với tài khoản
+field-page-created_on = Ngày tạo trang
+field-page-purpose = Trang dùng để làm gì
+field-kind = Loại sự cố
+form-kind-abnormal = Có dấu hiệu bất thường
+form-kind-abnormal-hint = Trang có hoạt động lạ mà bạn không làm, nhưng bạn vẫn còn quyền quản lý.
+form-kind-hijacked = Bị chiếm quyền
+form-kind-hijacked-hint = Người khác đã chiếm quyền và bạn không còn quản lý được trang.
+form-kind-impersonated = Bị giả mạo
+form-kind-impersonated-hint = Có người lập trang giả, dùng tên hoặc hình ảnh của bạn hay của tổ chức.
+form-kind-misused = Bị lợi dụng
+form-kind-misused-hint = Trang bị dùng để lừa đảo, phát tán nội dung xấu hoặc mục đích có hại.
+field-detected_at = Bạn phát hiện lúc nào
+hint-detected_at = Giờ Việt Nam. Nếu không nhớ chính xác, hãy ghi gần đúng.
+field-description = Mô tả
+hint-description = Điều gì đã xảy ra, bạn thấy gì, ai có thể liên quan. Ít nhất 10 ký tự.
+field-containment-state = Bạn đã ngăn được trang chưa?
+form-state-stopped = Tôi đã ngăn được hoạt động của trang
+form-state-stopped-hint = Cho biết thời điểm và những việc đã làm.
+form-state-lost_control = Tôi mất quyền kiểm soát và không thể ngăn được
+form-state-lost_control-hint = Nền tảng sẽ được đề nghị can thiệp để dừng trang.
+form-state-active = Tôi chưa ngăn được, nhưng vẫn đang cố gắng
+form-state-active-hint = Bạn có thể cập nhật sau trên trang theo dõi.
+field-containment-stopped_at = Ngăn được lúc nào
+hint-containment-stopped_at = Giờ Việt Nam.
+field-containment-actions = Những việc đã làm
+form-action-password_changed = Đã đổi mật khẩu
+form-action-sessions_revoked = Đã đăng xuất mọi phiên đăng nhập khác
+form-action-two_factor_enabled = Đã bật xác thực hai lớp
+form-action-admins_removed = Đã gỡ quản trị viên lạ
+form-action-apps_revoked = Đã thu hồi quyền của ứng dụng bên thứ ba
+form-action-email_secured = Đã bảo vệ email liên kết
+form-action-posts_unpublished = Đã gỡ hoặc ẩn bài đăng
+form-action-page_deactivated = Đã tạm ẩn hoặc vô hiệu hoá trang
+form-action-other = Việc khác (ghi ở phần ghi chú)
+field-containment-note = Ghi chú về việc ngăn chặn
+field-evidence = Ảnh chụp màn hình hoặc tài liệu
+hint-evidence = Tối đa { $files } tệp PNG, JPEG, WebP hoặc PDF.
+hint-evidence-size = Mỗi tệp tối đa { $megabytes } MB.
+
+error-summary-title = Vui lòng sửa các mục sau
+error-invalid = Giá trị này không hợp lệ.
+error-required = Vui lòng điền mục này.
+error-choose_one = Vui lòng chọn một câu trả lời.
+error-too_short = Cần ít nhất { $limit } ký tự.
+error-too_long = Tối đa { $limit } ký tự.
+error-control_characters = Có ký tự không hợp lệ.
+error-no_passwords = Có vẻ như có mật khẩu ở đây. Chúng tôi không bao giờ cần mật khẩu; hãy xoá nó đi.
+error-one_of = Vui lòng chọn một giá trị trong danh sách.
+error-email = Địa chỉ email chưa đúng, ví dụ: ten@example.org.
+error-phone = Số điện thoại chưa đúng, ví dụ: 0912 345 678.
+error-url = Địa chỉ chưa đúng, ví dụ: https://www.facebook.com/ten-trang.
+error-handle = Tên tài khoản chỉ gồm chữ, số, dấu chấm, gạch dưới hoặc gạch ngang.
+error-url_or_handle_required = Cho biết địa chỉ trang hoặc tên tài khoản.
+error-contact_required = Cho biết email hoặc số điện thoại để ban liên lạc với bạn.
+error-unknown_committee = Vui lòng chọn ban của bạn trong danh sách.
+error-platform_mismatch = Nền tảng không khớp với địa chỉ trang.
+error-date_time = Ngày giờ chưa đúng.
+error-date = Ngày chưa đúng.
+error-not_in_future = Thời điểm không được ở tương lai.
+error-too_old = Thời điểm quá xa trong quá khứ.
+error-after_detection = Thời điểm ngăn chặn không thể sớm hơn thời điểm phát hiện quá một ngày.
+error-stopped_fields_need_stopped = Thời điểm và việc đã làm chỉ dành cho trường hợp đã ngăn được trang.
+error-file_type = Tệp "{ $name }" không phải ảnh PNG, JPEG, WebP hay tài liệu PDF.
+error-file_too_large = Tệp "{ $name }" lớn hơn { $limit } MB.
+error-too_many_files = Chỉ gửi được tối đa { $limit } tệp.
+error-info_empty = Hãy viết thông tin bổ sung hoặc chọn tệp.
+error-transition = Không thể chuyển sang tình trạng này từ tình trạng hiện tại.
+
+confirm-title = Chúng tôi đã nhận báo cáo của bạn
+confirm-reference = Mã sự cố của bạn
+confirm-link-title = Đường dẫn theo dõi riêng của bạn
+confirm-link-lead = Mở đường dẫn này để xem tiến trình xử lý, bổ sung thông tin và cập nhật tình trạng trang. Đừng chia sẻ đường dẫn: ai có nó cũng xem được báo cáo.
+confirm-link-emailed = Chúng tôi cũng đã gửi đường dẫn này vào email của bạn.
+confirm-link-not-emailed = Bạn không để lại email, vì vậy hãy lưu đường dẫn này ngay.
+confirm-next-title = Điều gì sẽ diễn ra tiếp theo
+confirm-next-notified = Ban của bạn, cơ quan chức năng và nền tảng đang được thông báo qua email và hệ thống kết nối.
+confirm-next-ack = Mỗi bên xác nhận tiếp nhận trong thời hạn ghi bên dưới; nếu quá hạn, ban cấp trên sẽ được báo.
+confirm-next-platform = Trong lúc chờ, hãy báo cáo trực tiếp với nền tảng theo hướng dẫn bên dưới và ghi lại mã hồ sơ họ cấp.
+
+parties-title = Các bên được thông báo
+parties-party = Đơn vị
+parties-state = Tình trạng
+parties-deadline = Hạn xác nhận
+parties-case = Mã hồ sơ của đơn vị: { $case }
+parties-overdue = Đã quá hạn xác nhận
+role-committee = Ban của bạn
+role-authority = Cơ quan chức năng
+role-provider = Nền tảng
+ticket-pending = Đang thông báo
+ticket-notified = Đã thông báo
+ticket-acknowledged = Đã tiếp nhận
+ticket-resolved = Đã xử lý xong
+ticket-rejected = Từ chối
+ticket-failed = Chưa gửi được, ban sẽ gửi lại
+
+track-title = Theo dõi sự cố
+track-heading = Sự cố { $reference }
+track-facts-title = Tình hình hiện tại
+track-status = Trạng thái
+track-containment = Ngăn chặn
+track-kind = Loại sự cố
+track-page = Trang
+track-reported-at = Báo cáo lúc
+track-evidence = Bằng chứng đã gửi
+timeline-title = Diễn biến
+track-info-title = Bổ sung thông tin hoặc bằng chứng
+field-info = Thông tin bổ sung
+track-info-submit = Gửi bổ sung
+track-containment-title = Cập nhật tình trạng trang
+track-containment-now = Tình trạng hiện nay
+track-state-stopped = Tôi đã ngăn được hoạt động của trang
+track-state-lost_control = Tôi mất quyền kiểm soát
+track-state-recovered = Tôi đã lấy lại quyền quản lý trang
+track-state-active = Trang vẫn đang hoạt động
+track-containment-submit = Cập nhật
+track-saved-info = Đã lưu thông tin bổ sung.
+track-saved-containment = Đã cập nhật tình trạng trang. Các bên đã được báo.
+track-saved-case = Đã lưu mã hồ sơ của nền tảng.
+track-missing-title = Không tìm thấy
+track-missing-body = Đường dẫn theo dõi không đúng hoặc đã bị thu hồi. Nếu bạn đã thu hồi, hãy mở đường dẫn mới trong email.
+
+event-reported = Đã nhận báo cáo
+event-ticket-opened = Mở phiếu cho { $party }
+event-ticket-notified = Đã thông báo cho { $party }
+event-ticket-failed = Chưa gửi được thông báo cho { $party }; ban sẽ gửi lại
+event-ticket-acknowledged = { $party } đã tiếp nhận
+event-ticket-resolved = { $party } đã xử lý xong
+event-ticket-rejected = { $party } từ chối phiếu
+event-ticket-escalated = Đã báo lên { $party } vì quá hạn xác nhận
+event-ticket-resent = Đang gửi lại thông báo cho { $party }
+event-containment = Tình trạng ngăn chặn: { $state }
+event-status = Trạng thái: { $status }
+event-note = Ghi chú của ban
+event-info = Bạn đã bổ sung thông tin
+event-platform-case = Đã ghi mã hồ sơ của nền tảng
+event-duplicate = Báo cáo khác về cùng sự cố được gộp vào đây
+event-revoked = Các đường dẫn theo dõi cũ đã bị thu hồi
+
+guide-title = Báo cáo trực tiếp với { $platform }
+guide-lead = Nền tảng xử lý nhanh hơn khi chính chủ trang báo cáo. Dùng các trang hỗ trợ chính thức sau:
+guide-link-hacked = Khôi phục tài khoản bị chiếm quyền
+guide-link-impersonation = Báo cáo trang giả mạo
+guide-link-misuse = Báo cáo vi phạm
+guide-steps-title = Những bước nền tảng khuyến nghị
+guide-summary-title = Nội dung để dán vào biểu mẫu của nền tảng
+guide-summary-hint = Chọn và sao chép đoạn dưới đây.
+field-platform_case_ref = Mã hồ sơ nền tảng cấp cho bạn
+hint-platform_case_ref = Nếu đã báo cáo với nền tảng, ghi mã hồ sơ để ban theo dõi cùng.
+case-submit = Lưu mã hồ sơ
+guide-steps-facebook =
+    - Đổi mật khẩu và xem lại các lần đăng nhập gần đây
+    - Hoàn tác việc đổi email bằng liên kết gửi về địa chỉ cũ
+    - Đăng xuất khỏi các phiên lạ
+    - Gỡ ứng dụng đáng ngờ
+    - Bật xác thực hai lớp và cảnh báo đăng nhập
+    - Gỡ quản trị viên lạ khỏi trang
+guide-steps-instagram =
+    - Dùng "hoàn tác thay đổi" trong email bảo mật
+    - Đổi mật khẩu
+    - Thu hồi quyền của ứng dụng bên thứ ba
+    - Bật xác thực hai lớp
+    - Chạy Kiểm tra bảo mật
+    - Đăng xuất khỏi thiết bị lạ
+guide-steps-tiktok =
+    - Đặt lại mật khẩu
+    - Liên kết số điện thoại
+    - Gỡ thiết bị lạ trong Bảo mật → Quản lý thiết bị
+guide-steps-youtube =
+    - Trả lời "Không, không phải tôi" với các sự kiện bảo mật gần đây
+    - Gỡ thiết bị lạ
+    - Bật xác minh 2 bước
+    - Xoá video không phải do bạn đăng
+    - Kiểm tra quyền của kênh, ảnh bìa, liên kết mô tả và bình luận ghim
+guide-steps-x =
+    - Đổi mật khẩu
+    - Bảo vệ email của tài khoản
+    - Thu hồi ứng dụng bên thứ ba lạ
+    - Cập nhật mật khẩu trong các ứng dụng tin cậy
+    - Bật xác thực hai lớp
+guide-steps-zalo =
+    - Trong ứng dụng: Kiểm tra bảo mật → Không phải tôi → Chặn ngay
+    - Bật xác thực hai bước
+    - Đăng xuất khỏi thiết bị lạ
+    - Đổi mật khẩu (nếu mất SIM, dùng chức năng đổi số điện thoại)
+    - Xác thực tài khoản bằng CCCD
+    - Với tài khoản Official Account, xem lại danh sách quản trị viên
+guide-steps-telegram =
+    - Kết thúc các phiên lạ (Cài đặt → Quyền riêng tư và bảo mật → Phiên hoạt động)
+    - Đặt mật khẩu xác minh hai bước kèm email khôi phục
+    - Làm sạch thiết bị trước, vì mã độc đánh cắp phiên vượt qua được xác thực hai lớp
+    - Với kênh, gỡ quản trị viên lạ
+guide-steps-website =
+    - Khoá tên miền tại nhà đăng ký (khoá chuyển nhượng)
+    - Dùng mật khẩu mạnh, riêng, trên một email không thuộc tên miền này
+    - Bật xác thực nhiều lớp tại nhà đăng ký và nhà cung cấp hosting
+    - Lưu lại ảnh chụp hiện trạng làm bằng chứng
+    - Khôi phục từ bản sao lưu sạch
+    - Đổi thông tin đăng nhập CMS, FTP và cơ sở dữ liệu
+    - Cập nhật bản vá
+summary-heading = Báo cáo sự cố tài khoản (mã { $reference })
+summary-kind = Loại sự cố
+summary-platform = Nền tảng
+summary-url = Địa chỉ trang
+summary-handle = Tên tài khoản / ID
+summary-display-name = Tên hiển thị
+summary-account-type = Loại tài khoản
+summary-linked-email = Email liên kết
+summary-linked-phone = Số điện thoại liên kết
+summary-created-on = Ngày tạo trang
+summary-purpose = Mục đích sử dụng
+summary-detected-at = Phát hiện lúc
+summary-containment = Tình trạng ngăn chặn
+summary-actions = Việc đã làm
+summary-owner = Chủ sở hữu
+summary-evidence = Số ảnh chụp / tài liệu làm bằng chứng
+
+revoke-title = Thu hồi đường dẫn này
+revoke-lead = Nếu người khác có thể đã thấy đường dẫn này, hãy thu hồi nó. Mọi đường dẫn cũ sẽ ngừng hoạt động và chúng tôi gửi đường dẫn mới vào email của bạn.
+revoke-submit = Thu hồi đường dẫn
+revoked-title = Đã thu hồi đường dẫn
+revoked-body = Các đường dẫn theo dõi cũ của sự cố này không còn dùng được.
+revoked-emailed = Đường dẫn mới đang được gửi vào email của bạn.
+revoked-no-email = Bạn không để lại email; hãy liên hệ ban của bạn để nhận đường dẫn mới.
+
+refused-title = Không thể nhận biểu mẫu
+refused-csrf = Phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và gửi lại.
+refused-too-large = Biểu mẫu hoặc tệp đính kèm quá lớn.
+refused-malformed = Biểu mẫu không đọc được. Vui lòng tải lại trang và thử lại.
+refused-honeypot = Biểu mẫu có một ô ẩn đã bị điền. Nếu bạn là người, hãy tải lại trang và gửi lại.
+pending-title = Báo cáo đang được lưu
+pending-body = Báo cáo này đã được gửi và đang được lưu. Hãy chờ một lát rồi tải lại trang.
+failed-title = Tạm thời chưa lưu được
+failed-body = Hệ thống đang gặp sự cố nên chưa lưu được. Thông tin của bạn chưa bị mất: hãy quay lại và gửi lại sau ít phút.
+limited-title = Quá nhiều yêu cầu
+limited-body = Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau { $seconds } giây.

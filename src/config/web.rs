@@ -1,0 +1,122 @@
+//! Settings of the member web: time zone of the form, rate limits, uploads and the
+//! platforms' own help pages.
+
+use std::{collections::BTreeMap, path::PathBuf};
+
+use chrono::FixedOffset;
+use serde::Deserialize;
+
+use crate::domain::Platform;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// UTC offset of the times members type in the form, such as `+07:00`.
+    pub utc_offset: String,
+    /// Header in which a trusted reverse proxy puts the client's address (for example
+    /// `X-Forwarded-For` or `X-Real-IP`); without it the peer address is used.
+    #[serde(default)]
+    pub trusted_proxy_header: Option<String>,
+    pub rate_limits: RateLimits,
+}
+
+impl WebSettings {
+    pub fn offset(&self) -> Option<FixedOffset> {
+        self.utc_offset.parse::<FixedOffset>().ok()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    /// Reports, additions and changes sent from one address.
+    pub submissions: Rate,
+    /// Tracking pages opened from one address.
+    pub tracking: Rate,
+}
+
+/// `per_minute` requests on average, with bursts of up to `burst`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rate {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceSettings {
+    /// Folder of the evidence files, each named by the SHA-256 of its bytes.
+    pub dir: PathBuf,
+    pub max_files: usize,
+    pub max_file_bytes: usize,
+}
+
+/// A platform's own help pages, shown to the member beside the summary to paste there.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformGuide {
+    /// Recovering a hacked account or a lost page.
+    #[serde(default)]
+    pub hacked: Vec<String>,
+    /// Reporting an impersonation.
+    #[serde(default)]
+    pub impersonation: Vec<String>,
+    /// Reporting other misuse.
+    #[serde(default)]
+    pub misuse: Vec<String>,
+}
+
+pub type PlatformGuides = BTreeMap<Platform, PlatformGuide>;
+
+pub(super) fn problems(
+    web: &WebSettings,
+    evidence: &EvidenceSettings,
+    guides: &PlatformGuides,
+    problems: &mut Vec<String>,
+) {
+    if web.offset().is_none() {
+        problems.push(format!(
+            "web.utc_offset: `{}` is not an offset such as +07:00",
+            web.utc_offset
+        ));
+    }
+    if let Some(header) = &web.trusted_proxy_header
+        && actix_web::http::header::HeaderName::try_from(header.as_str()).is_err()
+    {
+        problems.push(format!(
+            "web.trusted_proxy_header: `{header}` is not a header name"
+        ));
+    }
+    for (name, rate) in [
+        ("submissions", web.rate_limits.submissions),
+        ("tracking", web.rate_limits.tracking),
+    ] {
+        if rate.per_minute == 0 || rate.burst == 0 {
+            problems.push(format!(
+                "web.rate_limits.{name}: per_minute and burst must be at least 1"
+            ));
+        }
+    }
+    if evidence.max_files == 0 || evidence.max_file_bytes < 1024 {
+        problems.push(
+            "evidence: max_files must be at least 1 and max_file_bytes at least 1024".to_owned(),
+        );
+    }
+    for (platform, guide) in guides {
+        for (list, urls) in [
+            ("hacked", &guide.hacked),
+            ("impersonation", &guide.impersonation),
+            ("misuse", &guide.misuse),
+        ] {
+            for url in urls {
+                match url::Url::parse(url) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                    _ => problems.push(format!(
+                        "platforms.{platform}.{list}: `{url}` is not an http(s) URL"
+                    )),
+                }
+            }
+        }
+    }
+}

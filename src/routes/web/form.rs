@@ -1,0 +1,237 @@
+//! Reads a member form (multipart) into its fields and its uploads. Uploads go to the
+//! evidence store's temporary folder as they arrive, so a 10 MB file is never held in
+//! memory; they are kept only if the form is accepted. The CSRF token must come before
+//! any file, so a forged form cannot make us store anything.
+
+use std::collections::HashMap;
+
+use actix_multipart::Multipart;
+use futures_util::StreamExt;
+
+use super::csrf::{self, Csrf, CsrfKey};
+use crate::{
+    config::EvidenceSettings,
+    domain::{EvidenceFile, EvidenceType, clean_file_name},
+    storage::files::{FileStore, Received},
+};
+
+/// Largest text field, and all text fields together.
+const MAX_TEXT_FIELD: usize = 64 * 1024;
+const MAX_TEXT_TOTAL: usize = 256 * 1024;
+const MAX_PARTS: usize = 200;
+
+/// A problem with one field, to be shown beside it: a translation key and its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub field: String,
+    pub key: String,
+    pub args: Vec<(&'static str, String)>,
+}
+
+/// An upload that passed its checks, waiting for the form to be accepted.
+#[derive(Debug)]
+pub struct Accepted {
+    pub received: Received,
+    pub file: EvidenceFile,
+}
+
+#[derive(Debug, Default)]
+pub struct FormData {
+    fields: HashMap<String, Vec<String>>,
+    pub files: Vec<Accepted>,
+    pub file_problems: Vec<Problem>,
+    /// The member chose files (kept or not).
+    pub files_sent: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    #[error("the form's CSRF token is missing or wrong")]
+    Csrf,
+    #[error("the form is larger than allowed")]
+    TooLarge,
+    #[error("the form could not be read: {0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl FormData {
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.fields.get(name).and_then(|v| v.first()).cloned()
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+
+    pub fn fields(&self) -> &HashMap<String, Vec<String>> {
+        &self.fields
+    }
+
+    /// Deletes the uploads: the form was refused.
+    pub async fn discard_files(&mut self) {
+        for file in self.files.drain(..) {
+            file.received.discard().await;
+        }
+    }
+}
+
+pub struct Reader<'a> {
+    pub store: &'a FileStore,
+    pub limits: &'a EvidenceSettings,
+    pub key: &'a CsrfKey,
+    pub csrf: &'a Csrf,
+    /// The field that carries files; files in any other field are refused.
+    pub file_field: Option<&'a str>,
+}
+
+impl Reader<'_> {
+    pub async fn read(&self, mut payload: Multipart) -> Result<FormData, FormError> {
+        let mut form = FormData::default();
+        let result = self.read_into(&mut payload, &mut form).await;
+        if result.is_err() {
+            form.discard_files().await;
+        }
+        result.map(|()| form)
+    }
+
+    async fn read_into(
+        &self,
+        payload: &mut Multipart,
+        form: &mut FormData,
+    ) -> Result<(), FormError> {
+        let mut verified = false;
+        let mut text_total = 0usize;
+        let mut parts = 0usize;
+        let mut files_seen = 0usize;
+        let body_cap = self.limits.max_files * self.limits.max_file_bytes + MAX_TEXT_TOTAL;
+        let mut body_total = 0usize;
+        while let Some(field) = payload.next().await {
+            let mut field = field.map_err(|e| FormError::Malformed(e.to_string()))?;
+            parts += 1;
+            if parts > MAX_PARTS {
+                return Err(FormError::TooLarge);
+            }
+            let name = field.name().unwrap_or_default().to_owned();
+            let file_name = field
+                .content_disposition()
+                .and_then(|cd| cd.get_filename())
+                .map(str::to_owned);
+            if let Some(file_name) = file_name {
+                if !verified {
+                    return Err(FormError::Csrf);
+                }
+                if self.file_field != Some(name.as_str()) {
+                    return Err(FormError::Malformed(format!("no files are taken in `{name}`")));
+                }
+                if file_name.is_empty() {
+                    // An empty file input: browsers send an empty part.
+                    while let Some(chunk) = field.next().await {
+                        let chunk = chunk.map_err(|e| FormError::Malformed(e.to_string()))?;
+                        body_total += chunk.len();
+                        if body_total > body_cap {
+                            return Err(FormError::TooLarge);
+                        }
+                    }
+                    continue;
+                }
+                form.files_sent = true;
+                files_seen += 1;
+                let mut upload = (files_seen <= self.limits.max_files)
+                    .then(|| self.store.begin());
+                let mut upload = match upload.take() {
+                    Some(begin) => Some(begin.await?),
+                    None => None,
+                };
+                let mut too_large = false;
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(|e| FormError::Malformed(e.to_string()))?;
+                    body_total += chunk.len();
+                    if body_total > body_cap {
+                        if let Some(upload) = upload.take() {
+                            upload.abandon().await;
+                        }
+                        return Err(FormError::TooLarge);
+                    }
+                    if let Some(current) = upload.as_mut() {
+                        if current.size() as usize + chunk.len() > self.limits.max_file_bytes {
+                            too_large = true;
+                            if let Some(upload) = upload.take() {
+                                upload.abandon().await;
+                            }
+                        } else {
+                            current.write(&chunk).await?;
+                        }
+                    }
+                }
+                let shown = clean_file_name(&file_name, EvidenceType::Pdf);
+                if files_seen == self.limits.max_files + 1 {
+                    form.file_problems.push(Problem {
+                        field: name.clone(),
+                        key: "error-too_many_files".to_owned(),
+                        args: vec![("limit", self.limits.max_files.to_string())],
+                    });
+                }
+                if too_large {
+                    form.file_problems.push(Problem {
+                        field: name.clone(),
+                        key: "error-file_too_large".to_owned(),
+                        args: vec![
+                            ("name", shown.clone()),
+                            ("limit", (self.limits.max_file_bytes / (1024 * 1024)).max(1).to_string()),
+                        ],
+                    });
+                }
+                let Some(upload) = upload else { continue };
+                let received = upload.finish().await?;
+                match EvidenceType::sniff(&name, &received.head) {
+                    Ok(kind) if received.size > 0 => {
+                        form.files.push(Accepted {
+                            file: EvidenceFile {
+                                file_name: clean_file_name(&file_name, kind),
+                                kind,
+                                size_bytes: received.size,
+                                sha256: received.sha256.clone(),
+                            },
+                            received,
+                        });
+                    }
+                    _ => {
+                        received.discard().await;
+                        form.file_problems.push(Problem {
+                            field: name.clone(),
+                            key: "error-file_type".to_owned(),
+                            args: vec![("name", shown)],
+                        });
+                    }
+                }
+                continue;
+            }
+            let mut value = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|e| FormError::Malformed(e.to_string()))?;
+                body_total += chunk.len();
+                text_total += chunk.len();
+                if value.len() + chunk.len() > MAX_TEXT_FIELD || text_total > MAX_TEXT_TOTAL {
+                    return Err(FormError::TooLarge);
+                }
+                value.extend_from_slice(&chunk);
+            }
+            let value = String::from_utf8(value)
+                .map_err(|_| FormError::Malformed(format!("`{name}` is not UTF-8")))?;
+            if name == csrf::FIELD {
+                verified = self.key.verify(self.csrf, &value);
+                if !verified {
+                    return Err(FormError::Csrf);
+                }
+                continue;
+            }
+            form.fields.entry(name).or_default().push(value);
+        }
+        if !verified {
+            return Err(FormError::Csrf);
+        }
+        Ok(())
+    }
+}

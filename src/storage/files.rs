@@ -1,0 +1,130 @@
+//! Evidence files on disk, each named by the SHA-256 of its bytes, so the same file sent
+//! twice is stored once. Uploads are written to `tmp/` first and only moved into place
+//! once the report they belong to is accepted.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tokio::{fs, io::AsyncWriteExt};
+use uuid::Uuid;
+
+/// The folder of evidence files.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    dir: PathBuf,
+}
+
+/// An upload being received: bytes go to a temporary file while they are hashed.
+pub struct Upload {
+    file: fs::File,
+    temp: PathBuf,
+    hasher: Sha256,
+    size: u64,
+    head: Vec<u8>,
+}
+
+/// A received upload, not yet part of the evidence.
+#[derive(Debug)]
+pub struct Received {
+    pub temp: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+    /// The first bytes, for deciding the type.
+    pub head: Vec<u8>,
+}
+
+const HEAD_BYTES: usize = 512;
+
+impl FileStore {
+    pub async fn open(dir: &Path) -> std::io::Result<Self> {
+        fs::create_dir_all(dir.join("tmp")).await?;
+        Ok(Self {
+            dir: dir.to_owned(),
+        })
+    }
+
+    pub async fn begin(&self) -> std::io::Result<Upload> {
+        let temp = self.dir.join("tmp").join(Uuid::now_v7().simple().to_string());
+        let file = fs::File::create(&temp).await?;
+        Ok(Upload {
+            file,
+            temp,
+            hasher: Sha256::new(),
+            size: 0,
+            head: Vec::new(),
+        })
+    }
+
+    fn path_of(&self, sha256: &str) -> PathBuf {
+        let prefix = sha256.get(..2).unwrap_or("00");
+        self.dir.join(prefix).join(sha256)
+    }
+
+    /// Moves an accepted upload into place under its digest.
+    pub async fn keep(&self, received: &Received) -> std::io::Result<()> {
+        let path = self.path_of(&received.sha256);
+        if fs::try_exists(&path).await? {
+            return discard_path(&received.temp).await;
+        }
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).await?;
+        }
+        fs::rename(&received.temp, &path).await
+    }
+
+    /// The bytes of a stored file.
+    pub async fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a SHA-256 digest",
+            ));
+        }
+        fs::read(self.path_of(sha256)).await
+    }
+}
+
+impl Upload {
+    pub async fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        if self.head.len() < HEAD_BYTES {
+            let take = (HEAD_BYTES - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        self.hasher.update(chunk);
+        self.size += chunk.len() as u64;
+        self.file.write_all(chunk).await
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub async fn finish(mut self) -> std::io::Result<Received> {
+        self.file.flush().await?;
+        self.file.sync_data().await?;
+        Ok(Received {
+            temp: self.temp,
+            sha256: hex::encode(self.hasher.finalize()),
+            size: self.size,
+            head: self.head,
+        })
+    }
+
+    pub async fn abandon(self) {
+        drop(self.file);
+        let _ = discard_path(&self.temp).await;
+    }
+}
+
+impl Received {
+    pub async fn discard(&self) {
+        let _ = discard_path(&self.temp).await;
+    }
+}
+
+async fn discard_path(path: &Path) -> std::io::Result<()> {
+    match fs::remove_file(path).await {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
