@@ -11,7 +11,7 @@ const AXE: &str = "tests/browser/node_modules/axe-core/axe.min.js";
 
 const RUN: &str = "const done = arguments[arguments.length - 1];
 axe.run(document)
-  .then((results) => done({ violations: results.violations }))
+  .then((results) => done({ violations: results.violations, passes: results.passes.length }))
   .catch((error) => done({ error: String(error) }));";
 
 fn source() -> String {
@@ -79,6 +79,12 @@ impl Browser {
         let violations = result["violations"]
             .as_array()
             .unwrap_or_else(|| panic!("axe-core gave no violations list on {page}: {result}"));
+        // An empty page, such as one that failed to load, has no violations either.
+        assert!(
+            result["passes"].as_u64().unwrap_or_default() > 0,
+            "axe-core checked nothing on {page} ({})",
+            self.path().await
+        );
         assert!(
             violations.is_empty(),
             "axe-core found {} violation(s) on {page} ({}):\n{}",
