@@ -173,14 +173,21 @@ impl Browser {
             .unwrap_or_else(|e| panic!("find `{css}`: {e}"))
     }
 
-    /// Waits for an element, for pages reached by a redirect.
-    pub async fn wait_for(&self, css: &str) -> Element {
-        self.client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("`{css}` did not appear: {e}"))
+    /// Taps a link or a submit button, and waits until the next page has replaced this one
+    /// (an element of the old page may still be found while the new one loads).
+    pub async fn follow(&self, css: &str) {
+        let old = self.find("html").await;
+        self.click(css).await;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match old.tag_name().await {
+                Err(e) if e.is_stale_element_reference() => return,
+                _ if tokio::time::Instant::now() > deadline => {
+                    panic!("tapping `{css}` loaded no new page")
+                }
+                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
     }
 
     pub async fn text(&self, css: &str) -> String {

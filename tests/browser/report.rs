@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use chrono::{TimeDelta, Utc};
+use sha2::{Digest, Sha256};
 
 use crate::{
     browser::{Browser, free_port, with_browser},
@@ -29,7 +30,7 @@ fn hours_ago(hours: i64) -> String {
         .to_string()
 }
 
-/// Fills every field as a member of the Ba Dinh committee whose Facebook page was taken.
+/// Fills the form as a member of the Ba Dinh committee whose Facebook page was taken.
 async fn fill_report(b: &Browser, page_url: &str) {
     b.type_into("#reporter-name", "Nguyễn Văn An").await;
     b.type_into("#reporter-email", "an.nguyen@example.org")
@@ -70,7 +71,8 @@ async fn a_member_reports_a_hijacked_page_with_evidence_and_follows_the_parties_
     let app = spawn_linked_app().await;
     let files = tempfile::tempdir().expect("temp dir");
     let evidence = files.path().join("trang-bi-chiem.png");
-    std::fs::write(&evidence, png::solid(16, [0xB3, 0x26, 0x1E])).expect("write evidence");
+    let image = png::solid(16, [0xB3, 0x26, 0x1E]);
+    std::fs::write(&evidence, &image).expect("write evidence");
 
     with_browser(&app.address, async |b| {
         b.open("/").await;
@@ -93,9 +95,9 @@ async fn a_member_reports_a_hijacked_page_with_evidence_and_follows_the_parties_
 
         fill_report(b, "https://www.facebook.com/badinh.news").await;
         b.attach("#evidence", &[Path::new(&evidence)]).await;
-        b.click("button#submit").await;
+        b.follow("button#submit").await;
 
-        let reference = b.wait_for("#reference").await.text().await.expect("text");
+        let reference = b.text("#reference").await;
         assert!(
             is_reference(&reference),
             "a reference like INC-2026-000001: {reference:?}"
@@ -107,8 +109,7 @@ async fn a_member_reports_a_hijacked_page_with_evidence_and_follows_the_parties_
         let link = b.attr("a#tracking-link", "href").await.unwrap_or_default();
         assert!(link.contains("/track/"), "a tracking link: {link:?}");
 
-        b.click("a#tracking-link").await;
-        b.wait_for("#parties").await;
+        b.follow("a#tracking-link").await;
         assert!(b.path().await.starts_with("/track/"), "{}", b.path().await);
         assert_lang(b, "vi").await;
         let parties = b.find_all("#parties .party").await.len();
@@ -117,10 +118,26 @@ async fn a_member_reports_a_hijacked_page_with_evidence_and_follows_the_parties_
         assert_eq!(parties, expected, "one `.party` row per ticket");
         let timeline = b.text("#timeline").await;
         assert!(!timeline.trim().is_empty(), "the timeline shows the report");
+        assert!(
+            b.text("main").await.contains("trang-bi-chiem.png"),
+            "the tracking page lists the evidence"
+        );
         b.screenshot("tracking").await;
         b.assert_accessible("the tracking page").await;
     })
     .await;
+    assert_eq!(
+        stored(&app, &image).as_deref(),
+        Some(&image[..]),
+        "the evidence is kept whole"
+    );
+}
+
+/// The stored evidence file with these bytes, from the folder where the app keeps each
+/// file under the SHA-256 of its bytes.
+fn stored(app: &TestApp, bytes: &[u8]) -> Option<Vec<u8>> {
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    std::fs::read(app.evidence.path().join(&sha256[..2]).join(&sha256)).ok()
 }
 
 fn is_reference(text: &str) -> bool {
@@ -147,9 +164,9 @@ async fn a_page_url_that_is_not_a_url_is_explained_beside_the_field_and_the_rest
     with_browser(&app.address, async |b| {
         b.open("/").await;
         fill_report(b, "not a url").await;
-        b.click("button#submit").await;
+        b.follow("button#submit").await;
 
-        let summary = b.wait_for(".error-summary").await;
+        let summary = b.find(".error-summary").await;
         assert_eq!(
             b.status().await,
             422,
@@ -179,6 +196,11 @@ async fn a_page_url_that_is_not_a_url_is_explained_beside_the_field_and_the_rest
             b.prop("#description", "value").await.as_deref(),
             Some(DESCRIPTION)
         );
+        let kind = b.find("#kind-hijacked").await;
+        assert!(
+            kind.is_selected().await.expect("checked"),
+            "the kind is kept"
+        );
         b.screenshot("form-error").await;
         b.assert_accessible("the report form with an error").await;
     })
@@ -192,8 +214,8 @@ async fn a_member_switches_the_form_to_english_and_it_stays_english() {
     with_browser(&app.address, async |b| {
         b.open("/").await;
         assert_lang(b, "vi").await;
-        b.click("a#lang-switch").await;
-        b.wait_for("html[lang=en]").await;
+        b.follow("a#lang-switch").await;
+        assert_lang(b, "en").await;
         assert!(
             b.path().await.contains("lang=en"),
             "the switch leads to ?lang=en: {}",
