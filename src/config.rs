@@ -172,7 +172,6 @@ pub struct PartiesSettings {
 
 pub use crate::domain::Locale;
 
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Names {

@@ -4,10 +4,7 @@
 use std::{borrow::Cow, collections::HashMap};
 
 use fluent_templates::{
-    Loader,
-    fluent_bundle::FluentValue,
-    static_loader,
-    LanguageIdentifier, langid,
+    LanguageIdentifier, Loader, fluent_bundle::FluentValue, langid, static_loader,
 };
 
 use crate::config::Locale;
@@ -40,13 +37,16 @@ pub fn text(locale: Locale, key: &str) -> String {
 
 /// The translation of `key` with named arguments.
 pub fn text_with(locale: Locale, key: &str, args: &[(&'static str, &str)]) -> String {
+    try_text_with(locale, key, args).unwrap_or_else(|| key.to_owned())
+}
+
+/// The translation of `key` with named arguments, if a file has it.
+pub fn try_text_with(locale: Locale, key: &str, args: &[(&'static str, &str)]) -> Option<String> {
     let args: HashMap<Cow<'static, str>, FluentValue> = args
         .iter()
         .map(|&(name, value)| (Cow::Borrowed(name), FluentValue::from(value.to_owned())))
         .collect();
-    LOCALES
-        .try_lookup_with_args(langid(locale), key, &args)
-        .unwrap_or_else(|| key.to_owned())
+    LOCALES.try_lookup_with_args(langid(locale), key, &args)
 }
 
 /// The translation of `key` if a file has it.
@@ -57,7 +57,8 @@ pub fn try_text(locale: Locale, key: &str) -> Option<String> {
 /// The word for a stored code, such as `word(Vi, "kind", "hijacked")`; the code itself
 /// when there is none.
 pub fn word(locale: Locale, group: &str, code: &str) -> String {
-    try_text(locale, &format!("{group}-{}", code.replace('.', "-"))).unwrap_or_else(|| code.to_owned())
+    try_text(locale, &format!("{group}-{}", code.replace('.', "-")))
+        .unwrap_or_else(|| code.to_owned())
 }
 
 /// Translations for one page, handed to templates as `tr`.

@@ -11,5 +11,5 @@ pub mod secrets;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
-pub mod tracking;
 pub mod ticket_actions;
+pub mod tracking;

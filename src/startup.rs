@@ -4,9 +4,9 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{
     App, HttpMessage, HttpServer,
-    middleware::DefaultHeaders,
     dev::{Server, Service},
     http::header::{HeaderName, HeaderValue},
+    middleware::DefaultHeaders,
     web,
 };
 use anyhow::Context;
@@ -99,7 +99,12 @@ impl Application {
         );
         let files = FileStore::open(&settings.evidence.dir)
             .await
-            .with_context(|| format!("could not open the evidence folder {}", settings.evidence.dir.display()))?;
+            .with_context(|| {
+                format!(
+                    "could not open the evidence folder {}",
+                    settings.evidence.dir.display()
+                )
+            })?;
         let limits = WebLimits::new(&settings);
         let dispatcher = if settings.dispatcher.enabled {
             let email = EmailChannel::new(&settings, ack.clone())?;

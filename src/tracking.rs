@@ -115,7 +115,9 @@ pub async fn revoke(
         (Some(email), Some(ticket)) => {
             deliveries::insert_many(
                 &*tx,
-                vec![intake::confirmation_delivery(&incident, &ticket, email, now)],
+                vec![intake::confirmation_delivery(
+                    &incident, &ticket, email, now,
+                )],
             )
             .await?;
             true

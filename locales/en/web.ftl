@@ -274,3 +274,17 @@ failed-title = Not saved yet
 failed-body = The service has a problem and could not save this. Nothing you typed is lost: go back and send it again in a few minutes.
 limited-title = Too many requests
 limited-body = You sent too many requests. Please try again in { $seconds } seconds.
+
+ack-title = Acknowledge an incident
+ack-reference = Reference
+ack-party = Party
+ack-kind = Kind
+ack-page = Page
+ack-status = Ticket state
+ack-external-ref = Your case number
+ack-note = Note
+ack-submit = Acknowledge
+ack-done = Your acknowledgement is recorded. Thank you.
+ack-already = This ticket was acknowledged already.
+ack-invalid = This link is not valid.
+ack-expired = This link has expired. Please contact the committee.

@@ -274,3 +274,17 @@ failed-title = Tạm thời chưa lưu được
 failed-body = Hệ thống đang gặp sự cố nên chưa lưu được. Thông tin của bạn chưa bị mất: hãy quay lại và gửi lại sau ít phút.
 limited-title = Quá nhiều yêu cầu
 limited-body = Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau { $seconds } giây.
+
+ack-title = Xác nhận tiếp nhận sự cố
+ack-reference = Mã sự cố
+ack-party = Đơn vị
+ack-kind = Loại sự cố
+ack-page = Trang
+ack-status = Trạng thái phiếu
+ack-external-ref = Mã hồ sơ của đơn vị
+ack-note = Ghi chú
+ack-submit = Xác nhận đã tiếp nhận
+ack-done = Đã ghi nhận xác nhận của đơn vị. Cảm ơn.
+ack-already = Phiếu này đã được xác nhận trước đó.
+ack-invalid = Đường dẫn không hợp lệ.
+ack-expired = Đường dẫn đã hết hạn. Vui lòng liên hệ ban thường trực.

@@ -84,14 +84,18 @@ mod tests {
             EvidenceType::sniff("f", b"%PDF-1.7\n").ok(),
             Some(EvidenceType::Pdf)
         );
-        let refused = EvidenceType::sniff("f", b"MZ\x90\0 not an image").unwrap_err();
+        let refused = EvidenceType::sniff("f", b"MZ\x90\0 not an image")
+            .expect_err("an executable is refused");
         assert_eq!(refused.rule, "file_type");
         assert!(EvidenceType::sniff("f", b"GIF89a").is_err());
     }
 
     #[test]
     fn file_names_lose_paths_and_markup() {
-        assert_eq!(clean_file_name("C:\\x\\shot.png", EvidenceType::Png), "shot.png");
+        assert_eq!(
+            clean_file_name("C:\\x\\shot.png", EvidenceType::Png),
+            "shot.png"
+        );
         assert_eq!(clean_file_name("<b>\"a\".pdf", EvidenceType::Pdf), "ba.pdf");
         assert_eq!(clean_file_name("  ", EvidenceType::Jpeg), "evidence.jpg");
     }

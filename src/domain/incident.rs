@@ -196,6 +196,10 @@ named_enum!(
     }
 );
 
+#[expect(
+    clippy::derivable_impls,
+    reason = "named_enum! cannot mark a default variant"
+)]
 impl Default for Locale {
     fn default() -> Self {
         Locale::Vi

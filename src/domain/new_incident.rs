@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use super::{
-    AccountType, BoundedText, EvidenceFile, Locale, ContainmentAction, ContainmentState, Email, FieldError, IncidentKind,
-    PageHandle, PageUrl, Phone, Platform, Severity, TextRule,
+    AccountType, BoundedText, ContainmentAction, ContainmentState, Email, EvidenceFile, FieldError,
+    IncidentKind, Locale, PageHandle, PageUrl, Phone, Platform, Severity, TextRule,
 };
 
 /// Raw input, every field as text, so that the web form and the API share the rules.

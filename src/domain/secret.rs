@@ -28,7 +28,7 @@ pub fn looks_like_password(text: &str) -> bool {
 }
 
 fn gives_value(rest: &str, words_allowed: bool) -> bool {
-    let rest = rest.trim_start_matches(|c: char| c == ' ' || c == '\t');
+    let rest = rest.trim_start_matches([' ', '\t']);
     let after_mark = rest
         .strip_prefix(':')
         .or_else(|| rest.strip_prefix('='))
@@ -46,7 +46,9 @@ fn gives_value(rest: &str, words_allowed: bool) -> bool {
             .map(first_token)
             .is_some_and(|token| {
                 token.chars().count() >= 4
-                    && token.chars().any(|c| c.is_ascii_digit() || c.is_ascii_punctuation())
+                    && token
+                        .chars()
+                        .any(|c| c.is_ascii_digit() || c.is_ascii_punctuation())
             })
     })
 }

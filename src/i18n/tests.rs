@@ -3,7 +3,9 @@ use std::{collections::BTreeSet, path::Path};
 use super::*;
 
 fn ids(locale: &str) -> BTreeSet<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(locale);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("locales")
+        .join(locale);
     let mut ids = BTreeSet::new();
     for entry in std::fs::read_dir(dir).expect("locale folder") {
         let text = std::fs::read_to_string(entry.expect("entry").path()).expect("ftl file");
@@ -12,7 +14,10 @@ fn ids(locale: &str) -> BTreeSet<String> {
                 && !id.starts_with([' ', '#', '.'])
                 && !id.is_empty()
             {
-                assert!(ids.insert(id.to_owned()), "`{id}` is defined twice in {locale}");
+                assert!(
+                    ids.insert(id.to_owned()),
+                    "`{id}` is defined twice in {locale}"
+                );
             }
         }
     }

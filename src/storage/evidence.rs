@@ -30,9 +30,13 @@ pub async fn insert_many(
     if rows.is_empty() {
         return Ok(rows);
     }
-    evidence::Entity::insert_many(rows.iter().cloned().map(Into::<evidence::ActiveModel>::into))
-        .exec_without_returning(conn)
-        .await?;
+    evidence::Entity::insert_many(
+        rows.iter()
+            .cloned()
+            .map(Into::<evidence::ActiveModel>::into),
+    )
+    .exec_without_returning(conn)
+    .await?;
     Ok(rows)
 }
 
@@ -58,4 +62,3 @@ pub async fn find(
         .one(conn)
         .await
 }
-

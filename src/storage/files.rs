@@ -44,7 +44,10 @@ impl FileStore {
     }
 
     pub async fn begin(&self) -> std::io::Result<Upload> {
-        let temp = self.dir.join("tmp").join(Uuid::now_v7().simple().to_string());
+        let temp = self
+            .dir
+            .join("tmp")
+            .join(Uuid::now_v7().simple().to_string());
         let file = fs::File::create(&temp).await?;
         Ok(Upload {
             file,

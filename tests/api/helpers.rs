@@ -342,3 +342,28 @@ pub async fn key_id(app: &TestApp, secret: &str) -> String {
         .id
         .to_string()
 }
+
+/// A client like a browser's: it keeps cookies and does not follow redirects, so a test
+/// sees each answer.
+pub fn browser_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client")
+}
+
+/// The value of the hidden input `name` in a page.
+pub fn hidden_input(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no input `{name}` in the page"))
+        + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .expect("closing quote")
+        .to_owned()
+}

@@ -15,3 +15,4 @@ mod smtp;
 mod tickets;
 mod transitions;
 mod validation;
+mod web;

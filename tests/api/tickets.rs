@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{TestApp, expect_problem, expect_status},
+    helpers::{TestApp, browser_client, expect_problem, expect_status, hidden_input},
     notifications::{WAIT, app_with, report_for_hn, settled, ticket},
     receiver::{Receiver, Reply},
     smtp::SmtpSink,
@@ -53,10 +53,12 @@ async fn the_ack_link_shows_on_get_and_acknowledges_on_post_once() {
     let link = ack_link(&sink, "ir@cert.example.org").await;
 
     // A mail scanner opening the link changes nothing.
+    let browser = browser_client();
+    let mut html = String::new();
     for _ in 0..2 {
-        let page = app.client.get(app.url(&link)).send().await.expect("sent");
+        let page = browser.get(app.url(&link)).send().await.expect("sent");
         assert_eq!(page.status(), StatusCode::OK);
-        let html = page.text().await.expect("html");
+        html = page.text().await.expect("html");
         assert!(
             html.contains(filed["reference"].as_str().expect("reference")),
             "{html}"
@@ -64,11 +66,33 @@ async fn the_ack_link_shows_on_get_and_acknowledges_on_post_once() {
         assert!(html.contains("<form method=\"post\""));
     }
     assert_eq!(ticket_of(&app, id, "cert").await["status"], "notified");
+    let csrf = hidden_input(&html, "csrf_token");
 
-    let response = app
+    // A form posted from elsewhere carries no valid token.
+    let forged = browser
+        .post(app.url(&link))
+        .form(&[("external_ref", "X"), ("csrf_token", "forged")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let without_cookie = app
         .client
         .post(app.url(&link))
-        .form(&[("external_ref", "CERT-2026-4411"), ("note", "On it.")])
+        .form(&[("external_ref", "X"), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(without_cookie.status(), StatusCode::FORBIDDEN);
+    assert_eq!(ticket_of(&app, id, "cert").await["status"], "notified");
+
+    let response = browser
+        .post(app.url(&link))
+        .form(&[
+            ("external_ref", "CERT-2026-4411"),
+            ("note", "On it."),
+            ("csrf_token", csrf.as_str()),
+        ])
         .send()
         .await
         .expect("sent");
@@ -82,10 +106,9 @@ async fn the_ack_link_shows_on_get_and_acknowledges_on_post_once() {
     assert_eq!(ticket_of(&app, id, "hn").await["status"], "notified");
 
     // Twice is harmless.
-    let again = app
-        .client
+    let again = browser
         .post(app.url(&link))
-        .form(&[("note", "again")])
+        .form(&[("note", "again"), ("csrf_token", csrf.as_str())])
         .send()
         .await
         .expect("sent");

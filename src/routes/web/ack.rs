@@ -1,14 +1,18 @@
 //! The acknowledge page behind the signed link in a party's email. Opening the link
 //! changes nothing (mail scanners open links); the form's POST acknowledges.
 
-use actix_web::{HttpResponse, http::StatusCode, web};
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
+use super::{
+    csrf::{self, Csrf},
+    lang::Lang,
+    page::{self, Chrome, Extras},
+};
 use crate::{
-    config::Locale,
-    domain::{Actor, ActorKind, BoundedText, TextRule, TicketStatus},
+    domain::{Actor, ActorKind, BoundedText, Locale, TextRule, TicketStatus},
     notify::ack_link::AckLinkError,
     startup::AppState,
     storage::{
@@ -17,54 +21,6 @@ use crate::{
         tickets::{self, TicketRow},
     },
     ticket_actions::{self, TicketAnswer},
-};
-
-struct Labels {
-    reference: &'static str,
-    party: &'static str,
-    kind: &'static str,
-    page: &'static str,
-    status: &'static str,
-    external_ref: &'static str,
-    note: &'static str,
-    submit: &'static str,
-    title: &'static str,
-    done: &'static str,
-    already: &'static str,
-    invalid: &'static str,
-    expired: &'static str,
-}
-
-const VI: Labels = Labels {
-    reference: "Mã sự cố",
-    party: "Đơn vị",
-    kind: "Loại sự cố",
-    page: "Trang",
-    status: "Trạng thái",
-    external_ref: "Mã hồ sơ của đơn vị (nếu có)",
-    note: "Ghi chú",
-    submit: "Xác nhận đã tiếp nhận",
-    title: "Xác nhận tiếp nhận sự cố",
-    done: "Đã ghi nhận xác nhận của đơn vị. Cảm ơn.",
-    already: "Phiếu này đã được xác nhận trước đó.",
-    invalid: "Đường dẫn không hợp lệ.",
-    expired: "Đường dẫn đã hết hạn. Vui lòng liên hệ ban thường trực.",
-};
-
-const EN: Labels = Labels {
-    reference: "Reference",
-    party: "Party",
-    kind: "Kind",
-    page: "Page",
-    status: "Status",
-    external_ref: "Your case number (optional)",
-    note: "Note",
-    submit: "Acknowledge",
-    title: "Acknowledge an incident",
-    done: "Your acknowledgement is recorded. Thank you.",
-    already: "This ticket was acknowledged already.",
-    invalid: "This link is not valid.",
-    expired: "This link has expired. Please contact the committee.",
 };
 
 struct TicketSummary {
@@ -78,18 +34,18 @@ struct TicketSummary {
 }
 
 #[derive(Template)]
-#[template(path = "ack.html")]
-struct AckPage<'a> {
-    lang: &'static str,
-    title: &'static str,
-    labels: &'a Labels,
-    message: Option<&'static str>,
-    message_class: &'static str,
+#[template(path = "web/ack.html")]
+struct AckPage {
+    chrome: Chrome,
+    message: Option<String>,
+    problem: bool,
     ticket: Option<TicketSummary>,
+    csrf_token: String,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct AckForm {
+    csrf_token: Option<String>,
     external_ref: Option<String>,
     note: Option<String>,
 }
@@ -102,56 +58,56 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn page(
+/// The page in the party's language (the link is theirs, not the browser's).
+fn respond(
+    state: &AppState,
+    req: &HttpRequest,
+    csrf: &Csrf,
     status: StatusCode,
-    labels: &Labels,
     locale: Locale,
-    message: Option<&'static str>,
-    problem: bool,
+    message: Option<&str>,
     ticket: Option<TicketSummary>,
 ) -> HttpResponse {
-    let body = AckPage {
-        lang: locale.as_str(),
-        title: labels.title,
-        labels,
-        message,
-        message_class: if problem { "problem" } else { "notice" },
+    let chrome = Chrome::new(locale, "ack-title", req.path());
+    let page = AckPage {
+        message: message.map(|key| chrome.tr.t(key)),
+        problem: status.is_client_error(),
         ticket,
-    }
-    .render()
-    .unwrap_or_default();
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"))
-        .body(body)
-}
-
-fn refused(error: AckLinkError) -> HttpResponse {
-    match error {
-        AckLinkError::Expired => page(
-            StatusCode::GONE,
-            &VI,
-            Locale::Vi,
-            Some(VI.expired),
-            true,
-            None,
+        csrf_token: state.csrf.token(csrf),
+        chrome,
+    };
+    match page::render(&page) {
+        Some(body) => page::html(
+            status,
+            body,
+            Extras {
+                lang: None,
+                csrf: Some(csrf),
+                secure: state.settings.public_base_url.starts_with("https://"),
+            },
         ),
-        AckLinkError::Invalid => page(
-            StatusCode::NOT_FOUND,
-            &VI,
-            Locale::Vi,
-            Some(VI.invalid),
-            true,
-            None,
-        ),
+        None => page::broken(),
     }
 }
 
-async fn load(state: &AppState, token: &str) -> Result<(TicketRow, Locale), HttpResponse> {
-    let id = state.ack.verify(token, Utc::now()).map_err(refused)?;
+fn refused(state: &AppState, req: &HttpRequest, csrf: &Csrf, error: AckLinkError) -> HttpResponse {
+    let (status, key) = match error {
+        AckLinkError::Expired => (StatusCode::GONE, "ack-expired"),
+        AckLinkError::Invalid => (StatusCode::NOT_FOUND, "ack-invalid"),
+    };
+    respond(state, req, csrf, status, Locale::Vi, Some(key), None)
+}
+
+async fn load(
+    state: &AppState,
+    req: &HttpRequest,
+    csrf: &Csrf,
+    token: &str,
+) -> Result<(TicketRow, Locale), HttpResponse> {
+    let id = state
+        .ack
+        .verify(token, Utc::now())
+        .map_err(|e| refused(state, req, csrf, e))?;
     match tickets::find(state.db.conn(), id).await {
         Ok(Some(ticket)) => {
             let locale = state
@@ -161,7 +117,7 @@ async fn load(state: &AppState, token: &str) -> Result<(TicketRow, Locale), Http
                 .unwrap_or_default();
             Ok((ticket, locale))
         }
-        Ok(None) => Err(refused(AckLinkError::Invalid)),
+        Ok(None) => Err(refused(state, req, csrf, AckLinkError::Invalid)),
         Err(error) => {
             tracing::error!(%error, "could not load a ticket for its acknowledge link");
             Err(HttpResponse::InternalServerError().finish())
@@ -169,14 +125,11 @@ async fn load(state: &AppState, token: &str) -> Result<(TicketRow, Locale), Http
     }
 }
 
-fn labels(locale: Locale) -> &'static Labels {
-    match locale {
-        Locale::Vi => &VI,
-        Locale::En => &EN,
-    }
+fn is_open(ticket: &TicketRow) -> bool {
+    matches!(ticket.status.as_str(), "pending" | "notified" | "failed")
 }
 
-async fn summary(state: &AppState, ticket: &TicketRow) -> Option<TicketSummary> {
+async fn summary(state: &AppState, locale: Locale, ticket: &TicketRow) -> Option<TicketSummary> {
     let incident = incidents::find(
         state.db.conn(),
         &Scope::All,
@@ -184,57 +137,86 @@ async fn summary(state: &AppState, ticket: &TicketRow) -> Option<TicketSummary> 
     )
     .await
     .ok()??;
-    let party = state.settings.party(&ticket.party_id);
-    let name = party
-        .map(|p| match p.settings.locale {
-            Locale::Vi => p.settings.name.vi.clone(),
-            Locale::En => p.settings.name.en.clone(),
-        })
+    let tr = crate::i18n::Tr(locale);
+    let party = state
+        .settings
+        .party(&ticket.party_id)
+        .map(|p| p.settings.name.get(locale).to_owned())
         .unwrap_or_else(|| ticket.party_id.clone());
     Some(TicketSummary {
         reference: incident.reference,
-        party: name,
-        kind: incident.kind,
+        party,
+        kind: tr.t(&format!("form-kind-{}", incident.kind)),
         page: incident
             .page_url
             .or(incident.page_handle)
             .unwrap_or_default(),
-        status: ticket.status.clone(),
+        status: tr.t(&format!("ticket-{}", ticket.status)),
         external_ref: ticket.external_ref.clone(),
-        open: matches!(ticket.status.as_str(), "pending" | "notified" | "failed"),
+        open: is_open(ticket),
     })
 }
 
 /// Shows what the link acknowledges. Changes nothing.
-pub async fn show(state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
-    let (ticket, locale) = match load(&state, &path).await {
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    csrf: Csrf,
+    lang: Lang,
+) -> HttpResponse {
+    let (ticket, locale) = match load(&state, &req, &csrf, &path).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let l = labels(locale);
-    let message =
-        (!matches!(ticket.status.as_str(), "pending" | "notified" | "failed")).then_some(l.already);
-    page(
+    // The party's language, unless the reader switched.
+    let locale = if lang.remember { lang.locale } else { locale };
+    let message = (!is_open(&ticket)).then_some("ack-already");
+    let summary = summary(&state, locale, &ticket).await;
+    respond(
+        &state,
+        &req,
+        &csrf,
         StatusCode::OK,
-        l,
         locale,
         message,
-        false,
-        summary(&state, &ticket).await,
+        summary,
     )
 }
 
 /// Acknowledges the ticket the link names, with the party's case number and a note.
 pub async fn acknowledge(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    csrf: Csrf,
     form: web::Form<AckForm>,
 ) -> HttpResponse {
-    let (ticket, locale) = match load(&state, &path).await {
+    let (ticket, locale) = match load(&state, &req, &csrf, &path).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let l = labels(locale);
+    let locale = req
+        .cookie(super::lang::COOKIE)
+        .and_then(|c| c.value().parse().ok())
+        .unwrap_or(locale);
+    let token = form.csrf_token.as_deref().unwrap_or_default();
+    if !state.csrf.verify(&csrf, token) {
+        tracing::info!(
+            field = csrf::FIELD,
+            "acknowledgement refused: bad CSRF token"
+        );
+        let summary = summary(&state, locale, &ticket).await;
+        return respond(
+            &state,
+            &req,
+            &csrf,
+            StatusCode::FORBIDDEN,
+            locale,
+            Some("refused-csrf"),
+            summary,
+        );
+    }
     let clean = |raw: &Option<String>, rule: TextRule| {
         raw.as_deref()
             .filter(|v| !v.trim().is_empty())
@@ -245,16 +227,15 @@ pub async fn acknowledge(
         external_ref: clean(&form.external_ref, TextRule::line(1, 100)),
         note: clean(&form.note, TextRule::block(1, 2000)),
     };
-    let party_name = state
-        .settings
-        .party(&ticket.party_id)
-        .map(|p| p.settings.name.en.clone());
     let actor = Actor {
         kind: ActorKind::Party,
         id: Some(ticket.party_id.clone()),
-        name: party_name,
+        name: state
+            .settings
+            .party(&ticket.party_id)
+            .map(|p| p.settings.name.en.clone()),
     };
-    let already = !matches!(ticket.status.as_str(), "pending" | "notified" | "failed");
+    let already = !is_open(&ticket);
     match ticket_actions::answer(
         &state.db,
         &state.settings,
@@ -266,24 +247,30 @@ pub async fn acknowledge(
     .await
     {
         Ok(updated) => {
-            let message = if already { l.already } else { l.done };
-            page(
+            let message = if already { "ack-already" } else { "ack-done" };
+            let summary = summary(&state, locale, &updated).await;
+            respond(
+                &state,
+                &req,
+                &csrf,
                 StatusCode::OK,
-                l,
                 locale,
                 Some(message),
-                false,
-                summary(&state, &updated).await,
+                summary,
             )
         }
-        Err(crate::actions::ActionError::Transition(_)) => page(
-            StatusCode::CONFLICT,
-            l,
-            locale,
-            Some(l.already),
-            true,
-            summary(&state, &ticket).await,
-        ),
+        Err(crate::actions::ActionError::Transition(_)) => {
+            let summary = summary(&state, locale, &ticket).await;
+            respond(
+                &state,
+                &req,
+                &csrf,
+                StatusCode::CONFLICT,
+                locale,
+                Some("ack-already"),
+                summary,
+            )
+        }
         Err(error) => {
             tracing::error!(%error, "could not record an acknowledgement");
             HttpResponse::InternalServerError().finish()

@@ -78,7 +78,11 @@ impl FromRequest for Csrf {
         let existing = req
             .cookie(COOKIE)
             .map(|c| c.value().to_owned())
-            .filter(|v| v.len() == 22 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            .filter(|v| {
+                v.len() == 22
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
         ready(Ok(match existing {
             Some(value) => Csrf {
                 value,

@@ -123,7 +123,9 @@ impl Reader<'_> {
                     return Err(FormError::Csrf);
                 }
                 if self.file_field != Some(name.as_str()) {
-                    return Err(FormError::Malformed(format!("no files are taken in `{name}`")));
+                    return Err(FormError::Malformed(format!(
+                        "no files are taken in `{name}`"
+                    )));
                 }
                 if file_name.is_empty() {
                     // An empty file input: browsers send an empty part.
@@ -138,8 +140,7 @@ impl Reader<'_> {
                 }
                 form.files_sent = true;
                 files_seen += 1;
-                let mut upload = (files_seen <= self.limits.max_files)
-                    .then(|| self.store.begin());
+                let mut upload = (files_seen <= self.limits.max_files).then(|| self.store.begin());
                 let mut upload = match upload.take() {
                     Some(begin) => Some(begin.await?),
                     None => None,
@@ -179,7 +180,12 @@ impl Reader<'_> {
                         key: "error-file_too_large".to_owned(),
                         args: vec![
                             ("name", shown.clone()),
-                            ("limit", (self.limits.max_file_bytes / (1024 * 1024)).max(1).to_string()),
+                            (
+                                "limit",
+                                (self.limits.max_file_bytes / (1024 * 1024))
+                                    .max(1)
+                                    .to_string(),
+                            ),
                         ],
                     });
                 }

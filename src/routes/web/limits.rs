@@ -62,7 +62,10 @@ impl KeyExtractor for ClientAddress {
         negative: &NotUntil<QuantaInstant>,
         mut response: HttpResponseBuilder,
     ) -> HttpResponse {
-        let wait = negative.wait_time_from(DefaultClock::default().now()).as_secs() + 1;
+        let wait = negative
+            .wait_time_from(DefaultClock::default().now())
+            .as_secs()
+            + 1;
         response
             .insert_header(("Retry-After", wait.to_string()))
             .content_type("text/html; charset=utf-8")

@@ -87,12 +87,17 @@ pub fn html(status: StatusCode, body: String, extras: Extras<'_>) -> HttpRespons
     response.body(body)
 }
 
-/// Renders a template; a template that cannot render is a bug, logged, and answered 500.
-pub fn render(template: &impl Template) -> Result<String, HttpResponse> {
-    template.render().map_err(|error| {
-        tracing::error!(%error, "could not render a page");
-        HttpResponse::InternalServerError().finish()
-    })
+/// Renders a template; a template that cannot render is a bug: logged, and `None`.
+pub fn render(template: &impl Template) -> Option<String> {
+    template
+        .render()
+        .map_err(|error| tracing::error!(%error, "could not render a page"))
+        .ok()
+}
+
+/// The answer when a page could not be rendered.
+pub fn broken() -> HttpResponse {
+    HttpResponse::InternalServerError().finish()
 }
 
 #[derive(Template)]
@@ -122,7 +127,7 @@ pub fn message(
         back_href: Some("/".to_owned()),
     };
     match render(&page) {
-        Ok(body) => html(
+        Some(body) => html(
             status,
             body,
             Extras {
@@ -130,7 +135,7 @@ pub fn message(
                 ..Default::default()
             },
         ),
-        Err(response) => response,
+        None => broken(),
     }
 }
 

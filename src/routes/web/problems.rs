@@ -42,8 +42,7 @@ pub fn show(locale: Locale, problems: Vec<Problem>) -> Vec<Shown> {
         }
         let args: Vec<(&'static str, &str)> =
             problem.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let message = i18n::try_text(locale, &problem.key)
-            .map(|_| i18n::text_with(locale, &problem.key, &args))
+        let message = i18n::try_text_with(locale, &problem.key, &args)
             .unwrap_or_else(|| i18n::text(locale, "error-invalid"));
         shown.push(Shown {
             label: i18n::try_text(locale, &format!("field-{id}")).unwrap_or_else(|| id.clone()),

@@ -84,7 +84,10 @@ pub struct ReportPage {
 impl ReportPage {
     /// What the member typed in `name`.
     pub fn v(&self, name: &str) -> &str {
-        self.values.get(name).map(String::as_str).unwrap_or_default()
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 
     /// The problem shown beside `name`.
@@ -145,7 +148,14 @@ fn options<T: Copy + PartialEq>(
 
 /// The committees as a tree: each one indented under its parent.
 fn committees(settings: &Settings, locale: Locale, selected: &str) -> Vec<Opt> {
-    fn walk(settings: &Settings, locale: Locale, selected: &str, parent: Option<&str>, depth: usize, out: &mut Vec<Opt>) {
+    fn walk(
+        settings: &Settings,
+        locale: Locale,
+        selected: &str,
+        parent: Option<&str>,
+        depth: usize,
+        out: &mut Vec<Opt>,
+    ) {
         for committee in settings
             .parties
             .committees
@@ -154,10 +164,21 @@ fn committees(settings: &Settings, locale: Locale, selected: &str) -> Vec<Opt> {
         {
             out.push(Opt {
                 value: committee.id.clone(),
-                label: format!("{}{}", "\u{2014} ".repeat(depth), committee.name.get(locale)),
+                label: format!(
+                    "{}{}",
+                    "\u{2014} ".repeat(depth),
+                    committee.name.get(locale)
+                ),
                 selected: committee.id == selected,
             });
-            walk(settings, locale, selected, Some(&committee.id), depth + 1, out);
+            walk(
+                settings,
+                locale,
+                selected,
+                Some(&committee.id),
+                depth + 1,
+                out,
+            );
         }
     }
     let mut out = Vec::new();
@@ -165,16 +186,28 @@ fn committees(settings: &Settings, locale: Locale, selected: &str) -> Vec<Opt> {
     out
 }
 
+/// What a refused form brings back to show.
+#[derive(Default)]
+pub struct Filled {
+    pub values: HashMap<String, String>,
+    pub checked: Vec<String>,
+    pub problems: Vec<Shown>,
+    pub files_lost: bool,
+}
+
 pub fn build_page(
     state: &AppState,
     locale: Locale,
     csrf_token: String,
     submission_id: String,
-    values: HashMap<String, String>,
-    checked: &[String],
-    problems: Vec<Shown>,
-    files_lost: bool,
+    filled: Filled,
 ) -> ReportPage {
+    let Filled {
+        values,
+        checked,
+        problems,
+        files_lost,
+    } = filled;
     let tr = Tr(locale);
     let get = |name: &str| values.get(name).cloned().unwrap_or_default();
     let kind = get("kind");
@@ -184,12 +217,18 @@ pub fn build_page(
         csrf_token,
         submission_id,
         committees: committees(&state.settings, locale, &get("reporter.committee")),
-        platforms: options(Platform::ALL, &get("page.platform"), Platform::as_str, |p| {
-            tr.w("platform", p.as_str())
-        }),
-        account_types: options(AccountType::ALL, &get("page.account_type"), AccountType::as_str, |a| {
-            tr.w("account_type", a.as_str())
-        }),
+        platforms: options(
+            Platform::ALL,
+            &get("page.platform"),
+            Platform::as_str,
+            |p| tr.w("platform", p.as_str()),
+        ),
+        account_types: options(
+            AccountType::ALL,
+            &get("page.account_type"),
+            AccountType::as_str,
+            |a| tr.w("account_type", a.as_str()),
+        ),
         kinds: IncidentKind::ALL
             .iter()
             .map(|k| Choice {
@@ -240,13 +279,10 @@ pub async fn show(state: web::Data<AppState>, lang: Lang, csrf: Csrf) -> HttpRes
         lang.locale,
         state.csrf.token(&csrf),
         crate::secrets::random_token(16),
-        HashMap::new(),
-        &[],
-        Vec::new(),
-        false,
+        Filled::default(),
     );
     match page::render(&page) {
-        Ok(body) => page::html(
+        Some(body) => page::html(
             StatusCode::OK,
             body,
             Extras {
@@ -255,7 +291,7 @@ pub async fn show(state: web::Data<AppState>, lang: Lang, csrf: Csrf) -> HttpRes
                 secure: secure(&state),
             },
         ),
-        Err(response) => response,
+        None => page::broken(),
     }
 }
 
@@ -341,13 +377,21 @@ pub async fn submit(
     if form.get(HONEYPOT).is_some_and(|v| !v.is_empty()) {
         form.discard_files().await;
         tracing::info!("report refused: the honeypot field was filled");
-        return page::message(&req, StatusCode::BAD_REQUEST, "refused-title", &["refused-honeypot"]);
+        return page::message(
+            &req,
+            StatusCode::BAD_REQUEST,
+            "refused-title",
+            &["refused-honeypot"],
+        );
     }
     let locale = lang.locale;
     let draft = draft(&state.settings, &form, locale);
     let parsed = draft.parse(Utc::now(), |c| state.settings.committee(c).is_some());
     let mut shown: Vec<Problem> = Vec::new();
-    if form.get("containment.state").is_none_or(|v| v.trim().is_empty()) {
+    if form
+        .get("containment.state")
+        .is_none_or(|v| v.trim().is_empty())
+    {
         shown.push(Problem {
             field: "containment.state".to_owned(),
             key: "error-choose_one".to_owned(),
@@ -378,12 +422,22 @@ pub async fn submit(
             }
             Ok(Claim::InProgress | Claim::Mismatch) => {
                 form.discard_files().await;
-                return page::message(&req, StatusCode::CONFLICT, "pending-title", &["pending-body"]);
+                return page::message(
+                    &req,
+                    StatusCode::CONFLICT,
+                    "pending-title",
+                    &["pending-body"],
+                );
             }
             Err(error) => {
                 form.discard_files().await;
                 tracing::error!(error = %format!("{error:#}"), "could not claim a form submission");
-                return page::message(&req, StatusCode::SERVICE_UNAVAILABLE, "failed-title", &["failed-body"]);
+                return page::message(
+                    &req,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "failed-title",
+                    &["failed-body"],
+                );
             }
         }
     }
@@ -398,7 +452,12 @@ pub async fn submit(
             if let Some(key) = &submission {
                 let _ = intake::release_idempotency(&state.db, PRINCIPAL, key).await;
             }
-            page::message(&req, StatusCode::SERVICE_UNAVAILABLE, "failed-title", &["failed-body"])
+            page::message(
+                &req,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "failed-title",
+                &["failed-body"],
+            )
         }
     }
 }
@@ -438,7 +497,12 @@ async fn replay(req: &HttpRequest, state: &AppState, body: &[u8]) -> HttpRespons
         .ok()
         .and_then(|v| v["incident_id"].as_str().and_then(|s| s.parse().ok()));
     let Some(incident_id) = incident_id else {
-        return page::message(req, StatusCode::CONFLICT, "pending-title", &["pending-body"]);
+        return page::message(
+            req,
+            StatusCode::CONFLICT,
+            "pending-title",
+            &["pending-body"],
+        );
     };
     let issued = async {
         let tx = state.db.begin_write().await?;
@@ -453,7 +517,12 @@ async fn replay(req: &HttpRequest, state: &AppState, body: &[u8]) -> HttpRespons
             .finish(),
         Err(error) => {
             tracing::error!(%error, "could not issue a tracking link for a resubmitted form");
-            page::message(req, StatusCode::SERVICE_UNAVAILABLE, "failed-title", &["failed-body"])
+            page::message(
+                req,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "failed-title",
+                &["failed-body"],
+            )
         }
     }
 }
@@ -479,13 +548,15 @@ fn form_again(
         state.csrf.token(csrf),
         form.get("submission_id")
             .unwrap_or_else(|| crate::secrets::random_token(16)),
-        values,
-        &form.all("containment.actions"),
-        shown,
-        files_lost,
+        Filled {
+            values,
+            checked: form.all("containment.actions"),
+            problems: shown,
+            files_lost,
+        },
     );
     match page::render(&page) {
-        Ok(body) => page::html(
+        Some(body) => page::html(
             StatusCode::UNPROCESSABLE_ENTITY,
             body,
             Extras {
@@ -494,6 +565,6 @@ fn form_again(
                 secure: secure(state),
             },
         ),
-        Err(response) => response,
+        None => page::broken(),
     }
 }

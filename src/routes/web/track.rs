@@ -95,7 +95,10 @@ impl TrackPage {
     }
 
     fn v(&self, name: &str) -> &str {
-        self.values.get(name).map(String::as_str).unwrap_or_default()
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 }
 
@@ -115,12 +118,22 @@ fn member(incident: &IncidentRow) -> Actor {
 }
 
 fn not_found(req: &HttpRequest) -> HttpResponse {
-    page::message(req, StatusCode::NOT_FOUND, "track-missing-title", &["track-missing-body"])
+    page::message(
+        req,
+        StatusCode::NOT_FOUND,
+        "track-missing-title",
+        &["track-missing-body"],
+    )
 }
 
 fn failed(req: &HttpRequest, error: impl std::fmt::Display) -> HttpResponse {
     tracing::error!(%error, "a tracking page request failed");
-    page::message(req, StatusCode::SERVICE_UNAVAILABLE, "failed-title", &["failed-body"])
+    page::message(
+        req,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "failed-title",
+        &["failed-body"],
+    )
 }
 
 async fn load(state: &AppState, token: &str) -> Result<Option<Loaded>, sea_orm::DbErr> {
@@ -181,8 +194,8 @@ async fn confirmation(
         token: token.into_inner(),
     };
     match page::render(&page) {
-        Ok(body) => page::html(StatusCode::OK, body, extras(&state, &lang, &csrf)),
-        Err(response) => response,
+        Some(body) => page::html(StatusCode::OK, body, extras(&state, &lang, &csrf)),
+        None => page::broken(),
     }
 }
 
@@ -205,7 +218,18 @@ async fn show(
         .as_deref()
         .filter(|s| matches!(*s, "info" | "containment" | "case"))
         .map(|s| Tr(lang.locale).t(&format!("track-saved-{s}")));
-    render_track(&req, &state, &token, &lang, &csrf, saved, Vec::new(), HashMap::new(), StatusCode::OK).await
+    render_track(
+        &req,
+        &state,
+        &token,
+        &lang,
+        &csrf,
+        saved,
+        Vec::new(),
+        HashMap::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -251,7 +275,13 @@ async fn render_track(
         next_states: current
             .allowed_next()
             .iter()
-            .map(|s| (s.as_str().to_owned(), tr.t(&format!("track-state-{s}")), chosen == s.as_str()))
+            .map(|s| {
+                (
+                    s.as_str().to_owned(),
+                    tr.t(&format!("track-state-{s}")),
+                    chosen == s.as_str(),
+                )
+            })
             .collect(),
         actions: super::report::ACTIONS
             .iter()
@@ -262,8 +292,8 @@ async fn render_track(
         max_megabytes: state.settings.evidence.max_file_bytes / (1024 * 1024),
     };
     match page::render(&page) {
-        Ok(body) => page::html(status, body, extras(state, lang, csrf)),
-        Err(response) => response,
+        Some(body) => page::html(status, body, extras(state, lang, csrf)),
+        None => page::broken(),
     }
 }
 
@@ -283,7 +313,10 @@ async fn read_form(
         csrf,
         file_field: files.then_some("evidence"),
     };
-    let mut form = reader.read(payload).await.map_err(|e| super::refused(req, e))?;
+    let mut form = reader
+        .read(payload)
+        .await
+        .map_err(|e| super::refused(req, e))?;
     match tracking::open(&state.db, token).await {
         Ok(Some(incident)) => Ok((incident, form)),
         Ok(None) => {
@@ -455,8 +488,13 @@ async fn record_case(
     let raw = form.get("platform_case_ref").unwrap_or_default();
     match BoundedText::parse("platform_case_ref", &raw, TextRule::line(1, 100)) {
         Ok(case_ref) => {
-            match tracking::record_platform_case(&state.db, incident.id, case_ref, member(&incident))
-                .await
+            match tracking::record_platform_case(
+                &state.db,
+                incident.id,
+                case_ref,
+                member(&incident),
+            )
+            .await
             {
                 Ok(()) => saved(&token, "case"),
                 Err(error) => failed(&req, error),
@@ -482,8 +520,18 @@ async fn revoke(
         Err(response) => return response,
     };
     match tracking::revoke(&state.db, &state.outbox, incident.id, member(&incident)).await {
-        Ok(true) => page::message(&req, StatusCode::OK, "revoked-title", &["revoked-body", "revoked-emailed"]),
-        Ok(false) => page::message(&req, StatusCode::OK, "revoked-title", &["revoked-body", "revoked-no-email"]),
+        Ok(true) => page::message(
+            &req,
+            StatusCode::OK,
+            "revoked-title",
+            &["revoked-body", "revoked-emailed"],
+        ),
+        Ok(false) => page::message(
+            &req,
+            StatusCode::OK,
+            "revoked-title",
+            &["revoked-body", "revoked-no-email"],
+        ),
         Err(error) => failed(&req, error),
     }
 }

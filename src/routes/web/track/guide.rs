@@ -33,9 +33,15 @@ impl Guide {
             .unwrap_or_default();
         let mut links = Vec::new();
         let lists = match incident.kind.as_str() {
-            "impersonated" => [("impersonation", &pages.impersonation), ("hacked", &pages.hacked)],
+            "impersonated" => [
+                ("impersonation", &pages.impersonation),
+                ("hacked", &pages.hacked),
+            ],
             "misused" => [("misuse", &pages.misuse), ("hacked", &pages.hacked)],
-            _ => [("hacked", &pages.hacked), ("impersonation", &pages.impersonation)],
+            _ => [
+                ("hacked", &pages.hacked),
+                ("impersonation", &pages.impersonation),
+            ],
         };
         for (list, urls) in lists {
             for url in urls {
@@ -73,8 +79,14 @@ fn summary(
             lines.push(format!("{}: {value}", tr.t(key)));
         }
     };
-    add("summary-kind", Some(tr.t(&format!("form-kind-{}", incident.kind))));
-    add("summary-platform", Some(tr.w("platform", &incident.page_platform)));
+    add(
+        "summary-kind",
+        Some(tr.t(&format!("form-kind-{}", incident.kind))),
+    );
+    add(
+        "summary-platform",
+        Some(tr.w("platform", &incident.page_platform)),
+    );
     add("summary-url", incident.page_url.clone());
     add("summary-handle", incident.page_handle.clone());
     add("summary-display-name", incident.page_display_name.clone());
@@ -101,10 +113,16 @@ fn summary(
         .filter_map(|a| a.as_str())
         .map(|a| tr.t(&format!("form-action-{a}")))
         .collect();
-    add("summary-containment", Some(tr.t(&format!("track-state-{}", incident.containment))));
+    add(
+        "summary-containment",
+        Some(tr.t(&format!("track-state-{}", incident.containment))),
+    );
     add("summary-actions", Some(actions.join("; ")));
     add("summary-owner", Some(incident.reporter_name.clone()));
-    add("summary-evidence", (!evidence.is_empty()).then(|| evidence.len().to_string()));
+    add(
+        "summary-evidence",
+        (!evidence.is_empty()).then(|| evidence.len().to_string()),
+    );
     lines.push(String::new());
     lines.push(incident.description.clone());
     lines.join("\n")

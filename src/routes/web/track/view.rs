@@ -124,22 +124,40 @@ impl EventLine {
                     match e.event_type.as_str() {
                         "incident.reported" => ("event-reported", vec![], None),
                         "ticket.opened" => ("event-ticket-opened", vec![("party", party)], None),
-                        "ticket.notified" => ("event-ticket-notified", vec![("party", party)], None),
+                        "ticket.notified" => {
+                            ("event-ticket-notified", vec![("party", party)], None)
+                        }
                         "ticket.failed" => ("event-ticket-failed", vec![("party", party)], None),
                         "ticket.acknowledged" => (
                             "event-ticket-acknowledged",
                             vec![("party", party)],
                             data(e, "external_ref"),
                         ),
-                        "ticket.resolved" => ("event-ticket-resolved", vec![("party", party)], data(e, "note")),
-                        "ticket.rejected" => ("event-ticket-rejected", vec![("party", party)], data(e, "note")),
-                        "ticket.escalated" => ("event-ticket-escalated", vec![("party", party)], None),
+                        "ticket.resolved" => (
+                            "event-ticket-resolved",
+                            vec![("party", party)],
+                            data(e, "note"),
+                        ),
+                        "ticket.rejected" => (
+                            "event-ticket-rejected",
+                            vec![("party", party)],
+                            data(e, "note"),
+                        ),
+                        "ticket.escalated" => {
+                            ("event-ticket-escalated", vec![("party", party)], None)
+                        }
                         "ticket.redelivery_requested" => {
                             ("event-ticket-resent", vec![("party", party)], None)
                         }
                         "containment.changed" => (
                             "event-containment",
-                            vec![("state", tr.t(&format!("track-state-{}", data(e, "to").unwrap_or_default())))],
+                            vec![(
+                                "state",
+                                tr.t(&format!(
+                                    "track-state-{}",
+                                    data(e, "to").unwrap_or_default()
+                                )),
+                            )],
                             data(e, "note"),
                         ),
                         "status.changed" => (

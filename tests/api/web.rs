@@ -1,0 +1,699 @@
+//! The member web through HTTP: the report form, its errors, the confirmation and the
+//! tracking page, in both languages, with their protections.
+
+use reqwest::{
+    StatusCode,
+    multipart::{Form, Part},
+};
+
+use crate::helpers::{TestApp, browser_client, hidden_input, spawn_app, spawn_app_with};
+
+/// The first bytes of a PNG image: enough for the type to be read from the bytes.
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde";
+
+/// A member's browser on the report form.
+pub struct Member<'a> {
+    pub app: &'a TestApp,
+    pub client: reqwest::Client,
+}
+
+pub fn good_fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("reporter.name", "Nguyễn Thị Bình"),
+        ("reporter.email", "binh@example.org"),
+        ("reporter.phone", "0912 345 678"),
+        ("reporter.committee", "hn-ba-dinh"),
+        ("page.url", "https://www.facebook.com/doan.phuong.x"),
+        ("page.display_name", "Đoàn phường X"),
+        ("page.linked_email", "page-admin@example.org"),
+        ("kind", "hijacked"),
+        ("detected_at", "2026-11-28T07:30"),
+        (
+            "description",
+            "Người lạ đã gỡ tôi khỏi quyền quản trị trang.",
+        ),
+        ("containment.state", "lost_control"),
+    ]
+}
+
+impl<'a> Member<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            client: browser_client(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.app.url(path))
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    pub async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.text().await.expect("html")
+    }
+
+    /// Opens `page` for its form token, then posts `fields` and `files` to `action`.
+    pub async fn post(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, Vec<u8>)>,
+    ) -> reqwest::Response {
+        let html = self.page(page).await;
+        let mut form = Form::new().text("csrf_token", hidden_input(&html, "csrf_token"));
+        if html.contains("name=\"submission_id\"") {
+            form = form.text("submission_id", hidden_input(&html, "submission_id"));
+        }
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        for (name, bytes) in files {
+            form = form.part("evidence", Part::bytes(bytes).file_name(name.to_owned()));
+        }
+        self.client
+            .post(self.app.url(action))
+            .multipart(form)
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    pub async fn report(
+        &self,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, Vec<u8>)>,
+    ) -> reqwest::Response {
+        self.post("/", "/", fields, files).await
+    }
+
+    /// Files a good report and returns its tracking token.
+    pub async fn file_report(&self) -> String {
+        let response = self
+            .report(&good_fields(), vec![("trang-bi-chiem.png", PNG.to_vec())])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let location = response.headers()["location"].to_str().expect("location");
+        location
+            .strip_prefix("/track/")
+            .and_then(|rest| rest.strip_suffix("/confirmation"))
+            .expect("a confirmation address")
+            .to_owned()
+    }
+}
+
+fn with(
+    mut fields: Vec<(&'static str, &'static str)>,
+    name: &'static str,
+    value: &'static str,
+) -> Vec<(&'static str, &'static str)> {
+    fields.retain(|(n, _)| *n != name);
+    fields.push((name, value));
+    fields
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).expect("folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn the_form_is_vietnamese_by_default_and_english_when_asked() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let response = member.get("/").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    let csp = headers["content-security-policy"].to_str().expect("csp");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        !csp.contains("script-src"),
+        "no script at all is allowed: {csp}"
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    let html = response.text().await.expect("html");
+    assert!(html.contains("<html lang=\"vi\">"));
+    assert!(html.contains("Gửi báo cáo"), "{html}");
+    assert!(html.contains("id=\"lang-switch\" href=\"/?lang=en\""));
+    for committee in ["hn", "hn-ba-dinh", "hcm"] {
+        assert!(
+            html.contains(&format!("<option value=\"{committee}\"")),
+            "{committee}"
+        );
+    }
+    assert!(!html.to_lowercase().contains("type=\"password\""));
+
+    let english = member.page("/?lang=en").await;
+    assert!(english.contains("<html lang=\"en\">"));
+    assert!(english.contains("Send the report"));
+    // Remembered in a cookie.
+    let again = member.page("/").await;
+    assert!(again.contains("<html lang=\"en\">"));
+    // Accept-Language, for a browser that never chose.
+    let fresh = browser_client()
+        .get(app.url("/"))
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(fresh.contains("<html lang=\"en\">"));
+    let css = member.get("/static/site.css").await;
+    assert_eq!(css.status(), StatusCode::OK);
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/css")
+    );
+}
+
+#[tokio::test]
+async fn a_good_report_lands_on_its_confirmation_with_the_evidence_stored_by_digest() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let token = member.file_report().await;
+    assert!(token.len() >= 22, "a 128-bit token: {token}");
+
+    let confirmation = member.page(&format!("/track/{token}/confirmation")).await;
+    let incidents = app.all_incidents().await;
+    assert_eq!(incidents.len(), 1);
+    let reference = incidents[0]["reference"].as_str().expect("reference");
+    assert!(
+        confirmation.contains(&format!("id=\"reference\">{reference}<")),
+        "{confirmation}"
+    );
+    assert!(confirmation.contains(&format!(
+        "id=\"tracking-link\" class=\"secret-link\" href=\"http://127.0.0.1/track/{token}\""
+    )));
+    // Guidance for Facebook from the configuration, and a summary to paste.
+    assert!(confirmation.contains("https://www.facebook.com/hacked"));
+    assert!(confirmation.contains("https://www.facebook.com/doan.phuong.x"));
+    assert_eq!(
+        confirmation.matches("class=\"party\"").count(),
+        3,
+        "{confirmation}"
+    );
+
+    let detail = app.incident(incidents[0]["id"].as_str().expect("id")).await;
+    assert_eq!(detail["source"], "web");
+    assert_eq!(detail["reporter"]["name"], "Nguyễn Thị Bình");
+    assert_eq!(detail["containment"]["state"], "lost_control");
+    assert_eq!(
+        detail["detected_at"], "2026-11-28T00:30:00Z",
+        "typed in UTC+7"
+    );
+
+    use sha2::Digest;
+    let digest = hex::encode(sha2::Sha256::digest(PNG));
+    let stored = files_under(app.evidence.path());
+    assert!(
+        stored
+            .iter()
+            .any(|p| p.ends_with(format!("{}/{digest}", &digest[..2]))),
+        "{stored:?}"
+    );
+    let tracking = member.page(&format!("/track/{token}")).await;
+    assert!(tracking.contains("trang-bi-chiem.png"));
+}
+
+#[tokio::test]
+async fn a_refused_report_comes_back_with_what_was_typed_and_each_error_beside_its_field() {
+    let app = spawn_app().await;
+    for (lang, url_message, files_message) in [
+        (
+            "vi",
+            "Địa chỉ chưa đúng",
+            "Các tệp bạn đã chọn chưa được lưu",
+        ),
+        (
+            "en",
+            "Enter an address such as",
+            "The files you chose were not kept",
+        ),
+    ] {
+        let member = Member::new(&app);
+        member.page(&format!("/?lang={lang}")).await;
+        let fields = with(good_fields(), "page.url", "not a url");
+        let fields = with(fields, "reporter.email", "binh@");
+        let response = member
+            .report(&fields, vec![("proof.png", PNG.to_vec())])
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.expect("html");
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")));
+        assert!(html.contains("class=\"error-summary\""));
+        assert!(html.contains("<a href=\"#page-url\">"), "{html}");
+        assert!(html.contains("<a href=\"#reporter-email\">"));
+        let beside = html
+            .find("id=\"page-url-error\"")
+            .expect("the error beside the field");
+        let input = html
+            .find("id=\"page-url\" name=\"page.url\"")
+            .expect("the field");
+        assert!(beside < input, "the message comes right before its input");
+        assert!(
+            html[beside..input].contains(url_message),
+            "{}",
+            &html[beside..input]
+        );
+        assert!(html.contains("aria-invalid=\"true\""));
+        assert!(html.contains(files_message));
+        // What was typed is kept.
+        assert!(html.contains("value=\"Nguyễn Thị Bình\""));
+        assert!(html.contains("value=\"not a url\""));
+        assert!(html.contains("Người lạ đã gỡ tôi khỏi quyền quản trị trang.</textarea>"));
+        assert!(html.contains("value=\"lost_control\" checked"));
+        assert!(html.contains("<option value=\"hn-ba-dinh\" selected>"));
+    }
+    assert!(app.all_incidents().await.is_empty());
+    assert!(
+        files_under(app.evidence.path()).is_empty(),
+        "refused uploads are deleted"
+    );
+}
+
+#[tokio::test]
+async fn files_are_typed_from_their_bytes_and_held_to_their_limits() {
+    let app = spawn_app_with("[evidence]\nmax_files = 2\nmax_file_bytes = 4096\n").await;
+    let member = Member::new(&app);
+    let response = member
+        .report(
+            &good_fields(),
+            vec![("looks-like.png", b"MZ\x90\0\x03 a program".to_vec())],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("id=\"evidence-error\""));
+    assert!(
+        html.contains("looks-like.png"),
+        "the message names the file: {html}"
+    );
+
+    let mut big = PNG.to_vec();
+    big.resize(5000, 0);
+    let response = member.report(&good_fields(), vec![("big.png", big)]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("id=\"evidence-error\""));
+    assert!(html.contains("big.png"), "the message names the file");
+
+    let three = vec![
+        ("a.png", PNG.to_vec()),
+        ("b.png", PNG.to_vec()),
+        ("c.png", PNG.to_vec()),
+    ];
+    let response = member.report(&good_fields(), three).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("html")
+            .contains("tối đa 2 tệp")
+    );
+    assert!(app.all_incidents().await.is_empty());
+    assert!(files_under(app.evidence.path()).is_empty());
+
+    let pdf = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n".to_vec();
+    let response = member
+        .report(&good_fields(), vec![("notice.bin", pdf)])
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "a PDF by its bytes, whatever its name"
+    );
+}
+
+#[tokio::test]
+async fn a_password_typed_into_the_report_is_refused_and_never_stored() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let fields = with(
+        good_fields(),
+        "description",
+        "Trang bị chiếm, mật khẩu là Abc@12345",
+    );
+    let response = member.report(&fields, vec![]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("id=\"description-error\""));
+    assert!(html.contains("không bao giờ cần mật khẩu"));
+    // A field that asks for it is never read.
+    let fields = with(good_fields(), "password", "Abc@12345");
+    let response = member.report(&fields, vec![]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let db = app.database().await;
+    use sea_orm::ConnectionTrait;
+    let dump = db
+        .conn()
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.conn().get_database_backend(),
+            "SELECT description FROM incidents UNION ALL SELECT CAST(data AS TEXT) FROM events",
+        ))
+        .await
+        .expect("query");
+    for row in dump {
+        let text: String = row.try_get_by_index(0).expect("text");
+        assert!(!text.contains("Abc@12345"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn forms_without_a_valid_token_or_with_the_honeypot_filled_are_refused() {
+    let app = spawn_app().await;
+    let form = || {
+        good_fields()
+            .into_iter()
+            .fold(Form::new(), |f, (k, v)| f.text(k, v))
+    };
+    // No cookie, no token.
+    let response = browser_client()
+        .post(app.url("/"))
+        .multipart(form())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // A cookie, and a token made for another cookie.
+    let member = Member::new(&app);
+    member.page("/").await;
+    let other = Member::new(&app);
+    let foreign = hidden_input(&other.page("/").await, "csrf_token");
+    let response = member
+        .client
+        .post(app.url("/"))
+        .multipart(
+            form()
+                .text("csrf_token", foreign)
+                .part("evidence", Part::bytes(PNG.to_vec()).file_name("a.png")),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let english = Member::new(&app);
+    english.page("/?lang=en").await;
+    let response = english
+        .report(
+            &with(good_fields(), "website", "http://spam.example"),
+            vec![],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("html")
+            .contains("hidden field")
+    );
+    assert!(app.all_incidents().await.is_empty());
+    assert!(files_under(app.evidence.path()).is_empty());
+}
+
+#[tokio::test]
+async fn sending_the_same_form_twice_files_one_report() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let html = member.page("/").await;
+    let send = || {
+        let mut form = Form::new()
+            .text("csrf_token", hidden_input(&html, "csrf_token"))
+            .text("submission_id", hidden_input(&html, "submission_id"));
+        for (k, v) in good_fields() {
+            form = form.text(k, v);
+        }
+        member.client.post(app.url("/")).multipart(form).send()
+    };
+    let first = send().await.expect("sent");
+    let second = send().await.expect("sent");
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.all_incidents().await.len(), 1);
+    let reference = app.all_incidents().await[0]["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    for response in [first, second] {
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        assert!(member.page(&location).await.contains(&reference));
+    }
+}
+
+#[tokio::test]
+async fn submissions_and_lookups_are_rate_limited_per_client_address() {
+    let app = spawn_app_with(
+        "[web]\ntrusted_proxy_header = \"X-Forwarded-For\"\n\
+         [web.rate_limits]\nsubmissions = { per_minute = 1, burst = 2 }\ntracking = { per_minute = 1, burst = 3 }\n",
+    )
+    .await;
+    let client = browser_client();
+    let post = |address: &'static str| {
+        client
+            .post(app.url("/"))
+            .header("x-forwarded-for", address)
+            .multipart(Form::new().text("x", "y"))
+            .send()
+    };
+    for _ in 0..2 {
+        assert_eq!(
+            post("203.0.113.7").await.expect("sent").status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    let limited = post("203.0.113.7").await.expect("sent");
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key("retry-after"));
+    let body = limited.text().await.expect("html");
+    assert!(body.contains("Quá nhiều yêu cầu") && body.contains("You sent too many requests"));
+    // Another client behind the same proxy has its own budget.
+    assert_eq!(
+        post("198.51.100.2, 10.0.0.1").await.expect("sent").status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let lookup = || {
+        client
+            .get(app.url("/track/AAAAAAAAAAAAAAAAAAAAAA"))
+            .header("x-forwarded-for", "203.0.113.9")
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            lookup().await.expect("sent").status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    assert_eq!(
+        lookup().await.expect("sent").status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn oversized_forms_are_refused_with_413_and_keep_nothing() {
+    let app = spawn_app_with("[evidence]\nmax_files = 1\nmax_file_bytes = 2048\n").await;
+    let member = Member::new(&app);
+    let mut huge = PNG.to_vec();
+    huge.resize(400 * 1024, 7);
+    let response = member
+        .report(&good_fields(), vec![("huge.png", huge)])
+        .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(app.all_incidents().await.is_empty());
+    assert!(files_under(app.evidence.path()).is_empty());
+}
+
+#[tokio::test]
+async fn the_tracking_page_shows_the_tickets_and_takes_the_members_updates() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let token = member.file_report().await;
+    let page = format!("/track/{token}");
+    let html = member.page(&page).await;
+    assert_eq!(html.matches("class=\"party\"").count(), 3);
+    assert!(
+        html.contains("Ban Dinh") || html.contains("Ba Đình"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"timeline\""));
+    assert!(html.contains("Đã nhận báo cáo"));
+
+    let response = member
+        .post(
+            &page,
+            &format!("{page}/info"),
+            &[("info", "Kẻ gian đang đăng bài lừa đảo.")],
+            vec![("screen.png", PNG.to_vec())],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let html = member.page(&format!("{page}?saved=info")).await;
+    assert!(html.contains("Kẻ gian đang đăng bài lừa đảo."));
+    assert!(html.contains("screen.png"));
+    assert!(html.contains("Đã lưu thông tin bổ sung."));
+
+    let response = member
+        .post(&page, &format!("{page}/info"), &[("info", "")], vec![])
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("html")
+            .contains("id=\"info-error\"")
+    );
+
+    let response = member
+        .post(
+            &page,
+            &format!("{page}/containment"),
+            &[("containment.state", "stopped")],
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "stopping needs a time and what was done"
+    );
+    let html = response.text().await.expect("html");
+    assert!(
+        html.contains("id=\"containment-stopped_at-error\""),
+        "{html}"
+    );
+
+    let response = member
+        .post(
+            &page,
+            &format!("{page}/containment"),
+            &[("containment.state", "recovered")],
+            vec![],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let id = app.all_incidents().await[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(app.incident(&id).await["containment"]["state"], "recovered");
+
+    let response = member
+        .post(
+            &page,
+            &format!("{page}/case"),
+            &[("platform_case_ref", "FB-2026-778899")],
+            vec![],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let html = member.page(&page).await;
+    assert!(html.contains("id=\"platform-case\">FB-2026-778899<"));
+    let timeline = app.incident(&id).await["timeline"].clone();
+    let types: Vec<&str> = timeline
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    for expected in [
+        "member.info_added",
+        "containment.changed",
+        "platform_case.recorded",
+    ] {
+        assert!(types.contains(&expected), "{types:?}");
+    }
+
+    // English, too.
+    let english = member.page(&format!("{page}?lang=en")).await;
+    assert!(english.contains("<html lang=\"en\">"));
+    assert!(english.contains("I have recovered control of the page"));
+}
+
+#[tokio::test]
+async fn a_revoked_tracking_link_stops_working_and_a_new_one_is_emailed() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let token = member.file_report().await;
+    let page = format!("/track/{token}");
+    let response = member
+        .post(&page, &format!("{page}/revoke"), &[], vec![])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("html")
+            .contains("đang được gửi vào email")
+    );
+    assert_eq!(member.get(&page).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        member.get(&format!("{page}/confirmation")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let id = app.all_incidents().await[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let detail = app.incident(&id).await;
+    let confirmations = detail["tickets"]
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .flat_map(|t| t["deliveries"].as_array().cloned().unwrap_or_default())
+        .filter(|d| d["target"] == "binh@example.org")
+        .count();
+    assert_eq!(
+        confirmations, 2,
+        "the first confirmation and the one with the new link"
+    );
+}
+
+#[tokio::test]
+async fn unknown_tracking_links_are_not_found() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    for path in [
+        "/track/nonsense",
+        "/track/AAAAAAAAAAAAAAAAAAAAAA/confirmation",
+    ] {
+        let response = member.get(path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert!(
+            response
+                .text()
+                .await
+                .expect("html")
+                .contains("Không tìm thấy")
+        );
+    }
+}
