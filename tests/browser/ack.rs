@@ -1,3 +1,5 @@
+//! The acknowledge page behind the signed link in a party's email.
+
 use chrono::{TimeDelta, Utc};
 use incident_desk::{notify::ack_link::AckKey, storage::service_secrets};
 use serde_json::Value;
