@@ -57,8 +57,12 @@ pub fn try_text(locale: Locale, key: &str) -> Option<String> {
 /// The word for a stored code, such as `word(Vi, "kind", "hijacked")`; the code itself
 /// when there is none.
 pub fn word(locale: Locale, group: &str, code: &str) -> String {
+    try_word(locale, group, code).unwrap_or_else(|| code.to_owned())
+}
+
+/// The word for a stored code if a file has it.
+pub fn try_word(locale: Locale, group: &str, code: &str) -> Option<String> {
     try_text(locale, &format!("{group}-{}", code.replace('.', "-")))
-        .unwrap_or_else(|| code.to_owned())
 }
 
 /// Translations for one page, handed to templates as `tr`.

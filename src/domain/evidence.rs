@@ -85,7 +85,7 @@ mod tests {
             Some(EvidenceType::Pdf)
         );
         let refused = EvidenceType::sniff("f", b"MZ\x90\0 not an image")
-            .expect_err("an executable is refused");
+            .expect_err("a program is not evidence");
         assert_eq!(refused.rule, "file_type");
         assert!(EvidenceType::sniff("f", b"GIF89a").is_err());
     }

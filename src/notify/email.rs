@@ -1,6 +1,6 @@
 //! Email to parties: rendering in the party's language and delivery over SMTP.
 
-mod labels;
+mod formats;
 mod render;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
 //! The email channel: renders a delivery's stored event for its party, in the party's
-//! language, with a signed acknowledge link, threaded per ticket, and sends it.
+//! language, with a signed acknowledge link, threaded per ticket, and sends it. The
+//! reporter's confirmation is written in the member's own language.
 
 use askama::Template;
 use chrono::{TimeDelta, Utc};
@@ -11,8 +12,15 @@ use super::{
     outcome::SendOutcome,
 };
 use crate::{
-    config::Settings,
-    storage::{Database, deliveries::DeliveryRow, tickets::TicketRow, tracking_tokens},
+    config::{Locale, Settings},
+    i18n::{Tr, text, word},
+    storage::{
+        Database, Scope,
+        deliveries::DeliveryRow,
+        incidents::{self, IncidentKey},
+        tickets::TicketRow,
+        tracking_tokens,
+    },
 };
 
 pub struct EmailChannel {
@@ -40,8 +48,8 @@ impl EmailChannel {
         )
     }
 
-    /// The reporter's confirmation: a fresh tracking link, stored only as a digest, so that
-    /// no tracking token ever sits in the outbox.
+    /// The reporter's confirmation, in the language the member chose: a fresh tracking
+    /// link, stored only as a digest, so that no tracking token ever sits in the outbox.
     async fn send_confirmation(
         &self,
         settings: &Settings,
@@ -54,12 +62,17 @@ impl EmailChannel {
         };
         let issued = async {
             let tx = db.begin_write().await?;
+            let incident =
+                incidents::find(&*tx, &Scope::All, &IncidentKey::Id(ticket.incident_id)).await?;
             let token = tracking_tokens::issue(&*tx, ticket.incident_id, Utc::now()).await?;
             tx.commit().await?;
-            Ok::<_, sea_orm::DbErr>(token)
+            let locale = incident
+                .and_then(|row| row.reporter_locale.parse::<Locale>().ok())
+                .unwrap_or_default();
+            Ok::<_, sea_orm::DbErr>((locale, token))
         };
-        let token = match issued.await {
-            Ok(token) => token,
+        let (locale, token) = match issued.await {
+            Ok(issued) => issued,
             Err(e) => {
                 return SendOutcome::Retry {
                     status: None,
@@ -70,16 +83,17 @@ impl EmailChannel {
             }
         };
         let incident = &event["data"]["incident"];
-        let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        let as_text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
         let page = incident["page"]["url"]
             .as_str()
             .or(incident["page"]["handle"].as_str())
             .unwrap_or_default()
             .to_owned();
         let view = ReporterMail {
-            reference: text(&incident["reference"]),
+            tr: Tr(locale),
+            reference: as_text(&incident["reference"]),
             page,
-            kind: text(&incident["kind"]),
+            kind: word(locale, "kind", &as_text(&incident["kind"])),
             tracking_url: format!(
                 "{}/track/{token}",
                 settings.public_base_url.trim_end_matches('/')
@@ -95,8 +109,9 @@ impl EmailChannel {
         let email = OutgoingEmail {
             to: vec![delivery.target.clone()],
             subject: format!(
-                "[{}] Đã nhận báo cáo sự cố / Incident report received",
-                view.reference
+                "[{}] {}",
+                view.reference,
+                text(locale, "email-reporter-subject")
             ),
             text: plain,
             html,
@@ -170,6 +185,7 @@ impl EmailChannel {
 pub const REPORTER_CONFIRMATION: &str = "reporter.confirmation";
 
 struct ReporterMail {
+    tr: Tr,
     reference: String,
     page: String,
     kind: String,

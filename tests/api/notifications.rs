@@ -380,7 +380,7 @@ async fn smtp_451_is_retried_and_550_fails() {
     let app = app_with(&sink, &a.url, &b.url, true).await;
     let filed = app.file(&report_for_hn()).await;
     let id = filed["id"].as_str().expect("id");
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    sink.wait_for_deferral("ir@cert.example.org", WAIT).await;
     sink.set_mode(SinkMode::Accept);
     let detail = settled(&app, id).await;
     let cert = ticket(&detail, "cert");
@@ -600,5 +600,107 @@ async fn what_each_kind_of_party_is_told_is_configurable() {
     assert_eq!(
         event["data"]["incident"]["page"]["linked_email"],
         "page-admin@example.org"
+    );
+}
+
+/// The reporter's confirmation of `filed`, once every delivery has left `pending`:
+/// its subject, text part and HTML part.
+async fn confirmation(app: &TestApp, sink: &SmtpSink, filed: &Value) -> (String, String, String) {
+    settled(app, filed["id"].as_str().expect("id")).await;
+    let mail = sink
+        .wait_for(4, WAIT)
+        .await
+        .into_iter()
+        .find(|m| m.rcpt_to == ["an.nguyen@example.org"])
+        .expect("confirmation");
+    let parsed = mail.parsed();
+    (
+        parsed.subject().expect("subject").to_owned(),
+        parsed.body_text(0).expect("text part").into_owned(),
+        parsed.body_html(0).expect("HTML part").into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_reporter_confirmation_is_written_in_the_language_the_member_chose() {
+    let sink = SmtpSink::start().await;
+    let a = Receiver::start(Reply::Status(200)).await;
+    let b = Receiver::start(Reply::Status(200)).await;
+    let app = app_with(&sink, &a.url, &b.url, true).await;
+    let mut report = report_for_hn();
+    report["reporter"]["locale"] = json!("en");
+    let filed = app.file(&report).await;
+    let reference = filed["reference"].as_str().expect("reference");
+
+    let (subject, text, html) = confirmation(&app, &sink, &filed).await;
+    assert_eq!(subject, format!("[{reference}] Incident report received"));
+    for expected in [
+        format!("We have received your incident report {reference}."),
+        "Page: https://www.facebook.com/badinh.news".to_owned(),
+        "Kind: hijacked".to_owned(),
+        "Your committee, the authorities and the platform provider have been notified.".to_owned(),
+        "http://127.0.0.1/track/".to_owned(),
+    ] {
+        assert!(text.contains(&expected), "text lacks {expected:?}:\n{text}");
+    }
+    assert!(html.contains("<html lang=\"en\">"), "{html}");
+    assert!(html.contains(">Track the incident</a>"), "{html}");
+    for vietnamese in ["Chúng tôi", "Trang:", "Loại sự cố", "bị chiếm quyền"] {
+        assert!(
+            !text.contains(vietnamese),
+            "text shows {vietnamese:?}:\n{text}"
+        );
+        assert!(
+            !html.contains(vietnamese),
+            "html shows {vietnamese:?}:\n{html}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_reporter_confirmation_is_in_vietnamese_when_no_language_is_given() {
+    let sink = SmtpSink::start().await;
+    let a = Receiver::start(Reply::Status(200)).await;
+    let b = Receiver::start(Reply::Status(200)).await;
+    // The reporter's committee reads English, which must not decide the member's language.
+    let parties = parties(&a.url, &b.url, true).replacen(
+        "id = \"hn\"\n",
+        "id = \"hn\"\nlocale = \"en\"\n",
+        1,
+    );
+    let app = spawn_app_with(&format!(
+        "{parties}\n[email]\nsmtp_url = \"{}\"\n",
+        sink.url()
+    ))
+    .await;
+    let filed = app.file(&report_for_hn()).await;
+    let reference = filed["reference"].as_str().expect("reference");
+
+    let (subject, text, html) = confirmation(&app, &sink, &filed).await;
+    assert_eq!(subject, format!("[{reference}] Đã nhận báo cáo sự cố"));
+    for expected in [
+        format!("Chúng tôi đã nhận báo cáo sự cố {reference}."),
+        "Trang: https://www.facebook.com/badinh.news".to_owned(),
+        "Loại sự cố: bị chiếm quyền".to_owned(),
+        "http://127.0.0.1/track/".to_owned(),
+    ] {
+        assert!(text.contains(&expected), "text lacks {expected:?}:\n{text}");
+    }
+    assert!(html.contains("<html lang=\"vi\">"), "{html}");
+    assert!(html.contains(">Theo dõi sự cố</a>"), "{html}");
+    for english in ["We have received", "Page:", "Kind:", "hijacked"] {
+        assert!(!text.contains(english), "text shows {english:?}:\n{text}");
+        assert!(!html.contains(english), "html shows {english:?}:\n{html}");
+    }
+    let committee = sink
+        .wait_for(4, WAIT)
+        .await
+        .into_iter()
+        .find(|m| m.rcpt_to == ["desk@hn.example.org"])
+        .expect("the committee's email");
+    let committee_subject = committee.parsed().subject().expect("subject").to_owned();
+    assert!(
+        committee_subject.contains("Account incident"),
+        "the committee is written to in English: {committee_subject}"
     );
 }

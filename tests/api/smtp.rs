@@ -48,6 +48,8 @@ impl ReceivedMail {
 struct Shared {
     mode: Mutex<SinkMode>,
     messages: Mutex<Vec<ReceivedMail>>,
+    /// Recipients of each message answered 451.
+    deferred: Mutex<Vec<Vec<String>>>,
     /// SMTP sessions opened so far, to tell whether a client reuses its connections.
     sessions: AtomicUsize,
     /// How long the reply to a message's data is held back, to play a stalled server.
@@ -69,6 +71,7 @@ impl SmtpSink {
         let shared = Arc::new(Shared {
             mode: Mutex::new(SinkMode::Accept),
             messages: Mutex::new(Vec::new()),
+            deferred: Mutex::new(Vec::new()),
             sessions: AtomicUsize::new(0),
             data_reply_delay: Mutex::new(Duration::ZERO),
         });
@@ -127,6 +130,28 @@ impl SmtpSink {
             .lock()
             .expect("sink messages lock")
             .clone()
+    }
+
+    /// Waits until a message to `address` has been answered 451; panics after `timeout`.
+    pub async fn wait_for_deferral(&self, address: &str, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let deferred = self
+                .shared
+                .deferred
+                .lock()
+                .expect("sink deferred lock")
+                .iter()
+                .any(|to| to.iter().any(|r| r == address));
+            if deferred {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no message to {address} was deferred"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The messages once at least `count` have arrived; panics after `timeout`.
@@ -248,6 +273,11 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
                 if raw.len() > MAX_MESSAGE_BYTES {
                     "552 5.3.4 Message too big\r\n".to_owned()
                 } else if mode == SinkMode::TempFail {
+                    shared
+                        .deferred
+                        .lock()
+                        .expect("sink deferred lock")
+                        .push(taken.to);
                     "451 4.3.0 Temporary failure, try again later\r\n".to_owned()
                 } else {
                     let mut messages = shared.messages.lock().expect("sink messages lock");

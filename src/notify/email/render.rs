@@ -4,8 +4,12 @@ use askama::Template;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::Value;
 
-use super::labels::Labels;
-use crate::{config::Locale, domain::routing::PartyKind};
+use super::formats::Formats;
+use crate::{
+    config::Locale,
+    domain::routing::PartyKind,
+    i18n::{Tr, text_with, try_word},
+};
 
 /// One email, ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +20,7 @@ pub struct RenderedEmail {
 }
 
 struct Row {
-    label: &'static str,
+    label: String,
     value: String,
     /// Only ever an http(s) URL.
     href: Option<String>,
@@ -24,7 +28,7 @@ struct Row {
 }
 
 struct Section {
-    heading: &'static str,
+    heading: String,
     rows: Vec<Row>,
 }
 
@@ -35,10 +39,10 @@ struct Evidence {
 }
 
 struct View<'a> {
-    l: &'static Labels,
+    tr: Tr,
     title: String,
-    intro: &'static str,
-    request: &'static str,
+    intro: String,
+    request: String,
     ack_url: Option<&'a str>,
     ack_href: Option<&'a str>,
     sections: Vec<Section>,
@@ -66,25 +70,24 @@ pub fn render(
     event: &Value,
     ack_url: Option<&str>,
 ) -> RenderedEmail {
-    let l = Labels::of(locale);
+    let tr = Tr(locale);
     let event_type = text(event, "/type").unwrap_or_default();
     let incident = event.pointer("/data/incident").unwrap_or(&Value::Null);
     let ticket = event.pointer("/data/ticket").unwrap_or(&Value::Null);
     let view = View {
-        l,
-        title: subject(l, &event_type, incident),
-        intro: l
-            .word("intro", &event_type)
-            .or_else(|| l.word("intro", "default"))
+        tr,
+        title: subject(tr, &event_type, incident),
+        intro: try_word(locale, "intro", &event_type)
+            .or_else(|| try_word(locale, "intro", "default"))
             .unwrap_or_default(),
-        request: l.word("request", kind.as_str()).unwrap_or_default(),
+        request: try_word(locale, "request", kind.as_str()).unwrap_or_default(),
         ack_url,
         ack_href: ack_url.filter(|url| is_web_url(url)),
-        sections: sections(l, kind, incident, ticket),
+        sections: sections(tr, kind, incident, ticket),
         description: text(incident, "/description")
             .map(|d| d.lines().map(str::to_owned).collect())
             .unwrap_or_default(),
-        evidence: evidence(l, incident),
+        evidence: evidence(locale, incident),
     };
     let text = render_part(&TextPart { v: &view }, || view.title.clone());
     let html = render_part(&HtmlPart { v: &view }, || {
@@ -108,23 +111,21 @@ fn render_part(part: &impl Template, fallback: impl FnOnce() -> String) -> Strin
     })
 }
 
-fn subject(l: &Labels, event_type: &str, incident: &Value) -> String {
+fn subject(tr: Tr, event_type: &str, incident: &Value) -> String {
     let mut subject = String::new();
     if let Some(reference) = text(incident, "/reference") {
         subject.push_str(&format!("[{reference}] "));
     }
-    subject.push_str(l.account_incident);
+    subject.push_str(&tr.t("email-account-incident"));
     if let Some(kind) = text(incident, "/kind") {
-        subject.push_str(&format!(": {}", l.word_or_code("kind", &kind)));
+        subject.push_str(&format!(": {}", tr.w("kind", &kind)));
     }
     if let Some(platform) = text(incident, "/page/platform") {
         subject.push_str(&format!(" — {platform}"));
     }
     let suffix = match event_type {
         "incident.reported" => None,
-        other => l
-            .word("suffix", other)
-            .or_else(|| l.word("suffix", "default")),
+        other => try_word(tr.0, "suffix", other).or_else(|| try_word(tr.0, "suffix", "default")),
     };
     if let Some(suffix) = suffix {
         subject.push_str(&format!(" ({suffix})"));
@@ -132,60 +133,70 @@ fn subject(l: &Labels, event_type: &str, incident: &Value) -> String {
     subject
 }
 
-fn sections(l: &'static Labels, kind: PartyKind, incident: &Value, ticket: &Value) -> Vec<Section> {
-    let word = |group: &str, pointer: &str| {
-        text(incident, pointer).map(|code| l.word_or_code(group, &code))
-    };
-    let when = |v: &Value, pointer: &str| text(v, pointer).map(|t| instant(l, &t));
+fn sections(tr: Tr, kind: PartyKind, incident: &Value, ticket: &Value) -> Vec<Section> {
+    let word = |group: &str, pointer: &str| text(incident, pointer).map(|code| tr.w(group, &code));
+    let when = |v: &Value, pointer: &str| text(v, pointer).map(|t| instant(tr.0, &t));
     let summary = Section {
-        heading: l.heading_summary,
+        heading: tr.t("email-heading-summary"),
         rows: rows([
-            (l.reference, text(incident, "/reference")),
-            (l.kind, word("kind", "/kind")),
-            (l.severity, word("severity", "/severity")),
-            (l.status, word("status", "/status")),
-            (l.detected_at, when(incident, "/detected_at")),
-            (l.reported_at, when(incident, "/reported_at")),
-            (l.deadline, when(ticket, "/deadline_at")),
-            (l.ticket, text(ticket, "/id")),
-            (l.external_ref, text(ticket, "/external_ref")),
+            (tr.t("email-reference"), text(incident, "/reference")),
+            (tr.t("email-kind"), word("kind", "/kind")),
+            (tr.t("email-severity"), word("severity", "/severity")),
+            (tr.t("email-status"), word("status", "/status")),
+            (tr.t("email-detected-at"), when(incident, "/detected_at")),
+            (tr.t("email-reported-at"), when(incident, "/reported_at")),
+            (tr.t("email-deadline"), when(ticket, "/deadline_at")),
+            (tr.t("email-ticket"), text(ticket, "/id")),
+            (tr.t("email-external-ref"), text(ticket, "/external_ref")),
         ]),
     };
     let reporter = Section {
-        heading: l.heading_reporter,
+        heading: tr.t("email-heading-reporter"),
         rows: rows([
-            (l.name, text(incident, "/reporter/name")),
-            (l.email, text(incident, "/reporter/email")),
-            (l.phone, text(incident, "/reporter/phone")),
+            (tr.t("email-name"), text(incident, "/reporter/name")),
+            (tr.t("email-email"), text(incident, "/reporter/email")),
+            (tr.t("email-phone"), text(incident, "/reporter/phone")),
         ]),
     };
     let page_url = text(incident, "/page/url");
-    let mut page_rows = rows([(l.platform, word("platform", "/page/platform"))]);
+    let mut page_rows = rows([(tr.t("email-platform"), word("platform", "/page/platform"))]);
     if let Some(url) = page_url {
         let href = is_web_url(&url).then(|| url.clone());
         page_rows.push(Row {
             href,
-            ..Row::new(l.url, url)
+            ..Row::new(tr.t("email-url"), url)
         });
     }
     page_rows.extend(rows([
-        (l.handle, text(incident, "/page/handle")),
-        (l.display_name, text(incident, "/page/display_name")),
-        (l.account_type, word("account_type", "/page/account_type")),
-        (l.purpose, text(incident, "/page/purpose")),
+        (tr.t("email-handle"), text(incident, "/page/handle")),
+        (
+            tr.t("email-display-name"),
+            text(incident, "/page/display_name"),
+        ),
+        (
+            tr.t("email-account-type"),
+            word("account_type", "/page/account_type"),
+        ),
+        (tr.t("email-purpose"), text(incident, "/page/purpose")),
     ]));
     let page = Section {
-        heading: l.heading_page,
+        heading: tr.t("email-heading-page"),
         rows: page_rows,
     };
     let ownership = Section {
-        heading: l.heading_ownership,
+        heading: tr.t("email-heading-ownership"),
         rows: rows([
-            (l.linked_email, text(incident, "/page/linked_email")),
-            (l.linked_phone, text(incident, "/page/linked_phone")),
             (
-                l.created_on,
-                text(incident, "/page/created_on").map(|d| date(l, &d)),
+                tr.t("email-linked-email"),
+                text(incident, "/page/linked_email"),
+            ),
+            (
+                tr.t("email-linked-phone"),
+                text(incident, "/page/linked_phone"),
+            ),
+            (
+                tr.t("email-created-on"),
+                text(incident, "/page/created_on").map(|d| date(tr.0, &d)),
             ),
         ]),
     };
@@ -194,7 +205,7 @@ fn sections(l: &'static Labels, kind: PartyKind, incident: &Value, ticket: &Valu
     if let Some(state) = &state {
         containment_rows.push(Row {
             alert: matches!(state.as_str(), "lost_control" | "active"),
-            ..Row::new(l.containment_state, l.word_or_code("containment", state))
+            ..Row::new(tr.t("email-containment-state"), tr.w("containment", state))
         });
     }
     let actions: Vec<String> = incident
@@ -203,14 +214,20 @@ fn sections(l: &'static Labels, kind: PartyKind, incident: &Value, ticket: &Valu
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .map(|action| l.word_or_code("action", action))
+        .map(|action| tr.w("action", action))
         .collect();
     containment_rows.extend(rows([
-        (l.contained_at, when(incident, "/containment/at")),
-        (l.actions, (!actions.is_empty()).then(|| actions.join("; "))),
+        (
+            tr.t("email-contained-at"),
+            when(incident, "/containment/at"),
+        ),
+        (
+            tr.t("email-actions"),
+            (!actions.is_empty()).then(|| actions.join("; ")),
+        ),
     ]));
     let containment = Section {
-        heading: l.heading_containment,
+        heading: tr.t("email-heading-containment"),
         rows: containment_rows,
     };
 
@@ -227,7 +244,7 @@ fn sections(l: &'static Labels, kind: PartyKind, incident: &Value, ticket: &Valu
     all
 }
 
-fn evidence(l: &Labels, incident: &Value) -> Vec<Evidence> {
+fn evidence(locale: Locale, incident: &Value) -> Vec<Evidence> {
     incident
         .pointer("/evidence")
         .and_then(Value::as_array)
@@ -239,7 +256,7 @@ fn evidence(l: &Labels, incident: &Value) -> Vec<Evidence> {
                 size: item
                     .pointer("/size_bytes")
                     .and_then(Value::as_u64)
-                    .map(|bytes| size(l, bytes))
+                    .map(|bytes| size(locale, bytes))
                     .unwrap_or_default(),
                 sha256: text(item, "/sha256").unwrap_or_default(),
             })
@@ -248,7 +265,7 @@ fn evidence(l: &Labels, incident: &Value) -> Vec<Evidence> {
 }
 
 impl Row {
-    fn new(label: &'static str, value: String) -> Self {
+    fn new(label: String, value: String) -> Self {
         Self {
             label,
             value,
@@ -259,7 +276,7 @@ impl Row {
 }
 
 /// The rows whose value is present.
-fn rows<const N: usize>(pairs: [(&'static str, Option<String>); N]) -> Vec<Row> {
+fn rows<const N: usize>(pairs: [(String, Option<String>); N]) -> Vec<Row> {
     pairs
         .into_iter()
         .filter_map(|(label, value)| Some(Row::new(label, value?)))
@@ -280,23 +297,27 @@ fn is_web_url(url: &str) -> bool {
     lower.starts_with("https://") || lower.starts_with("http://")
 }
 
-fn instant(l: &Labels, raw: &str) -> String {
+fn instant(locale: Locale, raw: &str) -> String {
+    let formats = Formats::of(locale);
     let (Ok(t), Some(offset)) = (
         DateTime::parse_from_rfc3339(raw),
-        FixedOffset::east_opt(l.utc_offset_hours * 3600),
+        FixedOffset::east_opt(formats.utc_offset_hours * 3600),
     ) else {
         return raw.to_owned();
     };
-    t.with_timezone(&offset).format(l.time_format).to_string()
+    let t = t.with_timezone(&offset);
+    let time = t.format("%H:%M").to_string();
+    let date = t.format(formats.date_format).to_string();
+    text_with(locale, "email-time", &[("time", &time), ("date", &date)])
 }
 
-fn date(l: &Labels, raw: &str) -> String {
+fn date(locale: Locale, raw: &str) -> String {
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map(|d| d.format(l.date_format).to_string())
+        .map(|d| d.format(Formats::of(locale).date_format).to_string())
         .unwrap_or_else(|_| raw.to_owned())
 }
 
-fn size(l: &Labels, bytes: u64) -> String {
+fn size(locale: Locale, bytes: u64) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * 1024;
     match bytes {
@@ -304,7 +325,8 @@ fn size(l: &Labels, bytes: u64) -> String {
         b if b < MIB => format!("{} KB", b.div_ceil(KIB)),
         b => {
             let tenths = (b * 10).div_ceil(MIB);
-            format!("{}{}{} MB", tenths / 10, l.decimal_separator, tenths % 10)
+            let separator = Formats::of(locale).decimal_separator;
+            format!("{}{separator}{} MB", tenths / 10, tenths % 10)
         }
     }
 }

@@ -2,12 +2,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{labels::Labels, *};
+use super::*;
 use crate::{
     config::Locale,
     domain::{
         AccountType, ContainmentAction, IncidentKind, Platform, Severity, routing::PartyKind,
     },
+    i18n::try_word,
     notify::payload,
     storage::{entities::ticket, incidents::IncidentRow},
 };
@@ -321,12 +322,6 @@ fn later_events_say_what_changed_and_unknown_ones_read_as_an_update() {
 
 #[test]
 fn both_locales_name_every_code_of_the_domain() {
-    let vi = Labels::of(Locale::Vi);
-    let en = Labels::of(Locale::En);
-    assert!(
-        vi.keys().eq(en.keys()),
-        "the locales list the same words in the same order"
-    );
     let codes = IncidentKind::ALL
         .iter()
         .map(|c| ("kind", c.as_str()))
@@ -353,9 +348,10 @@ fn both_locales_name_every_code_of_the_domain() {
                 .iter()
                 .map(|c| ("containment", c.as_str())),
         );
+    // English falls back to Vietnamese; `i18n::tests` checks that both define the same keys.
     for (group, code) in codes {
         assert!(
-            vi.word(group, code).is_some(),
+            try_word(Locale::Vi, group, code).is_some(),
             "no Vietnamese word for {group}.{code}"
         );
     }

@@ -37,12 +37,12 @@ impl ClientAddress {
         }
     }
 
-    /// The first address of the trusted header (the client as the proxy saw it), else
-    /// the peer.
+    /// The last address of the trusted header (the one the proxy itself added: earlier
+    /// ones come from the client and could be forged), else the peer.
     fn of(&self, req: &ServiceRequest) -> Option<IpAddr> {
         let forwarded = self.trusted_header.as_ref().and_then(|name| {
             let value = req.headers().get(name)?.to_str().ok()?;
-            value.split(',').next()?.trim().parse::<IpAddr>().ok()
+            value.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
         });
         forwarded.or_else(|| req.peer_addr().map(|a| a.ip()))
     }
