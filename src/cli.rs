@@ -1,14 +1,16 @@
-//! The command line: `serve`, `migrate`, `check-config` and `api-key`.
+//! The command line: `serve`, `migrate`, `check-config`, `api-key` and `user`.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use crate::{
     config::{Settings, Sources},
-    domain::access::ApiScope,
+    domain::access::{ApiScope, Role},
+    officers,
     startup::Application,
     storage::{Database, api_keys},
     telemetry,
@@ -43,6 +45,47 @@ pub enum Command {
     ApiKey {
         #[command(subcommand)]
         action: ApiKeyAction,
+    },
+    /// Manage the officers who sign in to the desk.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create an officer. The password is read from standard input with
+    /// `--password-stdin`; otherwise one is generated and printed once.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// admin (everything), officer (their committee's subtree), viewer (read only).
+        #[arg(long)]
+        role: String,
+        /// The officer's committee; required for officers and viewers.
+        #[arg(long)]
+        committee: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    List,
+    /// Disable a user: their sessions end and they can no longer sign in.
+    Disable {
+        username: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        username: String,
+    },
+    /// Set a new password (read from standard input with `--password-stdin`, otherwise
+    /// generated and printed once); the user's sessions end.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -110,7 +153,98 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate { action } => migrate(&settings, action).await,
         Command::ApiKey { action } => api_key(&settings, action).await,
+        Command::User { action } => user(&settings, action).await,
     }
+}
+
+/// A password from standard input (its first line), or a generated one that is printed.
+fn password(from_stdin: bool) -> anyhow::Result<(SecretString, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("could not read the password from standard input")?;
+        let line = line.trim_end_matches(['\r', '\n']).to_owned();
+        return Ok((SecretString::from(line), false));
+    }
+    Ok((SecretString::from(crate::secrets::random_token(15)), true))
+}
+
+async fn user(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
+    let db = Database::connect(&settings.database).await?;
+    db.migrate_up()
+        .await
+        .context("could not apply migrations")?;
+    match action {
+        UserAction::Create {
+            username,
+            name,
+            role,
+            committee,
+            password_stdin,
+        } => {
+            let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role {e}"))?;
+            let (password, generated) = password(password_stdin)?;
+            let row = officers::create(
+                &db,
+                settings,
+                officers::NewOfficer {
+                    username: &username,
+                    name: &name,
+                    role,
+                    committee: committee.as_deref(),
+                    password: &password,
+                },
+            )
+            .await?;
+            println!(
+                "created {} ({}, {})",
+                row.username,
+                row.role,
+                row.committee_id.as_deref().unwrap_or("all committees")
+            );
+            if generated {
+                println!("password: {}", password.expose_secret());
+                eprintln!("Give the password to the user now: it is not shown again.");
+            }
+        }
+        UserAction::List => {
+            for u in crate::storage::users::list(db.conn()).await? {
+                println!(
+                    "{}  {}  {}  committee={}  {}",
+                    u.username,
+                    u.name,
+                    u.role,
+                    u.committee_id.as_deref().unwrap_or("-"),
+                    if u.disabled_at.is_some() {
+                        "disabled"
+                    } else {
+                        "active"
+                    }
+                );
+            }
+        }
+        UserAction::Disable { username } => {
+            officers::set_disabled(&db, &username, true).await?;
+            println!("disabled {username}; their sessions have ended");
+        }
+        UserAction::Enable { username } => {
+            officers::set_disabled(&db, &username, false).await?;
+            println!("enabled {username}");
+        }
+        UserAction::ResetPassword {
+            username,
+            password_stdin,
+        } => {
+            let (password, generated) = password(password_stdin)?;
+            officers::reset_password(&db, &username, &password).await?;
+            println!("new password set for {username}; their sessions have ended");
+            if generated {
+                println!("password: {}", password.expose_secret());
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@ pub mod error;
 pub mod i18n;
 pub mod intake;
 pub mod notify;
+pub mod officers;
 pub mod routes;
 pub mod secrets;
 pub mod startup;

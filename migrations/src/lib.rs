@@ -6,6 +6,7 @@ mod m20261128_000001_create_schema;
 mod m20261128_000002_add_delivery_bookkeeping;
 mod m20261128_000003_create_tracking_tokens;
 mod m20261129_000004_add_member_web_fields;
+mod m20261129_000005_create_officers;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_add_delivery_bookkeeping::Migration),
             Box::new(m20261128_000003_create_tracking_tokens::Migration),
             Box::new(m20261129_000004_add_member_web_fields::Migration),
+            Box::new(m20261129_000005_create_officers::Migration),
         ]
     }
 }

@@ -14,8 +14,10 @@ pub mod incidents;
 pub mod parties;
 mod scope;
 pub mod service_secrets;
+pub mod sessions;
 pub mod tickets;
 pub mod tracking_tokens;
+pub mod users;
 
 use std::{
     path::{Path, PathBuf},

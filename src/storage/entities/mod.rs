@@ -10,5 +10,7 @@ pub mod idempotency_key;
 pub mod incident;
 pub mod party;
 pub mod service_secret;
+pub mod session;
 pub mod ticket;
 pub mod tracking_token;
+pub mod user;

@@ -1,0 +1,93 @@
+//! Desk sessions. The cookie carries a random key; only its digest is stored, with the
+//! session's state and its expiry.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::OnConflict,
+};
+use uuid::Uuid;
+
+use super::entities::session;
+use crate::secrets;
+
+pub async fn load(
+    conn: &impl ConnectionTrait,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, DbErr> {
+    Ok(session::Entity::find_by_id(secrets::digest(key))
+        .filter(session::COLUMN.expires_at.gt(now))
+        .one(conn)
+        .await?
+        .map(|s| s.state))
+}
+
+/// Writes a session's state under `key`, creating it when new.
+pub async fn store(
+    conn: &impl ConnectionTrait,
+    key: &str,
+    user_id: Option<Uuid>,
+    state: String,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    session::Entity::insert(session::ActiveModel {
+        key_hash: Set(secrets::digest(key)),
+        user_id: Set(user_id),
+        state: Set(state),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+    })
+    .on_conflict(
+        OnConflict::column(session::Column::KeyHash)
+            .update_columns([
+                session::Column::UserId,
+                session::Column::State,
+                session::Column::ExpiresAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn extend(
+    conn: &impl ConnectionTrait,
+    key: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    session::Entity::update_many()
+        .col_expr(
+            session::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(expires_at),
+        )
+        .filter(session::COLUMN.key_hash.eq(secrets::digest(key)))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn delete(conn: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
+    session::Entity::delete_by_id(secrets::digest(key))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Ends every session of a user (disabled, or given a new password).
+pub async fn delete_for_user(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<u64, DbErr> {
+    session::Entity::delete_many()
+        .filter(session::COLUMN.user_id.eq(user_id))
+        .exec(conn)
+        .await
+        .map(|r| r.rows_affected)
+}
+
+pub async fn purge_expired(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    session::Entity::delete_many()
+        .filter(session::COLUMN.expires_at.lte(now))
+        .exec(conn)
+        .await
+        .map(|r| r.rows_affected)
+}
