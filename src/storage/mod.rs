@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod deliveries;
 pub mod disabled_endpoints;
+pub mod dossier;
 pub mod entities;
 pub mod events;
 pub mod evidence;

@@ -50,7 +50,11 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, SaveError> {
         let key = crate::secrets::random_token(32);
         let body = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
-        let tx = self.db.begin_write().await.map_err(|e| SaveError::Other(e.into()))?;
+        let tx = self
+            .db
+            .begin_write()
+            .await
+            .map_err(|e| SaveError::Other(e.into()))?;
         sessions::store(&*tx, &key, user_of(&state), body, expiry(ttl), Utc::now())
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
@@ -66,12 +70,18 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let body =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
-        let tx = self.db.begin_write().await.map_err(|e| UpdateError::Other(e.into()))?;
+        let tx = self
+            .db
+            .begin_write()
+            .await
+            .map_err(|e| UpdateError::Other(e.into()))?;
         // A session ended meanwhile (signed out, user disabled) stays ended.
         sessions::update(&*tx, key.as_ref(), user_of(&state), body, expiry(ttl))
             .await
             .map_err(|e| UpdateError::Other(e.into()))?;
-        tx.commit().await.map_err(|e| UpdateError::Other(e.into()))?;
+        tx.commit()
+            .await
+            .map_err(|e| UpdateError::Other(e.into()))?;
         Ok(key)
     }
 
