@@ -20,6 +20,8 @@ use crate::domain::{ContainmentState, IncidentKind, IncidentStatus, Platform};
 
 /// Ticket states that still wait for the party.
 const OPEN_TICKETS: [&str; 3] = ["pending", "notified", "failed"];
+/// Incident states whose late tickets are no one's work any more.
+const FINISHED: [&str; 2] = ["closed", "rejected"];
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Sort {
@@ -158,7 +160,9 @@ pub async fn page(
         select = select.filter(incident::COLUMN.committee_id.is_in(committees.clone()));
     }
     if filter.overdue_only {
-        select = select.filter(Expr::col(incident::Column::Id).in_subquery(overdue_tickets(now)));
+        select = select
+            .filter(incident::COLUMN.status.is_not_in(FINISHED))
+            .filter(Expr::col(incident::Column::Id).in_subquery(overdue_tickets(now)));
     }
     if filter.failed_only {
         select = select.filter(Expr::col(incident::Column::Id).in_subquery(failed_tickets()));
@@ -200,15 +204,21 @@ pub async fn page(
 /// Whether each incident has an overdue ticket or a failed ticket or delivery.
 pub async fn flags(
     conn: &impl ConnectionTrait,
-    ids: &[Uuid],
+    incidents: &[incident::Model],
     now: DateTime<Utc>,
 ) -> Result<HashMap<Uuid, Flags>, DbErr> {
     let mut flags: HashMap<Uuid, Flags> = HashMap::new();
-    if ids.is_empty() {
+    if incidents.is_empty() {
         return Ok(flags);
     }
+    let ids: Vec<Uuid> = incidents.iter().map(|i| i.id).collect();
+    let finished: Vec<Uuid> = incidents
+        .iter()
+        .filter(|i| FINISHED.contains(&i.status.as_str()))
+        .map(|i| i.id)
+        .collect();
     let tickets = ticket::Entity::find()
-        .filter(ticket::COLUMN.incident_id.is_in(ids.to_vec()))
+        .filter(ticket::COLUMN.incident_id.is_in(ids))
         .all(conn)
         .await?;
     let failed_deliveries: Vec<Uuid> = delivery::Entity::find()
@@ -225,7 +235,10 @@ pub async fn flags(
         .await?;
     for t in &tickets {
         let entry = flags.entry(t.incident_id).or_default();
-        if OPEN_TICKETS.contains(&t.status.as_str()) && t.deadline_at < now {
+        if OPEN_TICKETS.contains(&t.status.as_str())
+            && t.deadline_at < now
+            && !finished.contains(&t.incident_id)
+        {
             entry.overdue = true;
         }
         if t.status == "failed" || failed_deliveries.contains(&t.id) {
@@ -251,7 +264,16 @@ pub async fn counters(
         .await?;
     let mut overdue = ticket::Entity::find()
         .filter(ticket::COLUMN.status.is_in(OPEN_TICKETS))
-        .filter(ticket::COLUMN.deadline_at.lt(now));
+        .filter(ticket::COLUMN.deadline_at.lt(now))
+        .filter(
+            Expr::col(ticket::Column::IncidentId).not_in_subquery(
+                Query::select()
+                    .column(incident::Column::Id)
+                    .from(incident::Entity)
+                    .and_where(Expr::col(incident::Column::Status).is_in(FINISHED))
+                    .to_owned(),
+            ),
+        );
     let mut failed = delivery::Entity::find().filter(delivery::COLUMN.status.eq("failed"));
     if matches!(scope, Scope::Committees(_)) {
         overdue =

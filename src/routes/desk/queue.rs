@@ -234,14 +234,26 @@ pub async fn show(
     let filter = query.filter(&state.settings, state.settings.desk.page_size);
     let loaded = async {
         let tx = state.db.read_snapshot().await?;
-        let rows = queue::page(&tx, &desk.scope, &filter, now).await?;
-        let flags = queue::flags(&tx, &rows.iter().map(|r| r.id).collect::<Vec<_>>(), now).await?;
+        // One more than a page, to know whether a next page exists.
+        let mut rows = queue::page(
+            &tx,
+            &desk.scope,
+            &QueueFilter {
+                limit: filter.limit + 1,
+                ..filter.clone()
+            },
+            now,
+        )
+        .await?;
+        let more = rows.len() as u64 > filter.limit;
+        rows.truncate(filter.limit as usize);
+        let flags = queue::flags(&tx, &rows, now).await?;
         let counters = queue::counters(&tx, &desk.scope, now).await?;
         tx.commit().await?;
-        Ok::<_, sea_orm::DbErr>((rows, flags, counters))
+        Ok::<_, sea_orm::DbErr>((rows, more, flags, counters))
     }
     .await;
-    let (rows, flags, counters) = match loaded {
+    let (rows, more, flags, counters) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {
             tracing::error!(%error, "could not load the desk queue");
@@ -250,14 +262,11 @@ pub async fn show(
     };
     let tr = desk.tr();
     let filters = query.filters_query();
-    let next = (rows.len() as u64 == filter.limit)
-        .then(|| rows.last())
-        .flatten()
-        .map(|last| {
-            let mut q = url::form_urlencoded::Serializer::new(filters.clone());
-            q.append_pair("after", &cursor_after(last, filter.sort));
-            format!("/desk?{}", q.finish())
-        });
+    let next = more.then(|| rows.last()).flatten().map(|last| {
+        let mut q = url::form_urlencoded::Serializer::new(filters.clone());
+        q.append_pair("after", &cursor_after(last, filter.sort));
+        format!("/desk?{}", q.finish())
+    });
     let visible: Vec<_> = state
         .settings
         .parties
@@ -385,12 +394,7 @@ async fn next_chunk(mut export: Export) -> Option<(Result<web::Bytes, actix_web:
     let now = Utc::now();
     let loaded = async {
         let rows = queue::page(export.state.db.conn(), &export.scope, &export.filter, now).await?;
-        let flags = queue::flags(
-            export.state.db.conn(),
-            &rows.iter().map(|r| r.id).collect::<Vec<_>>(),
-            now,
-        )
-        .await?;
+        let flags = queue::flags(export.state.db.conn(), &rows, now).await?;
         Ok::<_, sea_orm::DbErr>((rows, flags))
     }
     .await;
