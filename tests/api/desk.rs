@@ -2,18 +2,20 @@
 //! the queue and its CSV, each action (checked through the API), who may see and do
 //! what, and the `user` command line.
 
+mod actions;
 mod cli;
 mod sign_in;
 
 use std::{net::IpAddr, sync::Arc};
 
+use incident_desk::domain::access::Role;
 use reqwest::{
     StatusCode,
     cookie::{CookieStore, Jar},
 };
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, hidden_input, valid_incident};
+use crate::helpers::{TestApp, hidden_input, officer_name, valid_incident};
 
 /// An officer's browser on the desk: it keeps its cookies and does not follow redirects.
 pub struct Officer<'a> {
@@ -59,6 +61,17 @@ impl<'a> Officer<'a> {
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-in");
         assert_eq!(response.headers()["location"], "/desk");
         officer
+    }
+
+    /// Creates a user with this role and committee, and signs in as them.
+    pub async fn create(
+        app: &'a TestApp,
+        username: &str,
+        role: Role,
+        committee: Option<&str>,
+    ) -> Self {
+        let password = app.create_officer(username, role, committee).await;
+        Self::signed_in(app, username, &password).await
     }
 
     /// Opens the sign-in form for its token, then posts the credentials.
@@ -141,6 +154,11 @@ pub fn assert_signed_out(response: &reqwest::Response) {
     assert_eq!(location(response), "/desk/sign-in");
 }
 
+/// The actor an officer's changes carry on the timeline.
+pub fn officer_actor(username: &str) -> Value {
+    json!({ "kind": "officer", "id": username, "name": officer_name(username) })
+}
+
 /// A valid report from a member of `committee`.
 pub fn report_in(committee: &str) -> Value {
     let mut body = valid_incident();
@@ -165,6 +183,17 @@ pub fn event_types(detail: &Value) -> Vec<String> {
         .iter()
         .map(|e| e["type"].as_str().expect("type").to_owned())
         .collect()
+}
+
+/// The last timeline event of this type.
+pub fn last_event<'v>(detail: &'v Value, event_type: &str) -> &'v Value {
+    detail["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .rev()
+        .find(|e| e["type"] == event_type)
+        .unwrap_or_else(|| panic!("no `{event_type}` event: {detail:#}"))
 }
 
 /// The detail of an incident without the parts that move on their own (delivery
