@@ -4,6 +4,7 @@
 
 mod actions;
 mod cli;
+mod queue;
 mod sign_in;
 
 use std::{net::IpAddr, sync::Arc};
@@ -173,6 +174,14 @@ pub async fn file_in(app: &TestApp, committee: &str) -> (String, String) {
         filed["id"].as_str().expect("id").to_owned(),
         filed["reference"].as_str().expect("reference").to_owned(),
     )
+}
+
+/// The references of the rows of a queue page, top to bottom.
+pub fn rows(html: &str) -> Vec<String> {
+    html.split("class=\"reference-link\">")
+        .skip(1)
+        .map(|rest| rest.split('<').next().expect("reference").to_owned())
+        .collect()
 }
 
 /// The event types of an incident's timeline, oldest first.
