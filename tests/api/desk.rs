@@ -2,6 +2,7 @@
 //! the queue and its CSV, each action (checked through the API), who may see and do
 //! what, and the `user` command line.
 
+mod access;
 mod actions;
 mod cli;
 mod queue;
