@@ -194,7 +194,7 @@ impl Application {
 }
 
 /// Checkpoints the SQLite log every second; forgets idempotency records past their
-/// retention, hourly.
+/// retention and expired desk sessions, hourly.
 fn spawn_housekeeping(db: Database) {
     let checkpoints = db.clone();
     tokio::spawn(async move {
@@ -212,14 +212,20 @@ fn spawn_housekeeping(db: Database) {
             tick.tick().await;
             let result = async {
                 let tx = db.begin_write().await?;
-                let purged = storage::idempotency::purge_expired(&*tx, chrono::Utc::now()).await?;
+                let now = chrono::Utc::now();
+                let purged = storage::idempotency::purge_expired(&*tx, now).await?
+                    + storage::sessions::purge_expired(&*tx, now).await?;
                 tx.commit().await?;
                 Ok::<_, sea_orm::DbErr>(purged)
             }
             .await;
             match result {
-                Ok(purged) => tracing::debug!(purged, "expired idempotency keys purged"),
-                Err(error) => tracing::warn!(%error, "could not purge idempotency keys"),
+                Ok(purged) => {
+                    tracing::debug!(purged, "expired idempotency keys and sessions purged")
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "could not purge expired idempotency keys and sessions")
+                }
             }
         }
     });

@@ -142,6 +142,7 @@ track-containment = Containment
 track-kind = Kind
 track-page = Page
 track-reported-at = Reported at
+track-duplicate-of = This report duplicates incident { $reference } and is handled with it.
 track-evidence = Evidence sent
 timeline-title = Timeline
 track-info-title = Add information or evidence

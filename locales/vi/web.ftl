@@ -142,6 +142,7 @@ track-containment = Ngăn chặn
 track-kind = Loại sự cố
 track-page = Trang
 track-reported-at = Báo cáo lúc
+track-duplicate-of = Báo cáo này trùng với sự cố { $reference } và được xử lý cùng sự cố đó.
 track-evidence = Bằng chứng đã gửi
 timeline-title = Diễn biến
 track-info-title = Bổ sung thông tin hoặc bằng chứng

@@ -748,3 +748,41 @@ async fn every_member_page_speaks_english_once_chosen() {
             .contains("reload the page")
     );
 }
+
+#[tokio::test]
+async fn a_member_whose_report_is_a_duplicate_sees_the_original_reference() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let first = member.file_report().await;
+    let second = member.file_report().await;
+    let incidents = app.all_incidents().await;
+    let reference_of = |token: &str| {
+        let token = token.to_owned();
+        let member = &member;
+        async move {
+            let html = member.page(&format!("/track/{token}/confirmation")).await;
+            let start = html.find("id=\"reference\">").expect("reference") + 15;
+            html[start..].split('<').next().expect("text").to_owned()
+        }
+    };
+    let original = reference_of(&first).await;
+    let duplicate = reference_of(&second).await;
+    let duplicate_id = incidents
+        .iter()
+        .find(|i| i["reference"] == duplicate.as_str())
+        .and_then(|i| i["id"].as_str())
+        .expect("id")
+        .to_owned();
+    let response = app
+        .post_json(
+            &format!("/api/v1/incidents/{duplicate_id}/status"),
+            &serde_json::json!({"status": "rejected", "reason": "duplicate", "duplicate_of": original}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = member.page(&format!("/track/{second}")).await;
+    assert!(html.contains("id=\"duplicate-of\""), "{html}");
+    assert!(html.contains(&original));
+    let html = member.page(&format!("/track/{first}")).await;
+    assert!(!html.contains("id=\"duplicate-of\""));
+}

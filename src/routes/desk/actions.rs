@@ -84,6 +84,35 @@ fn failed(req: &HttpRequest, error: ActionError) -> HttpResponse {
     }
 }
 
+/// The officer and the incident a form acts on.
+async fn acting_on(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &Session,
+    csrf: Csrf,
+    token: &str,
+    reference: &str,
+) -> Result<(Desk, IncidentKey), HttpResponse> {
+    let desk = acting(req, state, session, csrf, token).await?;
+    match IncidentKey::parse(reference) {
+        Some(key) => Ok((desk, key)),
+        None => Err(not_found(req)),
+    }
+}
+
+/// Back to the incident on success, else the reason.
+fn answer<T>(
+    req: &HttpRequest,
+    reference: &str,
+    done: &str,
+    result: Result<T, ActionError>,
+) -> HttpResponse {
+    match result {
+        Ok(_) => back(reference, done),
+        Err(error) => failed(req, error),
+    }
+}
+
 fn not_found(req: &HttpRequest) -> HttpResponse {
     page::message(
         req,
@@ -164,18 +193,15 @@ pub async fn status(
     path: web::Path<String>,
     form: web::Form<StatusForm>,
 ) -> HttpResponse {
-    let desk = match acting(&req, &state, &session, csrf, &form.csrf_token).await {
-        Ok(desk) => desk,
+    let (desk, key) = match acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(key) = IncidentKey::parse(&path) else {
-        return not_found(&req);
     };
     let change = match status_change(&form) {
         Ok(change) => change,
         Err(error) => return failed(&req, error),
     };
-    match actions::change_status(
+    let result = actions::change_status(
         &state.db,
         state.notify(),
         &desk.scope,
@@ -183,11 +209,8 @@ pub async fn status(
         change,
         desk.officer.actor(),
     )
-    .await
-    {
-        Ok(updated) => back(&updated.reference, "status"),
-        Err(error) => failed(&req, error),
-    }
+    .await;
+    answer(&req, &path, "status", result)
 }
 
 #[derive(Deserialize)]
@@ -206,12 +229,9 @@ pub async fn note(
     path: web::Path<String>,
     form: web::Form<NoteForm>,
 ) -> HttpResponse {
-    let desk = match acting(&req, &state, &session, csrf, &form.csrf_token).await {
-        Ok(desk) => desk,
+    let (desk, key) = match acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(key) = IncidentKey::parse(&path) else {
-        return not_found(&req);
     };
     let text = match text(&form.text, TextRule::block(1, 5000), "text") {
         Ok(Some(text)) => text,
@@ -229,7 +249,7 @@ pub async fn note(
         Some("shared") => NoteVisibility::Shared,
         _ => NoteVisibility::Internal,
     };
-    match actions::add_note(
+    let result = actions::add_note(
         &state.db,
         &desk.scope,
         &key,
@@ -237,11 +257,8 @@ pub async fn note(
         visibility,
         desk.officer.actor(),
     )
-    .await
-    {
-        Ok(_) => back(&path, "note"),
-        Err(error) => failed(&req, error),
-    }
+    .await;
+    answer(&req, &path, "note", result)
 }
 
 #[derive(Deserialize)]
@@ -260,14 +277,11 @@ pub async fn add_party(
     path: web::Path<String>,
     form: web::Form<PartyForm>,
 ) -> HttpResponse {
-    let desk = match acting(&req, &state, &session, csrf, &form.csrf_token).await {
-        Ok(desk) => desk,
+    let (desk, key) = match acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
-    let Some(key) = IncidentKey::parse(&path) else {
-        return not_found(&req);
-    };
-    match desk_actions::add_party(
+    let result = desk_actions::add_party(
         &state.db,
         state.notify(),
         &desk.scope,
@@ -275,11 +289,8 @@ pub async fn add_party(
         &form.party,
         desk.officer.actor(),
     )
-    .await
-    {
-        Ok(_) => back(&path, "party"),
-        Err(error) => failed(&req, error),
-    }
+    .await;
+    answer(&req, &path, "party", result)
 }
 
 #[derive(Deserialize)]
@@ -296,25 +307,19 @@ pub async fn escalate(
     path: web::Path<String>,
     form: web::Form<PlainForm>,
 ) -> HttpResponse {
-    let desk = match acting(&req, &state, &session, csrf, &form.csrf_token).await {
-        Ok(desk) => desk,
+    let (desk, key) = match acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
-    let Some(key) = IncidentKey::parse(&path) else {
-        return not_found(&req);
-    };
-    match desk_actions::escalate(
+    let result = desk_actions::escalate(
         &state.db,
         state.notify(),
         &desk.scope,
         &key,
         desk.officer.actor(),
     )
-    .await
-    {
-        Ok(_) => back(&path, "escalated"),
-        Err(error) => failed(&req, error),
-    }
+    .await;
+    answer(&req, &path, "escalated", result)
 }
 
 /// The ticket named in the path, only if it belongs to the incident of the path and the
@@ -354,10 +359,7 @@ pub async fn resend(
         ticket_actions::redeliver(&state.db, &state.outbox, ticket, desk.officer.actor()).await
     }
     .await;
-    match result {
-        Ok(_) => back(&reference, "resent"),
-        Err(error) => failed(&req, error),
-    }
+    answer(&req, &reference, "resent", result)
 }
 
 pub async fn test(
@@ -385,10 +387,7 @@ pub async fn test(
         .await
     }
     .await;
-    match result {
-        Ok(_) => back(&reference, "tested"),
-        Err(error) => failed(&req, error),
-    }
+    answer(&req, &reference, "tested", result)
 }
 
 /// Closes or rejects the incidents ticked in the queue; each one that cannot move is

@@ -367,6 +367,9 @@ fn detail_of(data: &serde_json::Value) -> String {
             serde_json::Value::String(s) if s.is_empty() => None,
             serde_json::Value::String(s) => Some(format!("{k}: {s}")),
             serde_json::Value::Array(a) if a.is_empty() => None,
+            serde_json::Value::Array(a) if a.iter().any(serde_json::Value::is_object) => {
+                Some(format!("{k}: {}", a.len()))
+            }
             other => Some(format!("{k}: {other}")),
         })
         .collect::<Vec<_>>()

@@ -105,6 +105,7 @@ impl TrackPage {
 
 struct Loaded {
     incident: IncidentRow,
+    duplicate_of: Option<String>,
     tickets: Vec<TicketRow>,
     events: Vec<EventRow>,
     evidence: Vec<EvidenceRow>,
@@ -145,8 +146,15 @@ async fn load(state: &AppState, token: &str) -> Result<Option<Loaded>, sea_orm::
     let tickets = tickets::for_incident(&snapshot, incident.id).await?;
     let events = events::for_incident(&snapshot, incident.id).await?;
     let evidence = evidence::for_incident(&snapshot, incident.id).await?;
+    let duplicate_of = match incident.duplicate_of {
+        Some(id) => crate::storage::incidents::find(&snapshot, &Scope::All, &IncidentKey::Id(id))
+            .await?
+            .map(|i| i.reference),
+        None => None,
+    };
     snapshot.commit().await?;
     Ok(Some(Loaded {
+        duplicate_of,
         incident,
         tickets,
         events,
@@ -186,7 +194,10 @@ async fn confirmation(
     let path = format!("/track/{token}/confirmation");
     let page = ConfirmationPage {
         chrome: Chrome::new(locale, "confirm-title", &path),
-        incident: IncidentFacts::new(&state.settings, locale, &loaded.incident),
+        incident: IncidentFacts {
+            duplicate_of: loaded.duplicate_of.clone(),
+            ..IncidentFacts::new(&state.settings, locale, &loaded.incident)
+        },
         parties: PartyLine::all(&state.settings, locale, &loaded.tickets, Utc::now()),
         tracking_url: tracking_url(&state, &token),
         emailed: loaded.incident.reporter_email.is_some(),
@@ -260,7 +271,10 @@ async fn render_track(
     let chosen = values.get("containment.state").cloned().unwrap_or_default();
     let page = TrackPage {
         chrome: Chrome::new(locale, "track-title", &format!("/track/{token}")),
-        incident: IncidentFacts::new(&state.settings, locale, &loaded.incident),
+        incident: IncidentFacts {
+            duplicate_of: loaded.duplicate_of.clone(),
+            ..IncidentFacts::new(&state.settings, locale, &loaded.incident)
+        },
         parties: PartyLine::all(&state.settings, locale, &loaded.tickets, Utc::now()),
         timeline: EventLine::all(&state.settings, locale, &loaded.events, &loaded.tickets),
         evidence: loaded

@@ -20,6 +20,8 @@ pub struct IncidentFacts {
     pub page: String,
     pub reported_at: String,
     pub platform_case_ref: Option<String>,
+    /// The reference of the report this one was merged into.
+    pub duplicate_of: Option<String>,
 }
 
 impl IncidentFacts {
@@ -39,6 +41,7 @@ impl IncidentFacts {
                 .unwrap_or_default(),
             reported_at: local(settings, locale, incident.created_at),
             platform_case_ref: incident.platform_case_ref.clone(),
+            duplicate_of: None,
         }
     }
 }
