@@ -2,7 +2,7 @@
 //! address, sessions that end when the user is disabled, given a new password or signs
 //! out, and forms that need their token.
 
-use std::net::IpAddr;
+use std::{net::IpAddr, time::Duration};
 
 use incident_desk::{domain::access::Role, officers};
 use reqwest::StatusCode;
@@ -43,6 +43,17 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_401_and_no_session() 
     let right = browser.sign_in("mai.tran", &password).await;
     assert_eq!(right.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&right), "/desk");
+    let cookie = right
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().expect("ascii"))
+        .find(|c| c.starts_with("desk_session="))
+        .expect("a session cookie")
+        .to_owned();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/desk"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
     let queue = browser.page("/desk").await;
     assert!(queue.contains("Cán bộ mai.tran"), "{queue}");
 }
@@ -241,4 +252,27 @@ async fn a_sign_in_without_a_valid_token_is_403_and_opens_no_session() {
             .iter()
             .all(|c| { !c.to_str().expect("ascii").starts_with("desk_session=") })
     );
+}
+
+#[tokio::test]
+async fn a_session_in_use_outlives_its_idle_time_and_an_unused_one_ends() {
+    // The shortest idle time the configuration accepts is one minute.
+    let app = spawn_app_with("[desk]\nsession_ttl = \"1m\"\n").await;
+    let password = app
+        .create_officer("mai.tran", Role::Officer, Some("hn-ba-dinh"))
+        .await;
+    let busy = Officer::signed_in(&app, "mai.tran", &password).await;
+    let idle = Officer::signed_in(&app, "mai.tran", &password).await;
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(75) {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let r = busy.get("/desk").await;
+        assert_eq!(
+            r.status(),
+            StatusCode::OK,
+            "signed out after {:?} of steady use",
+            started.elapsed()
+        );
+    }
+    assert_signed_out(&idle.get("/desk").await);
 }
