@@ -135,6 +135,18 @@ async fn an_officer_of_one_committee_cannot_list_read_download_or_export_another
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let own = officer.get(&ours.evidence).await;
     assert_eq!(own.status(), StatusCode::OK);
+    let headers = own.headers();
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"anh-chup.png\""
+    );
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .contains("sandbox")
+    );
     assert_eq!(&own.bytes().await.expect("bytes")[..], PNG);
 
     let csv = officer
