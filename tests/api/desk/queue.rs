@@ -438,6 +438,18 @@ async fn following_next_links_lists_every_incident_exactly_once_in_every_order()
     assert_eq!(unique.len(), 18);
 }
 
+#[tokio::test]
+async fn a_last_full_page_offers_no_link_to_an_empty_one() {
+    let app = spawn_app_with("[desk]\npage_size = 10\n").await;
+    for _ in 0..20 {
+        file_in(&app, "hn-ba-dinh").await;
+    }
+    let officer = Officer::create(&app, "mai.tran", Role::Officer, Some("hn-ba-dinh")).await;
+    let (seen, pages) = follow(&officer, "/desk").await;
+    assert_eq!(seen.len(), 20);
+    assert_eq!(pages, 2, "no third, empty page");
+}
+
 /// Committees as in the defaults, with the Ba Dinh committee given `ba_dinh_deadline` to
 /// acknowledge.
 fn committees(ba_dinh_deadline: &str) -> String {
@@ -484,6 +496,35 @@ async fn a_late_ticket_is_counted_flagged_and_filtered_as_overdue() {
 }
 
 #[tokio::test]
+async fn a_late_ticket_of_a_rejected_or_closed_incident_is_not_counted_or_listed_as_overdue() {
+    let app = spawn_app_with(&committees("1s")).await;
+    let (_, spam) = file_in(&app, "hn-ba-dinh").await;
+    let (_, done) = file_in(&app, "hn-ba-dinh").await;
+    let (_, live) = file_in(&app, "hn-ba-dinh").await;
+    let officer = Officer::create(&app, "mai.tran", Role::Officer, Some("hn-ba-dinh")).await;
+    for (reference, fields) in [
+        (&spam, vec![("status", "rejected"), ("reason", "spam")]),
+        (&done, vec![("status", "resolved")]),
+        (&done, vec![("status", "closed")]),
+    ] {
+        let r = officer
+            .post_form(&format!("/desk/incidents/{reference}/status"), &fields)
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let queue = officer.page("/desk").await;
+    assert!(row(&queue, &live).contains("flag-overdue"));
+    assert_eq!(
+        rows(&officer.page("/desk?overdue=1").await),
+        [live.as_str()],
+        "only the live incident waits for its party"
+    );
+    assert_eq!(counter(&queue, "count-overdue"), 1);
+}
+
+#[tokio::test]
 async fn a_failed_delivery_is_counted_flagged_and_filtered() {
     let sink = SmtpSink::start().await;
     let committee = Receiver::start(Reply::Status(200)).await;
@@ -523,6 +564,7 @@ async fn csv_of(officer: &Officer<'_>, path: &str) -> Vec<Vec<String>> {
             .expect("ascii")
             .starts_with("attachment; filename=\"incidents-")
     );
+    assert_eq!(response.headers()["cache-control"], "no-store");
     let bytes = response.bytes().await.expect("body");
     csv::Reader::from_reader(&bytes[..])
         .records()
