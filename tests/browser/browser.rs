@@ -1,5 +1,6 @@
-//! A headless Chromium with a phone-sized window, driven through its own chromedriver on a
-//! free loopback port. Missing binaries fail the test: a skipped browser test proves nothing.
+//! A headless Chromium on a phone-sized or a desktop screen, driven through its own
+//! chromedriver on a free loopback port. Missing binaries fail the test: a skipped browser
+//! test proves nothing.
 
 use std::{
     net::TcpListener,
@@ -17,8 +18,24 @@ use futures_util::FutureExt;
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
-/// A mid-range phone, the device most members report from.
-const WINDOW: (u32, u32) = (412, 915);
+/// The screen a test looks through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// A mid-range phone, the device most members report from.
+    Phone,
+    /// An office desktop, where officers work the desk.
+    Desktop,
+}
+
+impl Screen {
+    fn size(self) -> (u32, u32) {
+        match self {
+            Self::Phone => (412, 915),
+            Self::Desktop => (1280, 900),
+        }
+    }
+}
+
 const WAIT: Duration = Duration::from_secs(15);
 
 pub struct Browser {
@@ -27,10 +44,15 @@ pub struct Browser {
     _driver: Child,
 }
 
-/// Runs `test` in a fresh browser on the app at `base`, and closes the browser (and the
-/// Chromium it started) even when the test fails.
+/// Runs `test` in a fresh browser on a phone, on the app at `base`.
 pub async fn with_browser(base: &str, test: impl AsyncFnOnce(&Browser)) {
-    let browser = Browser::start(base).await;
+    with_browser_on(Screen::Phone, base, test).await;
+}
+
+/// Runs `test` in a fresh browser on `screen`, on the app at `base`, and closes the browser
+/// (and the Chromium it started) even when the test fails.
+pub async fn with_browser_on(screen: Screen, base: &str, test: impl AsyncFnOnce(&Browser)) {
+    let browser = Browser::start(screen, base).await;
     let outcome = AssertUnwindSafe(test(&browser)).catch_unwind().await;
     browser.client.close().await.ok();
     if let Err(panic) = outcome {
@@ -87,32 +109,38 @@ async fn start_driver(path: &Path) -> (Child, String) {
 }
 
 impl Browser {
-    async fn start(base: &str) -> Self {
+    async fn start(screen: Screen, base: &str) -> Self {
         let chromedriver = binary("CHROMEDRIVER", "/usr/bin/chromedriver", "chromium-driver");
         let chromium = binary("CHROMIUM", "/usr/bin/chromium", "chromium");
         let (driver, url) = start_driver(&chromedriver).await;
+        let (width, height) = screen.size();
         let args = [
             "--headless".to_owned(),
             // CI runs as root, where Chromium's sandbox cannot start.
             "--no-sandbox".to_owned(),
             "--disable-dev-shm-usage".to_owned(),
             "--disable-gpu".to_owned(),
-            format!("--window-size={},{}", WINDOW.0, WINDOW.1),
+            // A full-page screenshot drops the scrollbar until the next input, which then
+            // moves the page under that click; hidden scrollbars take no room.
+            "--hide-scrollbars".to_owned(),
+            format!("--window-size={width},{height}"),
             "--lang=vi".to_owned(),
         ];
+        let phone = screen == Screen::Phone;
         let capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
                 "args": args,
-                // A headless window has a floor on its width; the emulated screen does not.
+                // A headless window has a floor on its width, and shows its page in less
+                // than its own size; an emulated screen is exactly its size.
                 "mobileEmulation": {
                     "deviceMetrics": {
-                        "width": WINDOW.0,
-                        "height": WINDOW.1,
+                        "width": width,
+                        "height": height,
                         "pixelRatio": 1.0,
-                        "mobile": true,
-                        "touch": true,
+                        "mobile": phone,
+                        "touch": phone,
                     },
                 },
                 "prefs": { "intl.accept_languages": "vi-VN,vi" },
