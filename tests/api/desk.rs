@@ -5,8 +5,12 @@
 mod access;
 mod actions;
 mod cli;
+mod export;
+mod flags;
+mod pages;
 mod queue;
 mod sign_in;
+mod tickets;
 
 use std::{net::IpAddr, sync::Arc};
 
@@ -17,7 +21,7 @@ use reqwest::{
 };
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, hidden_input, officer_name, valid_incident};
+use crate::helpers::{TestApp, expect_status, hidden_input, officer_name, valid_incident};
 
 /// An officer's browser on the desk: it keeps its cookies and does not follow redirects.
 pub struct Officer<'a> {
@@ -166,6 +170,49 @@ pub fn report_in(committee: &str) -> Value {
     let mut body = valid_incident();
     body["reporter"]["committee"] = json!(committee);
     body
+}
+
+/// A report of `committee` about a page at `url`, with this kind and containment.
+pub fn report(committee: &str, kind: &str, url: &str, containment: Value) -> Value {
+    let mut body = report_in(committee);
+    body["kind"] = json!(kind);
+    body["page"]["url"] = json!(url);
+    body["page"]["handle"] = Value::Null;
+    body["containment"] = containment;
+    body
+}
+
+/// Files a report through the API and returns its reference.
+pub async fn file(app: &TestApp, body: &Value) -> String {
+    app.file(body).await["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned()
+}
+
+/// Moves an incident to `status` through the API.
+pub async fn set_status(app: &TestApp, incident: &str, status: &str) {
+    expect_status(
+        app.post_json(
+            &format!("/api/v1/incidents/{incident}/status"),
+            &json!({ "status": status }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+}
+
+/// The number a counter of the queue shows.
+pub fn counter(html: &str, id: &str) -> u64 {
+    let marker = format!("id=\"{id}\">");
+    let start = html.find(&marker).expect("counter") + marker.len();
+    html[start..]
+        .split('<')
+        .next()
+        .expect("number")
+        .parse()
+        .expect("a number")
 }
 
 /// Files a report of `committee` through the API; returns (id, reference).

@@ -1,14 +1,13 @@
-//! Who may see and do what: an officer sees their committee's subtree only, an admin sees
-//! everything, a viewer reads and never acts; forms need their token; and an API key
-//! bound to a committee is held to the same subtree.
+//! Who may see and do what in the desk: an officer sees their committee's subtree only,
+//! an admin sees everything, a viewer reads and never acts; and every form needs its
+//! token.
 
-use incident_desk::domain::access::{ApiScope, Role};
+use incident_desk::domain::access::Role;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
 
-use super::{Officer, file_in, location, report_in, rows, state_of};
+use super::{Officer, file_in, location, rows, state_of};
 use crate::{
-    helpers::{TestApp, expect_problem, expect_status, spawn_app},
+    helpers::{TestApp, spawn_app},
     notifications::ticket,
     web::{Member, PNG, good_fields},
 };
@@ -401,90 +400,4 @@ async fn an_action_without_a_valid_token_is_403_and_changes_nothing() {
         );
     }
     assert_eq!(state_of(&app.incident(&ours.id).await), before);
-}
-
-#[tokio::test]
-async fn a_committee_bound_key_cannot_read_redeliver_or_answer_anothers_tickets() {
-    let app = spawn_app().await;
-    let (ours_id, _) = file_in(&app, "hn-ba-dinh").await;
-    // A report of the same page to another committee.
-    let theirs = app.file(&report_in("hcm")).await;
-    let theirs_id = theirs["id"].as_str().expect("id");
-    let theirs_ticket = ticket(&app.incident(theirs_id).await, "hcm")["id"]
-        .as_str()
-        .expect("ticket")
-        .to_owned();
-    let ours_ticket = ticket(&app.incident(&ours_id).await, "hn-ba-dinh")["id"]
-        .as_str()
-        .expect("ticket")
-        .to_owned();
-    let key = app
-        .create_key(
-            "ba dinh desk",
-            &[
-                ApiScope::IncidentsRead,
-                ApiScope::IncidentsWrite,
-                ApiScope::TicketsWrite,
-            ],
-            Some("hn-ba-dinh"),
-        )
-        .await;
-    let before = state_of(&app.incident(theirs_id).await);
-
-    expect_status(
-        app.get_as(&key, &format!("/api/v1/tickets/{ours_ticket}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    expect_problem(
-        app.get_as(&key, &format!("/api/v1/tickets/{theirs_ticket}"))
-            .await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    )
-    .await;
-    expect_problem(
-        app.post_json_as(
-            &key,
-            &format!("/api/v1/tickets/{theirs_ticket}/redeliver"),
-            &json!({}),
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    )
-    .await;
-    // Answering is for the party's own key.
-    for answer in ["acknowledge", "resolve", "reject"] {
-        expect_problem(
-            app.post_json_as(
-                &key,
-                &format!("/api/v1/tickets/{theirs_ticket}/{answer}"),
-                &json!({ "note": "not ours" }),
-            )
-            .await,
-            StatusCode::FORBIDDEN,
-            "forbidden",
-        )
-        .await;
-    }
-
-    // The same page's other reports are listed only within the key's committees.
-    let everyone = app.incident(&ours_id).await;
-    let others: Vec<&Value> = everyone["same_page"]
-        .as_array()
-        .expect("same_page")
-        .iter()
-        .map(|i| &i["id"])
-        .collect();
-    assert_eq!(others, [&theirs["id"]]);
-    let bound = expect_status(
-        app.get_as(&key, &format!("/api/v1/incidents/{ours_id}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(bound["same_page"], json!([]));
-    assert_eq!(state_of(&app.incident(theirs_id).await), before);
 }
