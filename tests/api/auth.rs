@@ -2,7 +2,10 @@ use incident_desk::domain::access::ApiScope;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{expect_problem, expect_status, spawn_app, valid_incident};
+use crate::{
+    helpers::{expect_problem, expect_status, spawn_app, valid_incident},
+    notifications::ticket,
+};
 
 #[tokio::test]
 async fn requests_without_a_valid_key_are_401() {
@@ -276,4 +279,93 @@ async fn a_committee_bound_key_sees_and_files_only_within_its_subtree() {
     let untouched = app.incident(hcm["id"].as_str().expect("id")).await;
     assert_eq!(untouched["timeline"].as_array().expect("timeline").len(), 4);
     assert_eq!(untouched["status"], "open");
+}
+
+#[tokio::test]
+async fn a_committee_bound_key_cannot_read_redeliver_or_answer_anothers_tickets() {
+    let app = spawn_app().await;
+    let ours = app.file(&valid_incident()).await;
+    let ours_id = ours["id"].as_str().expect("id");
+    // A report of the same page to another committee.
+    let mut in_hcm = valid_incident();
+    in_hcm["reporter"]["committee"] = json!("hcm");
+    let theirs = app.file(&in_hcm).await;
+    let theirs_id = theirs["id"].as_str().expect("id");
+    let ticket_of = |detail: &serde_json::Value, party: &str| {
+        ticket(detail, party)["id"]
+            .as_str()
+            .expect("ticket")
+            .to_owned()
+    };
+    let theirs_ticket = ticket_of(&app.incident(theirs_id).await, "hcm");
+    let ours_ticket = ticket_of(&app.incident(ours_id).await, "hn-ba-dinh");
+    let key = app
+        .create_key(
+            "ba dinh desk",
+            &[
+                ApiScope::IncidentsRead,
+                ApiScope::IncidentsWrite,
+                ApiScope::TicketsWrite,
+            ],
+            Some("hn-ba-dinh"),
+        )
+        .await;
+    let before = app.incident(theirs_id).await;
+
+    expect_status(
+        app.get_as(&key, &format!("/api/v1/tickets/{ours_ticket}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_problem(
+        app.get_as(&key, &format!("/api/v1/tickets/{theirs_ticket}"))
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    expect_problem(
+        app.post_json_as(
+            &key,
+            &format!("/api/v1/tickets/{theirs_ticket}/redeliver"),
+            &json!({}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    // Answering is for the party's own key.
+    for answer in ["acknowledge", "resolve", "reject"] {
+        expect_problem(
+            app.post_json_as(
+                &key,
+                &format!("/api/v1/tickets/{theirs_ticket}/{answer}"),
+                &json!({ "note": "not ours" }),
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+    }
+
+    // The same page's other reports are listed only within the key's committees.
+    let everyone = app.incident(ours_id).await;
+    let listed: Vec<&serde_json::Value> = everyone["same_page"]
+        .as_array()
+        .expect("same_page")
+        .iter()
+        .map(|i| &i["id"])
+        .collect();
+    assert_eq!(listed, [&theirs["id"]]);
+    let bound = expect_status(
+        app.get_as(&key, &format!("/api/v1/incidents/{ours_id}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(bound["same_page"], json!([]));
+    assert_eq!(app.incident(theirs_id).await, before);
 }

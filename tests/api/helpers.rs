@@ -2,12 +2,14 @@ use std::time::Duration;
 
 use incident_desk::{
     config,
-    domain::access::ApiScope,
+    domain::access::{ApiScope, Role},
+    officers,
     startup::Application,
     storage::{Database, api_keys},
 };
 use reqwest::{Response, StatusCode};
 use sea_orm::ConnectionTrait;
+use secrecy::SecretString;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -59,6 +61,8 @@ pub struct TestApp {
     pub api_key: String,
     /// The evidence folder of this app.
     pub evidence: tempfile::TempDir,
+    /// The configuration the app runs with.
+    pub settings: config::Settings,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -102,7 +106,7 @@ pub async fn spawn_app_with(overrides: &str) -> TestApp {
         evidence.path().display()
     );
     let settings = config::from_layers(&[&base, overrides]).expect("test configuration is valid");
-    let app = Application::build(settings)
+    let app = Application::build(settings.clone())
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -116,6 +120,7 @@ pub async fn spawn_app_with(overrides: &str) -> TestApp {
         db,
         api_key: String::new(),
         evidence,
+        settings,
     };
     app.api_key = app
         .create_key(
@@ -178,6 +183,32 @@ impl TestApp {
         .await
         .expect("create API key");
         secret
+    }
+
+    /// Creates a desk user named [`officer_name`] through the library, and returns their
+    /// password.
+    pub async fn create_officer(
+        &self,
+        username: &str,
+        role: Role,
+        committee: Option<&str>,
+    ) -> String {
+        let password = format!("pw-{}", Uuid::now_v7().simple());
+        let db = self.database().await;
+        officers::create(
+            &db,
+            &self.settings,
+            officers::NewOfficer {
+                username,
+                name: &officer_name(username),
+                role,
+                committee,
+                password: &SecretString::from(password.clone()),
+            },
+        )
+        .await
+        .expect("create the officer");
+        password
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -247,6 +278,11 @@ impl TestApp {
             }
         }
     }
+}
+
+/// The full name [`TestApp::create_officer`] gives a user.
+pub fn officer_name(username: &str) -> String {
+    format!("Cán bộ {username}")
 }
 
 /// Asserts the status, and returns the JSON body.

@@ -3,6 +3,7 @@
 
 mod auth;
 mod crash;
+mod desk;
 mod health;
 mod helpers;
 mod idempotency;

@@ -9,7 +9,7 @@ use crate::{
     smtp::{SinkMode, SmtpSink},
 };
 
-const SECRET_A: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub const SECRET_A: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const SECRET_B: &str = "whsec_O9hjB81RkWoaDP7b+fuv5j7WKLyY9Qtqhmm8e7K8Xe4=";
 pub const WAIT: Duration = Duration::from_secs(15);
 
