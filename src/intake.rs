@@ -223,6 +223,14 @@ fn build_rows(
         new.page.platform,
     );
     let actions: Vec<&str> = new.containment.actions.iter().map(|a| a.as_str()).collect();
+    let search_text = crate::domain::search_text(&[
+        Some(reference.as_str()),
+        new.page.url.as_ref().map(|u| u.as_str()),
+        new.page.handle.as_ref().map(|h| h.as_str()),
+        Some(new.reporter.name.as_str()),
+        new.reporter.email.as_ref().map(|e| e.as_str()),
+        new.reporter.phone.as_ref().map(|p| p.as_str()),
+    ]);
     let row = incident::Model {
         id: incident_id,
         reference,
@@ -269,6 +277,7 @@ fn build_rows(
         tracking_token_hash: Some(secrets::digest(&tracking_token)),
         reporter_locale: new.reporter.locale.as_str().to_owned(),
         platform_case_ref: None,
+        search_text,
         created_at: now,
         updated_at: now,
     };

@@ -7,6 +7,7 @@ mod m20261128_000002_add_delivery_bookkeeping;
 mod m20261128_000003_create_tracking_tokens;
 mod m20261129_000004_add_member_web_fields;
 mod m20261129_000005_create_officers;
+mod m20261129_000006_add_incident_search_text;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_create_tracking_tokens::Migration),
             Box::new(m20261129_000004_add_member_web_fields::Migration),
             Box::new(m20261129_000005_create_officers::Migration),
+            Box::new(m20261129_000006_add_incident_search_text::Migration),
         ]
     }
 }

@@ -21,7 +21,7 @@ pub use incident::{
 pub use machine::{StateMachine, TransitionError};
 pub use page::{AccountType, PageHandle, PageUrl, Platform, page_key};
 pub use reference::ReferenceCode;
-pub use text::{BoundedText, TextRule};
+pub use text::{BoundedText, TextRule, search_text};
 
 /// A rule that one input field broke: the JSON path of the field and a stable rule name.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

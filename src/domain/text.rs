@@ -82,6 +82,16 @@ impl BoundedText {
     }
 }
 
+/// What the desk's search looks in: the parts, lower-cased (Unicode), space-separated.
+pub fn search_text(parts: &[Option<&str>]) -> String {
+    parts
+        .iter()
+        .flatten()
+        .map(|p| p.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
-    sea_query::{Condition, Expr, Func, Query, SelectStatement},
+    sea_query::{Condition, Expr, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -124,17 +124,12 @@ fn search(term: &str) -> Condition {
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    let like = |col: incident::Column| {
-        Expr::expr(Func::lower(Expr::col(col)))
-            .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
-    };
     Condition::any()
         .add(Expr::col(incident::Column::Reference).eq(term.to_uppercase()))
-        .add(like(incident::Column::PageUrl))
-        .add(like(incident::Column::PageHandle))
-        .add(like(incident::Column::ReporterName))
-        .add(like(incident::Column::ReporterEmail))
-        .add(like(incident::Column::ReporterPhone))
+        .add(
+            Expr::col(incident::Column::SearchText)
+                .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
+        )
 }
 
 pub async fn page(

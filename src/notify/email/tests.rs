@@ -52,6 +52,7 @@ fn incident_row() -> IncidentRow {
         tracking_token_hash: None,
         reporter_locale: "vi".into(),
         platform_case_ref: None,
+        search_text: String::new(),
         created_at: at(2, 10),
         updated_at: at(2, 10),
     }

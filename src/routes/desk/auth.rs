@@ -39,24 +39,37 @@ pub struct SignInLimits {
 
 impl SignInLimits {
     pub fn new(settings: &Settings) -> Self {
-        Self {
+        let limits = Self {
             accounts: Arc::new(RateLimiter::keyed(quota(settings.desk.sign_in_per_account))),
             addresses: Arc::new(RateLimiter::keyed(quota(settings.desk.sign_in_per_address))),
             client: ClientAddress::new(settings),
-        }
+        };
+        limits.spawn_pruning();
+        limits
     }
 
-    /// Spends one attempt of the username's and the address's budgets.
+    /// Spends one attempt of the address's budget, then of the username's; an address
+    /// over its budget records no username, so it cannot fill the table.
     fn allow(&self, req: &HttpRequest, username: &str) -> bool {
-        let account = self
-            .accounts
-            .check_key(&username.trim().to_lowercase())
-            .is_ok();
         let address = match self.client.of_request(req) {
             Some(ip) => self.addresses.check_key(&ip).is_ok(),
             None => true,
         };
-        account && address
+        let name: String = username.trim().to_lowercase().chars().take(64).collect();
+        address && self.accounts.check_key(&name).is_ok()
+    }
+
+    /// Forgets budgets that are full again, every minute, so the tables stay small.
+    fn spawn_pruning(&self) {
+        let (accounts, addresses) = (self.accounts.clone(), self.addresses.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                accounts.retain_recent();
+                addresses.retain_recent();
+            }
+        });
     }
 }
 

@@ -10,7 +10,7 @@ pub mod session;
 
 use actix_session::{
     Session, SessionMiddleware,
-    config::{BrowserSession, CookieContentSecurity},
+    config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy},
 };
 use actix_web::{
     HttpRequest, HttpResponse,
@@ -43,7 +43,12 @@ pub fn sessions(state: &AppState, key: &Key) -> SessionMiddleware<session::DbSes
         .cookie_secure(secure(state))
         .cookie_same_site(SameSite::Strict)
         .cookie_content_security(CookieContentSecurity::Signed)
-        .session_lifecycle(BrowserSession::default().state_ttl(ttl))
+        .session_lifecycle(
+            BrowserSession::default()
+                .state_ttl(ttl)
+                // Idle time counts from the last request, not the last change.
+                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+        )
         .build()
 }
 

@@ -34,6 +34,7 @@ pub struct Model {
     pub tracking_token_hash: Option<String>,
     pub reporter_locale: String,
     pub platform_case_ref: Option<String>,
+    pub search_text: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

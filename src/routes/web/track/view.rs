@@ -166,7 +166,9 @@ impl EventLine {
                         "status.changed" => (
                             "event-status",
                             vec![("status", tr.w("status", &data(e, "to").unwrap_or_default()))],
-                            data(e, "note"),
+                            // An officer's note on a status change stays with the officers;
+                            // what the member should read is posted as a shared note.
+                            None,
                         ),
                         "note.added" if data(e, "visibility").as_deref() == Some("shared") => {
                             ("event-note", vec![], data(e, "text"))
