@@ -19,7 +19,9 @@ use serde::Deserialize;
 
 mod web;
 
-pub use web::{EvidenceSettings, PlatformGuide, PlatformGuides, Rate, RateLimits, WebSettings};
+pub use web::{
+    DeskSettings, EvidenceSettings, PlatformGuide, PlatformGuides, Rate, RateLimits, WebSettings,
+};
 
 use crate::domain::{
     Email,
@@ -51,6 +53,7 @@ pub struct Settings {
     pub tickets: TicketSettings,
     pub notifications: NotificationSettings,
     pub web: WebSettings,
+    pub desk: DeskSettings,
     pub evidence: EvidenceSettings,
     /// Each platform's own help pages, for the member's guidance.
     #[serde(default)]
@@ -346,6 +349,7 @@ impl Settings {
         }
         self.delivery_problems(&mut problems);
         web::problems(&self.web, &self.evidence, &self.platforms, &mut problems);
+        web::desk_problems(&self.desk, &mut problems);
         self.party_problems(&mut problems);
         self.routing_problems(&mut problems);
         problems

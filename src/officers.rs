@@ -207,3 +207,16 @@ pub async fn sign_in(
 pub async fn current(db: &Database, id: Uuid) -> Result<Option<Officer>, OfficerError> {
     Ok(users::find(db.conn(), id).await?.and_then(|u| u.officer()))
 }
+
+/// The incidents an officer may see: every one for an admin, else their committee's
+/// subtree.
+pub fn scope(officer: &Officer, settings: &Settings) -> crate::storage::Scope {
+    match (officer.role, &officer.committee) {
+        (Role::Admin, _) => crate::storage::Scope::All,
+        (_, Some(committee)) => {
+            crate::storage::Scope::Committees(settings.committee_subtree(committee))
+        }
+        // An officer without a committee sees nothing.
+        (_, None) => crate::storage::Scope::Committees(vec![String::new()]),
+    }
+}

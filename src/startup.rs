@@ -41,6 +41,7 @@ pub struct AppState {
     pub ack: AckKey,
     pub csrf: CsrfKey,
     pub files: FileStore,
+    pub sign_in: routes::desk::SignInLimits,
 }
 
 impl AppState {
@@ -106,6 +107,16 @@ impl Application {
                 )
             })?;
         let limits = WebLimits::new(&settings);
+        let sign_in = routes::desk::SignInLimits::new(&settings);
+        let session_key = actix_web::cookie::Key::from(
+            &storage::service_secrets::get_or_create(
+                db.conn(),
+                "desk_session_key",
+                crate::secrets::random_bytes(64),
+            )
+            .await
+            .context("could not load the desk session key")?,
+        );
         let dispatcher = if settings.dispatcher.enabled {
             let email = EmailChannel::new(&settings, ack.clone())?;
             Some(Dispatcher::new(db.clone(), settings.clone(), &outbox, email)?.spawn())
@@ -120,6 +131,7 @@ impl Application {
             ack,
             csrf,
             files,
+            sign_in,
         });
         spawn_housekeeping(db);
         let workers = state.settings.server.workers;
@@ -150,6 +162,7 @@ impl Application {
                 .configure(routes::health::configure)
                 .configure(routes::api::configure)
                 .configure(|cfg| routes::web::configure(cfg, &limits))
+                .configure(|cfg| routes::desk::configure(cfg, &state, &session_key))
                 .service(Scalar::with_url("/api/docs", ApiDoc::openapi()))
                 .default_service(web::to(routes::api::not_found))
         })

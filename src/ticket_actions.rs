@@ -1,20 +1,23 @@
 //! What parties and officers do to a ticket: acknowledge, resolve, reject, re-send.
 //! Each change is a timeline event and is sent to the committee's webhooks.
 
-use chrono::Utc;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
+use uuid::Uuid;
 
 use crate::{
     actions::ActionError,
     config::Settings,
-    domain::{Actor, BoundedText, StateMachine, TicketStatus},
+    domain::{Actor, BoundedText, StateMachine, TicketStatus, routing::PartyKind},
     notify::{
         outbox::{self, Outbox},
         payload,
     },
     storage::{
         Database, deliveries,
+        entities::ticket,
         events::{self, NewEvent},
+        incidents::IncidentRow,
         tickets::{self, TicketRow},
     },
 };
@@ -133,4 +136,86 @@ pub async fn redeliver(
     tx.commit().await?;
     outbox.wake();
     Ok(requeued)
+}
+
+/// Why a ticket is opened after filing, with what it tells the party.
+pub struct Opening<'a> {
+    pub party_id: &'a str,
+    pub kind: PartyKind,
+    /// The event the party is sent: `incident.reported` or `ticket.escalated`.
+    pub event_type: &'a str,
+    /// Extra fields of the event's data and of the `ticket.opened` timeline entry.
+    pub extra: serde_json::Value,
+    pub actor: Actor,
+}
+
+/// Opens a ticket for a party on a filed incident: the ticket, one delivery per channel
+/// and the timeline entry, in the caller's transaction.
+pub async fn open_ticket(
+    conn: &impl sea_orm::ConnectionTrait,
+    settings: &Settings,
+    incident: &IncidentRow,
+    opening: Opening<'_>,
+    now: DateTime<Utc>,
+) -> Result<TicketRow, sea_orm::DbErr> {
+    let deadline = settings
+        .party(opening.party_id)
+        .and_then(|p| TimeDelta::from_std(p.settings.ack_deadline).ok())
+        .unwrap_or(TimeDelta::days(1));
+    let opened = ticket::Model {
+        id: Uuid::now_v7(),
+        incident_id: incident.id,
+        party_id: opening.party_id.to_owned(),
+        role: opening.kind.as_str().to_owned(),
+        status: TicketStatus::Pending.as_str().to_owned(),
+        external_ref: None,
+        deadline_at: now + deadline,
+        acknowledged_at: None,
+        resolved_at: None,
+        reminded_at: None,
+        escalated_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    tickets::insert_many(conn, vec![opened.clone().into()]).await?;
+    let mut data = json!({
+        "incident": payload::incident_view(incident, settings, opening.kind),
+        "ticket": payload::ticket_view(&opened),
+    });
+    let mut event = json!({
+        "party": opened.party_id,
+        "role": opened.role,
+        "deadline_at": payload::rfc3339(opened.deadline_at),
+    });
+    if let Some(extra) = opening.extra.as_object() {
+        for (k, v) in extra {
+            data[k] = v.clone();
+            event[k] = v.clone();
+        }
+    }
+    let body = payload::event_bytes(opening.event_type, now, data);
+    let rows = outbox::rows_for(
+        settings,
+        &opened,
+        opening.event_type,
+        &body,
+        outbox::Channels::All,
+        now,
+    );
+    if !rows.is_empty() {
+        deliveries::insert_many(conn, rows).await?;
+    }
+    events::append(
+        conn,
+        vec![NewEvent {
+            incident_id: incident.id,
+            ticket_id: Some(opened.id),
+            actor: opening.actor,
+            event_type: "ticket.opened",
+            data: event,
+            at: now,
+        }],
+    )
+    .await?;
+    Ok(opened)
 }

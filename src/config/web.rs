@@ -43,6 +43,21 @@ pub struct Rate {
     pub burst: u32,
 }
 
+/// The committee desk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskSettings {
+    /// How long a desk session lasts without use.
+    #[serde(with = "humantime_serde")]
+    pub session_ttl: std::time::Duration,
+    /// Incidents per page of the queue.
+    pub page_size: u64,
+    /// Sign-in attempts for one username.
+    pub sign_in_per_account: Rate,
+    /// Sign-in attempts from one client address.
+    pub sign_in_per_address: Rate,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceSettings {
@@ -68,6 +83,25 @@ pub struct PlatformGuide {
 }
 
 pub type PlatformGuides = BTreeMap<Platform, PlatformGuide>;
+
+pub(super) fn desk_problems(desk: &DeskSettings, problems: &mut Vec<String>) {
+    if desk.session_ttl.as_secs() < 60 {
+        problems.push("desk.session_ttl: must be at least one minute".to_owned());
+    }
+    if !(10..=500).contains(&desk.page_size) {
+        problems.push("desk.page_size: must be between 10 and 500".to_owned());
+    }
+    for (name, rate) in [
+        ("sign_in_per_account", desk.sign_in_per_account),
+        ("sign_in_per_address", desk.sign_in_per_address),
+    ] {
+        if rate.per_minute == 0 || rate.burst == 0 {
+            problems.push(format!(
+                "desk.{name}: per_minute and burst must be at least 1"
+            ));
+        }
+    }
+}
 
 pub(super) fn problems(
     web: &WebSettings,

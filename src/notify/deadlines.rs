@@ -2,9 +2,8 @@
 //! gets one reminder; a committee's ticket is also escalated, once, to the parent
 //! committee, which gets a ticket of its own. Overdue itself is derived, never stored.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::json;
-use uuid::Uuid;
 
 use super::{
     outbox::{self, Channels, Outbox},
@@ -12,10 +11,9 @@ use super::{
 };
 use crate::{
     config::Settings,
-    domain::{Actor, TicketStatus, routing::PartyKind},
+    domain::{Actor, routing::PartyKind},
     storage::{
         Database, Scope, deliveries,
-        entities::ticket,
         events::{self, NewEvent},
         incidents::{self, IncidentKey, IncidentRow},
         tickets::{self, TicketRow},
@@ -117,71 +115,30 @@ async fn escalate(
     if existing.iter().any(|t| t.party_id == parent) {
         return Ok(());
     }
-    let Some(parent_settings) = settings.committee(&parent) else {
-        return Ok(());
-    };
-    let deadline = TimeDelta::from_std(parent_settings.ack_deadline).unwrap_or(TimeDelta::days(1));
-    let opened = ticket::Model {
-        id: Uuid::now_v7(),
-        incident_id: incident.id,
-        party_id: parent.clone(),
-        role: PartyKind::Committee.as_str().to_owned(),
-        status: TicketStatus::Pending.as_str().to_owned(),
-        external_ref: None,
-        deadline_at: now + deadline,
-        acknowledged_at: None,
-        resolved_at: None,
-        reminded_at: None,
-        escalated_at: None,
-        created_at: now,
-        updated_at: now,
-    };
-    tickets::insert_many(conn, vec![opened.clone().into()]).await?;
-    let body = payload::event_bytes(
-        "ticket.escalated",
-        now,
-        json!({
-            "incident": payload::incident_view(incident, settings, PartyKind::Committee),
-            "ticket": payload::ticket_view(&opened),
-            "escalated_from": ticket.party_id,
-        }),
-    );
-    let rows = outbox::rows_for(
+    let opened = crate::ticket_actions::open_ticket(
+        conn,
         settings,
-        &opened,
-        "ticket.escalated",
-        &body,
-        Channels::All,
+        incident,
+        crate::ticket_actions::Opening {
+            party_id: &parent,
+            kind: PartyKind::Committee,
+            event_type: "ticket.escalated",
+            extra: json!({ "escalated_from": ticket.party_id }),
+            actor: Actor::system(),
+        },
         now,
-    );
-    if !rows.is_empty() {
-        deliveries::insert_many(conn, rows).await?;
-    }
+    )
+    .await?;
     events::append(
         conn,
-        vec![
-            NewEvent {
-                incident_id: incident.id,
-                ticket_id: Some(ticket.id),
-                actor: Actor::system(),
-                event_type: "ticket.escalated",
-                data: json!({ "from": ticket.party_id, "to": parent }),
-                at: now,
-            },
-            NewEvent {
-                incident_id: incident.id,
-                ticket_id: Some(opened.id),
-                actor: Actor::system(),
-                event_type: "ticket.opened",
-                data: json!({
-                    "party": parent,
-                    "role": opened.role,
-                    "deadline_at": payload::rfc3339(opened.deadline_at),
-                    "escalated_from": ticket.party_id,
-                }),
-                at: now,
-            },
-        ],
+        vec![NewEvent {
+            incident_id: incident.id,
+            ticket_id: Some(ticket.id),
+            actor: Actor::system(),
+            event_type: "ticket.escalated",
+            data: json!({ "from": ticket.party_id, "to": parent, "ticket": opened.id }),
+            at: now,
+        }],
     )
     .await?;
     Ok(())

@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod deliveries;
 pub mod disabled_endpoints;
+pub mod dossier;
 pub mod entities;
 pub mod events;
 pub mod evidence;
@@ -12,6 +13,7 @@ pub mod files;
 pub mod idempotency;
 pub mod incidents;
 pub mod parties;
+pub mod queue;
 mod scope;
 pub mod service_secrets;
 pub mod sessions;

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::OnConflict,
+    ActiveValue::Set,
+    ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
 
@@ -20,6 +22,24 @@ pub async fn load(
         .one(conn)
         .await?
         .map(|s| s.state))
+}
+
+/// Changes a session's state, if the session still exists.
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    key: &str,
+    user_id: Option<Uuid>,
+    state: String,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    session::Entity::update_many()
+        .col_expr(session::Column::UserId, Expr::value(user_id))
+        .col_expr(session::Column::State, Expr::value(state))
+        .col_expr(session::Column::ExpiresAt, Expr::value(expires_at))
+        .filter(session::COLUMN.key_hash.eq(secrets::digest(key)))
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Writes a session's state under `key`, creating it when new.

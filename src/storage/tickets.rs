@@ -187,3 +187,21 @@ pub async fn notify_many(
         .exec_with_returning(conn)
         .await
 }
+
+/// A ticket, only if its incident is in the scope.
+pub async fn find_scoped(
+    conn: &impl ConnectionTrait,
+    scope: &super::Scope,
+    id: Uuid,
+) -> Result<Option<TicketRow>, DbErr> {
+    let Some(ticket) = find(conn, id).await? else {
+        return Ok(None);
+    };
+    let incident = super::incidents::find(
+        conn,
+        scope,
+        &super::incidents::IncidentKey::Id(ticket.incident_id),
+    )
+    .await?;
+    Ok(incident.map(|_| ticket))
+}

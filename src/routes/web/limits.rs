@@ -40,6 +40,10 @@ impl ClientAddress {
     /// The last address of the trusted header (the one the proxy itself added: earlier
     /// ones come from the client and could be forged), else the peer.
     fn of(&self, req: &ServiceRequest) -> Option<IpAddr> {
+        self.of_request(req.request())
+    }
+
+    pub fn of_request(&self, req: &actix_web::HttpRequest) -> Option<IpAddr> {
         let forwarded = self.trusted_header.as_ref().and_then(|name| {
             let value = req.headers().get(name)?.to_str().ok()?;
             value.rsplit(',').next()?.trim().parse::<IpAddr>().ok()

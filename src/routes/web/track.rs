@@ -39,6 +39,7 @@ mod guide;
 mod view;
 
 use guide::Guide;
+pub use view::size;
 use view::{EventLine, IncidentFacts, PartyLine};
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &super::limits::WebLimits) {

@@ -1,0 +1,58 @@
+//! Everything about one incident, read from one snapshot so that its parts agree: the
+//! incident, its tickets with their deliveries and every attempt, the evidence and the
+//! timeline.
+
+use sea_orm::DbErr;
+
+use super::{
+    Database, Scope, deliveries,
+    entities::{delivery, delivery_attempt},
+    events::{self, EventRow},
+    evidence::{self, EvidenceRow},
+    incidents::{self, IncidentKey, IncidentRow},
+    tickets::{self, TicketRow},
+};
+
+pub struct Dossier {
+    pub incident: IncidentRow,
+    pub tickets: Vec<TicketRow>,
+    pub deliveries: Vec<delivery::Model>,
+    pub attempts: Vec<delivery_attempt::Model>,
+    pub evidence: Vec<EvidenceRow>,
+    pub events: Vec<EventRow>,
+    /// The incident this one duplicates, if any (its reference).
+    pub duplicate_of: Option<String>,
+}
+
+pub async fn load(
+    db: &Database,
+    scope: &Scope,
+    key: &IncidentKey,
+) -> Result<Option<Dossier>, DbErr> {
+    let tx = db.read_snapshot().await?;
+    let Some(incident) = incidents::find(&tx, scope, key).await? else {
+        tx.commit().await?;
+        return Ok(None);
+    };
+    let tickets = tickets::for_incident(&tx, incident.id).await?;
+    let deliveries = deliveries::for_tickets(&tx, tickets.iter().map(|t| t.id).collect()).await?;
+    let attempts = deliveries::attempts_for(&tx, deliveries.iter().map(|d| d.id).collect()).await?;
+    let evidence = evidence::for_incident(&tx, incident.id).await?;
+    let events = events::for_incident(&tx, incident.id).await?;
+    let duplicate_of = match incident.duplicate_of {
+        Some(id) => incidents::find(&tx, &Scope::All, &IncidentKey::Id(id))
+            .await?
+            .map(|i| i.reference),
+        None => None,
+    };
+    tx.commit().await?;
+    Ok(Some(Dossier {
+        incident,
+        tickets,
+        deliveries,
+        attempts,
+        evidence,
+        events,
+        duplicate_of,
+    }))
+}

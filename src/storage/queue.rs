@@ -1,0 +1,275 @@
+//! The desk's queue: filtered, searched, sorted and paged incidents of a scope, the flags
+//! of each row (overdue, failed), and the counters at the top. Every query takes the
+//! caller's [`Scope`].
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+    sea_query::{Condition, Expr, Func, Query, SelectStatement},
+};
+use uuid::Uuid;
+
+use super::{
+    Scope,
+    entities::{delivery, incident, ticket},
+};
+use crate::domain::{ContainmentState, IncidentKind, IncidentStatus, Platform};
+
+/// Ticket states that still wait for the party.
+const OPEN_TICKETS: [&str; 3] = ["pending", "notified", "failed"];
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Newest,
+    Oldest,
+    Updated,
+}
+
+/// Where a page starts: after this incident (and, for `Updated`, this time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub id: Uuid,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub status: Option<IncidentStatus>,
+    pub kind: Option<IncidentKind>,
+    pub platform: Option<Platform>,
+    pub containment: Option<ContainmentState>,
+    /// A committee's subtree, within the scope.
+    pub committees: Option<Vec<String>>,
+    pub overdue_only: bool,
+    pub failed_only: bool,
+    /// A reference, or part of a page address, handle or the reporter's name, email or phone.
+    pub search: Option<String>,
+    pub sort: Sort,
+    pub after: Option<Cursor>,
+    pub limit: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub open: u64,
+    pub overdue_tickets: u64,
+    pub failed_deliveries: u64,
+    pub lost_control: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub overdue: bool,
+    pub failed: bool,
+}
+
+fn scoped(scope: &Scope) -> Select<incident::Entity> {
+    let select = incident::Entity::find();
+    match scope {
+        Scope::All => select,
+        Scope::Committees(ids) => select.filter(incident::COLUMN.committee_id.is_in(ids.clone())),
+    }
+}
+
+/// Ids of the scope's incidents, as a subquery.
+fn scoped_ids(scope: &Scope) -> SelectStatement {
+    let mut q = Query::select();
+    q.column(incident::Column::Id).from(incident::Entity);
+    if let Scope::Committees(ids) = scope {
+        q.and_where(Expr::col(incident::Column::CommitteeId).is_in(ids.clone()));
+    }
+    q
+}
+
+fn overdue_tickets(now: DateTime<Utc>) -> SelectStatement {
+    Query::select()
+        .column(ticket::Column::IncidentId)
+        .from(ticket::Entity)
+        .and_where(Expr::col(ticket::Column::Status).is_in(OPEN_TICKETS))
+        .and_where(Expr::col(ticket::Column::DeadlineAt).lt(now))
+        .to_owned()
+}
+
+fn failed_tickets() -> SelectStatement {
+    Query::select()
+        .column(ticket::Column::IncidentId)
+        .from(ticket::Entity)
+        .cond_where(
+            Condition::any()
+                .add(Expr::col(ticket::Column::Status).eq("failed"))
+                .add(
+                    Expr::col(ticket::Column::Id).in_subquery(
+                        Query::select()
+                            .column(delivery::Column::TicketId)
+                            .from(delivery::Entity)
+                            .and_where(Expr::col(delivery::Column::Status).eq("failed"))
+                            .to_owned(),
+                    ),
+                ),
+        )
+        .to_owned()
+}
+
+fn search(term: &str) -> Condition {
+    let pattern = format!(
+        "%{}%",
+        term.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let like = |col: incident::Column| {
+        Expr::expr(Func::lower(Expr::col(col)))
+            .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+    };
+    Condition::any()
+        .add(Expr::col(incident::Column::Reference).eq(term.to_uppercase()))
+        .add(like(incident::Column::PageUrl))
+        .add(like(incident::Column::PageHandle))
+        .add(like(incident::Column::ReporterName))
+        .add(like(incident::Column::ReporterEmail))
+        .add(like(incident::Column::ReporterPhone))
+}
+
+pub async fn page(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &QueueFilter,
+    now: DateTime<Utc>,
+) -> Result<Vec<incident::Model>, DbErr> {
+    let mut select = scoped(scope);
+    if let Some(status) = filter.status {
+        select = select.filter(incident::COLUMN.status.eq(status.as_str()));
+    }
+    if let Some(kind) = filter.kind {
+        select = select.filter(incident::COLUMN.kind.eq(kind.as_str()));
+    }
+    if let Some(platform) = filter.platform {
+        select = select.filter(incident::COLUMN.page_platform.eq(platform.as_str()));
+    }
+    if let Some(containment) = filter.containment {
+        select = select.filter(incident::COLUMN.containment.eq(containment.as_str()));
+    }
+    if let Some(committees) = &filter.committees {
+        select = select.filter(incident::COLUMN.committee_id.is_in(committees.clone()));
+    }
+    if filter.overdue_only {
+        select = select.filter(Expr::col(incident::Column::Id).in_subquery(overdue_tickets(now)));
+    }
+    if filter.failed_only {
+        select = select.filter(Expr::col(incident::Column::Id).in_subquery(failed_tickets()));
+    }
+    if let Some(term) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        select = select.filter(search(term));
+    }
+    if let Some(after) = filter.after {
+        select = match (filter.sort, after.updated_at) {
+            (Sort::Newest, _) => select.filter(incident::COLUMN.id.lt(after.id)),
+            (Sort::Oldest, _) => select.filter(incident::COLUMN.id.gt(after.id)),
+            (Sort::Updated, Some(at)) => select.filter(
+                Condition::any()
+                    .add(incident::COLUMN.updated_at.lt(at))
+                    .add(
+                        Condition::all()
+                            .add(incident::COLUMN.updated_at.eq(at))
+                            .add(incident::COLUMN.id.lt(after.id)),
+                    ),
+            ),
+            (Sort::Updated, None) => select.filter(incident::COLUMN.id.lt(after.id)),
+        };
+    }
+    select = match filter.sort {
+        Sort::Newest => select.order_by_desc(incident::Column::Id),
+        Sort::Oldest => select.order_by_asc(incident::Column::Id),
+        Sort::Updated => select
+            .order_by_desc(incident::Column::UpdatedAt)
+            .order_by_desc(incident::Column::Id),
+    };
+    select.limit(filter.limit).all(conn).await
+}
+
+/// Whether each incident has an overdue ticket or a failed ticket or delivery.
+pub async fn flags(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<HashMap<Uuid, Flags>, DbErr> {
+    let mut flags: HashMap<Uuid, Flags> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(flags);
+    }
+    let tickets = ticket::Entity::find()
+        .filter(ticket::COLUMN.incident_id.is_in(ids.to_vec()))
+        .all(conn)
+        .await?;
+    let failed_deliveries: Vec<Uuid> = delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::TicketId)
+        .filter(delivery::COLUMN.status.eq("failed"))
+        .filter(
+            delivery::COLUMN
+                .ticket_id
+                .is_in(tickets.iter().map(|t| t.id).collect::<Vec<_>>()),
+        )
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for t in &tickets {
+        let entry = flags.entry(t.incident_id).or_default();
+        if OPEN_TICKETS.contains(&t.status.as_str()) && t.deadline_at < now {
+            entry.overdue = true;
+        }
+        if t.status == "failed" || failed_deliveries.contains(&t.id) {
+            entry.failed = true;
+        }
+    }
+    Ok(flags)
+}
+
+pub async fn counters(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    now: DateTime<Utc>,
+) -> Result<Counters, DbErr> {
+    let open = scoped(scope)
+        .filter(incident::COLUMN.status.is_in(["open", "in_progress"]))
+        .count(conn)
+        .await?;
+    let lost_control = scoped(scope)
+        .filter(incident::COLUMN.containment.eq("lost_control"))
+        .filter(incident::COLUMN.status.is_in(["open", "in_progress"]))
+        .count(conn)
+        .await?;
+    let mut overdue = ticket::Entity::find()
+        .filter(ticket::COLUMN.status.is_in(OPEN_TICKETS))
+        .filter(ticket::COLUMN.deadline_at.lt(now));
+    let mut failed = delivery::Entity::find().filter(delivery::COLUMN.status.eq("failed"));
+    if matches!(scope, Scope::Committees(_)) {
+        overdue =
+            overdue.filter(Expr::col(ticket::Column::IncidentId).in_subquery(scoped_ids(scope)));
+        failed = failed.filter(
+            Expr::col(delivery::Column::TicketId).in_subquery(
+                Query::select()
+                    .column(ticket::Column::Id)
+                    .from(ticket::Entity)
+                    .and_where(Expr::col(ticket::Column::IncidentId).in_subquery(scoped_ids(scope)))
+                    .to_owned(),
+            ),
+        );
+    }
+    Ok(Counters {
+        open,
+        overdue_tickets: overdue.count(conn).await?,
+        failed_deliveries: failed.count(conn).await?,
+        lost_control,
+    })
+}

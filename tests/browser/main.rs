@@ -1,0 +1,14 @@
+//! Browser tests: the member pages in a headless Chromium on a phone-sized window, checked
+//! with axe-core and saved as screenshots under `<target dir>/screenshots/`. Built only
+//! with `--features browser-tests`; they need chromium, chromium-driver and
+//! `npm ci --prefix tests/browser`, and fail when any of them is missing.
+
+mod ack;
+mod axe;
+mod browser;
+// Shared with the API tests, which use the parts these tests do not.
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+mod png;
+mod report;
