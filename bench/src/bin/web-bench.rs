@@ -266,6 +266,7 @@ async fn app_state(toml: &str) -> anyhow::Result<AppState> {
     let settings = Arc::new(settings);
     let outbox = Outbox::default();
     Ok(AppState {
+        sign_in: incident_desk::routes::desk::SignInLimits::new(&settings),
         intake: Intake::start(db.clone(), settings.clone(), outbox.clone()),
         files: FileStore::open(&settings.evidence.dir).await?,
         db,
