@@ -2,6 +2,7 @@ pub mod actions;
 pub mod cli;
 pub mod config;
 pub mod desk_actions;
+pub mod desk_counters;
 pub mod domain;
 pub mod error;
 pub mod i18n;

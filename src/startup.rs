@@ -42,6 +42,7 @@ pub struct AppState {
     pub csrf: CsrfKey,
     pub files: FileStore,
     pub sign_in: routes::desk::SignInLimits,
+    pub counters: crate::desk_counters::CounterCache,
 }
 
 impl AppState {
@@ -123,6 +124,7 @@ impl Application {
         } else {
             None
         };
+        let counters = crate::desk_counters::CounterCache::new(settings.desk.counters_max_age);
         let state = web::Data::new(AppState {
             intake: Intake::start(db.clone(), settings.clone(), outbox.clone()),
             db: db.clone(),
@@ -132,6 +134,7 @@ impl Application {
             csrf,
             files,
             sign_in,
+            counters,
         });
         spawn_housekeeping(db);
         let workers = state.settings.server.workers;

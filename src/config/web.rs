@@ -52,6 +52,10 @@ pub struct DeskSettings {
     pub session_ttl: std::time::Duration,
     /// Incidents per page of the queue.
     pub page_size: u64,
+    /// How long the queue's counters are reused before they are counted again (in the
+    /// background, while the last count is shown); `0s` counts on every page.
+    #[serde(with = "humantime_serde")]
+    pub counters_max_age: std::time::Duration,
     /// Sign-in attempts for one username.
     pub sign_in_per_account: Rate,
     /// Sign-in attempts from one client address.

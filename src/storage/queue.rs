@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
-    sea_query::{Condition, Expr, Query, SelectStatement},
+    sea_query::{Condition, Expr, Query, SelectStatement, SimpleExpr},
 };
 use uuid::Uuid;
 
@@ -77,43 +77,74 @@ fn scoped(scope: &Scope) -> Select<incident::Entity> {
     }
 }
 
-/// Ids of the scope's incidents, as a subquery.
-fn scoped_ids(scope: &Scope) -> SelectStatement {
-    let mut q = Query::select();
-    q.column(incident::Column::Id).from(incident::Entity);
-    if let Scope::Committees(ids) = scope {
-        q.and_where(Expr::col(incident::Column::CommitteeId).is_in(ids.clone()));
-    }
-    q
+/// `EXISTS` over the rows of `inner` that belong to the outer incident row.
+fn exists_for_incident(mut inner: SelectStatement) -> SimpleExpr {
+    Expr::exists(
+        inner
+            .and_where(
+                Expr::col((ticket::Entity, ticket::Column::IncidentId))
+                    .equals((incident::Entity, incident::Column::Id)),
+            )
+            .to_owned(),
+    )
 }
 
-fn overdue_tickets(now: DateTime<Utc>) -> SelectStatement {
-    Query::select()
-        .column(ticket::Column::IncidentId)
-        .from(ticket::Entity)
-        .and_where(Expr::col(ticket::Column::Status).is_in(OPEN_TICKETS))
-        .and_where(Expr::col(ticket::Column::DeadlineAt).lt(now))
-        .to_owned()
+/// The outer incident has a ticket past its deadline that still waits for the party.
+fn has_overdue_ticket(now: DateTime<Utc>) -> SimpleExpr {
+    exists_for_incident(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(ticket::Entity)
+            .and_where(Expr::col((ticket::Entity, ticket::Column::Status)).is_in(OPEN_TICKETS))
+            .and_where(Expr::col((ticket::Entity, ticket::Column::DeadlineAt)).lt(now))
+            .to_owned(),
+    )
 }
 
-fn failed_tickets() -> SelectStatement {
-    Query::select()
-        .column(ticket::Column::IncidentId)
-        .from(ticket::Entity)
-        .cond_where(
-            Condition::any()
-                .add(Expr::col(ticket::Column::Status).eq("failed"))
-                .add(
-                    Expr::col(ticket::Column::Id).in_subquery(
+/// The outer incident has a failed ticket, or a ticket with a delivery that gave up.
+fn has_failed_ticket() -> SimpleExpr {
+    exists_for_incident(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(ticket::Entity)
+            .cond_where(
+                Condition::any()
+                    .add(Expr::col((ticket::Entity, ticket::Column::Status)).eq("failed"))
+                    .add(Expr::exists(
                         Query::select()
-                            .column(delivery::Column::TicketId)
+                            .expr(Expr::val(1))
                             .from(delivery::Entity)
-                            .and_where(Expr::col(delivery::Column::Status).eq("failed"))
+                            .and_where(
+                                Expr::col((delivery::Entity, delivery::Column::TicketId))
+                                    .equals((ticket::Entity, ticket::Column::Id)),
+                            )
+                            .and_where(
+                                Expr::col((delivery::Entity, delivery::Column::Status))
+                                    .eq("failed"),
+                            )
                             .to_owned(),
-                    ),
-                ),
+                    )),
+            )
+            .to_owned(),
+    )
+}
+
+/// `EXISTS` over the ticket's incident, within the scope, matching `cond`.
+fn ticket_incident(scope: &Scope, cond: Condition) -> SimpleExpr {
+    let mut q = Query::select();
+    q.expr(Expr::val(1))
+        .from(incident::Entity)
+        .and_where(
+            Expr::col((incident::Entity, incident::Column::Id))
+                .equals((ticket::Entity, ticket::Column::IncidentId)),
         )
-        .to_owned()
+        .cond_where(cond);
+    if let Scope::Committees(ids) = scope {
+        q.and_where(
+            Expr::col((incident::Entity, incident::Column::CommitteeId)).is_in(ids.clone()),
+        );
+    }
+    Expr::exists(q.to_owned())
 }
 
 fn search(term: &str) -> Condition {
@@ -157,10 +188,10 @@ pub async fn page(
     if filter.overdue_only {
         select = select
             .filter(incident::COLUMN.status.is_not_in(FINISHED))
-            .filter(Expr::col(incident::Column::Id).in_subquery(overdue_tickets(now)));
+            .filter(has_overdue_ticket(now));
     }
     if filter.failed_only {
-        select = select.filter(Expr::col(incident::Column::Id).in_subquery(failed_tickets()));
+        select = select.filter(has_failed_ticket());
     }
     if let Some(term) = filter
         .search
@@ -257,31 +288,29 @@ pub async fn counters(
         .filter(incident::COLUMN.status.is_in(["open", "in_progress"]))
         .count(conn)
         .await?;
-    let mut overdue = ticket::Entity::find()
+    // Driven by the few open tickets and failed deliveries, each checked against its
+    // incident, rather than by the scope's whole history.
+    let overdue = ticket::Entity::find()
         .filter(ticket::COLUMN.status.is_in(OPEN_TICKETS))
         .filter(ticket::COLUMN.deadline_at.lt(now))
-        .filter(
-            Expr::col(ticket::Column::IncidentId).not_in_subquery(
-                Query::select()
-                    .column(incident::Column::Id)
-                    .from(incident::Entity)
-                    .and_where(Expr::col(incident::Column::Status).is_in(FINISHED))
-                    .to_owned(),
-            ),
-        );
+        .filter(ticket_incident(
+            scope,
+            Condition::all()
+                .add(Expr::col((incident::Entity, incident::Column::Status)).is_not_in(FINISHED)),
+        ));
     let mut failed = delivery::Entity::find().filter(delivery::COLUMN.status.eq("failed"));
     if matches!(scope, Scope::Committees(_)) {
-        overdue =
-            overdue.filter(Expr::col(ticket::Column::IncidentId).in_subquery(scoped_ids(scope)));
-        failed = failed.filter(
-            Expr::col(delivery::Column::TicketId).in_subquery(
-                Query::select()
-                    .column(ticket::Column::Id)
-                    .from(ticket::Entity)
-                    .and_where(Expr::col(ticket::Column::IncidentId).in_subquery(scoped_ids(scope)))
-                    .to_owned(),
-            ),
-        );
+        failed = failed.filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(ticket::Entity)
+                .and_where(
+                    Expr::col((ticket::Entity, ticket::Column::Id))
+                        .equals((delivery::Entity, delivery::Column::TicketId)),
+                )
+                .and_where(ticket_incident(scope, Condition::all()))
+                .to_owned(),
+        ));
     }
     Ok(Counters {
         open,

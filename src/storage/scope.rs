@@ -1,6 +1,6 @@
 //! Which committees a caller may see: everything, or a committee's subtree.
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
     All,
     /// The committees of one subtree; never empty.

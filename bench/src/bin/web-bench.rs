@@ -267,6 +267,7 @@ async fn app_state(toml: &str) -> anyhow::Result<AppState> {
     let outbox = Outbox::default();
     Ok(AppState {
         sign_in: incident_desk::routes::desk::SignInLimits::new(&settings),
+        counters: incident_desk::desk_counters::CounterCache::new(settings.desk.counters_max_age),
         intake: Intake::start(db.clone(), settings.clone(), outbox.clone()),
         files: FileStore::open(&settings.evidence.dir).await?,
         db,

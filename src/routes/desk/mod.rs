@@ -53,9 +53,23 @@ pub fn sessions(state: &AppState, key: &Key) -> SessionMiddleware<session::DbSes
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key: &Key) {
+    let counters = state.counters.clone();
     cfg.service(
         web::scope("/desk")
             .wrap(sessions(state, key))
+            // An officer's change shows in the queue's counters on the next page.
+            .wrap_fn(move |req, srv| {
+                let changes = req.method() == actix_web::http::Method::POST;
+                let counters = counters.clone();
+                let answer = actix_web::dev::Service::call(srv, req);
+                async move {
+                    let res = answer.await?;
+                    if changes && res.status().is_redirection() {
+                        counters.forget();
+                    }
+                    Ok(res)
+                }
+            })
             .route("", web::get().to(queue::show))
             .route("/", web::get().to(queue::show))
             .route("/export.csv", web::get().to(queue::export))

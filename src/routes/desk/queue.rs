@@ -248,8 +248,8 @@ pub async fn show(
         let more = rows.len() as u64 > filter.limit;
         rows.truncate(filter.limit as usize);
         let flags = queue::flags(&tx, &rows, now).await?;
-        let counters = queue::counters(&tx, &desk.scope, now).await?;
         tx.commit().await?;
+        let counters = state.counters.get(&state.db, &desk.scope).await?;
         Ok::<_, sea_orm::DbErr>((rows, more, flags, counters))
     }
     .await;

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use super::{Officer, counter, file, file_in, report, report_in, rows, set_status};
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
 /// The rows of the queue at `path`, as a set.
 async fn listed(officer: &Officer<'_>, path: &str) -> HashSet<String> {
@@ -269,4 +269,66 @@ async fn the_queue_sorts_by_newest_oldest_and_last_change() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(rows(&officer.page("/desk?sort=updated").await), [a, c, b]);
     assert_eq!(rows(&officer.page("/desk").await), [c, b, a]);
+}
+
+#[tokio::test]
+async fn the_counters_are_reused_until_an_officer_changes_something() {
+    let app = spawn_app_with("[desk]\ncounters_max_age = \"1h\"\n").await;
+    let (_, first) = file_in(&app, "hn-ba-dinh").await;
+    let officer = Officer::create(&app, "mai.tran", Role::Officer, Some("hn-ba-dinh")).await;
+    assert_eq!(counter(&officer.page("/desk").await, "count-open"), 1);
+
+    // Filed through the API: listed at once, counted with the next count.
+    let second = file(&app, &report_in("hn-ba-dinh")).await;
+    let queue = officer.page("/desk").await;
+    assert!(rows(&queue).contains(&second));
+    assert_eq!(counter(&queue, "count-open"), 1, "the count of an hour");
+
+    let r = officer
+        .post_form(
+            &format!("/desk/incidents/{first}/status"),
+            &[("status", "rejected"), ("reason", "not_an_incident")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let queue = officer.page("/desk").await;
+    assert_eq!(
+        counter(&queue, "count-open"),
+        1,
+        "counted again: the second is open, the first rejected"
+    );
+    set_status(&app, &second, "resolved").await;
+    assert_eq!(counter(&officer.page("/desk").await, "count-open"), 1);
+    let r = officer
+        .post_form(
+            &format!("/desk/incidents/{second}/note"),
+            &[("text", "Đã liên hệ nền tảng."), ("visibility", "internal")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(counter(&officer.page("/desk").await, "count-open"), 0);
+}
+
+#[tokio::test]
+async fn an_old_count_is_shown_while_it_is_counted_again() {
+    let app = spawn_app_with("[desk]\ncounters_max_age = \"1s\"\n").await;
+    file_in(&app, "hn-ba-dinh").await;
+    let officer = Officer::create(&app, "mai.tran", Role::Officer, Some("hn-ba-dinh")).await;
+    assert_eq!(counter(&officer.page("/desk").await, "count-open"), 1);
+    file_in(&app, "hn-ba-dinh").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        counter(&officer.page("/desk").await, "count-open"),
+        1,
+        "the last count, while the new one runs"
+    );
+    let mut open = 0;
+    for _ in 0..50 {
+        open = counter(&officer.page("/desk").await, "count-open");
+        if open == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(open, 2, "counted again in the background");
 }
