@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
-    sea_query::{Condition, Expr, Query, SelectStatement, SimpleExpr},
+    sea_query::{Condition, Expr, Query, QueryStatementBuilder, SelectStatement, SimpleExpr},
 };
 use uuid::Uuid;
 
@@ -77,16 +77,20 @@ fn scoped(scope: &Scope) -> Select<incident::Entity> {
     }
 }
 
-/// `EXISTS` over the rows of `inner` that belong to the outer incident row.
+/// Whether `inner` has a row that belongs to the outer incident row.
+///
+/// A scalar subquery rather than `EXISTS`: SQLite (3.51) turns an `EXISTS` into a join,
+/// and then sorts every incident of a committee before it can take the first page, where
+/// this form lets it stop after the page (1.6 ms instead of 1.8 s on a million incidents).
 fn exists_for_incident(mut inner: SelectStatement) -> SimpleExpr {
-    Expr::exists(
-        inner
-            .and_where(
-                Expr::col((ticket::Entity, ticket::Column::IncidentId))
-                    .equals((incident::Entity, incident::Column::Id)),
-            )
-            .to_owned(),
-    )
+    let inner = inner
+        .and_where(
+            Expr::col((ticket::Entity, ticket::Column::IncidentId))
+                .equals((incident::Entity, incident::Column::Id)),
+        )
+        .limit(1)
+        .to_owned();
+    SimpleExpr::SubQuery(None, Box::new(inner.into_sub_query_statement())).is_not_null()
 }
 
 /// The outer incident has a ticket past its deadline that still waits for the party.
