@@ -8,6 +8,7 @@ pub mod i18n;
 pub mod intake;
 pub mod notify;
 pub mod officers;
+pub mod retention;
 pub mod routes;
 pub mod secrets;
 pub mod startup;

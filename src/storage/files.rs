@@ -77,13 +77,18 @@ impl FileStore {
 
     /// The bytes of a stored file.
     pub async fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a SHA-256 digest",
-            ));
-        }
+        check_digest(sha256)?;
         fs::read(self.path_of(sha256)).await
+    }
+
+    /// Deletes a stored file; false when there was none.
+    pub async fn remove(&self, sha256: &str) -> std::io::Result<bool> {
+        check_digest(sha256)?;
+        match fs::remove_file(self.path_of(sha256)).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -122,6 +127,17 @@ impl Upload {
 impl Received {
     pub async fn discard(&self) {
         let _ = discard_path(&self.temp).await;
+    }
+}
+
+fn check_digest(sha256: &str) -> std::io::Result<()> {
+    if sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a SHA-256 digest",
+        ))
     }
 }
 

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod incidents;
 pub mod parties;
 pub mod queue;
+pub mod retention;
 mod scope;
 pub mod service_secrets;
 pub mod sessions;
