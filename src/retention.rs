@@ -1,16 +1,18 @@
-//! Purging the personal data of closed incidents (`incident-desk purge`). The reporter, the page, free texts of the timeline, the payloads
+//! Purging the personal data of closed incidents, by hand (`incident-desk purge`) or on a
+//! schedule in `serve`. The reporter, the page, free texts of the timeline, the payloads
 //! of sent notifications and the evidence files go; kind, severity, platform, committee,
 //! states, times, tickets and delivery outcomes stay for statistics. Each incident is
 //! purged in its own write transaction, and its files are deleted once it committed.
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
+    config::Settings,
     domain::{
         Actor, ActorKind,
         retention::{REDACTED, redact_event_data},
@@ -32,6 +34,9 @@ pub const PURGED_EVENT: &str = "personal_data_purged";
 
 /// Incidents read per query.
 const PAGE: u64 = 100;
+
+/// The longest wait before the first scheduled purge after start.
+const FIRST_RUN_DELAY: Duration = Duration::from_secs(10);
 
 /// What a purge removes, or would remove, from one incident.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,6 +265,40 @@ async fn delete_files(
         }
     }
     deleted
+}
+
+/// Runs the purge every `retention.purge_interval` when `retention.purge_closed_after` is
+/// set, the first time shortly after start.
+pub fn spawn_schedule(db: Database, settings: Arc<Settings>, files: FileStore) {
+    let Some(after) = settings.retention.purge_closed_after else {
+        return;
+    };
+    let Ok(age) = TimeDelta::from_std(after.0) else {
+        return;
+    };
+    let every = settings.retention.purge_interval;
+    tokio::spawn(async move {
+        let first = tokio::time::Instant::now() + every.min(FIRST_RUN_DELAY);
+        let mut tick = tokio::time::interval_at(first, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match purge(&db, &files, Utc::now() - age, false).await {
+                Ok(report) if report.purged.is_empty() && report.deferred.is_empty() => {
+                    tracing::debug!("no closed incident is due for purging")
+                }
+                Ok(report) => tracing::info!(
+                    purged = report.purged.len(),
+                    files_deleted = report.files_deleted,
+                    deferred = report.deferred.len(),
+                    "personal data of closed incidents purged"
+                ),
+                Err(error) => {
+                    tracing::warn!(error = format!("{error:#}"), "the scheduled purge failed")
+                }
+            }
+        }
+    });
 }
 
 fn count(n: usize, one: &str, many: &str) -> String {

@@ -133,6 +133,7 @@ impl Application {
             files,
             sign_in,
         });
+        crate::retention::spawn_schedule(db.clone(), state.settings.clone(), state.files.clone());
         spawn_housekeeping(db);
         let workers = state.settings.server.workers;
         let mut server = HttpServer::new(move || {
