@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `check-config`, `api-key`, `user` and `purge`.
+//! The command line: `serve`, `migrate`, `check-config`, `api-key`, `user`, `purge` and
+//! `backup`.
 
 use std::path::PathBuf;
 
@@ -62,6 +63,9 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Copy the SQLite database (consistently, while the service runs) to <FILE> and the
+    /// evidence folder to <FILE>.evidence/. For PostgreSQL use `pg_dump -Fc`.
+    Backup { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,6 +173,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             closed_before,
             dry_run,
         } => purge(&settings, &closed_before, dry_run).await,
+        Command::Backup { file } => {
+            let done = crate::backup::run(&settings, &file).await?;
+            println!(
+                "database: {} ({} bytes)",
+                done.database.display(),
+                done.database_bytes
+            );
+            println!(
+                "evidence: {}/ ({} files, {} bytes)",
+                done.evidence.display(),
+                done.files,
+                done.file_bytes
+            );
+            Ok(())
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 pub mod actions;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod desk_actions;
