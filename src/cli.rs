@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `check-config`, `api-key` and `user`.
+//! The command line: `serve`, `migrate`, `check-config`, `api-key`, `user`, `purge` and
+//! `backup`.
 
 use std::path::PathBuf;
 
@@ -12,7 +13,7 @@ use crate::{
     domain::access::{ApiScope, Role},
     officers,
     startup::Application,
-    storage::{Database, api_keys},
+    storage::{Database, api_keys, files::FileStore},
     telemetry,
 };
 
@@ -51,6 +52,20 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Remove the personal data of incidents closed before a cutoff (the reporter, the
+    /// page, free texts, sent messages, evidence files), keeping what statistics need.
+    Purge {
+        /// A date (2026-01-31, midnight at web.utc_offset), an RFC 3339 time, or an age
+        /// such as 365d (closed more than that long ago).
+        #[arg(long)]
+        closed_before: String,
+        /// Print what would be removed, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Copy the SQLite database (consistently, while the service runs) to <FILE> and the
+    /// evidence folder to <FILE>.evidence/. For PostgreSQL use `pg_dump -Fc`.
+    Backup { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,7 +169,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { action } => migrate(&settings, action).await,
         Command::ApiKey { action } => api_key(&settings, action).await,
         Command::User { action } => user(&settings, action).await,
+        Command::Purge {
+            closed_before,
+            dry_run,
+        } => purge(&settings, &closed_before, dry_run).await,
+        Command::Backup { file } => {
+            let done = crate::backup::run(&settings, &file).await?;
+            println!(
+                "database: {} ({} bytes)",
+                done.database.display(),
+                done.database_bytes
+            );
+            println!(
+                "evidence: {}/ ({} files, {} bytes)",
+                done.evidence.display(),
+                done.files,
+                done.file_bytes
+            );
+            Ok(())
+        }
     }
+}
+
+async fn purge(settings: &Settings, closed_before: &str, dry_run: bool) -> anyhow::Result<()> {
+    let offset = settings
+        .web
+        .offset()
+        .unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc));
+    let cutoff = crate::domain::retention::parse_cutoff(closed_before, chrono::Utc::now(), offset)
+        .map_err(|e| anyhow::anyhow!("--closed-before: {e}"))?;
+    let db = Database::connect(&settings.database).await?;
+    db.migrate_up()
+        .await
+        .context("could not apply migrations")?;
+    let files = FileStore::open(&settings.evidence.dir)
+        .await
+        .with_context(|| {
+            format!(
+                "could not open the evidence folder {}",
+                settings.evidence.dir.display()
+            )
+        })?;
+    let report = crate::retention::purge(&db, &files, cutoff, dry_run).await?;
+    for incident in &report.purged {
+        println!("{}", incident.line(dry_run));
+    }
+    for (reference, pending) in &report.deferred {
+        println!("{reference}: deferred, {pending} notification(s) still being sent");
+    }
+    println!("{}", report.summary());
+    Ok(())
 }
 
 /// A password from standard input (its first line), or a generated one that is printed.

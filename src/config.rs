@@ -17,8 +17,10 @@ use figment::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+mod retention;
 mod web;
 
+pub use retention::RetentionSettings;
 pub use web::{
     DeskSettings, EvidenceSettings, PlatformGuide, PlatformGuides, Rate, RateLimits, WebSettings,
 };
@@ -58,6 +60,7 @@ pub struct Settings {
     /// Each platform's own help pages, for the member's guidance.
     #[serde(default)]
     pub platforms: PlatformGuides,
+    pub retention: RetentionSettings,
 }
 
 /// What each kind of party is told about the people involved.
@@ -352,6 +355,7 @@ impl Settings {
         web::desk_problems(&self.desk, &mut problems);
         self.party_problems(&mut problems);
         self.routing_problems(&mut problems);
+        retention::problems(&self.retention, &mut problems);
         problems
     }
 

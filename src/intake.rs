@@ -280,6 +280,7 @@ fn build_rows(
         search_text,
         created_at: now,
         updated_at: now,
+        purged_at: None,
     };
 
     let mut tickets = Vec::with_capacity(routes.len());

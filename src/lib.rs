@@ -1,4 +1,5 @@
 pub mod actions;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod desk_actions;
@@ -9,6 +10,7 @@ pub mod i18n;
 pub mod intake;
 pub mod notify;
 pub mod officers;
+pub mod retention;
 pub mod routes;
 pub mod secrets;
 pub mod startup;

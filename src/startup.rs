@@ -136,6 +136,7 @@ impl Application {
             sign_in,
             counters,
         });
+        crate::retention::spawn_schedule(db.clone(), state.settings.clone(), state.files.clone());
         spawn_housekeeping(db);
         let workers = state.settings.server.workers;
         let mut server = HttpServer::new(move || {

@@ -8,16 +8,16 @@ use uuid::Uuid;
 use crate::{
     actions::ActionError,
     config::Settings,
-    domain::{Actor, BoundedText, StateMachine, TicketStatus, routing::PartyKind},
+    domain::{Actor, BoundedText, FieldError, StateMachine, TicketStatus, routing::PartyKind},
     notify::{
         outbox::{self, Outbox},
         payload,
     },
     storage::{
-        Database, deliveries,
+        Database, Scope, deliveries,
         entities::ticket,
         events::{self, NewEvent},
-        incidents::IncidentRow,
+        incidents::{self, IncidentKey, IncidentRow},
         tickets::{self, TicketRow},
     },
 };
@@ -109,6 +109,17 @@ pub async fn redeliver(
     let ticket = tickets::lock(&*tx, ticket_id)
         .await?
         .ok_or(ActionError::NotFound)?;
+    let incident = incidents::find(&*tx, &Scope::All, &IncidentKey::Id(ticket.incident_id))
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    if incident.purged_at.is_some() {
+        // Its messages were emptied with the rest of its personal data.
+        return Err(ActionError::Invalid(vec![FieldError::new(
+            "ticket",
+            "purged",
+            "the incident's personal data was purged; there is nothing left to re-send",
+        )]));
+    }
     let now = Utc::now();
     let requeued = deliveries::requeue_failed(&*tx, ticket.id, now).await?;
     if requeued > 0 {

@@ -8,6 +8,7 @@ mod m20261128_000003_create_tracking_tokens;
 mod m20261129_000004_add_member_web_fields;
 mod m20261129_000005_create_officers;
 mod m20261129_000006_add_incident_search_text;
+mod m20261129_000008_add_incident_purged_at;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_add_member_web_fields::Migration),
             Box::new(m20261129_000005_create_officers::Migration),
             Box::new(m20261129_000006_add_incident_search_text::Migration),
+            Box::new(m20261129_000008_add_incident_purged_at::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ mod machine;
 pub mod new_incident;
 mod page;
 mod reference;
+pub mod retention;
 pub mod routing;
 mod secret;
 mod text;

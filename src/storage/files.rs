@@ -35,6 +35,13 @@ pub struct Received {
 
 const HEAD_BYTES: usize = 512;
 
+/// What [`FileStore::copy_to`] copied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Copied {
+    pub files: u64,
+    pub bytes: u64,
+}
+
 impl FileStore {
     pub async fn open(dir: &Path) -> std::io::Result<Self> {
         fs::create_dir_all(dir.join("tmp")).await?;
@@ -77,14 +84,53 @@ impl FileStore {
 
     /// The bytes of a stored file.
     pub async fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a SHA-256 digest",
-            ));
-        }
+        check_digest(sha256)?;
         fs::read(self.path_of(sha256)).await
     }
+
+    /// Deletes a stored file; false when there was none.
+    pub async fn remove(&self, sha256: &str) -> std::io::Result<bool> {
+        check_digest(sha256)?;
+        match fs::remove_file(self.path_of(sha256)).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Copies every stored file (not the uploads in progress) into `target`, which must
+    /// not exist yet, keeping the folder layout.
+    pub async fn copy_to(&self, target: &Path) -> std::io::Result<Copied> {
+        let (source, target) = (self.dir.clone(), target.to_owned());
+        tokio::task::spawn_blocking(move || {
+            std::fs::create_dir(&target)?;
+            let mut copied = Copied::default();
+            copy_tree(&source, &target, &source.join("tmp"), &mut copied)?;
+            Ok(copied)
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path, skip: &Path, copied: &mut Copied) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let path = entry.path();
+        let kind = entry.file_type()?;
+        if path == skip {
+            continue;
+        }
+        let dest = to.join(entry.file_name());
+        if kind.is_dir() {
+            std::fs::create_dir(&dest)?;
+            copy_tree(&path, &dest, skip, copied)?;
+        } else if kind.is_file() {
+            copied.bytes += std::fs::copy(&path, &dest)?;
+            copied.files += 1;
+        }
+    }
+    Ok(())
 }
 
 impl Upload {
@@ -122,6 +168,17 @@ impl Upload {
 impl Received {
     pub async fn discard(&self) {
         let _ = discard_path(&self.temp).await;
+    }
+}
+
+fn check_digest(sha256: &str) -> std::io::Result<()> {
+    if sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a SHA-256 digest",
+        ))
     }
 }
 

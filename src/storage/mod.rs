@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod incidents;
 pub mod parties;
 pub mod queue;
+pub mod retention;
 mod scope;
 pub mod service_secrets;
 pub mod sessions;
@@ -168,6 +169,21 @@ impl Database {
         Ok(())
     }
 
+    /// Writes a consistent copy of the SQLite database to `target` (`VACUUM INTO`) while
+    /// the service keeps running; `target` must not exist.
+    pub async fn copy_sqlite_to(&self, target: &Path) -> Result<(), DbErr> {
+        if self.backend() != DbBackend::Sqlite {
+            return Err(DbErr::Custom("only a SQLite database can be copied".into()));
+        }
+        let target = target
+            .to_str()
+            .ok_or_else(|| DbErr::Custom("the backup path is not valid UTF-8".into()))?;
+        self.conn
+            .execute_unprepared(&format!("VACUUM INTO '{}'", target.replace('\'', "''")))
+            .await
+            .map(|_| ())
+    }
+
     pub async fn migrate_up(&self) -> Result<(), DbErr> {
         Migrator::up(&self.conn, None).await
     }
@@ -211,7 +227,8 @@ impl Database {
     }
 }
 
-fn sqlite_path(url: &str) -> Option<PathBuf> {
+/// The file of a `sqlite:` URL (none for an in-memory database).
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")

@@ -55,6 +55,7 @@ fn incident_row() -> IncidentRow {
         search_text: String::new(),
         created_at: at(2, 10),
         updated_at: at(2, 10),
+        purged_at: None,
     }
 }
 

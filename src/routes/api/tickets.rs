@@ -272,6 +272,7 @@ pub async fn reject(
         (status = 200, description = "Queued again", body = Redelivered),
         (status = 403, description = "Missing scope `incidents:write`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such ticket within the key's committees", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The incident's personal data was purged (rule `purged`): its messages are gone", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = ["incidents:write"]))
 )]
