@@ -8,6 +8,7 @@ mod health;
 mod helpers;
 mod idempotency;
 mod incidents;
+mod metrics;
 mod migrations;
 mod notifications;
 mod process;
