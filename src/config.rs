@@ -52,6 +52,7 @@ pub struct Settings {
     pub email: EmailSettings,
     pub webhooks: WebhookSettings,
     pub dispatcher: DispatcherSettings,
+    pub metrics: MetricsSettings,
     pub tickets: TicketSettings,
     pub notifications: NotificationSettings,
     pub web: WebSettings,
@@ -120,6 +121,19 @@ pub struct DispatcherSettings {
     /// How often deadlines are checked for reminders and escalation.
     #[serde(with = "humantime_serde")]
     pub deadline_check_interval: Duration,
+    /// `/readyz` fails when a due delivery has waited longer than this (dispatcher enabled).
+    #[serde(with = "humantime_serde")]
+    pub stall_threshold: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Serve `/metrics` in the Prometheus text format.
+    pub enabled: bool,
+    /// When set, `/metrics` asks for `Authorization: Bearer <token>`.
+    #[serde(default)]
+    pub bearer_token: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -393,6 +407,17 @@ impl Settings {
         }
         if self.webhooks.connect_timeout > self.webhooks.timeout {
             problems.push("webhooks.connect_timeout: must not exceed webhooks.timeout".to_owned());
+        }
+        if d.stall_threshold.is_zero() {
+            problems.push("dispatcher.stall_threshold: must be longer than zero".to_owned());
+        }
+        if self
+            .metrics
+            .bearer_token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().trim().len() < 16)
+        {
+            problems.push("metrics.bearer_token: must be at least 16 characters".to_owned());
         }
     }
 
@@ -681,6 +706,26 @@ mod tests {
             "{problems:?}"
         );
         assert!(from_defaults_and("[dispatcher]\nlease = \"18s\"\n", None).is_ok());
+    }
+
+    #[test]
+    fn the_stall_threshold_and_the_metrics_token_are_checked() {
+        let problems = problems_of(
+            "[dispatcher]\nstall_threshold = \"0s\"\n[metrics]\nbearer_token = \"short\"\n",
+        );
+        for want in [
+            "dispatcher.stall_threshold: must be longer than zero",
+            "metrics.bearer_token: must be at least 16 characters",
+        ] {
+            assert!(problems.iter().any(|p| p == want), "{problems:?}");
+        }
+        let settings = from_defaults_and("", None).expect("defaults load");
+        assert_eq!(
+            settings.dispatcher.stall_threshold,
+            Duration::from_secs(300)
+        );
+        assert!(settings.metrics.enabled);
+        assert!(settings.metrics.bearer_token.is_none());
     }
 
     #[test]

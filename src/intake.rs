@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::{
     config::Settings,
     domain::{Actor, IncidentStatus, TicketStatus, new_incident::NewIncident, page_key},
+    metrics::Metrics,
     notify::{
         email_channel::REPORTER_CONFIRMATION,
         outbox::{self, Channels, Outbox},
@@ -78,6 +79,7 @@ struct Job {
 #[derive(Clone)]
 pub struct Intake {
     jobs: mpsc::Sender<Job>,
+    metrics: Metrics,
 }
 
 struct Writer {
@@ -87,7 +89,18 @@ struct Writer {
 }
 
 impl Intake {
+    /// Starts the writer; filings are counted in metrics of their own, which nothing serves.
     pub fn start(db: Database, settings: Arc<Settings>, outbox: Outbox) -> Self {
+        Self::start_counting(db, settings, outbox, Metrics::new())
+    }
+
+    /// Starts the writer, counting each committed filing in `metrics`.
+    pub fn start_counting(
+        db: Database,
+        settings: Arc<Settings>,
+        outbox: Outbox,
+        metrics: Metrics,
+    ) -> Self {
         let (jobs, rx) = mpsc::channel(1024);
         tokio::spawn(writer(
             Writer {
@@ -97,7 +110,7 @@ impl Intake {
             },
             rx,
         ));
-        Self { jobs }
+        Self { jobs, metrics }
     }
 
     /// Routes and writes one report; returns once it is committed.
@@ -125,6 +138,8 @@ impl Intake {
             .await
             .map_err(|_| anyhow::anyhow!("the intake writer dropped the report"))??;
         tracing::info!(reference = %filed.incident.reference, tickets = filed.tickets.len(), "incident filed");
+        self.metrics
+            .incident_filed(&filed.incident.kind, &filed.incident.page_platform);
         Ok(filed)
     }
 }

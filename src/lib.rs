@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod intake;
+pub mod metrics;
 pub mod notify;
 pub mod officers;
 pub mod retention;

@@ -6,7 +6,7 @@ use actix_web::{
     App, HttpMessage, HttpServer,
     dev::{Server, Service},
     http::header::{HeaderName, HeaderValue},
-    middleware::DefaultHeaders,
+    middleware::{DefaultHeaders, from_fn},
     web,
 };
 use anyhow::Context;
@@ -17,6 +17,7 @@ use utoipa_scalar::{Scalar, Servable};
 use crate::{
     config::Settings,
     intake::Intake,
+    metrics::Metrics,
     notify::{
         ack_link::AckKey,
         dispatcher::{Dispatcher, DispatcherHandle},
@@ -118,15 +119,28 @@ impl Application {
             .await
             .context("could not load the desk session key")?,
         );
+        let metrics = Metrics::new();
         let dispatcher = if settings.dispatcher.enabled {
             let email = EmailChannel::new(&settings, ack.clone())?;
-            Some(Dispatcher::new(db.clone(), settings.clone(), &outbox, email)?.spawn())
+            let dispatcher = Dispatcher::new(
+                db.clone(),
+                settings.clone(),
+                &outbox,
+                email,
+                metrics.clone(),
+            )?;
+            Some(dispatcher.spawn())
         } else {
             None
         };
         let counters = crate::desk_counters::CounterCache::new(settings.desk.counters_max_age);
         let state = web::Data::new(AppState {
-            intake: Intake::start(db.clone(), settings.clone(), outbox.clone()),
+            intake: Intake::start_counting(
+                db.clone(),
+                settings.clone(),
+                outbox.clone(),
+                metrics.clone(),
+            ),
             db: db.clone(),
             settings,
             outbox,
@@ -137,10 +151,12 @@ impl Application {
             counters,
         });
         crate::retention::spawn_schedule(db.clone(), state.settings.clone(), state.files.clone());
-        spawn_housekeeping(db);
+        spawn_housekeeping(db, metrics.clone());
         let workers = state.settings.server.workers;
+        let metrics = web::Data::new(metrics);
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(routes::metrics::count_requests))
                 .wrap_fn(|req, srv| {
                     let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
                     let fut = srv.call(req);
@@ -163,7 +179,9 @@ impl Application {
                 )
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
+                .app_data(metrics.clone())
                 .configure(routes::health::configure)
+                .configure(|cfg| routes::metrics::configure(cfg, &state.settings.metrics))
                 .configure(routes::api::configure)
                 .configure(|cfg| routes::web::configure(cfg, &limits))
                 .configure(|cfg| routes::desk::configure(cfg, &state, &session_key))
@@ -197,9 +215,10 @@ impl Application {
     }
 }
 
-/// Checkpoints the SQLite log every second; forgets idempotency records past their
-/// retention and expired desk sessions, hourly.
-fn spawn_housekeeping(db: Database) {
+/// Checkpoints the SQLite log every second; folds recorded histogram samples into their
+/// buckets every few seconds; forgets idempotency records past their retention and
+/// expired desk sessions, hourly.
+fn spawn_housekeeping(db: Database, metrics: Metrics) {
     let checkpoints = db.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -208,6 +227,13 @@ fn spawn_housekeeping(db: Database) {
             if let Err(error) = checkpoints.checkpoint().await {
                 tracing::warn!(%error, "could not checkpoint the database log");
             }
+        }
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            metrics.upkeep();
         }
     });
     tokio::spawn(async move {

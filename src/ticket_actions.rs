@@ -9,6 +9,7 @@ use crate::{
     actions::ActionError,
     config::Settings,
     domain::{Actor, BoundedText, FieldError, StateMachine, TicketStatus, routing::PartyKind},
+    metrics::Metrics,
     notify::{
         outbox::{self, Outbox},
         payload,
@@ -47,6 +48,7 @@ pub async fn answer(
     db: &Database,
     settings: &Settings,
     outbox: &Outbox,
+    metrics: &Metrics,
     ticket_id: uuid::Uuid,
     answer: TicketAnswer,
     actor: Actor,
@@ -95,6 +97,10 @@ pub async fn answer(
     }
     tx.commit().await?;
     outbox.wake();
+    if let (TicketStatus::Acknowledged, Some(at)) = (answer.status, updated.acknowledged_at) {
+        let took = (at - updated.created_at).to_std().unwrap_or_default();
+        metrics.acknowledged(&updated.role, took);
+    }
     Ok(updated)
 }
 

@@ -18,7 +18,7 @@ use serde_json::json;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use super::{
-    email_channel::EmailChannel,
+    email_channel::{EmailChannel, REPORTER_CONFIRMATION},
     outbox::{self, EMAIL_CHANNEL, Outbox, WEBHOOK_CHANNEL},
     outcome::{SendOutcome, truncate},
     signature::SigningKey,
@@ -27,6 +27,7 @@ use super::{
 use crate::{
     config::Settings,
     domain::{Actor, TicketStatus},
+    metrics::{DeliveryOutcome, Metrics},
     storage::{
         Database,
         deliveries::{self, AttemptRecord, DeliveryRow, NextStep, Skip},
@@ -54,6 +55,36 @@ pub struct Dispatcher {
     results_rx: Mutex<Option<mpsc::Receiver<Sent>>>,
     /// Finished sends not yet recorded; shutdown waits for it to reach zero.
     unrecorded: AtomicUsize,
+    metrics: Metrics,
+}
+
+/// What a committed transaction of attempts adds to the metrics.
+#[derive(Default)]
+struct Tally {
+    /// Channel and outcome of each delivery attempt (or delivery given up).
+    outcomes: Vec<(String, DeliveryOutcome)>,
+    /// Time from filing to the first arrival, for incidents whose first delivery to a
+    /// party arrived.
+    first_arrivals: Vec<Duration>,
+}
+
+impl Tally {
+    fn count(self, metrics: &Metrics) {
+        for (channel, outcome) in &self.outcomes {
+            metrics.delivery(channel, *outcome);
+        }
+        for took in self.first_arrivals {
+            metrics.first_delivery(took);
+        }
+    }
+}
+
+fn outcome_of(next: &NextStep) -> DeliveryOutcome {
+    match next {
+        NextStep::Delivered => DeliveryOutcome::Delivered,
+        NextStep::RetryAt(_) => DeliveryOutcome::Retry,
+        NextStep::Failed => DeliveryOutcome::Failed,
+    }
 }
 
 /// A finished send, waiting to be recorded.
@@ -87,6 +118,7 @@ impl Dispatcher {
         settings: Arc<Settings>,
         outbox: &Outbox,
         email: EmailChannel,
+        metrics: Metrics,
     ) -> anyhow::Result<Self> {
         let worker = format!(
             "{}-{}-{}",
@@ -108,6 +140,7 @@ impl Dispatcher {
             outbox: outbox.clone(),
             per_target: Mutex::new(HashMap::new()),
             settings,
+            metrics,
         })
     }
 
@@ -448,6 +481,7 @@ impl Dispatcher {
         let now = Utc::now();
         let tx = self.db.begin_write().await?;
         let mut timeline = Vec::new();
+        let mut tally = Tally::default();
         let (delivered, others): (Vec<&Sent>, Vec<&Sent>) = batch
             .iter()
             .partition(|s| matches!(s.outcome, SendOutcome::Delivered { .. }));
@@ -478,6 +512,12 @@ impl Dispatcher {
                 .collect(),
         )
         .await?;
+        tally.outcomes.extend(
+            confirmed
+                .iter()
+                .map(|s| (s.delivery.channel.clone(), DeliveryOutcome::Delivered)),
+        );
+        tally.first_arrivals = first_arrivals(&*tx, &confirmed, now).await?;
         let mut ticket_ids: Vec<uuid::Uuid> = confirmed.iter().map(|s| s.ticket.id).collect();
         ticket_ids.sort();
         ticket_ids.dedup();
@@ -497,12 +537,14 @@ impl Dispatcher {
         }
 
         for sent in others {
-            self.record_one(&*tx, sent, now, &mut timeline).await?;
+            self.record_one(&*tx, sent, now, &mut timeline, &mut tally)
+                .await?;
         }
         if !timeline.is_empty() {
             events::append(&*tx, timeline).await?;
         }
         tx.commit().await?;
+        tally.count(&self.metrics);
         Ok(())
     }
 
@@ -513,6 +555,7 @@ impl Dispatcher {
         sent: &Sent,
         now: DateTime<Utc>,
         timeline: &mut Vec<NewEvent>,
+        tally: &mut Tally,
     ) -> anyhow::Result<()> {
         let (delivery, ticket) = (&sent.delivery, &sent.ticket);
         let attempt = self.attempt_of(sent, now);
@@ -521,10 +564,16 @@ impl Dispatcher {
             tracing::warn!(delivery = %delivery.id, "lease lost before the attempt was recorded; another worker owns it");
             return Ok(());
         }
+        tally
+            .outcomes
+            .push((delivery.channel.clone(), outcome_of(&attempt.next)));
         if let SendOutcome::Gone { .. } = sent.outcome {
             disabled_endpoints::disable(conn, &delivery.target, &ticket.party_id, "410 Gone", now)
                 .await?;
-            deliveries::cancel_pending_to(conn, &delivery.target).await?;
+            let cancelled = deliveries::cancel_pending_to(conn, &delivery.target).await?;
+            tally.outcomes.extend(
+                (0..cancelled).map(|_| (WEBHOOK_CHANNEL.to_owned(), DeliveryOutcome::Failed)),
+            );
             timeline.push(NewEvent {
                 incident_id: ticket.incident_id,
                 ticket_id: Some(ticket.id),
@@ -585,6 +634,10 @@ impl Dispatcher {
         let tx = self.db.begin_write().await?;
         let failed = deliveries::fail_exhausted(&*tx, Utc::now(), self.max_attempts()).await?;
         tx.commit().await?;
+        for delivery in &failed {
+            self.metrics
+                .delivery(&delivery.channel, DeliveryOutcome::Failed);
+        }
         if !failed.is_empty() {
             tracing::warn!(
                 count = failed.len(),
@@ -593,6 +646,35 @@ impl Dispatcher {
         }
         Ok(())
     }
+}
+
+/// For each incident whose first delivery to a party is among `arrived` (just marked
+/// delivered in this transaction), the time from its filing to `now`.
+async fn first_arrivals(
+    conn: &impl sea_orm::ConnectionTrait,
+    arrived: &[&&Sent],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Duration>> {
+    let to_parties: Vec<&Sent> = arrived
+        .iter()
+        .map(|s| **s)
+        .filter(|s| s.delivery.event_type != REPORTER_CONFIRMATION)
+        .collect();
+    let mut incidents: Vec<uuid::Uuid> = to_parties.iter().map(|s| s.ticket.incident_id).collect();
+    incidents.sort();
+    incidents.dedup();
+    let counts = deliveries::arrived_per_incident(conn, incidents, REPORTER_CONFIRMATION).await?;
+    Ok(counts
+        .into_iter()
+        .filter(|(incident, _, arrived)| {
+            let now_arrived = to_parties
+                .iter()
+                .filter(|s| s.ticket.incident_id == *incident)
+                .count();
+            usize::try_from(*arrived).is_ok_and(|all| all == now_arrived)
+        })
+        .map(|(_, filed_at, _)| (now - filed_at).to_std().unwrap_or_default())
+        .collect())
 }
 
 fn hostname_or_local() -> String {

@@ -2,12 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait,
-    QueryFilter, QueryOrder, Statement, Value, sea_query::Expr,
+    ActiveValue::Set,
+    Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    Statement, Value,
+    sea_query::{Expr, Func, Query},
 };
 use uuid::Uuid;
 
-use super::entities::{delivery, delivery_attempt};
+use super::entities::{delivery, delivery_attempt, incident, ticket};
 
 pub use delivery::Model as DeliveryRow;
 
@@ -340,4 +342,53 @@ pub async fn cancel_pending_to(conn: &impl ConnectionTrait, target: &str) -> Res
         .exec(conn)
         .await
         .map(|r| r.rows_affected)
+}
+
+/// For each of these incidents that has any: when it was filed, and how many of its
+/// deliveries other than those of `event_type_left_out` have arrived.
+pub async fn arrived_per_incident(
+    conn: &impl ConnectionTrait,
+    incident_ids: Vec<Uuid>,
+    event_type_left_out: &str,
+) -> Result<Vec<(Uuid, DateTime<Utc>, i64)>, DbErr> {
+    if incident_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .column((incident::Entity, incident::Column::Id))
+        .column((incident::Entity, incident::Column::CreatedAt))
+        .expr_as(
+            Func::count(Expr::col((delivery::Entity, delivery::Column::Id))),
+            "arrived",
+        )
+        .from(delivery::Entity)
+        .inner_join(
+            ticket::Entity,
+            Expr::col((ticket::Entity, ticket::Column::Id))
+                .equals((delivery::Entity, delivery::Column::TicketId)),
+        )
+        .inner_join(
+            incident::Entity,
+            Expr::col((incident::Entity, incident::Column::Id))
+                .equals((ticket::Entity, ticket::Column::IncidentId)),
+        )
+        .and_where(Expr::col((ticket::Entity, ticket::Column::IncidentId)).is_in(incident_ids))
+        .and_where(Expr::col((delivery::Entity, delivery::Column::Status)).eq("delivered"))
+        .and_where(
+            Expr::col((delivery::Entity, delivery::Column::EventType)).ne(event_type_left_out),
+        )
+        .group_by_col((incident::Entity, incident::Column::Id))
+        .group_by_col((incident::Entity, incident::Column::CreatedAt))
+        .to_owned();
+    conn.query_all(&stmt)
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok((
+                row.try_get("", "id")?,
+                row.try_get("", "created_at")?,
+                row.try_get("", "arrived")?,
+            ))
+        })
+        .collect()
 }

@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod files;
 pub mod idempotency;
 pub mod incidents;
+pub mod ops;
 pub mod parties;
 pub mod queue;
 pub mod retention;

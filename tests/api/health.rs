@@ -1,7 +1,14 @@
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{expect_status, spawn_app};
+use crate::{
+    helpers::{TestApp, expect_status, sample, spawn_app, spawn_app_on, spawn_app_with},
+    notifications::{WAIT, app_with_extra, parties, report_for_hn, settled},
+    receiver::{Receiver, Reply},
+    smtp::SmtpSink,
+};
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_with_a_request_id() {
@@ -134,6 +141,7 @@ async fn the_openapi_document_describes_every_endpoint_and_its_examples_are_acce
         ("/api/v1/incidents/{id}/notes", "post"),
         ("/healthz", "get"),
         ("/readyz", "get"),
+        ("/metrics", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -183,4 +191,108 @@ async fn the_openapi_document_describes_every_endpoint_and_its_examples_are_acce
         .expect("sent");
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.expect("html").contains("openapi"));
+}
+
+/// Asks `/readyz` until it answers `status`, and returns its body.
+async fn readiness_becomes(app: &TestApp, status: StatusCode) -> Value {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (now, body) = app.readiness().await;
+        if now == status {
+            return body;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "readiness stayed {now}: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn readyz_fails_while_due_deliveries_wait_past_the_stall_threshold_for_an_idle_dispatcher() {
+    let sink = SmtpSink::start().await;
+    let hook = Receiver::start(Reply::Status(200)).await;
+    let shared = format!(
+        "{}\n[email]\nsmtp_url = \"{}\"\n",
+        parties(&hook.url, &hook.url, true).replacen("[dispatcher]\nenabled = true\n", "", 1),
+        sink.url()
+    );
+    // A web instance without a dispatcher files the report; the worker dispatches but
+    // polls the queue hourly, and nothing filed elsewhere wakes it.
+    let web = spawn_app_with(&shared).await;
+    let worker = spawn_app_on(
+        web.db.shared(),
+        &format!(
+            "[dispatcher]\nenabled = true\npoll_interval = \"1h\"\nstall_threshold = \"1s\"\n{shared}"
+        ),
+    )
+    .await;
+    assert_eq!(worker.readiness().await.0, StatusCode::OK);
+    let filed = web.file(&report_for_hn()).await;
+
+    let body = readiness_becomes(&worker, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(body["status"], "not_ready");
+    let reason = body["reasons"][0].as_str().expect("reason");
+    let waited: u64 = reason
+        .strip_prefix("the oldest due delivery has waited ")
+        .and_then(|rest| rest.strip_suffix(" s (threshold 1 s)"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected reason `{reason}`"));
+    assert!(waited >= 1, "{reason}");
+    let text = worker.metrics().await;
+    assert!(
+        sample(&text, "delivery_oldest_due_age_seconds", &[]).is_some_and(|age| age >= 1.0),
+        "{text}"
+    );
+    // Where no dispatcher runs, the queue is not the instance's readiness.
+    assert_eq!(web.readiness().await.0, StatusCode::OK);
+
+    // A dispatcher that takes the work clears the stall for every instance.
+    let helper = spawn_app_on(
+        web.db.shared(),
+        &format!("[dispatcher]\nenabled = true\nstall_threshold = \"1s\"\n{shared}"),
+    )
+    .await;
+    settled(&helper, filed["id"].as_str().expect("id")).await;
+    readiness_becomes(&worker, StatusCode::OK).await;
+    assert_eq!(helper.readiness().await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn readyz_stays_ready_while_a_slow_endpoint_works_through_its_backlog() {
+    let sink = SmtpSink::start().await;
+    let slow = Receiver::start(Reply::Hang).await;
+    let fine = Receiver::start(Reply::Status(200)).await;
+    // One send at a time to an endpoint that answers only when the 2 s timeout cuts it.
+    let app = app_with_extra(
+        &sink,
+        &slow.url,
+        &fine.url,
+        "[dispatcher]\nper_endpoint_concurrency = 1\nstall_threshold = \"1s\"\n",
+    )
+    .await;
+    for _ in 0..3 {
+        app.file(&report_for_hn()).await;
+    }
+    let mut most_due = 0.0_f64;
+    let until = tokio::time::Instant::now() + Duration::from_secs(5);
+    while tokio::time::Instant::now() < until {
+        let (status, body) = app.readiness().await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let text = app.metrics().await;
+        let due = sample(&text, "delivery_queue_depth", &[("state", "due")]).expect("due");
+        most_due = most_due.max(due);
+        let age = sample(&text, "delivery_oldest_due_age_seconds", &[]).expect("age");
+        assert!(age < 1.0, "{text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        most_due >= 1.0,
+        "deliveries waited their turn at the slow endpoint"
+    );
+    assert!(
+        slow.received().len() >= 2,
+        "the slow endpoint was being worked on"
+    );
 }

@@ -20,6 +20,17 @@ pub struct TestDb {
     pub sqlite_path: Option<std::path::PathBuf>,
 }
 
+impl TestDb {
+    /// The same database, for another application; the first keeps it alive.
+    pub fn shared(&self) -> TestDb {
+        TestDb {
+            url: self.url.clone(),
+            _dir: None,
+            sqlite_path: self.sqlite_path.clone(),
+        }
+    }
+}
+
 /// A fresh database: a new SQLite file, or a new PostgreSQL database on the server
 /// named by TEST_DATABASE_URL.
 pub async fn fresh_database() -> TestDb {
@@ -71,7 +82,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the application with extra TOML merged over the defaults.
 pub async fn spawn_app_with(overrides: &str) -> TestApp {
-    let db = fresh_database().await;
+    spawn_app_on(fresh_database().await, overrides).await
+}
+
+/// Starts the application on `db` (fresh, or [`TestDb::shared`] with another
+/// application) with extra TOML merged over the defaults.
+pub async fn spawn_app_on(db: TestDb, overrides: &str) -> TestApp {
     let evidence = tempfile::tempdir().expect("evidence folder");
     let base = format!(
         r#"
@@ -247,6 +263,30 @@ impl TestApp {
         self.get_as(&self.api_key, path).await
     }
 
+    /// `/readyz`: its status and body.
+    pub async fn readiness(&self) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .get(self.url("/readyz"))
+            .send()
+            .await
+            .expect("sent");
+        let status = response.status();
+        (status, response.json().await.expect("readiness JSON"))
+    }
+
+    /// The text of `/metrics`, asked without a token.
+    pub async fn metrics(&self) -> String {
+        let response = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.expect("metrics text")
+    }
+
     /// Files a valid incident and returns the 201 body.
     pub async fn file(&self, body: &Value) -> Value {
         let response = self.post_incident(body).await;
@@ -402,4 +442,31 @@ pub fn hidden_input(html: &str, name: &str) -> String {
         .next()
         .expect("closing quote")
         .to_owned()
+}
+
+/// The sum of the samples of `name` whose labels include `labels`, in a Prometheus text
+/// exposition; `None` when there is no such sample.
+pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let values: Vec<f64> = text
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let (series, value) = line.rsplit_once(' ')?;
+            let (metric, inner) = match series.split_once('{') {
+                Some((metric, rest)) => (metric, rest.strip_suffix('}')?),
+                None => (series, ""),
+            };
+            let found: Vec<(&str, &str)> = inner
+                .split("\",")
+                .filter(|pair| !pair.is_empty())
+                .filter_map(|pair| {
+                    let (key, value) = pair.split_once("=\"")?;
+                    Some((key, value.trim_end_matches('"')))
+                })
+                .collect();
+            let wanted = metric == name && labels.iter().all(|label| found.contains(label));
+            wanted.then(|| value.parse::<f64>().ok()).flatten()
+        })
+        .collect();
+    (!values.is_empty()).then(|| values.iter().sum())
 }

@@ -9,6 +9,7 @@ mod helpers;
 mod idempotency;
 mod incidents;
 mod lifecycle;
+mod metrics;
 mod migrations;
 mod notifications;
 mod process;

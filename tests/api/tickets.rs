@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// The acknowledge link in the first mail sent to `address`.
-async fn ack_link(sink: &SmtpSink, address: &str) -> String {
+pub async fn ack_link(sink: &SmtpSink, address: &str) -> String {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let mails = sink.messages().await;

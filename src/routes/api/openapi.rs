@@ -30,6 +30,7 @@ use crate::error::{Problem, ProblemField};
         tickets::redeliver,
         crate::routes::health::healthz,
         crate::routes::health::readyz,
+        crate::routes::metrics::metrics,
     ),
     components(schemas(
         Problem, ProblemField,
@@ -45,7 +46,7 @@ use crate::error::{Problem, ProblemField};
         crate::routes::health::Readiness,
     )),
     modifiers(&BearerAuth),
-    tags((name = "incidents", description = "Incident reports and their lifecycle"), (name = "tickets", description = "One party's ticket: deliveries, attempts and its answer"), (name = "operations", description = "Health checks"))
+    tags((name = "incidents", description = "Incident reports and their lifecycle"), (name = "tickets", description = "One party's ticket: deliveries, attempts and its answer"), (name = "operations", description = "Health checks and metrics"))
 )]
 pub struct ApiDoc;
 
@@ -60,6 +61,10 @@ impl Modify for BearerAuth {
                 .to_owned(),
         );
         components.add_security_scheme("api_key", SecurityScheme::Http(scheme));
+        let mut metrics = Http::new(HttpAuthScheme::Bearer);
+        metrics.description =
+            Some("The token of `metrics.bearer_token`, when one is set.".to_owned());
+        components.add_security_scheme("metrics_token", SecurityScheme::Http(metrics));
     }
 }
 

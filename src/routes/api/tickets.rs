@@ -15,6 +15,7 @@ use super::{
 use crate::{
     domain::{BoundedText, TextRule, TicketStatus, access::ApiScope},
     error::ApiError,
+    metrics::Metrics,
     startup::AppState,
     storage::{
         deliveries,
@@ -140,6 +141,7 @@ pub async fn get_ticket(
 
 async fn answer(
     state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
     principal: ApiPrincipal,
     path: web::Path<String>,
     body: JsonBody<TicketAnswerInput>,
@@ -184,6 +186,7 @@ async fn answer(
         &state.db,
         &state.settings,
         &state.outbox,
+        &metrics,
         id,
         TicketAnswer {
             status,
@@ -213,11 +216,20 @@ async fn answer(
 )]
 pub async fn acknowledge(
     state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
     principal: ApiPrincipal,
     path: web::Path<String>,
     body: JsonBody<TicketAnswerInput>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(state, principal, path, body, TicketStatus::Acknowledged).await
+    answer(
+        state,
+        metrics,
+        principal,
+        path,
+        body,
+        TicketStatus::Acknowledged,
+    )
+    .await
 }
 
 /// The party has done what it could: the ticket is resolved.
@@ -235,11 +247,20 @@ pub async fn acknowledge(
 )]
 pub async fn resolve(
     state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
     principal: ApiPrincipal,
     path: web::Path<String>,
     body: JsonBody<TicketAnswerInput>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(state, principal, path, body, TicketStatus::Resolved).await
+    answer(
+        state,
+        metrics,
+        principal,
+        path,
+        body,
+        TicketStatus::Resolved,
+    )
+    .await
 }
 
 /// The party declines the ticket (not theirs to handle).
@@ -257,11 +278,20 @@ pub async fn resolve(
 )]
 pub async fn reject(
     state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
     principal: ApiPrincipal,
     path: web::Path<String>,
     body: JsonBody<TicketAnswerInput>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(state, principal, path, body, TicketStatus::Rejected).await
+    answer(
+        state,
+        metrics,
+        principal,
+        path,
+        body,
+        TicketStatus::Rejected,
+    )
+    .await
 }
 
 /// Queue a ticket's failed deliveries again with a fresh schedule.

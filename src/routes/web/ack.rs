@@ -13,6 +13,7 @@ use super::{
 };
 use crate::{
     domain::{Actor, ActorKind, BoundedText, Locale, TextRule, TicketStatus},
+    metrics::Metrics,
     notify::ack_link::AckLinkError,
     startup::AppState,
     storage::{
@@ -188,6 +189,7 @@ pub async fn show(
 pub async fn acknowledge(
     req: HttpRequest,
     state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
     path: web::Path<String>,
     csrf: Csrf,
     form: web::Form<AckForm>,
@@ -240,6 +242,7 @@ pub async fn acknowledge(
         &state.db,
         &state.settings,
         &state.outbox,
+        &metrics,
         ticket.id,
         answer,
         actor,
