@@ -518,11 +518,18 @@ impl Dispatcher {
                 .map(|s| (s.delivery.channel.clone(), DeliveryOutcome::Delivered)),
         );
         tally.first_arrivals = first_arrivals(&*tx, &confirmed, now).await?;
-        let mut ticket_ids: Vec<uuid::Uuid> = confirmed.iter().map(|s| s.ticket.id).collect();
+        // The member's confirmation rides on the committee's ticket but does not reach the
+        // committee: only the party's own deliveries move its ticket.
+        let reached: Vec<&&Sent> = confirmed
+            .iter()
+            .copied()
+            .filter(|s| s.delivery.event_type != REPORTER_CONFIRMATION)
+            .collect();
+        let mut ticket_ids: Vec<uuid::Uuid> = reached.iter().map(|s| s.ticket.id).collect();
         ticket_ids.sort();
         ticket_ids.dedup();
         for moved in tickets::notify_many(&*tx, ticket_ids, now).await? {
-            let channel = confirmed
+            let channel = reached
                 .iter()
                 .find(|s| s.ticket.id == moved.id)
                 .map(|s| s.delivery.channel.clone());
@@ -583,9 +590,12 @@ impl Dispatcher {
                 at: now,
             });
         }
-        if attempt.next == NextStep::Failed {
+        if attempt.next == NextStep::Failed && delivery.event_type != REPORTER_CONFIRMATION {
             let all = deliveries::for_tickets(conn, vec![ticket.id]).await?;
-            let gave_up = all.iter().all(|d| d.status == "failed");
+            let gave_up = all
+                .iter()
+                .filter(|d| d.event_type != REPORTER_CONFIRMATION)
+                .all(|d| d.status == "failed");
             let moved = gave_up
                 && tickets::transition_if(
                     conn,

@@ -704,3 +704,47 @@ async fn the_reporter_confirmation_is_in_vietnamese_when_no_language_is_given() 
         "the committee is written to in English: {committee_subject}"
     );
 }
+
+#[tokio::test]
+async fn the_members_confirmation_does_not_count_as_reaching_the_committee() {
+    let sink = SmtpSink::start().await;
+    let gone = Receiver::start(Reply::Status(410)).await;
+    let provider = Receiver::start(Reply::Status(200)).await;
+    // The committee is reachable by webhook only, and that endpoint is gone; the member's
+    // confirmation, queued on the committee's ticket, is delivered by email.
+    let overrides = format!(
+        "{}\n[email]\nsmtp_url = \"{}\"\n",
+        parties(&gone.url, &provider.url, true).replacen(
+            "contacts.emails = [\"desk@hn.example.org\"]\n",
+            "contacts.emails = []\n",
+            1
+        ),
+        sink.url()
+    );
+    let app = spawn_app_with(&overrides).await;
+    let filed = app.file(&report_for_hn()).await;
+    let detail = settled(&app, filed["id"].as_str().expect("id")).await;
+    let hn = ticket(&detail, "hn");
+    let deliveries = hn["deliveries"].as_array().expect("deliveries");
+    let confirmation = deliveries
+        .iter()
+        .find(|d| d["event_type"] == "reporter.confirmation")
+        .expect("the confirmation");
+    assert_eq!(confirmation["status"], "delivered");
+    assert!(
+        deliveries
+            .iter()
+            .filter(|d| d["event_type"] != "reporter.confirmation")
+            .all(|d| d["status"] == "failed"),
+        "{deliveries:#?}"
+    );
+    assert_eq!(hn["status"], "failed", "the committee was never reached");
+    assert!(
+        !detail["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .any(|e| e["type"] == "ticket.notified" && e["data"]["party"] == "hn"),
+        "no notified entry for the committee"
+    );
+}
