@@ -362,6 +362,24 @@ async fn the_metrics_ask_for_the_bearer_token_when_one_is_set() {
     let with_api_key = scrape(Some(app.api_key.as_str())).await.expect("sent");
     assert_eq!(with_api_key.status(), StatusCode::UNAUTHORIZED);
 
+    // The scheme's name is case-insensitive; the token is not.
+    let lower = app
+        .client
+        .get(app.url("/metrics"))
+        .header("Authorization", format!("bearer {TOKEN}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(lower.status(), StatusCode::OK);
+    let shouted = app
+        .client
+        .get(app.url("/metrics"))
+        .header("Authorization", format!("Bearer {}", TOKEN.to_uppercase()))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(shouted.status(), StatusCode::UNAUTHORIZED);
+
     let scraped = scrape(Some(TOKEN)).await.expect("sent");
     assert_eq!(scraped.status(), StatusCode::OK);
     assert!(
@@ -380,7 +398,7 @@ async fn the_metrics_ask_for_the_bearer_token_when_one_is_set() {
             "http_requests_total",
             &[("route", "/metrics"), ("status", "401")]
         ),
-        Some(4.0),
+        Some(5.0),
         "{text}"
     );
 }
