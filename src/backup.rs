@@ -70,14 +70,7 @@ pub async fn run(settings: &Settings, file: &Path) -> anyhow::Result<Backup> {
         .with_context(|| format!("could not read the size of {}", file.display()))?
         .len();
     // After the database: every file its copy names was stored before it was committed.
-    let files = FileStore::open(&settings.evidence.dir)
-        .await
-        .with_context(|| {
-            format!(
-                "could not open the evidence folder {}",
-                settings.evidence.dir.display()
-            )
-        })?;
+    let files = FileStore::open_evidence(&settings.evidence.dir).await?;
     let copied = files
         .copy_to(&evidence)
         .await

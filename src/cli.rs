@@ -202,14 +202,7 @@ async fn purge(settings: &Settings, closed_before: &str, dry_run: bool) -> anyho
     db.migrate_up()
         .await
         .context("could not apply migrations")?;
-    let files = FileStore::open(&settings.evidence.dir)
-        .await
-        .with_context(|| {
-            format!(
-                "could not open the evidence folder {}",
-                settings.evidence.dir.display()
-            )
-        })?;
+    let files = FileStore::open_evidence(&settings.evidence.dir).await?;
     let report = crate::retention::purge(&db, &files, cutoff, dry_run).await?;
     for incident in &report.purged {
         println!("{}", incident.line(dry_run));

@@ -100,14 +100,7 @@ impl Application {
             .await
             .context("could not load the CSRF key")?,
         );
-        let files = FileStore::open(&settings.evidence.dir)
-            .await
-            .with_context(|| {
-                format!(
-                    "could not open the evidence folder {}",
-                    settings.evidence.dir.display()
-                )
-            })?;
+        let files = FileStore::open_evidence(&settings.evidence.dir).await?;
         let limits = WebLimits::new(&settings);
         let sign_in = routes::desk::SignInLimits::new(&settings);
         let session_key = actix_web::cookie::Key::from(

@@ -50,6 +50,14 @@ impl FileStore {
         })
     }
 
+    /// The configured evidence folder, with an error that names it.
+    pub async fn open_evidence(dir: &Path) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        Self::open(dir)
+            .await
+            .with_context(|| format!("could not open the evidence folder {}", dir.display()))
+    }
+
     pub async fn begin(&self) -> std::io::Result<Upload> {
         let temp = self
             .dir
