@@ -217,9 +217,11 @@ impl Database {
             .ping()
             .await
             .map_err(|_| "database unreachable".to_owned())?;
+        // The database answered the ping, so a failure here is about the migrations, such
+        // as one applied by a newer release that this binary does not know.
         let pending = Migrator::get_pending_migrations(&self.conn)
             .await
-            .map_err(|_| "database unreachable".to_owned())?;
+            .map_err(|e| format!("the migrations could not be checked: {e}"))?;
         if pending.is_empty() {
             Ok(())
         } else {

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
 use crate::{
@@ -70,6 +71,35 @@ async fn readyz_fails_when_migrations_are_pending() {
         StatusCode::OK,
     )
     .await;
+}
+
+#[tokio::test]
+async fn readyz_names_a_migration_this_release_does_not_know() {
+    let app = spawn_app().await;
+    let db = app.database().await;
+    // As a newer release would leave it, before this one is rolled back.
+    db.conn()
+        .execute_unprepared(
+            "INSERT INTO seaql_migrations (version, applied_at) \
+             VALUES ('m20991231_000001_from_a_newer_release', 0)",
+        )
+        .await
+        .expect("record a migration");
+    let body = expect_status(
+        app.client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .expect("sent"),
+        StatusCode::SERVICE_UNAVAILABLE,
+    )
+    .await;
+    let reason = body["reasons"][0].as_str().expect("reason");
+    assert!(reason.contains("migrations could not be checked"), "{body}");
+    assert!(
+        reason.contains("m20991231_000001_from_a_newer_release"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
