@@ -89,18 +89,8 @@ struct Writer {
 }
 
 impl Intake {
-    /// Starts the writer; filings are counted in metrics of their own, which nothing serves.
-    pub fn start(db: Database, settings: Arc<Settings>, outbox: Outbox) -> Self {
-        Self::start_counting(db, settings, outbox, Metrics::new())
-    }
-
     /// Starts the writer, counting each committed filing in `metrics`.
-    pub fn start_counting(
-        db: Database,
-        settings: Arc<Settings>,
-        outbox: Outbox,
-        metrics: Metrics,
-    ) -> Self {
+    pub fn start(db: Database, settings: Arc<Settings>, outbox: Outbox, metrics: Metrics) -> Self {
         let (jobs, rx) = mpsc::channel(1024);
         tokio::spawn(writer(
             Writer {

@@ -128,7 +128,7 @@ impl Application {
         };
         let counters = crate::desk_counters::CounterCache::new(settings.desk.counters_max_age);
         let state = web::Data::new(AppState {
-            intake: Intake::start_counting(
+            intake: Intake::start(
                 db.clone(),
                 settings.clone(),
                 outbox.clone(),

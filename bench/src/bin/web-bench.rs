@@ -268,7 +268,12 @@ async fn app_state(toml: &str) -> anyhow::Result<AppState> {
     Ok(AppState {
         sign_in: incident_desk::routes::desk::SignInLimits::new(&settings),
         counters: incident_desk::desk_counters::CounterCache::new(settings.desk.counters_max_age),
-        intake: Intake::start(db.clone(), settings.clone(), outbox.clone()),
+        intake: Intake::start(
+            db.clone(),
+            settings.clone(),
+            outbox.clone(),
+            incident_desk::metrics::Metrics::new(),
+        ),
         files: FileStore::open(&settings.evidence.dir).await?,
         db,
         settings,
