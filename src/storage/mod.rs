@@ -186,11 +186,39 @@ impl Database {
     }
 
     pub async fn migrate_up(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.conn, None).await
+        match self.sqlite_schema_tx().await? {
+            Some(tx) => {
+                Migrator::up(&*tx, None).await?;
+                tx.commit().await
+            }
+            None => Migrator::up(&self.conn, None).await,
+        }
     }
 
     pub async fn migrate_down(&self, steps: Option<u32>) -> Result<(), DbErr> {
-        Migrator::down(&self.conn, steps).await
+        match self.sqlite_schema_tx().await? {
+            Some(tx) => {
+                Migrator::down(&*tx, steps).await?;
+                tx.commit().await
+            }
+            None => Migrator::down(&self.conn, steps).await,
+        }
+    }
+
+    /// On SQLite, migrations run in one write transaction on one connection, whose copy of
+    /// the schema is read afresh first. Spread over the pool, a statement could run on a
+    /// connection that still held the schema from before an earlier migration and refuse,
+    /// say, to create an index that a dropped table had taken with it. It also makes a
+    /// failed migration leave nothing behind. PostgreSQL runs each migration in its own
+    /// transaction already.
+    async fn sqlite_schema_tx(&self) -> Result<Option<WriteTx>, DbErr> {
+        if self.backend() != DbBackend::Sqlite {
+            return Ok(None);
+        }
+        let tx = self.begin_write().await?;
+        tx.execute_unprepared("SELECT count(*) FROM sqlite_master")
+            .await?;
+        Ok(Some(tx))
     }
 
     pub async fn migration_status(&self) -> Result<Vec<MigrationStatus>, DbErr> {
