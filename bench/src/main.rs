@@ -132,19 +132,9 @@ async fn start_server(args: &Args) -> anyhow::Result<(Server, String)> {
         })
         .kill_on_drop(true)
         .spawn()?;
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client
-            .get(format!("http://127.0.0.1:{}/readyz", args.port))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return Ok((Server { child, _dir: dir }, key));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("server did not become ready")
+    let base = format!("http://127.0.0.1:{}", args.port);
+    intake_bench::wait_until_ready(&reqwest::Client::new(), &base, 100).await?;
+    Ok((Server { child, _dir: dir }, key))
 }
 
 #[derive(Default)]

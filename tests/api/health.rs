@@ -27,15 +27,8 @@ async fn healthz_and_readyz_answer_with_a_request_id() {
         .map(str::to_owned);
     assert!(id.is_some_and(|id| id.len() >= 32));
     expect_status(r, StatusCode::OK).await;
-    let ready = expect_status(
-        app.client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .expect("sent"),
-        StatusCode::OK,
-    )
-    .await;
+    let (status, ready) = app.readiness().await;
+    assert_eq!(status, StatusCode::OK, "{ready}");
     assert_eq!(ready["status"], "ready");
 }
 
@@ -44,15 +37,8 @@ async fn readyz_fails_when_migrations_are_pending() {
     let app = spawn_app().await;
     let db = app.database().await;
     db.migrate_down(None).await.expect("revert migrations");
-    let body = expect_status(
-        app.client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .expect("sent"),
-        StatusCode::SERVICE_UNAVAILABLE,
-    )
-    .await;
+    let (status, body) = app.readiness().await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["status"], "not_ready");
     assert!(
         body["reasons"][0]
@@ -62,15 +48,7 @@ async fn readyz_fails_when_migrations_are_pending() {
         "{body}"
     );
     db.migrate_up().await.expect("apply migrations");
-    expect_status(
-        app.client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .expect("sent"),
-        StatusCode::OK,
-    )
-    .await;
+    assert_eq!(app.readiness().await.0, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -85,15 +63,8 @@ async fn readyz_names_a_migration_this_release_does_not_know() {
         )
         .await
         .expect("record a migration");
-    let body = expect_status(
-        app.client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .expect("sent"),
-        StatusCode::SERVICE_UNAVAILABLE,
-    )
-    .await;
+    let (status, body) = app.readiness().await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     let reason = body["reasons"][0].as_str().expect("reason");
     assert!(reason.contains("migrations could not be checked"), "{body}");
     assert!(
@@ -105,15 +76,7 @@ async fn readyz_names_a_migration_this_release_does_not_know() {
 #[tokio::test]
 async fn readyz_fails_when_the_database_is_gone() {
     let app = spawn_app().await;
-    expect_status(
-        app.client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .expect("sent"),
-        StatusCode::OK,
-    )
-    .await;
+    assert_eq!(app.readiness().await.0, StatusCode::OK);
     match &app.db.sqlite_path {
         Some(path) => std::fs::remove_file(path).expect("remove the database file"),
         None => {
@@ -129,15 +92,8 @@ async fn readyz_fails_when_the_database_is_gone() {
                 .expect("drop the test database");
         }
     }
-    let body = expect_status(
-        app.client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .expect("sent"),
-        StatusCode::SERVICE_UNAVAILABLE,
-    )
-    .await;
+    let (status, body) = app.readiness().await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["status"], "not_ready");
     assert!(
         body["reasons"][0]

@@ -218,22 +218,7 @@ async fn main() -> anyhow::Result<()> {
         .pool_max_idle_per_host(256)
         .build()?;
     let base = format!("http://127.0.0.1:{}", args.port);
-    let mut ready = false;
-    for _ in 0..100 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if !ready {
-        bail!("server did not become ready");
-    }
+    intake_bench::wait_until_ready(&client, &base, 100).await?;
 
     let sent: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
     let start = Instant::now();

@@ -64,28 +64,6 @@ struct Args {
     port: u16,
 }
 
-/// Limits high enough that no request of the run is ever answered 429.
-fn config(port: u16, db: &str, evidence: &Path) -> String {
-    format!(
-        r#"public_base_url = "http://127.0.0.1:{port}"
-[database]
-url = "{db}"
-max_connections = 4
-[dispatcher]
-enabled = false
-[logging]
-format = "pretty"
-level = "warn"
-[evidence]
-dir = "{}"
-[web.rate_limits]
-submissions = {{ per_minute = 1000000, burst = 1000000 }}
-tracking = {{ per_minute = 1000000, burst = 1000000 }}
-"#,
-        evidence.display()
-    )
-}
-
 fn good_fields(i: usize) -> Vec<(&'static str, String)> {
     [
         ("reporter.name", "Nguyễn Thị Bình"),
@@ -378,7 +356,10 @@ async fn main() -> anyhow::Result<()> {
         dir.path().join("bench.db").display()
     );
     let path = dir.path().join("bench.toml");
-    std::fs::write(&path, config(args.port, &db, &evidence))?;
+    std::fs::write(
+        &path,
+        intake_bench::server_config(args.port, &db, &evidence),
+    )?;
     let cfg = path.to_str().context("path")?.to_owned();
     let workers = std::env::var("BENCH_SERVER_WORKERS").unwrap_or_else(|_| "2".to_owned());
     let mut child = Command::new(&args.binary)
@@ -392,22 +373,7 @@ async fn main() -> anyhow::Result<()> {
     let pid = child.id().context("pid")?;
     let base = format!("http://127.0.0.1:{}", args.port);
     let probe = reqwest::Client::new();
-    let mut ready = false;
-    for _ in 0..100 {
-        if probe
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if !ready {
-        bail!("server did not become ready");
-    }
+    intake_bench::wait_until_ready(&probe, &base, 100).await?;
 
     // Phase 1: the form page.
     let client = browser()?;
@@ -430,7 +396,12 @@ async fn main() -> anyhow::Result<()> {
         render_dir.join("render.db").display()
     );
     std::fs::create_dir_all(&render_dir)?;
-    let state = app_state(&config(0, &render_db, &render_dir.join("evidence"))).await?;
+    let state = app_state(&intake_bench::server_config(
+        0,
+        &render_db,
+        &render_dir.join("evidence"),
+    ))
+    .await?;
     let (rendered, handled, page_bytes) = in_process(state, args.warmup, args.gets).await?;
 
     // Phase 2: reports with evidence, from `concurrency` members at once.

@@ -37,28 +37,6 @@ pub struct Args {
     port: u16,
 }
 
-/// Limits high enough that no request of the run is ever answered 429.
-fn server_config(port: u16, db: &str, evidence: &Path) -> String {
-    format!(
-        r#"public_base_url = "http://127.0.0.1:{port}"
-[database]
-url = "{db}"
-max_connections = 4
-[dispatcher]
-enabled = false
-[logging]
-format = "pretty"
-level = "warn"
-[evidence]
-dir = "{}"
-[web.rate_limits]
-submissions = {{ per_minute = 1000000, burst = 1000000 }}
-tracking = {{ per_minute = 1000000, burst = 1000000 }}
-"#,
-        evidence.display()
-    )
-}
-
 /// Creates the desk user, or sets their password when they exist from an earlier run.
 async fn desk_user(
     binary: &Path,
@@ -310,7 +288,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let path = dir.path().join("desk-bench.toml");
     std::fs::write(
         &path,
-        server_config(args.port, &args.database, &dir.path().join("evidence")),
+        intake_bench::server_config(args.port, &args.database, &dir.path().join("evidence")),
     )?;
     let cfg = path.to_str().context("path")?.to_owned();
     let password = secrets::random_token(24);
@@ -337,22 +315,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("run {}", args.binary.display()))?;
     let base = format!("http://127.0.0.1:{}", args.port);
     let probe = reqwest::Client::new();
-    let mut ready = false;
-    for _ in 0..300 {
-        if probe
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if !ready {
-        bail!("server did not become ready");
-    }
+    intake_bench::wait_until_ready(&probe, &base, 300).await?;
 
     let admin = signed_in(&base, "desk-admin", &password).await?;
     let scoped = signed_in(&base, &officer, &password).await?;
