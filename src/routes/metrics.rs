@@ -21,7 +21,7 @@ use crate::{
     error::ApiError,
     metrics::{Gauges, Metrics},
     startup::AppState,
-    storage::ops,
+    storage::{Scope, ops, queue},
 };
 
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -56,7 +56,7 @@ pub async fn metrics(
             in_flight: depth.in_flight,
             failed: depth.failed,
             oldest_due_age: ops::oldest_due_wait(conn, now).await?,
-            tickets_overdue: ops::tickets_overdue(conn, now).await?,
+            tickets_overdue: queue::overdue_tickets(conn, &Scope::All, now).await?,
         })
     };
     let gauges = read.await.map_err(|error| {

@@ -10,16 +10,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{delivery, delivery_attempt, incident, ticket};
+use super::entities::{delivery, delivery_attempt};
 
 /// An endpoint with an attempt recorded this recently is in a worker's hands: the gap
 /// between one send's end and the next claim is not waiting.
 pub const RECENT_ATTEMPT: Duration = Duration::from_secs(10);
-
-/// Ticket states that still wait for the party (as the desk counts them).
-const OPEN_TICKETS: [&str; 3] = ["pending", "notified", "failed"];
-/// Incident states whose late tickets are no one's work any more (as the desk counts them).
-const FINISHED: [&str; 2] = ["closed", "rejected"];
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QueueDepth {
@@ -167,32 +162,6 @@ async fn busy_endpoints(
 fn first_v7_at(at: DateTime<Utc>) -> Uuid {
     let millis = u64::try_from(at.timestamp_millis()).unwrap_or_default();
     uuid::Builder::from_unix_timestamp_millis(millis, &[0; 10]).into_uuid()
-}
-
-/// Tickets past their deadline that still wait for the party, of incidents neither
-/// closed nor rejected: the desk's overdue counter over every committee.
-pub async fn tickets_overdue(
-    conn: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    ticket::Entity::find()
-        .filter(ticket::COLUMN.status.is_in(OPEN_TICKETS))
-        .filter(ticket::COLUMN.deadline_at.lt(now))
-        .filter(Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(incident::Entity)
-                .and_where(
-                    Expr::col((incident::Entity, incident::Column::Id))
-                        .equals((ticket::Entity, ticket::Column::IncidentId)),
-                )
-                .and_where(
-                    Expr::col((incident::Entity, incident::Column::Status)).is_not_in(FINISHED),
-                )
-                .to_owned(),
-        ))
-        .count(conn)
-        .await
 }
 
 #[cfg(test)]

@@ -278,6 +278,26 @@ pub async fn flags(
     Ok(flags)
 }
 
+/// Tickets of the scope past their deadline that still wait for the party, of incidents
+/// neither closed nor rejected. Driven by the few open tickets, each checked against its
+/// incident, rather than by the scope's whole history.
+pub async fn overdue_tickets(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    ticket::Entity::find()
+        .filter(ticket::COLUMN.status.is_in(OPEN_TICKETS))
+        .filter(ticket::COLUMN.deadline_at.lt(now))
+        .filter(ticket_incident(
+            scope,
+            Condition::all()
+                .add(Expr::col((incident::Entity, incident::Column::Status)).is_not_in(FINISHED)),
+        ))
+        .count(conn)
+        .await
+}
+
 pub async fn counters(
     conn: &impl ConnectionTrait,
     scope: &Scope,
@@ -292,16 +312,6 @@ pub async fn counters(
         .filter(incident::COLUMN.status.is_in(["open", "in_progress"]))
         .count(conn)
         .await?;
-    // Driven by the few open tickets and failed deliveries, each checked against its
-    // incident, rather than by the scope's whole history.
-    let overdue = ticket::Entity::find()
-        .filter(ticket::COLUMN.status.is_in(OPEN_TICKETS))
-        .filter(ticket::COLUMN.deadline_at.lt(now))
-        .filter(ticket_incident(
-            scope,
-            Condition::all()
-                .add(Expr::col((incident::Entity, incident::Column::Status)).is_not_in(FINISHED)),
-        ));
     let mut failed = delivery::Entity::find().filter(delivery::COLUMN.status.eq("failed"));
     if matches!(scope, Scope::Committees(_)) {
         failed = failed.filter(Expr::exists(
@@ -318,7 +328,7 @@ pub async fn counters(
     }
     Ok(Counters {
         open,
-        overdue_tickets: overdue.count(conn).await?,
+        overdue_tickets: overdue_tickets(conn, scope, now).await?,
         failed_deliveries: failed.count(conn).await?,
         lost_control,
     })
