@@ -47,3 +47,13 @@ pub async fn wait_until_ready(
     }
     bail!("server did not become ready")
 }
+
+/// Where a redirect points; empty when the answer has no `Location`.
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}

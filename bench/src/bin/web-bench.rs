@@ -219,12 +219,7 @@ async fn report(
         .send()
         .await?;
     let status = response.status();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let location = intake_bench::location(&response);
     let body = response.bytes().await?;
     let took = t0.elapsed();
     if status != StatusCode::SEE_OTHER || !location.starts_with("/track/") {

@@ -183,12 +183,7 @@ async fn signed_in(base: &str, username: &str, password: &str) -> anyhow::Result
         .send()
         .await?;
     let status = response.status();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let location = intake_bench::location(&response);
     if status != StatusCode::SEE_OTHER || location != "/desk" {
         bail!("signing in as {username} answered {status} to `{location}`");
     }
