@@ -1,21 +1,12 @@
-pub mod actions;
-pub mod backup;
-pub mod cli;
+//! incident-desk: arrows point down, app -> http / worker -> usecases -> storage / channels
+//! -> domain; config and telemetry sit beside them and import only domain.
+
+pub mod app;
+pub mod channels;
 pub mod config;
-pub mod desk_actions;
-pub mod desk_counters;
 pub mod domain;
-pub mod error;
-pub mod i18n;
-pub mod intake;
-pub mod metrics;
-pub mod notify;
-pub mod officers;
-pub mod retention;
-pub mod routes;
-pub mod secrets;
-pub mod startup;
+pub mod http;
 pub mod storage;
 pub mod telemetry;
-pub mod ticket_actions;
-pub mod tracking;
+pub mod usecases;
+pub mod worker;

@@ -2,5 +2,5 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    incident_desk::cli::run(incident_desk::cli::Cli::parse()).await
+    incident_desk::app::cli::run(incident_desk::app::cli::Cli::parse()).await
 }

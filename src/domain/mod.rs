@@ -2,7 +2,9 @@
 
 pub mod access;
 mod contact;
+pub mod delivery;
 mod evidence;
+pub mod i18n;
 mod incident;
 mod machine;
 pub mod new_incident;
@@ -12,6 +14,7 @@ pub mod retention;
 pub mod routing;
 mod secret;
 mod text;
+pub mod token;
 
 pub use contact::{Email, Phone};
 pub use evidence::{EvidenceFile, EvidenceType, clean_file_name};

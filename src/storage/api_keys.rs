@@ -7,7 +7,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::api_key;
-use crate::{domain::access::ApiScope, secrets};
+use crate::{domain::access::ApiScope, domain::token};
 
 pub use api_key::Model as ApiKeyRow;
 
@@ -23,12 +23,12 @@ pub async fn create(
     conn: &impl ConnectionTrait,
     new: NewApiKey,
 ) -> Result<(ApiKeyRow, String), DbErr> {
-    let secret = format!("idk_{}", secrets::random_token(32));
+    let secret = format!("idk_{}", token::random_token(32));
     let row = api_key::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(new.name),
         prefix: Set(secret.chars().take(12).collect()),
-        key_hash: Set(secrets::digest(&secret)),
+        key_hash: Set(token::digest(&secret)),
         scopes: Set(new
             .scopes
             .iter()
@@ -53,7 +53,7 @@ pub async fn authenticate(
     presented: &str,
 ) -> Result<Option<ApiKeyRow>, DbErr> {
     api_key::Entity::find()
-        .filter(api_key::COLUMN.key_hash.eq(secrets::digest(presented)))
+        .filter(api_key::COLUMN.key_hash.eq(token::digest(presented)))
         .filter(api_key::COLUMN.revoked_at.is_null())
         .one(conn)
         .await

@@ -10,14 +10,14 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::session;
-use crate::secrets;
+use crate::domain::token;
 
 pub async fn load(
     conn: &impl ConnectionTrait,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, DbErr> {
-    Ok(session::Entity::find_by_id(secrets::digest(key))
+    Ok(session::Entity::find_by_id(token::digest(key))
         .filter(session::COLUMN.expires_at.gt(now))
         .one(conn)
         .await?
@@ -36,7 +36,7 @@ pub async fn update(
         .col_expr(session::Column::UserId, Expr::value(user_id))
         .col_expr(session::Column::State, Expr::value(state))
         .col_expr(session::Column::ExpiresAt, Expr::value(expires_at))
-        .filter(session::COLUMN.key_hash.eq(secrets::digest(key)))
+        .filter(session::COLUMN.key_hash.eq(token::digest(key)))
         .exec(conn)
         .await
         .map(|_| ())
@@ -52,7 +52,7 @@ pub async fn store(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     session::Entity::insert(session::ActiveModel {
-        key_hash: Set(secrets::digest(key)),
+        key_hash: Set(token::digest(key)),
         user_id: Set(user_id),
         state: Set(state),
         created_at: Set(now),
@@ -82,14 +82,14 @@ pub async fn extend(
             session::Column::ExpiresAt,
             sea_orm::sea_query::Expr::value(expires_at),
         )
-        .filter(session::COLUMN.key_hash.eq(secrets::digest(key)))
+        .filter(session::COLUMN.key_hash.eq(token::digest(key)))
         .exec(conn)
         .await
         .map(|_| ())
 }
 
 pub async fn delete(conn: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
-    session::Entity::delete_by_id(secrets::digest(key))
+    session::Entity::delete_by_id(token::digest(key))
         .exec(conn)
         .await
         .map(|_| ())

@@ -8,7 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{incident, tracking_token};
-use crate::secrets;
+use crate::domain::token;
 
 /// Makes a new tracking token for an incident and returns it (shown once).
 pub async fn issue(
@@ -16,9 +16,9 @@ pub async fn issue(
     incident_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<String, DbErr> {
-    let token = secrets::random_token(16);
+    let token = token::random_token(16);
     tracking_token::Entity::insert(tracking_token::ActiveModel {
-        token_hash: Set(secrets::digest(&token)),
+        token_hash: Set(token::digest(&token)),
         incident_id: Set(incident_id),
         created_at: Set(now),
         revoked_at: Set(None),
@@ -34,7 +34,7 @@ pub async fn find_incident(
     conn: &impl ConnectionTrait,
     token: &str,
 ) -> Result<Option<Uuid>, DbErr> {
-    let digest = secrets::digest(token);
+    let digest = token::digest(token);
     let issued = tracking_token::Entity::find_by_id(digest.clone())
         .filter(tracking_token::COLUMN.revoked_at.is_null())
         .one(conn)

@@ -1,11 +1,11 @@
 use std::time::Duration;
 
 use incident_desk::{
+    app::Application,
     config,
     domain::access::{ApiScope, Role},
-    officers,
-    startup::Application,
     storage::{Database, api_keys},
+    usecases::officers,
 };
 use reqwest::{Response, StatusCode};
 use sea_orm::ConnectionTrait;

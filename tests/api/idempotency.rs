@@ -1,4 +1,4 @@
-use incident_desk::{intake, storage::idempotency::Claim};
+use incident_desk::{storage::idempotency::Claim, usecases::intake};
 use reqwest::StatusCode;
 use serde_json::json;
 

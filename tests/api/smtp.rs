@@ -339,7 +339,7 @@ fn path(argument: &str, prefix: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use incident_desk::notify::email::{EmailOutcome, EmailSender, OutgoingEmail};
+    use incident_desk::channels::email::{EmailOutcome, EmailSender, OutgoingEmail};
     use lettre::{
         address::Envelope,
         transport::smtp::{client::AsyncSmtpConnection, extension::ClientId},

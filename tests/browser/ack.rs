@@ -1,7 +1,7 @@
 //! The acknowledge page behind the signed link in a party's email.
 
 use chrono::{TimeDelta, Utc};
-use incident_desk::{notify::ack_link::AckKey, storage::service_secrets};
+use incident_desk::{channels::ack_link::AckKey, storage::service_secrets};
 use serde_json::Value;
 use uuid::Uuid;
 

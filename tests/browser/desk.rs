@@ -7,7 +7,7 @@ use fantoccini::{Locator, elements::Element};
 use incident_desk::{
     config,
     domain::access::Role,
-    officers::{self, NewOfficer},
+    usecases::officers::{self, NewOfficer},
 };
 use secrecy::SecretString;
 use serde_json::{Value, json};

@@ -22,18 +22,20 @@ use actix_web::{FromRequest, body::MessageBody, dev::Payload, test::TestRequest,
 use anyhow::{Context, bail};
 use clap::Parser;
 use incident_desk::{
+    channels::ack_link::AckKey,
     config::{self, Locale},
-    intake::Intake,
-    notify::{ack_link::AckKey, outbox::Outbox},
-    routes::web::{
-        csrf::{Csrf, CsrfKey},
-        lang::Lang,
-        page,
-        report::{self, Filled},
+    domain::token,
+    http::{
+        extract::{
+            csrf::{Csrf, CsrfKey},
+            lang::Lang,
+        },
+        html::page,
+        member::report::{self, Filled},
+        state::AppState,
     },
-    secrets,
-    startup::AppState,
     storage::{Database, files::FileStore},
+    usecases::{intake::Intake, outbox::Outbox},
 };
 use reqwest::{
     StatusCode,
@@ -239,20 +241,22 @@ async fn app_state(toml: &str) -> anyhow::Result<AppState> {
     let settings = Arc::new(settings);
     let outbox = Outbox::default();
     Ok(AppState {
-        sign_in: incident_desk::routes::desk::SignInLimits::new(&settings),
-        counters: incident_desk::desk_counters::CounterCache::new(settings.desk.counters_max_age),
+        sign_in: incident_desk::http::desk::SignInLimits::new(&settings),
+        counters: incident_desk::usecases::desk_counters::CounterCache::new(
+            settings.desk.counters_max_age,
+        ),
         intake: Intake::start(
             db.clone(),
             settings.clone(),
             outbox.clone(),
-            incident_desk::metrics::Metrics::new(),
+            incident_desk::telemetry::metrics::Metrics::new(),
         ),
         files: FileStore::open(&settings.evidence.dir).await?,
         db,
         settings,
         outbox,
-        ack: AckKey::new(secrets::random_bytes(32)),
-        csrf: CsrfKey::new(secrets::random_bytes(32)),
+        ack: AckKey::new(token::random_bytes(32)),
+        csrf: CsrfKey::new(token::random_bytes(32)),
     })
 }
 
@@ -273,8 +277,8 @@ async fn in_process(
         let page = report::build_page(
             &state,
             Locale::Vi,
-            secrets::random_token(32),
-            secrets::random_token(16),
+            token::random_token(32),
+            token::random_token(16),
             Filled::default(),
         );
         let body = page::render(&page).context("the form did not render")?;

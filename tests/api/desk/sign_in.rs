@@ -4,7 +4,7 @@
 
 use std::{net::IpAddr, time::Duration};
 
-use incident_desk::{domain::access::Role, officers};
+use incident_desk::{domain::access::Role, usecases::officers};
 use reqwest::StatusCode;
 use secrecy::SecretString;
 

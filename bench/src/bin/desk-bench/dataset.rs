@@ -11,7 +11,7 @@ use incident_desk::{
         ContainmentState, IncidentKind, IncidentStatus, PageUrl, Platform, ReferenceCode, Severity,
         TicketStatus, page_key, routing::PartyKind,
     },
-    notify::payload,
+    usecases::payload,
 };
 use serde_json::json;
 use uuid::Uuid;

@@ -9,7 +9,7 @@ use std::{
 };
 
 use anyhow::{Context, bail};
-use incident_desk::{config, secrets, storage::Database};
+use incident_desk::{config, domain::token, storage::Database};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use tokio::{io::AsyncWriteExt, process::Command};
@@ -286,7 +286,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         intake_bench::server_config(args.port, &args.database, &dir.path().join("evidence")),
     )?;
     let cfg = path.to_str().context("path")?.to_owned();
-    let password = secrets::random_token(24);
+    let password = token::random_token(24);
     let officer = format!("desk-officer-{}", args.committee);
     desk_user(&args.binary, &cfg, "desk-admin", "admin", None, &password).await?;
     desk_user(

@@ -1,0 +1,402 @@
+//! The command line: `serve`, `migrate`, `check-config`, `api-key`, `user`, `purge` and
+//! `backup`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+use crate::{
+    app::Application,
+    config::{Settings, Sources},
+    domain::access::{ApiScope, Role},
+    storage::{Database, api_keys, files::FileStore},
+    telemetry,
+    usecases::officers,
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "incident-desk",
+    version,
+    about = "Account-compromise incident response desk"
+)]
+pub struct Cli {
+    /// An extra configuration file, merged after config/<env>.toml and before env vars.
+    #[arg(long, global = true, env = "INCIDENT_DESK_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (migrations are applied on start).
+    Serve,
+    /// Apply, revert or list database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Load and validate the configuration, print every problem, and exit.
+    CheckConfig,
+    /// Manage API keys for integrations.
+    ApiKey {
+        #[command(subcommand)]
+        action: ApiKeyAction,
+    },
+    /// Manage the officers who sign in to the desk.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Remove the personal data of incidents closed before a cutoff (the reporter, the
+    /// page, free texts, sent messages, evidence files), keeping what statistics need.
+    Purge {
+        /// A date (2026-01-31, midnight at web.utc_offset), an RFC 3339 time, or an age
+        /// such as 365d (closed more than that long ago).
+        #[arg(long)]
+        closed_before: String,
+        /// Print what would be removed, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Copy the SQLite database (consistently, while the service runs) to <FILE> and the
+    /// evidence folder to <FILE>.evidence/. For PostgreSQL use `pg_dump -Fc`.
+    Backup { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create an officer. The password is read from standard input with
+    /// `--password-stdin`; otherwise one is generated and printed once.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// admin (everything), officer (their committee's subtree), viewer (read only).
+        #[arg(long)]
+        role: String,
+        /// The officer's committee; required for officers and viewers.
+        #[arg(long)]
+        committee: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    List,
+    /// Disable a user: their sessions end and they can no longer sign in.
+    Disable {
+        username: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        username: String,
+    },
+    /// Set a new password (read from standard input with `--password-stdin`, otherwise
+    /// generated and printed once); the user's sessions end.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    Up,
+    Down {
+        /// How many migrations to revert (all when absent).
+        #[arg(long)]
+        steps: Option<u32>,
+    },
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyAction {
+    /// Create a key; the key is printed once and only its digest is stored.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// incidents:write, incidents:read, tickets:write (repeat or comma-separate).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Bind the key to a committee: it sees only that committee's subtree.
+        #[arg(long)]
+        committee: Option<String>,
+        /// Bind the key to a party, to acknowledge that party's tickets.
+        #[arg(long)]
+        party: Option<String>,
+    },
+    List,
+    Revoke {
+        id: Uuid,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let sources = Sources {
+        dir: None,
+        extra_file: cli.config.clone(),
+    };
+    let settings = match Settings::load(&sources) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("{error}");
+            std::process::exit(2);
+        }
+    };
+    match cli.command {
+        Command::CheckConfig => {
+            println!(
+                "configuration is valid: {} committees, {} authorities, {} providers",
+                settings.parties.committees.len(),
+                settings.parties.authorities.len(),
+                settings.parties.providers.len()
+            );
+            Ok(())
+        }
+        Command::Serve => {
+            telemetry::init(settings.logging.format, &settings.logging.level);
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "incident-desk listening");
+            app.run_until_stopped().await?;
+            Ok(())
+        }
+        Command::Migrate { action } => migrate(&settings, action).await,
+        Command::ApiKey { action } => api_key(&settings, action).await,
+        Command::User { action } => user(&settings, action).await,
+        Command::Purge {
+            closed_before,
+            dry_run,
+        } => purge(&settings, &closed_before, dry_run).await,
+        Command::Backup { file } => {
+            let done = crate::usecases::backup::run(&settings, &file).await?;
+            println!(
+                "database: {} ({} bytes)",
+                done.database.display(),
+                done.database_bytes
+            );
+            println!(
+                "evidence: {}/ ({} files, {} bytes)",
+                done.evidence.display(),
+                done.files,
+                done.file_bytes
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn purge(settings: &Settings, closed_before: &str, dry_run: bool) -> anyhow::Result<()> {
+    let offset = settings
+        .web
+        .offset()
+        .unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc));
+    let cutoff = crate::domain::retention::parse_cutoff(closed_before, chrono::Utc::now(), offset)
+        .map_err(|e| anyhow::anyhow!("--closed-before: {e}"))?;
+    let db = Database::connect(&settings.database).await?;
+    db.migrate_up()
+        .await
+        .context("could not apply migrations")?;
+    let files = FileStore::open_evidence(&settings.evidence.dir).await?;
+    let report = crate::usecases::retention::purge(&db, &files, cutoff, dry_run).await?;
+    for incident in &report.purged {
+        println!("{}", incident.line(dry_run));
+    }
+    for (reference, pending) in &report.deferred {
+        println!("{reference}: deferred, {pending} notification(s) still being sent");
+    }
+    println!("{}", report.summary());
+    Ok(())
+}
+
+/// A password from standard input (its first line), or a generated one that is printed.
+fn password(from_stdin: bool) -> anyhow::Result<(SecretString, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("could not read the password from standard input")?;
+        let line = line.trim_end_matches(['\r', '\n']).to_owned();
+        return Ok((SecretString::from(line), false));
+    }
+    Ok((
+        SecretString::from(crate::domain::token::random_token(15)),
+        true,
+    ))
+}
+
+async fn user(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
+    let db = Database::connect(&settings.database).await?;
+    db.migrate_up()
+        .await
+        .context("could not apply migrations")?;
+    match action {
+        UserAction::Create {
+            username,
+            name,
+            role,
+            committee,
+            password_stdin,
+        } => {
+            let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role {e}"))?;
+            let (password, generated) = password(password_stdin)?;
+            let row = officers::create(
+                &db,
+                settings,
+                officers::NewOfficer {
+                    username: &username,
+                    name: &name,
+                    role,
+                    committee: committee.as_deref(),
+                    password: &password,
+                },
+            )
+            .await?;
+            println!(
+                "created {} ({}, {})",
+                row.username,
+                row.role,
+                row.committee_id.as_deref().unwrap_or("all committees")
+            );
+            if generated {
+                println!("password: {}", password.expose_secret());
+                eprintln!("Give the password to the user now: it is not shown again.");
+            }
+        }
+        UserAction::List => {
+            for u in crate::storage::users::list(db.conn()).await? {
+                println!(
+                    "{}  {}  {}  committee={}  {}",
+                    u.username,
+                    u.name,
+                    u.role,
+                    u.committee_id.as_deref().unwrap_or("-"),
+                    if u.disabled_at.is_some() {
+                        "disabled"
+                    } else {
+                        "active"
+                    }
+                );
+            }
+        }
+        UserAction::Disable { username } => {
+            officers::set_disabled(&db, &username, true).await?;
+            println!("disabled {username}; their sessions have ended");
+        }
+        UserAction::Enable { username } => {
+            officers::set_disabled(&db, &username, false).await?;
+            println!("enabled {username}");
+        }
+        UserAction::ResetPassword {
+            username,
+            password_stdin,
+        } => {
+            let (password, generated) = password(password_stdin)?;
+            officers::reset_password(&db, &username, &password).await?;
+            println!("new password set for {username}; their sessions have ended");
+            if generated {
+                println!("password: {}", password.expose_secret());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
+    let db = Database::connect(&settings.database).await?;
+    match action {
+        MigrateAction::Up => {
+            db.migrate_up().await?;
+            println!("migrations applied");
+        }
+        MigrateAction::Down { steps } => {
+            db.migrate_down(steps).await?;
+            println!("migrations reverted");
+        }
+        MigrateAction::Status => {
+            for m in db.migration_status().await? {
+                println!(
+                    "{} {}",
+                    if m.applied { "applied" } else { "pending" },
+                    m.name
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn api_key(settings: &Settings, action: ApiKeyAction) -> anyhow::Result<()> {
+    let db = Database::connect(&settings.database).await?;
+    db.migrate_up()
+        .await
+        .context("could not apply migrations")?;
+    match action {
+        ApiKeyAction::Create {
+            name,
+            scopes,
+            committee,
+            party,
+        } => {
+            let scopes = ApiScope::parse_list(&scopes.join(",")).map_err(anyhow::Error::msg)?;
+            if let Some(c) = &committee {
+                anyhow::ensure!(
+                    settings.committee(c).is_some(),
+                    "`{c}` is not a configured committee"
+                );
+            }
+            if let Some(p) = &party {
+                anyhow::ensure!(
+                    settings.party(p).is_some(),
+                    "`{p}` is not a configured party"
+                );
+            }
+            crate::storage::parties::sync(db.conn(), settings).await?;
+            let (row, secret) = api_keys::create(
+                db.conn(),
+                api_keys::NewApiKey {
+                    name,
+                    scopes,
+                    committee_id: committee,
+                    party_id: party,
+                },
+            )
+            .await?;
+            println!("id:     {}", row.id);
+            println!("scopes: {}", row.scopes);
+            println!("key:    {secret}");
+            eprintln!("Store the key now: it is not shown again.");
+        }
+        ApiKeyAction::List => {
+            for k in api_keys::list(db.conn()).await? {
+                println!(
+                    "{}  {}  {}…  scopes={}  committee={}  party={}  {}",
+                    k.id,
+                    k.name,
+                    k.prefix,
+                    k.scopes,
+                    k.committee_id.as_deref().unwrap_or("-"),
+                    k.party_id.as_deref().unwrap_or("-"),
+                    if k.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    }
+                );
+            }
+        }
+        ApiKeyAction::Revoke { id } => {
+            anyhow::ensure!(
+                api_keys::revoke(db.conn(), id).await?,
+                "no active key with id {id}"
+            );
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
+}

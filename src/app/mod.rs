@@ -1,0 +1,238 @@
+//! Builds the application: database, migrations, parties, HTTP server and background tasks.
+
+pub mod cli;
+
+use std::{net::TcpListener, sync::Arc, time::Duration};
+
+use actix_web::{
+    App, HttpMessage, HttpServer,
+    dev::{Server, Service},
+    http::header::{HeaderName, HeaderValue},
+    middleware::{DefaultHeaders, from_fn},
+    web,
+};
+use anyhow::Context;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_scalar::{Scalar, Servable};
+
+use crate::{
+    channels::{ack_link::AckKey, email_channel::EmailChannel},
+    config::Settings,
+    http::{
+        self,
+        api::openapi::ApiDoc,
+        extract::{csrf::CsrfKey, limits::WebLimits},
+        state::AppState,
+    },
+    storage::{self, Database, files::FileStore},
+    telemetry::RequestSpan,
+    telemetry::metrics::Metrics,
+    usecases::intake::Intake,
+    usecases::outbox::Outbox,
+    worker::{Dispatcher, DispatcherHandle},
+};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    dispatcher: Option<DispatcherHandle>,
+}
+
+impl Application {
+    /// Connects, migrates, syncs the configured parties and binds the listener
+    /// (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = Database::connect(&settings.database).await?;
+        db.migrate_up()
+            .await
+            .context("could not apply migrations")?;
+        storage::parties::sync(db.conn(), &settings)
+            .await
+            .context("could not sync the configured parties")?;
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .with_context(|| {
+                format!(
+                    "could not bind {}:{}",
+                    settings.server.host, settings.server.port
+                )
+            })?;
+        let port = listener.local_addr()?.port();
+        let settings = Arc::new(settings);
+        let outbox = Outbox::default();
+        let ack = AckKey::new(
+            storage::service_secrets::get_or_create(
+                db.conn(),
+                "ack_link_key",
+                crate::domain::token::random_bytes(32),
+            )
+            .await
+            .context("could not load the acknowledge-link key")?,
+        );
+        let csrf = CsrfKey::new(
+            storage::service_secrets::get_or_create(
+                db.conn(),
+                "csrf_key",
+                crate::domain::token::random_bytes(32),
+            )
+            .await
+            .context("could not load the CSRF key")?,
+        );
+        let files = FileStore::open_evidence(&settings.evidence.dir).await?;
+        let limits = WebLimits::new(&settings);
+        let sign_in = http::desk::SignInLimits::new(&settings);
+        let session_key = actix_web::cookie::Key::from(
+            &storage::service_secrets::get_or_create(
+                db.conn(),
+                "desk_session_key",
+                crate::domain::token::random_bytes(64),
+            )
+            .await
+            .context("could not load the desk session key")?,
+        );
+        let metrics = Metrics::new();
+        let dispatcher = if settings.dispatcher.enabled {
+            let email = EmailChannel::new(&settings, ack.clone())?;
+            let dispatcher = Dispatcher::new(
+                db.clone(),
+                settings.clone(),
+                &outbox,
+                email,
+                metrics.clone(),
+            )?;
+            Some(dispatcher.spawn())
+        } else {
+            None
+        };
+        let counters =
+            crate::usecases::desk_counters::CounterCache::new(settings.desk.counters_max_age);
+        let state = web::Data::new(AppState {
+            intake: Intake::start(
+                db.clone(),
+                settings.clone(),
+                outbox.clone(),
+                metrics.clone(),
+            ),
+            db: db.clone(),
+            settings,
+            outbox,
+            ack,
+            csrf,
+            files,
+            sign_in,
+            counters,
+        });
+        crate::usecases::retention::spawn_schedule(
+            db.clone(),
+            state.settings.clone(),
+            state.files.clone(),
+        );
+        spawn_housekeeping(db, metrics.clone());
+        let workers = state.settings.server.workers;
+        let metrics = web::Data::new(metrics);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(http::ops::metrics::count_requests))
+                .wrap_fn(|req, srv| {
+                    let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+                    let fut = srv.call(req);
+                    async move {
+                        let mut response = fut.await?;
+                        if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok())
+                        {
+                            response
+                                .headers_mut()
+                                .insert(HeaderName::from_static("x-request-id"), id);
+                        }
+                        Ok(response)
+                    }
+                })
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("X-Frame-Options", "DENY")),
+                )
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .app_data(state.clone())
+                .app_data(metrics.clone())
+                .configure(http::ops::health::configure)
+                .configure(|cfg| http::ops::metrics::configure(cfg, &state.settings.metrics))
+                .configure(http::api::configure)
+                .configure(|cfg| http::member::configure(cfg, &limits))
+                .configure(|cfg| http::desk::configure(cfg, &state, &session_key))
+                .service(Scalar::with_url("/api/docs", ApiDoc::openapi()))
+                .default_service(web::to(http::api::not_found))
+        })
+        .shutdown_timeout(20)
+        .listen(listener)?;
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+            dispatcher,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests and lets the
+    /// dispatcher finish its sends in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        if let Some(dispatcher) = self.dispatcher {
+            dispatcher.shutdown().await;
+        }
+        result
+    }
+}
+
+/// Checkpoints the SQLite log every second; folds recorded histogram samples into their
+/// buckets every few seconds; forgets idempotency records past their retention and
+/// expired desk sessions, hourly.
+fn spawn_housekeeping(db: Database, metrics: Metrics) {
+    let checkpoints = db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(error) = checkpoints.checkpoint().await {
+                tracing::warn!(%error, "could not checkpoint the database log");
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            metrics.upkeep();
+        }
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let result = async {
+                let tx = db.begin_write().await?;
+                let now = chrono::Utc::now();
+                let purged = storage::idempotency::purge_expired(&*tx, now).await?
+                    + storage::sessions::purge_expired(&*tx, now).await?;
+                tx.commit().await?;
+                Ok::<_, sea_orm::DbErr>(purged)
+            }
+            .await;
+            match result {
+                Ok(purged) => {
+                    tracing::debug!(purged, "expired idempotency keys and sessions purged")
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "could not purge expired idempotency keys and sessions")
+                }
+            }
+        }
+    });
+}

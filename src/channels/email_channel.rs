@@ -1,0 +1,233 @@
+//! The email channel: renders a delivery's stored event for its party, in the party's
+//! language, with a signed acknowledge link, threaded per ticket, and sends it. The
+//! reporter's confirmation is written in the member's own language.
+
+use askama::Template;
+use chrono::{TimeDelta, Utc};
+use secrecy::ExposeSecret;
+
+use super::{
+    ack_link::AckKey,
+    email::{EmailOutcome, EmailSender, OutgoingEmail, render},
+};
+use crate::{
+    config::{Locale, Settings},
+    domain::delivery::SendOutcome,
+    domain::i18n::{Tr, text, word},
+    storage::{
+        Database, Scope,
+        deliveries::DeliveryRow,
+        incidents::{self, IncidentKey},
+        tickets::TicketRow,
+        tracking_tokens,
+    },
+};
+
+pub struct EmailChannel {
+    sender: EmailSender,
+    ack: AckKey,
+}
+
+impl EmailChannel {
+    pub fn new(settings: &Settings, ack: AckKey) -> anyhow::Result<Self> {
+        let sender = EmailSender::new(
+            settings.email.smtp_url.expose_secret(),
+            &settings.email.from,
+            settings.email.timeout,
+        )?;
+        Ok(Self { sender, ack })
+    }
+
+    /// The link that acknowledges `ticket`, valid for the configured time.
+    pub fn ack_url(&self, settings: &Settings, ticket: &TicketRow) -> String {
+        let ttl = TimeDelta::from_std(settings.tickets.ack_link_ttl).unwrap_or(TimeDelta::days(14));
+        format!(
+            "{}/ack/{}",
+            settings.public_base_url.trim_end_matches('/'),
+            self.ack.token(ticket.id, Utc::now() + ttl)
+        )
+    }
+
+    /// The reporter's confirmation, in the language the member chose: a fresh tracking
+    /// link, stored only as a digest, so that no tracking token ever sits in the outbox.
+    async fn send_confirmation(
+        &self,
+        settings: &Settings,
+        db: &Database,
+        delivery: &DeliveryRow,
+        ticket: &TicketRow,
+    ) -> SendOutcome {
+        let Ok(event) = serde_json::from_slice::<serde_json::Value>(&delivery.payload) else {
+            return failed("stored payload is not JSON");
+        };
+        let issued = async {
+            let tx = db.begin_write().await?;
+            let incident =
+                incidents::find(&*tx, &Scope::All, &IncidentKey::Id(ticket.incident_id)).await?;
+            let token = tracking_tokens::issue(&*tx, ticket.incident_id, Utc::now()).await?;
+            tx.commit().await?;
+            let locale = incident
+                .and_then(|row| row.reporter_locale.parse::<Locale>().ok())
+                .unwrap_or_default();
+            Ok::<_, sea_orm::DbErr>((locale, token))
+        };
+        let (locale, token) = match issued.await {
+            Ok(issued) => issued,
+            Err(e) => {
+                return SendOutcome::Retry {
+                    status: None,
+                    reply: String::new(),
+                    error: e.to_string(),
+                    at_least: None,
+                };
+            }
+        };
+        let incident = &event["data"]["incident"];
+        let as_text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        let page = incident["page"]["url"]
+            .as_str()
+            .or(incident["page"]["handle"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let view = ReporterMail {
+            tr: Tr(locale),
+            reference: as_text(&incident["reference"]),
+            page,
+            kind: word(locale, "kind", &as_text(&incident["kind"])),
+            tracking_url: format!(
+                "{}/track/{token}",
+                settings.public_base_url.trim_end_matches('/')
+            ),
+        };
+        let (Ok(plain), Ok(html)) = (
+            ReporterText { v: &view }.render(),
+            ReporterHtml { v: &view }.render(),
+        ) else {
+            return failed("could not render the confirmation");
+        };
+        let domain = &settings.email.message_id_domain;
+        let email = OutgoingEmail {
+            to: vec![delivery.target.clone()],
+            subject: format!(
+                "[{}] {}",
+                view.reference,
+                text(locale, "email-reporter-subject")
+            ),
+            text: plain,
+            html,
+            message_id: format!("{}@{domain}", delivery.id),
+            in_reply_to: None,
+            references: Vec::new(),
+        };
+        outcome_of(self.sender.send(&email).await)
+    }
+
+    pub async fn send(
+        &self,
+        settings: &Settings,
+        db: &Database,
+        delivery: &DeliveryRow,
+        ticket: &TicketRow,
+    ) -> SendOutcome {
+        if delivery.event_type == REPORTER_CONFIRMATION {
+            return self.send_confirmation(settings, db, delivery, ticket).await;
+        }
+        let Ok(event) = serde_json::from_slice::<serde_json::Value>(&delivery.payload) else {
+            return SendOutcome::Failed {
+                status: None,
+                reply: String::new(),
+                error: "stored payload is not JSON".to_owned(),
+            };
+        };
+        let Some(party) = settings.party(&ticket.party_id) else {
+            return SendOutcome::Failed {
+                status: None,
+                reply: String::new(),
+                error: "the party is no longer configured".to_owned(),
+            };
+        };
+        let open = matches!(ticket.status.as_str(), "pending" | "notified" | "failed");
+        let ack_url = open.then(|| self.ack_url(settings, ticket));
+        let rendered = render(
+            party.kind,
+            party.settings.locale,
+            &event,
+            ack_url.as_deref(),
+        );
+        let domain = &settings.email.message_id_domain;
+        // The first message to a party starts its thread; every later one replies to it.
+        let root = format!("ticket-{}@{domain}", ticket.id);
+        let first = delivery.event_type == "incident.reported";
+        let message_id = if first {
+            root.clone()
+        } else {
+            format!("{}@{domain}", delivery.id)
+        };
+        let email = OutgoingEmail {
+            to: delivery
+                .target
+                .split(',')
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty())
+                .collect(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            message_id,
+            in_reply_to: (!first).then(|| root.clone()),
+            references: if first { Vec::new() } else { vec![root] },
+        };
+        outcome_of(self.sender.send(&email).await)
+    }
+}
+
+/// The event type of the reporter's confirmation email.
+pub const REPORTER_CONFIRMATION: &str = "reporter.confirmation";
+
+struct ReporterMail {
+    tr: Tr,
+    reference: String,
+    page: String,
+    kind: String,
+    tracking_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/reporter.txt", escape = "none")]
+struct ReporterText<'a> {
+    v: &'a ReporterMail,
+}
+
+#[derive(Template)]
+#[template(path = "email/reporter.html")]
+struct ReporterHtml<'a> {
+    v: &'a ReporterMail,
+}
+
+fn failed(error: &str) -> SendOutcome {
+    SendOutcome::Failed {
+        status: None,
+        reply: String::new(),
+        error: error.to_owned(),
+    }
+}
+
+fn outcome_of(outcome: EmailOutcome) -> SendOutcome {
+    match outcome {
+        EmailOutcome::Delivered { reply } => SendOutcome::Delivered {
+            status: None,
+            reply,
+        },
+        EmailOutcome::Retry { reply } => SendOutcome::Retry {
+            status: None,
+            error: reply.clone(),
+            reply,
+            at_least: None,
+        },
+        EmailOutcome::Failed { reply } => SendOutcome::Failed {
+            status: None,
+            error: reply.clone(),
+            reply,
+        },
+    }
+}

@@ -1,0 +1,9 @@
+//! Outbound I/O only, no database and no rules: webhooks (signature, network guard), email
+//! (render, formats, SMTP) and the signed acknowledge links they carry.
+
+pub mod ack_link;
+pub mod email;
+pub mod email_channel;
+pub mod guard;
+pub mod signature;
+pub mod webhook;

@@ -1,0 +1,84 @@
+//! API key authentication: `Authorization: Bearer <key>`, scopes and committee binding.
+
+use std::{future::Future, pin::Pin};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use chrono::Utc;
+use uuid::Uuid;
+
+use crate::{
+    domain::{Actor, ActorKind, access::ApiScope},
+    http::error::ApiError,
+    http::state::AppState,
+    storage::{Scope, api_keys},
+};
+
+/// The integration behind a request.
+#[derive(Debug, Clone)]
+pub struct ApiPrincipal {
+    pub key_id: Uuid,
+    pub name: String,
+    pub scopes: Vec<ApiScope>,
+    pub committee: Option<String>,
+    pub party: Option<String>,
+    /// The committees this key sees: all, or the subtree of its committee.
+    pub scope: Scope,
+}
+
+impl ApiPrincipal {
+    pub fn require(&self, scope: ApiScope) -> Result<(), ApiError> {
+        if self.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "this API key lacks the scope `{scope}`"
+            )))
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            kind: ActorKind::Integration,
+            id: Some(self.key_id.to_string()),
+            name: Some(self.name.clone()),
+        }
+    }
+}
+
+impl FromRequest for ApiPrincipal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let presented = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|v| v.trim().to_owned());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
+            let presented = presented
+                .filter(|p| !p.is_empty())
+                .ok_or(ApiError::Unauthorized)?;
+            let conn = state.db.conn();
+            let key = api_keys::authenticate(conn, &presented)
+                .await?
+                .ok_or(ApiError::Unauthorized)?;
+            api_keys::mark_used(conn, &key, Utc::now()).await?;
+            let scope = match &key.committee_id {
+                Some(committee) => Scope::Committees(state.settings.committee_subtree(committee)),
+                None => Scope::All,
+            };
+            Ok(ApiPrincipal {
+                key_id: key.id,
+                name: key.name.clone(),
+                scopes: api_keys::scopes_of(&key),
+                committee: key.committee_id.clone(),
+                party: key.party_id.clone(),
+                scope,
+            })
+        })
+    }
+}

@@ -1,0 +1,754 @@
+//! `/api/v1/incidents`: file, list, read, and change containment, status and notes.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    auth::ApiPrincipal,
+    views::{
+        self, DeliveryView, EventView, IncidentCreated, IncidentDetail, IncidentPage,
+        IncidentSummary, TicketView,
+    },
+};
+use crate::{
+    domain::{
+        BoundedText, ContainmentState, FieldError, IncidentKind, IncidentStatus, Platform,
+        RejectReason, TextRule,
+        access::ApiScope,
+        new_incident::{ContainmentDraft, IncidentDraft, PageDraft, ReporterDraft},
+    },
+    http::error::ApiError,
+    http::extract::json::JsonBody,
+    http::state::AppState,
+    storage::{
+        Scope, deliveries, events,
+        idempotency::Claim,
+        incidents::{self, IncidentFilter, IncidentKey, IncidentRow},
+        tickets,
+    },
+    usecases::incident::{self, NoteVisibility, StatusChange},
+    usecases::intake::{self, Filed, Receipt, Source},
+};
+
+const MAX_LIMIT: u64 = 200;
+const DEFAULT_LIMIT: u64 = 50;
+
+/// A new incident report.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "hijacked",
+    "description": "Since 07:40 the page posts scam investment offers; the admin email was changed and I cannot sign in.",
+    "detected_at": "2026-11-28T07:45:00+07:00",
+    "reporter": {
+        "name": "Nguyễn Văn An",
+        "email": "an.nguyen@example.org",
+        "phone": "+84 912 345 678",
+        "committee": "hn-ba-dinh"
+    },
+    "page": {
+        "url": "https://www.facebook.com/bandinh.news",
+        "handle": "bandinh.news",
+        "display_name": "Ba Đình News",
+        "account_type": "page",
+        "linked_email": "page-admin@example.org",
+        "linked_phone": "+84 912 345 678",
+        "created_on": "2019-05-01",
+        "purpose": "News of the district committee"
+    },
+    "containment": { "state": "lost_control", "note": "Password reset emails go to the attacker's address." }
+}))]
+pub struct CreateIncident {
+    /// `abnormal`, `hijacked`, `impersonated` or `misused`.
+    #[schema(required = true, value_type = IncidentKind)]
+    pub kind: Option<String>,
+    /// `low`, `medium`, `high` or `critical`; derived from kind and containment when absent.
+    #[schema(value_type = Option<crate::domain::Severity>)]
+    pub severity: Option<String>,
+    /// What happened, 10 to 5000 characters.
+    #[schema(required = true)]
+    pub description: Option<String>,
+    /// When the member noticed it (RFC 3339).
+    #[schema(required = true, format = DateTime)]
+    pub detected_at: Option<String>,
+    #[schema(required = true)]
+    pub reporter: Option<ReporterInput>,
+    #[schema(required = true)]
+    pub page: Option<PageInput>,
+    /// Whether the page has been stopped; `active` when absent.
+    pub containment: Option<ContainmentInput>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReporterInput {
+    #[schema(required = true)]
+    pub name: Option<String>,
+    /// Email or phone (at least one).
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Id of the reporter's committee.
+    #[schema(required = true)]
+    pub committee: Option<String>,
+    /// The language of the reporter's emails: `vi` (default) or `en`.
+    pub locale: Option<String>,
+}
+
+/// The affected page. Never send a password or any secret of the account.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PageInput {
+    /// Detected from the URL when absent; may correct a URL on an unknown host.
+    #[schema(value_type = Option<Platform>)]
+    pub platform: Option<String>,
+    /// The page's address (this or `handle` is required).
+    pub url: Option<String>,
+    pub handle: Option<String>,
+    pub display_name: Option<String>,
+    /// `profile`, `page`, `channel`, `group`, `official_account`, `website` or `other`.
+    #[schema(value_type = Option<crate::domain::AccountType>)]
+    pub account_type: Option<String>,
+    /// The email linked to the account, which helps the provider verify ownership.
+    pub linked_email: Option<String>,
+    pub linked_phone: Option<String>,
+    /// When the page was created (YYYY-MM-DD).
+    #[schema(format = Date)]
+    pub created_on: Option<String>,
+    pub purpose: Option<String>,
+}
+
+/// A containment state; `stopped` needs `stopped_at` and at least one action.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "state": "stopped",
+    "stopped_at": "2026-11-28T09:10:00+07:00",
+    "actions": ["password_changed", "sessions_revoked", "two_factor_enabled"],
+    "note": "Recovered the admin email through the platform's form."
+}))]
+pub struct ContainmentInput {
+    #[schema(required = true, value_type = ContainmentState)]
+    pub state: Option<String>,
+    #[schema(format = DateTime)]
+    pub stopped_at: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Vec<crate::domain::ContainmentAction>)]
+    pub actions: Vec<String>,
+    pub note: Option<String>,
+}
+
+impl From<ContainmentInput> for ContainmentDraft {
+    fn from(c: ContainmentInput) -> Self {
+        ContainmentDraft {
+            state: c.state,
+            stopped_at: c.stopped_at,
+            actions: c.actions,
+            note: c.note,
+        }
+    }
+}
+
+impl From<CreateIncident> for IncidentDraft {
+    fn from(c: CreateIncident) -> Self {
+        let reporter = c.reporter.unwrap_or_default();
+        let page = c.page.unwrap_or_default();
+        IncidentDraft {
+            kind: c.kind,
+            severity: c.severity,
+            description: c.description,
+            detected_at: c.detected_at,
+            reporter: ReporterDraft {
+                name: reporter.name,
+                email: reporter.email,
+                phone: reporter.phone,
+                committee: reporter.committee,
+                locale: reporter.locale,
+            },
+            page: PageDraft {
+                platform: page.platform,
+                url: page.url,
+                handle: page.handle,
+                display_name: page.display_name,
+                account_type: page.account_type,
+                linked_email: page.linked_email,
+                linked_phone: page.linked_phone,
+                created_on: page.created_on,
+                purpose: page.purpose,
+            },
+            containment: c.containment.map(Into::into).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "status": "rejected", "reason": "duplicate", "duplicate_of": "INC-2026-000101" }))]
+pub struct ChangeStatus {
+    #[schema(value_type = IncidentStatus)]
+    pub status: String,
+    /// Required with `rejected`.
+    #[schema(value_type = Option<RejectReason>)]
+    pub reason: Option<String>,
+    /// Id or reference of the original, with the reason `duplicate`.
+    pub duplicate_of: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "text": "Called the member; the page is back under their control.", "visibility": "shared" }))]
+pub struct AddNote {
+    pub text: String,
+    /// `internal` (default) or `shared` with the member on the tracking page.
+    pub visibility: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    #[param(value_type = Option<IncidentStatus>)]
+    pub status: Option<String>,
+    #[param(value_type = Option<IncidentKind>)]
+    pub kind: Option<String>,
+    #[param(value_type = Option<Platform>)]
+    pub platform: Option<String>,
+    /// A committee id; its whole subtree is included.
+    pub committee: Option<String>,
+    #[param(value_type = Option<ContainmentState>)]
+    pub containment: Option<String>,
+    /// Only incidents updated at or after this time (RFC 3339).
+    pub updated_since: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1 to 200, default 50.
+    pub limit: Option<u64>,
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/incidents")
+            .route(web::post().to(create_incident))
+            .route(web::get().to(list_incidents))
+            .default_service(web::to(super::method_not_allowed)),
+    )
+    .service(
+        web::resource("/incidents/{id}")
+            .route(web::get().to(get_incident))
+            .default_service(web::to(super::method_not_allowed)),
+    )
+    .service(
+        web::resource("/incidents/{id}/containment")
+            .route(web::post().to(change_containment))
+            .default_service(web::to(super::method_not_allowed)),
+    )
+    .service(
+        web::resource("/incidents/{id}/status")
+            .route(web::post().to(change_status))
+            .default_service(web::to(super::method_not_allowed)),
+    )
+    .service(
+        web::resource("/incidents/{id}/notes")
+            .route(web::post().to(add_note))
+            .default_service(web::to(super::method_not_allowed)),
+    );
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let invalid = || {
+        ApiError::Validation(vec![FieldError::new(
+            "Idempotency-Key",
+            "idempotency_key",
+            "must be 1 to 255 visible ASCII characters",
+        )])
+    };
+    let key = value.to_str().map_err(|_| invalid())?.trim();
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(invalid());
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// The digest of a body's meaning: the same JSON with other spacing or key order matches.
+fn request_hash(raw: &[u8]) -> String {
+    let canonical = serde_json::from_slice::<serde_json::Value>(raw)
+        .and_then(|v| serde_json::to_vec(&v))
+        .unwrap_or_else(|_| raw.to_vec());
+    hex::encode(Sha256::digest(canonical))
+}
+
+fn created_body(filed: &Filed, state: &AppState) -> IncidentCreated {
+    let now = Utc::now();
+    IncidentCreated {
+        id: filed.incident.id,
+        reference: filed.incident.reference.clone(),
+        status: filed.incident.status.clone(),
+        severity: filed.incident.severity.clone(),
+        tracking_url: format!(
+            "{}/track/{}",
+            state.settings.public_base_url.trim_end_matches('/'),
+            filed.tracking_token
+        ),
+        tickets: filed
+            .tickets
+            .iter()
+            .map(|t| TicketView::new(t, &state.settings, now, None))
+            .collect(),
+        created_at: filed.incident.created_at,
+    }
+}
+
+/// File an incident: routes it to its parties and queues their notifications.
+#[utoipa::path(
+    post, path = "/api/v1/incidents", tag = "incidents",
+    request_body = CreateIncident,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h when the same key is sent with the same body")),
+    responses(
+        (status = 201, description = "Filed", body = IncidentCreated),
+        (status = 400, description = "Malformed JSON", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope `incidents:write`, or a committee outside the key's subtree", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = crate::http::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = ["incidents:write"]))
+)]
+pub async fn create_incident(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: ApiPrincipal,
+    body: JsonBody<CreateIncident>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(ApiScope::IncidentsWrite)?;
+    let key = idempotency_key(&req)?;
+    let principal_id = principal.key_id.to_string();
+    if let Some(key) = &key {
+        match intake::claim_idempotency(&state.db, &principal_id, key, &request_hash(&body.raw))
+            .await?
+        {
+            Claim::Claimed => {}
+            Claim::Replay { status, body } => {
+                return Ok(HttpResponse::build(
+                    actix_web::http::StatusCode::from_u16(status)
+                        .unwrap_or(actix_web::http::StatusCode::CREATED),
+                )
+                .insert_header(("Idempotent-Replayed", "true"))
+                .content_type("application/json")
+                .body(body));
+            }
+            Claim::Mismatch => return Err(ApiError::IdempotencyMismatch),
+            Claim::InProgress => return Err(ApiError::IdempotencyInProgress),
+        }
+    }
+    let result = file(
+        &state,
+        &principal,
+        body.value,
+        key.as_deref(),
+        &principal_id,
+    )
+    .await;
+    if let (Err(_), Some(key)) = (&result, &key) {
+        intake::release_idempotency(&state.db, &principal_id, key).await?;
+    }
+    let filed = result?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!("/api/v1/incidents/{}", filed.incident.id),
+        ))
+        .json(created_body(&filed, &state)))
+}
+
+async fn file(
+    state: &web::Data<AppState>,
+    principal: &ApiPrincipal,
+    input: CreateIncident,
+    key: Option<&str>,
+    principal_id: &str,
+) -> Result<Filed, ApiError> {
+    let draft = IncidentDraft::from(input);
+    let new = draft
+        .parse(Utc::now(), |c| state.settings.committee(c).is_some())
+        .map_err(ApiError::Validation)?;
+    if !principal.scope.allows(&new.reporter.committee) {
+        return Err(ApiError::Forbidden(format!(
+            "this API key may not file for the committee `{}`",
+            new.reporter.committee
+        )));
+    }
+    let receipt = key.map(|key| {
+        let state = state.clone();
+        Receipt {
+            principal: principal_id.to_owned(),
+            key: key.to_owned(),
+            render: Box::new(move |filed: &Filed| {
+                let body = serde_json::to_vec(&created_body(filed, &state)).unwrap_or_default();
+                (201u16, body)
+            }),
+        }
+    });
+    state
+        .intake
+        .file(new, Source::Api, principal.actor(), receipt)
+        .await
+        .map_err(ApiError::Internal)
+}
+
+fn parse_param<T: std::str::FromStr<Err = String>>(
+    name: &str,
+    raw: &Option<String>,
+) -> Result<Option<T>, ApiError> {
+    raw.as_deref()
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|m| ApiError::Validation(vec![FieldError::new(name, "one_of", m)]))
+        })
+        .transpose()
+}
+
+fn encode_cursor(id: Uuid) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn decode_cursor(raw: &str) -> Result<Uuid, ApiError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|b| Uuid::from_slice(&b).ok())
+        .ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::new(
+                "cursor",
+                "cursor",
+                "is not a cursor this API returned",
+            )])
+        })
+}
+
+/// List incidents, newest first, with filters and keyset pagination.
+#[utoipa::path(
+    get, path = "/api/v1/incidents", tag = "incidents",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of incidents", body = IncidentPage),
+        (status = 400, description = "Unknown query parameter", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope `incidents:read`", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter value", body = crate::http::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = ["incidents:read"]))
+)]
+pub async fn list_incidents(
+    state: web::Data<AppState>,
+    principal: ApiPrincipal,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(ApiScope::IncidentsRead)?;
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "limit",
+            "range",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        )]));
+    }
+    let committees = match &q.committee {
+        Some(c) if state.settings.committee(c).is_none() => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "committee",
+                "unknown_committee",
+                format!("`{c}` is not a configured committee"),
+            )]));
+        }
+        Some(c) => Some(state.settings.committee_subtree(c)),
+        None => None,
+    };
+    let updated_since = q
+        .updated_since
+        .as_deref()
+        .map(|v| {
+            DateTime::parse_from_rfc3339(v)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    ApiError::Validation(vec![FieldError::new(
+                        "updated_since",
+                        "date_time",
+                        "must be an RFC 3339 date and time",
+                    )])
+                })
+        })
+        .transpose()?;
+    let filter = IncidentFilter {
+        status: parse_param("status", &q.status)?,
+        kind: parse_param("kind", &q.kind)?,
+        platform: parse_param("platform", &q.platform)?,
+        committees,
+        containment: parse_param("containment", &q.containment)?,
+        updated_since,
+        before: q.cursor.as_deref().map(decode_cursor).transpose()?,
+        limit: limit + 1,
+    };
+    let mut rows = incidents::list(state.db.conn(), &principal.scope, &filter).await?;
+    let next_cursor = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| encode_cursor(r.id))
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(IncidentPage {
+        items: rows.iter().map(IncidentSummary::from).collect(),
+        next_cursor,
+    }))
+}
+
+fn parse_key(raw: &str) -> Result<IncidentKey, ApiError> {
+    IncidentKey::parse(raw).ok_or(ApiError::NotFound("incident"))
+}
+
+async fn detail(
+    state: &AppState,
+    scope: &Scope,
+    incident: &IncidentRow,
+) -> Result<IncidentDetail, ApiError> {
+    // One snapshot, so that tickets, deliveries and the timeline agree with each other.
+    let tx = state.db.read_snapshot().await?;
+    let conn = &tx;
+    let incident = &incidents::find(conn, &Scope::All, &IncidentKey::Id(incident.id))
+        .await?
+        .ok_or(ApiError::NotFound("incident"))?;
+    let now = Utc::now();
+    let ticket_rows = tickets::for_incident(conn, incident.id).await?;
+    let delivery_rows =
+        deliveries::for_tickets(conn, ticket_rows.iter().map(|t| t.id).collect()).await?;
+    let tickets = ticket_rows
+        .iter()
+        .map(|t| {
+            let mine = delivery_rows
+                .iter()
+                .filter(|d| d.ticket_id == t.id)
+                .map(DeliveryView::from)
+                .collect();
+            TicketView::new(t, &state.settings, now, Some(mine))
+        })
+        .collect();
+    let timeline = events::for_incident(conn, incident.id)
+        .await?
+        .iter()
+        .map(EventView::from)
+        .collect();
+    let same_page = incidents::same_page(conn, scope, &incident.page_key, incident.id)
+        .await?
+        .iter()
+        .map(IncidentSummary::from)
+        .collect();
+    tx.commit().await?;
+    Ok(views::incident_detail(
+        incident, tickets, timeline, same_page,
+    ))
+}
+
+/// Read one incident by id or reference, with its tickets, deliveries and timeline.
+#[utoipa::path(
+    get, path = "/api/v1/incidents/{id}", tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id or its reference such as INC-2026-000123")),
+    responses(
+        (status = 200, description = "The incident", body = IncidentDetail),
+        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope `incidents:read`", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident within the key's committees", body = crate::http::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = ["incidents:read"]))
+)]
+pub async fn get_incident(
+    state: web::Data<AppState>,
+    principal: ApiPrincipal,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(ApiScope::IncidentsRead)?;
+    let key = parse_key(&path)?;
+    let incident = incidents::find(state.db.conn(), &principal.scope, &key)
+        .await?
+        .ok_or(ApiError::NotFound("incident"))?;
+    Ok(HttpResponse::Ok().json(detail(&state, &principal.scope, &incident).await?))
+}
+
+/// Record that the page was stopped, that control was lost, or that it was recovered.
+#[utoipa::path(
+    post, path = "/api/v1/incidents/{id}/containment", tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id or reference")),
+    request_body = ContainmentInput,
+    responses(
+        (status = 200, description = "The updated incident", body = IncidentDetail),
+        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope `incidents:write`", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed from the current containment; lists the allowed states", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = crate::http::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = ["incidents:write"]))
+)]
+pub async fn change_containment(
+    state: web::Data<AppState>,
+    principal: ApiPrincipal,
+    path: web::Path<String>,
+    body: JsonBody<ContainmentInput>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(ApiScope::IncidentsWrite)?;
+    let key = parse_key(&path)?;
+    let mut errors = Vec::new();
+    let draft = ContainmentDraft::from(body.value);
+    let change = draft.parse(&mut errors, Utc::now());
+    let change = change.ok_or(ApiError::Validation(errors))?;
+    let incident = incident::change_containment(
+        &state.db,
+        state.notify(),
+        &principal.scope,
+        &key,
+        change,
+        principal.actor(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(detail(&state, &principal.scope, &incident).await?))
+}
+
+/// Move the incident along its lifecycle; refused transitions answer 409.
+#[utoipa::path(
+    post, path = "/api/v1/incidents/{id}/status", tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id or reference")),
+    request_body = ChangeStatus,
+    responses(
+        (status = 200, description = "The updated incident", body = IncidentDetail),
+        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope `incidents:write`", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed from the current status; lists the allowed ones", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = crate::http::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = ["incidents:write"]))
+)]
+pub async fn change_status(
+    state: web::Data<AppState>,
+    principal: ApiPrincipal,
+    path: web::Path<String>,
+    body: JsonBody<ChangeStatus>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(ApiScope::IncidentsWrite)?;
+    let key = parse_key(&path)?;
+    let input = body.value;
+    let mut errors = Vec::new();
+    let status = input
+        .status
+        .parse::<IncidentStatus>()
+        .map_err(|m| errors.push(FieldError::new("status", "one_of", m)))
+        .ok();
+    let reason = match input.reason.as_deref() {
+        Some(r) => r
+            .parse::<RejectReason>()
+            .map_err(|m| errors.push(FieldError::new("reason", "one_of", m)))
+            .ok(),
+        None => None,
+    };
+    let duplicate_of = match input.duplicate_of.as_deref() {
+        Some(d) => match IncidentKey::parse(d) {
+            Some(k) => Some(k),
+            None => {
+                errors.push(FieldError::new(
+                    "duplicate_of",
+                    "incident_id",
+                    "must be an incident id or reference",
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    let note = match input.note.as_deref() {
+        Some(n) => BoundedText::parse("note", n, TextRule::block(1, 2000))
+            .map_err(|e| errors.push(e))
+            .ok(),
+        None => None,
+    };
+    let Some(status) = status.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let change = StatusChange {
+        status,
+        reason,
+        duplicate_of,
+        note,
+    };
+    let incident = incident::change_status(
+        &state.db,
+        state.notify(),
+        &principal.scope,
+        &key,
+        change,
+        principal.actor(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(detail(&state, &principal.scope, &incident).await?))
+}
+
+/// Add a note to the timeline, internal or shared with the member.
+#[utoipa::path(
+    post, path = "/api/v1/incidents/{id}/notes", tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id or reference")),
+    request_body = AddNote,
+    responses(
+        (status = 201, description = "The note as recorded on the timeline", body = EventView),
+        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope `incidents:write`", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = crate::http::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = ["incidents:write"]))
+)]
+pub async fn add_note(
+    state: web::Data<AppState>,
+    principal: ApiPrincipal,
+    path: web::Path<String>,
+    body: JsonBody<AddNote>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(ApiScope::IncidentsWrite)?;
+    let key = parse_key(&path)?;
+    let mut errors = Vec::new();
+    let text = BoundedText::parse("text", &body.value.text, TextRule::block(1, 5000))
+        .map_err(|e| errors.push(e))
+        .ok();
+    let visibility = match body.value.visibility.as_deref() {
+        None | Some("internal") => Some(NoteVisibility::Internal),
+        Some("shared") => Some(NoteVisibility::Shared),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "visibility",
+                "one_of",
+                "must be one of: internal, shared",
+            ));
+            None
+        }
+    };
+    let (Some(text), Some(visibility)) = (text, visibility) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let event = incident::add_note(
+        &state.db,
+        &principal.scope,
+        &key,
+        text,
+        visibility,
+        principal.actor(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(EventView::from(&event)))
+}

@@ -1,0 +1,35 @@
+//! The versioned JSON API under `/api/v1`.
+
+pub mod auth;
+pub mod incidents;
+pub mod openapi;
+pub mod tickets;
+pub mod views;
+
+use actix_web::{HttpResponse, web};
+
+use crate::http::error::ApiError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                ApiError::BadRequest(format!("invalid query string: {err}")).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|err, _| {
+                ApiError::BadRequest(format!("invalid path: {err}")).into()
+            }))
+            .configure(incidents::configure)
+            .configure(tickets::configure)
+            .route("/openapi.json", web::get().to(openapi::serve))
+            .default_service(web::to(not_found)),
+    );
+}
+
+pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("resource"))
+}

@@ -1,0 +1,320 @@
+//! `/api/v1/tickets`: a ticket with every delivery and attempt, a party's answer to its
+//! ticket, and re-sending a ticket whose deliveries failed.
+
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    auth::ApiPrincipal,
+    views::{AttemptView, DeliveryView, TicketView},
+};
+use crate::{
+    domain::{BoundedText, TextRule, TicketStatus, access::ApiScope},
+    http::error::ApiError,
+    http::extract::json::JsonBody,
+    http::state::AppState,
+    storage::{
+        deliveries,
+        incidents::{self, IncidentKey},
+        tickets::{self, TicketRow},
+    },
+    telemetry::metrics::Metrics,
+    usecases::ticket::{self, TicketAnswer},
+};
+
+/// A party's answer, with its own case number if it has one.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "external_ref": "CERT-2026-4411", "note": "Assigned to the on-call analyst." }))]
+pub struct TicketAnswerInput {
+    pub external_ref: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Redelivered {
+    /// How many failed deliveries were queued again.
+    pub requeued: u64,
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/tickets/{id}")
+            .route(web::get().to(get_ticket))
+            .default_service(web::to(super::method_not_allowed)),
+    );
+    for (action, handler) in [
+        ("acknowledge", web::post().to(acknowledge)),
+        ("resolve", web::post().to(resolve)),
+        ("reject", web::post().to(reject)),
+        ("redeliver", web::post().to(redeliver)),
+    ] {
+        cfg.service(
+            web::resource(format!("/tickets/{{id}}/{action}"))
+                .route(handler)
+                .default_service(web::to(super::method_not_allowed)),
+        );
+    }
+}
+
+fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound("ticket"))
+}
+
+/// The ticket, if the caller's committee scope covers its incident or the caller is its party.
+async fn visible_ticket(
+    state: &AppState,
+    principal: &ApiPrincipal,
+    id: Uuid,
+) -> Result<TicketRow, ApiError> {
+    let ticket = tickets::find(state.db.conn(), id)
+        .await?
+        .ok_or(ApiError::NotFound("ticket"))?;
+    // A key bound to a party sees that party's tickets and nothing else.
+    if let Some(party) = &principal.party {
+        return if *party == ticket.party_id {
+            Ok(ticket)
+        } else {
+            Err(ApiError::NotFound("ticket"))
+        };
+    }
+    incidents::find(
+        state.db.conn(),
+        &principal.scope,
+        &IncidentKey::Id(ticket.incident_id),
+    )
+    .await?
+    .ok_or(ApiError::NotFound("ticket"))?;
+    Ok(ticket)
+}
+
+/// A ticket with every delivery and every attempt.
+#[utoipa::path(
+    get, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = Uuid, Path, description = "The ticket's id")),
+    responses(
+        (status = 200, description = "The ticket", body = TicketView),
+        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope `incidents:read`", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket for this key", body = crate::http::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = ["incidents:read"]))
+)]
+pub async fn get_ticket(
+    state: web::Data<AppState>,
+    principal: ApiPrincipal,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path)?;
+    if principal.party.is_none() {
+        principal.require(ApiScope::IncidentsRead)?;
+    }
+    let ticket = visible_ticket(&state, &principal, id).await?;
+    let conn = state.db.conn();
+    let delivery_rows = deliveries::for_tickets(conn, vec![ticket.id]).await?;
+    let attempts =
+        deliveries::attempts_for(conn, delivery_rows.iter().map(|d| d.id).collect()).await?;
+    let views = delivery_rows
+        .iter()
+        .map(|d| {
+            let mut view = DeliveryView::from(d);
+            view.attempts_made = Some(
+                attempts
+                    .iter()
+                    .filter(|a| a.delivery_id == d.id)
+                    .map(AttemptView::from)
+                    .collect(),
+            );
+            view
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(TicketView::new(
+        &ticket,
+        &state.settings,
+        Utc::now(),
+        Some(views),
+    )))
+}
+
+async fn answer(
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+    principal: ApiPrincipal,
+    path: web::Path<String>,
+    body: JsonBody<TicketAnswerInput>,
+    status: TicketStatus,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(ApiScope::TicketsWrite)?;
+    let id = parse_id(&path)?;
+    let ticket = tickets::find(state.db.conn(), id)
+        .await?
+        .ok_or(ApiError::NotFound("ticket"))?;
+    if principal.party.as_deref() != Some(ticket.party_id.as_str()) {
+        return Err(ApiError::Forbidden(format!(
+            "only a key bound to the party `{}` may answer this ticket",
+            ticket.party_id
+        )));
+    }
+    let mut errors = Vec::new();
+    let external_ref = body
+        .value
+        .external_ref
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| {
+            BoundedText::parse("external_ref", v, TextRule::line(1, 100))
+                .map_err(|e| errors.push(e))
+                .ok()
+        });
+    let note = body
+        .value
+        .note
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| {
+            BoundedText::parse("note", v, TextRule::block(1, 2000))
+                .map_err(|e| errors.push(e))
+                .ok()
+        });
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let updated = ticket::answer(
+        &state.db,
+        &state.settings,
+        &state.outbox,
+        &metrics,
+        id,
+        TicketAnswer {
+            status,
+            external_ref,
+            note,
+        },
+        principal.actor(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(TicketView::new(&updated, &state.settings, Utc::now(), None)))
+}
+
+/// The party acknowledges its ticket; doing it twice is harmless.
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{id}/acknowledge", tag = "tickets",
+    params(("id" = Uuid, Path, description = "The ticket's id")),
+    request_body = TicketAnswerInput,
+    responses(
+        (status = 200, description = "The ticket", body = TicketView),
+        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope `tickets:write`, or a key not bound to the ticket's party", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed from the ticket's status", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = crate::http::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = ["tickets:write"]))
+)]
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+    principal: ApiPrincipal,
+    path: web::Path<String>,
+    body: JsonBody<TicketAnswerInput>,
+) -> Result<HttpResponse, ApiError> {
+    answer(
+        state,
+        metrics,
+        principal,
+        path,
+        body,
+        TicketStatus::Acknowledged,
+    )
+    .await
+}
+
+/// The party has done what it could: the ticket is resolved.
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{id}/resolve", tag = "tickets",
+    params(("id" = Uuid, Path, description = "The ticket's id")),
+    request_body = TicketAnswerInput,
+    responses(
+        (status = 200, description = "The ticket", body = TicketView),
+        (status = 403, description = "Not the ticket's party", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed from the ticket's status", body = crate::http::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = ["tickets:write"]))
+)]
+pub async fn resolve(
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+    principal: ApiPrincipal,
+    path: web::Path<String>,
+    body: JsonBody<TicketAnswerInput>,
+) -> Result<HttpResponse, ApiError> {
+    answer(
+        state,
+        metrics,
+        principal,
+        path,
+        body,
+        TicketStatus::Resolved,
+    )
+    .await
+}
+
+/// The party declines the ticket (not theirs to handle).
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{id}/reject", tag = "tickets",
+    params(("id" = Uuid, Path, description = "The ticket's id")),
+    request_body = TicketAnswerInput,
+    responses(
+        (status = 200, description = "The ticket", body = TicketView),
+        (status = 403, description = "Not the ticket's party", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed from the ticket's status", body = crate::http::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = ["tickets:write"]))
+)]
+pub async fn reject(
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+    principal: ApiPrincipal,
+    path: web::Path<String>,
+    body: JsonBody<TicketAnswerInput>,
+) -> Result<HttpResponse, ApiError> {
+    answer(
+        state,
+        metrics,
+        principal,
+        path,
+        body,
+        TicketStatus::Rejected,
+    )
+    .await
+}
+
+/// Queue a ticket's failed deliveries again with a fresh schedule.
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{id}/redeliver", tag = "tickets",
+    params(("id" = Uuid, Path, description = "The ticket's id")),
+    responses(
+        (status = 200, description = "Queued again", body = Redelivered),
+        (status = 403, description = "Missing scope `incidents:write`", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket within the key's committees", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The incident's personal data was purged (rule `purged`): its messages are gone", body = crate::http::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = ["incidents:write"]))
+)]
+pub async fn redeliver(
+    state: web::Data<AppState>,
+    principal: ApiPrincipal,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(ApiScope::IncidentsWrite)?;
+    let id = parse_id(&path)?;
+    let ticket = visible_ticket(&state, &principal, id).await?;
+    let requeued =
+        ticket::redeliver(&state.db, &state.outbox, ticket.id, principal.actor()).await?;
+    Ok(HttpResponse::Ok().json(Redelivered { requeued }))
+}

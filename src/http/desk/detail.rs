@@ -1,0 +1,497 @@
+//! One incident in full: reporter, page, containment history, evidence, each party's
+//! ticket with its deliveries and every attempt, the timeline with actors, and the
+//! actions the officer may take.
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    Desk, Who,
+    queue::{committee_name, local_time},
+};
+use crate::{
+    domain::i18n::Tr,
+    domain::{IncidentStatus, Locale, RejectReason, StateMachine},
+    http::state::AppState,
+    http::{
+        extract::csrf::Csrf,
+        html::page::{self, Chrome},
+    },
+    storage::{
+        dossier::{self, Dossier},
+        evidence,
+        incidents::IncidentKey,
+    },
+};
+
+pub struct Fact {
+    pub label: String,
+    pub value: String,
+}
+
+pub struct AttemptLine {
+    pub at: String,
+    pub outcome: String,
+    pub code: String,
+    pub duration: String,
+    pub error: String,
+}
+
+pub struct DeliveryBlock {
+    pub channel: String,
+    pub target: String,
+    pub status: String,
+    pub next_attempt: String,
+    pub attempts: Vec<AttemptLine>,
+}
+
+pub struct TicketBlock {
+    pub id: Uuid,
+    pub party: String,
+    pub role: String,
+    pub status: String,
+    pub status_class: String,
+    pub deadline: String,
+    pub overdue: bool,
+    pub external_ref: Option<String>,
+    pub deliveries: Vec<DeliveryBlock>,
+    pub resendable: bool,
+}
+
+pub struct Line {
+    pub at: String,
+    pub actor: String,
+    pub text: String,
+    pub detail: String,
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "desk/detail.html")]
+struct DetailPage {
+    chrome: Chrome,
+    who: Who,
+    reference: String,
+    headline: String,
+    description: String,
+    facts: Vec<Fact>,
+    reporter: Vec<Fact>,
+    page: Vec<Fact>,
+    containment: Vec<Line>,
+    evidence: Vec<(Uuid, String, String)>,
+    tickets: Vec<TicketBlock>,
+    timeline: Vec<Line>,
+    may_act: bool,
+    csrf_token: String,
+    next_statuses: Vec<Choice>,
+    reasons: Vec<Choice>,
+    parties: Vec<Choice>,
+    escalate_to: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct DetailQuery {
+    done: Option<String>,
+}
+
+fn fact(tr: Tr, key: &str, value: Option<String>) -> Option<Fact> {
+    value.filter(|v| !v.is_empty()).map(|value| Fact {
+        label: tr.t(key),
+        value,
+    })
+}
+
+fn actor(tr: Tr, kind: &str, name: Option<&str>, id: Option<&str>) -> String {
+    let who = tr.t(&format!("desk-actor-{kind}"));
+    match name.or(id) {
+        Some(n) => format!("{who}: {n}"),
+        None => who,
+    }
+}
+
+fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> DetailPage {
+    let settings = &state.settings;
+    let tr = desk.tr();
+    let locale: Locale = tr.0;
+    let i = &d.incident;
+    let now = Utc::now();
+    let facts = [
+        fact(tr, "desk-status", Some(tr.w("status", &i.status))),
+        fact(tr, "desk-severity", Some(tr.w("severity", &i.severity))),
+        fact(
+            tr,
+            "desk-kind",
+            Some(tr.t(&format!("form-kind-{}", i.kind))),
+        ),
+        fact(
+            tr,
+            "desk-containment",
+            Some(tr.t(&format!("desk-containment-{}", i.containment))),
+        ),
+        fact(
+            tr,
+            "desk-committee",
+            Some(committee_name(settings, locale, &i.committee_id)),
+        ),
+        fact(
+            tr,
+            "desk-detected-at",
+            Some(local_time(settings, locale, i.detected_at)),
+        ),
+        fact(
+            tr,
+            "desk-reported-at",
+            Some(local_time(settings, locale, i.created_at)),
+        ),
+        fact(tr, "desk-source", Some(i.source.clone())),
+        fact(tr, "desk-duplicate-of", d.duplicate_of.clone()),
+        fact(tr, "field-platform_case_ref", i.platform_case_ref.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let reporter = [
+        fact(tr, "field-reporter-name", Some(i.reporter_name.clone())),
+        fact(tr, "field-reporter-email", i.reporter_email.clone()),
+        fact(tr, "field-reporter-phone", i.reporter_phone.clone()),
+        fact(tr, "desk-language", Some(i.reporter_locale.clone())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let page = [
+        fact(
+            tr,
+            "field-page-platform",
+            Some(tr.w("platform", &i.page_platform)),
+        ),
+        fact(tr, "field-page-url", i.page_url.clone()),
+        fact(tr, "field-page-handle", i.page_handle.clone()),
+        fact(tr, "field-page-display_name", i.page_display_name.clone()),
+        fact(
+            tr,
+            "field-page-account_type",
+            i.page_account_type
+                .as_ref()
+                .map(|a| tr.w("account_type", a)),
+        ),
+        fact(tr, "field-page-linked_email", i.page_linked_email.clone()),
+        fact(tr, "field-page-linked_phone", i.page_linked_phone.clone()),
+        fact(tr, "field-page-created_on", i.page_created_on.clone()),
+        fact(tr, "field-page-purpose", i.page_purpose.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let line = |e: &crate::storage::events::EventRow| Line {
+        at: local_time(settings, locale, e.created_at),
+        actor: actor(
+            tr,
+            &e.actor_kind,
+            e.actor_name.as_deref(),
+            e.actor_id.as_deref(),
+        ),
+        text: crate::domain::i18n::try_text(
+            locale,
+            &format!("desk-event-{}", e.event_type.replace('.', "-")),
+        )
+        .unwrap_or_else(|| e.event_type.clone()),
+        detail: detail_of(&e.data),
+    };
+    let containment = d
+        .events
+        .iter()
+        .filter(|e| e.event_type == "containment.changed" || e.event_type == "incident.reported")
+        .map(line)
+        .collect();
+    let timeline = d.events.iter().map(line).collect();
+    let tickets = d
+        .tickets
+        .iter()
+        .map(|t| {
+            let open = matches!(t.status.as_str(), "pending" | "notified" | "failed");
+            let overdue = open && t.deadline_at < now;
+            let deliveries: Vec<DeliveryBlock> = d
+                .deliveries
+                .iter()
+                .filter(|x| x.ticket_id == t.id)
+                .map(|x| DeliveryBlock {
+                    channel: x.channel.clone(),
+                    target: x.target.clone(),
+                    status: x.status.clone(),
+                    next_attempt: if x.status == "pending" {
+                        local_time(settings, locale, x.next_attempt_at)
+                    } else {
+                        String::new()
+                    },
+                    attempts: d
+                        .attempts
+                        .iter()
+                        .filter(|a| a.delivery_id == x.id)
+                        .map(|a| AttemptLine {
+                            at: local_time(settings, locale, a.attempted_at),
+                            outcome: a.outcome.clone(),
+                            code: a
+                                .status_code
+                                .map(|c| c.to_string())
+                                .or_else(|| a.reply.clone())
+                                .unwrap_or_default(),
+                            duration: format!("{} ms", a.duration_ms),
+                            error: a.error.clone().unwrap_or_default(),
+                        })
+                        .collect(),
+                })
+                .collect();
+            TicketBlock {
+                id: t.id,
+                party: settings
+                    .party(&t.party_id)
+                    .map(|p| p.settings.name.get(locale).to_owned())
+                    .unwrap_or_else(|| t.party_id.clone()),
+                role: tr.t(&format!("role-{}", t.role)),
+                status: tr.t(&format!("ticket-{}", t.status)),
+                status_class: if overdue {
+                    "state-overdue".into()
+                } else {
+                    format!("state-{}", t.status)
+                },
+                deadline: local_time(settings, locale, t.deadline_at),
+                overdue,
+                external_ref: t.external_ref.clone(),
+                resendable: deliveries.iter().any(|x| x.status == "failed"),
+                deliveries,
+            }
+        })
+        .collect();
+    let current: Option<IncidentStatus> = i.status.parse().ok();
+    let next_statuses = current
+        .map(|s| s.allowed_next())
+        .unwrap_or_default()
+        .iter()
+        .map(|s| Choice {
+            value: s.as_str().to_owned(),
+            label: tr.w("status", s.as_str()),
+        })
+        .collect();
+    let reasons = RejectReason::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.as_str().to_owned(),
+            label: tr.t(&format!("desk-reason-{r}")),
+        })
+        .collect();
+    let parties = settings
+        .all_parties()
+        .filter(|p| !d.tickets.iter().any(|t| t.party_id == p.settings.id))
+        .map(|p| Choice {
+            value: p.settings.id.clone(),
+            label: format!(
+                "{} ({})",
+                p.settings.name.get(locale),
+                tr.t(&format!("role-{}", p.kind.as_str()))
+            ),
+        })
+        .collect();
+    let escalate_to = settings
+        .committee(&i.committee_id)
+        .and_then(|c| c.parent.clone())
+        .filter(|parent| !d.tickets.iter().any(|t| &t.party_id == parent))
+        .map(|parent| committee_name(settings, locale, &parent));
+    DetailPage {
+        chrome: desk.chrome(
+            "desk-detail-title",
+            &format!("/desk/incidents/{}", i.reference),
+        ),
+        who: Who::of(desk),
+        reference: i.reference.clone(),
+        headline: format!(
+            "{} · {}",
+            tr.t(&format!("form-kind-{}", i.kind)),
+            i.page_url
+                .clone()
+                .or_else(|| i.page_handle.clone())
+                .unwrap_or_default()
+        ),
+        description: i.description.clone(),
+        facts,
+        reporter,
+        page,
+        containment,
+        evidence: d
+            .evidence
+            .iter()
+            .map(|e| {
+                (
+                    e.id,
+                    e.file_name.clone(),
+                    format!(
+                        "{}, {}",
+                        e.content_type,
+                        crate::http::member::track::size(locale, e.size_bytes)
+                    ),
+                )
+            })
+            .collect(),
+        tickets,
+        timeline,
+        may_act: desk.may_act(),
+        csrf_token: desk.csrf_token.clone(),
+        next_statuses,
+        reasons,
+        parties,
+        escalate_to,
+        done: done
+            .filter(|d| d.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .and_then(|d| crate::domain::i18n::try_text(locale, &format!("desk-done-{d}"))),
+    }
+}
+
+/// The event's data in one line: what an officer needs to read it.
+fn detail_of(data: &serde_json::Value) -> String {
+    let Some(map) = data.as_object() else {
+        return String::new();
+    };
+    map.iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "incident" | "ticket"))
+        .filter_map(|(k, v)| match v {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) if s.is_empty() => None,
+            serde_json::Value::String(s) => Some(format!("{k}: {s}")),
+            serde_json::Value::Array(a) if a.is_empty() => None,
+            serde_json::Value::Array(a) if a.iter().any(serde_json::Value::is_object) => {
+                Some(format!("{k}: {}", a.len()))
+            }
+            other => Some(format!("{k}: {other}")),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+pub async fn load(
+    req: &HttpRequest,
+    state: &AppState,
+    desk: &Desk,
+    reference: &str,
+) -> Result<Dossier, HttpResponse> {
+    let Some(key) = IncidentKey::parse(reference) else {
+        return Err(page::message(
+            req,
+            StatusCode::NOT_FOUND,
+            "track-missing-title",
+            &["desk-not-found"],
+        ));
+    };
+    match dossier::load(&state.db, &desk.scope, &key).await {
+        Ok(Some(d)) => Ok(d),
+        Ok(None) => Err(page::message(
+            req,
+            StatusCode::NOT_FOUND,
+            "track-missing-title",
+            &["desk-not-found"],
+        )),
+        Err(error) => {
+            tracing::error!(%error, "could not load an incident for the desk");
+            Err(page::broken())
+        }
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    csrf: Csrf,
+    path: web::Path<String>,
+    query: web::Query<DetailQuery>,
+) -> HttpResponse {
+    let desk = match Desk::of(&req, &state, &session, csrf).await {
+        Ok(desk) => desk,
+        Err(response) => return response,
+    };
+    let d = match load(&req, &state, &desk, &path).await {
+        Ok(d) => d,
+        Err(response) => return response,
+    };
+    let page = build(&state, &desk, &d, query.into_inner().done);
+    desk.respond(&state, StatusCode::OK, page::render(&page))
+}
+
+/// An evidence file, as a download (never shown inline).
+pub async fn evidence(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    csrf: Csrf,
+    path: web::Path<(String, Uuid)>,
+) -> HttpResponse {
+    let desk = match Desk::of(&req, &state, &session, csrf).await {
+        Ok(desk) => desk,
+        Err(response) => return response,
+    };
+    let (reference, id) = path.into_inner();
+    let Some(key) = IncidentKey::parse(&reference) else {
+        return page::message(
+            &req,
+            StatusCode::NOT_FOUND,
+            "track-missing-title",
+            &["desk-not-found"],
+        );
+    };
+    let found = async {
+        let Some(incident) =
+            crate::storage::incidents::find(state.db.conn(), &desk.scope, &key).await?
+        else {
+            return Ok(None);
+        };
+        evidence::find(state.db.conn(), incident.id, id).await
+    }
+    .await;
+    let row = match found {
+        Ok(Some(row)) => row,
+        Ok(None) => {
+            return page::message(
+                &req,
+                StatusCode::NOT_FOUND,
+                "track-missing-title",
+                &["desk-not-found"],
+            );
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not look evidence up");
+            return page::broken();
+        }
+    };
+    match state.files.read(&row.sha256).await {
+        Ok(bytes) => HttpResponse::Ok()
+            .content_type(row.content_type.as_str())
+            .insert_header((
+                "Content-Disposition",
+                format!(
+                    "attachment; filename=\"{}\"",
+                    row.file_name.replace(['"', '\\'], "_")
+                ),
+            ))
+            .insert_header(("Content-Security-Policy", "sandbox; default-src 'none'"))
+            .insert_header(("Cache-Control", "no-store"))
+            .body(bytes),
+        Err(error) => {
+            tracing::error!(%error, "an evidence file is missing from the store");
+            page::message(
+                &req,
+                StatusCode::NOT_FOUND,
+                "track-missing-title",
+                &["desk-evidence-missing"],
+            )
+        }
+    }
+}

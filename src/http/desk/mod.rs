@@ -1,0 +1,214 @@
+//! The committee desk: sign-in, the queue, incident detail and officer actions. Pages
+//! share the member pages' frame and protections; every query goes through the
+//! officer's scope.
+
+mod actions;
+mod auth;
+mod detail;
+mod queue;
+pub mod session;
+
+use actix_session::{
+    Session, SessionMiddleware,
+    config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy},
+};
+use actix_web::{
+    HttpRequest, HttpResponse,
+    cookie::{Key, SameSite},
+    http::StatusCode,
+    web,
+};
+
+pub use auth::SignInLimits;
+
+use crate::http::{
+    extract::{csrf::Csrf, lang::Lang},
+    html::page::{self, Chrome, Extras},
+};
+use crate::{
+    domain::access::Officer, domain::i18n::Tr, http::state::AppState, storage::Scope,
+    usecases::officers,
+};
+
+pub const SESSION_COOKIE: &str = "desk_session";
+
+/// The session middleware: a signed cookie holding a random key, the state in the
+/// database under the key's digest.
+pub fn sessions(state: &AppState, key: &Key) -> SessionMiddleware<session::DbSessionStore> {
+    let ttl = actix_web::cookie::time::Duration::seconds(
+        i64::try_from(state.settings.desk.session_ttl.as_secs()).unwrap_or(43_200),
+    );
+    SessionMiddleware::builder(session::DbSessionStore::new(state.db.clone()), key.clone())
+        .cookie_name(SESSION_COOKIE.to_owned())
+        .cookie_path("/desk".to_owned())
+        .cookie_http_only(true)
+        .cookie_secure(secure(state))
+        .cookie_same_site(SameSite::Strict)
+        .cookie_content_security(CookieContentSecurity::Signed)
+        .session_lifecycle(
+            BrowserSession::default()
+                .state_ttl(ttl)
+                // Idle time counts from the last request, not the last change.
+                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+        )
+        .build()
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key: &Key) {
+    let counters = state.counters.clone();
+    cfg.service(
+        web::scope("/desk")
+            .wrap(sessions(state, key))
+            // An officer's change shows in the queue's counters on the next page.
+            .wrap_fn(move |req, srv| {
+                let changes = req.method() == actix_web::http::Method::POST;
+                let counters = counters.clone();
+                let answer = actix_web::dev::Service::call(srv, req);
+                async move {
+                    let res = answer.await?;
+                    if changes && res.status().is_redirection() {
+                        counters.forget();
+                    }
+                    Ok(res)
+                }
+            })
+            .route("", web::get().to(queue::show))
+            .route("/", web::get().to(queue::show))
+            .route("/export.csv", web::get().to(queue::export))
+            .route("/bulk", web::post().to(actions::bulk))
+            .route("/sign-in", web::get().to(auth::form))
+            .route("/sign-in", web::post().to(auth::sign_in))
+            .route("/sign-out", web::post().to(auth::sign_out))
+            .route("/incidents/{reference}", web::get().to(detail::show))
+            .route(
+                "/incidents/{reference}/evidence/{id}",
+                web::get().to(detail::evidence),
+            )
+            .route(
+                "/incidents/{reference}/status",
+                web::post().to(actions::status),
+            )
+            .route("/incidents/{reference}/note", web::post().to(actions::note))
+            .route(
+                "/incidents/{reference}/parties",
+                web::post().to(actions::add_party),
+            )
+            .route(
+                "/incidents/{reference}/escalate",
+                web::post().to(actions::escalate),
+            )
+            .route(
+                "/incidents/{reference}/tickets/{ticket}/resend",
+                web::post().to(actions::resend),
+            )
+            .route(
+                "/incidents/{reference}/tickets/{ticket}/test",
+                web::post().to(actions::test),
+            ),
+    );
+}
+
+fn secure(state: &AppState) -> bool {
+    state.settings.public_base_url.starts_with("https://")
+}
+
+/// A signed-in officer with what every desk page needs.
+pub struct Desk {
+    pub officer: Officer,
+    pub scope: Scope,
+    pub lang: Lang,
+    pub csrf: Csrf,
+    pub csrf_token: String,
+}
+
+impl Desk {
+    /// The officer of this session, or a redirect to the sign-in page.
+    pub async fn of(
+        req: &HttpRequest,
+        state: &AppState,
+        session: &Session,
+        csrf: Csrf,
+    ) -> Result<Self, HttpResponse> {
+        let id = session.get::<uuid::Uuid>(session::USER_KEY).ok().flatten();
+        let officer = match id {
+            Some(id) => officers::current(&state.db, id).await.map_err(|error| {
+                tracing::error!(%error, "could not load the signed-in officer");
+                page::broken()
+            })?,
+            None => None,
+        };
+        let Some(officer) = officer else {
+            session.purge();
+            return Err(HttpResponse::SeeOther()
+                .insert_header(("Location", "/desk/sign-in"))
+                .finish());
+        };
+        Ok(Self {
+            scope: officers::scope(&officer, &state.settings),
+            lang: Lang::of(req),
+            csrf_token: state.csrf.token(&csrf),
+            csrf,
+            officer,
+        })
+    }
+
+    pub fn tr(&self) -> Tr {
+        Tr(self.lang.locale)
+    }
+
+    pub fn chrome(&self, title_key: &str, path: &str) -> Chrome {
+        Chrome::new(self.lang.locale, title_key, path)
+    }
+
+    /// Officers and admins act; viewers only read.
+    pub fn may_act(&self) -> bool {
+        self.officer.role.may_act()
+    }
+
+    pub fn respond(
+        &self,
+        state: &AppState,
+        status: StatusCode,
+        body: Option<String>,
+    ) -> HttpResponse {
+        match body {
+            Some(body) => page::html(
+                status,
+                body,
+                Extras {
+                    lang: Some(&self.lang),
+                    csrf: Some(&self.csrf),
+                    secure: secure(state),
+                },
+            ),
+            None => page::broken(),
+        }
+    }
+
+    /// The answer to a viewer who tries to act.
+    pub fn read_only(&self, req: &HttpRequest) -> HttpResponse {
+        page::message(
+            req,
+            StatusCode::FORBIDDEN,
+            "desk-read-only-title",
+            &["desk-read-only-body"],
+        )
+    }
+}
+
+/// The officer's name and the sign-out form, shown in every desk page's header.
+pub struct Who {
+    pub name: String,
+    pub role: String,
+    pub csrf_token: String,
+}
+
+impl Who {
+    pub fn of(desk: &Desk) -> Self {
+        Self {
+            name: desk.officer.name.clone(),
+            role: desk.tr().t(&format!("desk-role-{}", desk.officer.role)),
+            csrf_token: desk.csrf_token.clone(),
+        }
+    }
+}

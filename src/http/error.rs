@@ -1,0 +1,205 @@
+//! The one place where an error becomes an HTTP response: RFC 9457 problem+json with a
+//! stable `code`. A 500 reveals nothing and logs the whole cause chain.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    domain::{FieldError, TransitionError},
+    usecases::incident::ActionError,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request is invalid")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("the body must be application/json")]
+    UnsupportedMediaType,
+    #[error("the body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("a valid API key is required")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error("this Idempotency-Key was used with a different request body")]
+    IdempotencyMismatch,
+    #[error("a request with this Idempotency-Key is still being processed")]
+    IdempotencyInProgress,
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type.
+    #[schema(example = "/problems/validation_failed")]
+    pub r#type: String,
+    #[schema(example = "The request is invalid")]
+    pub title: String,
+    #[schema(example = 422)]
+    pub status: u16,
+    pub detail: String,
+    /// A stable snake_case identifier of the problem.
+    #[schema(example = "validation_failed")]
+    pub code: &'static str,
+    /// Each bad field with the rule it broke.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+    /// For a refused transition: the current state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<String>,
+    /// For a refused transition: the states allowed next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// Path of the field, such as `page.url`.
+    #[schema(example = "page.url")]
+    pub field: String,
+    /// Stable name of the rule.
+    #[schema(example = "url")]
+    pub rule: String,
+    #[schema(example = "must be a full web address starting with https:// or http://")]
+    pub message: String,
+}
+
+impl ApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::MalformedJson(_) => "malformed_json",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Transition(_) => "invalid_transition",
+            ApiError::IdempotencyMismatch => "idempotency_key_reused",
+            ApiError::IdempotencyInProgress => "idempotency_key_in_use",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "The request is invalid",
+            ApiError::BadRequest(_) => "Bad request",
+            ApiError::MalformedJson(_) => "Malformed JSON",
+            ApiError::UnsupportedMediaType => "Unsupported media type",
+            ApiError::PayloadTooLarge(_) => "Payload too large",
+            ApiError::Unauthorized => "Unauthorized",
+            ApiError::Forbidden(_) => "Forbidden",
+            ApiError::NotFound(_) => "Not found",
+            ApiError::MethodNotAllowed => "Method not allowed",
+            ApiError::Transition(_) => "Transition not allowed",
+            ApiError::IdempotencyMismatch => "Idempotency key reused",
+            ApiError::IdempotencyInProgress => "Idempotency key in use",
+            ApiError::Unavailable(_) => "Service unavailable",
+            ApiError::Internal(_) => "Internal server error",
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (current, allowed) = match self {
+            ApiError::Transition(t) => (Some(t.from.clone()), Some(t.allowed.clone())),
+            _ => (None, None),
+        };
+        let errors = match self {
+            ApiError::Validation(fields) => fields
+                .iter()
+                .map(|f| ProblemField {
+                    field: f.field.clone(),
+                    rule: f.rule.to_owned(),
+                    message: f.message.clone(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let detail = match self {
+            ApiError::Validation(fields) => fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        };
+        Problem {
+            r#type: format!("/problems/{}", self.code()),
+            title: self.title().to_owned(),
+            status: self.status_code().as_u16(),
+            detail,
+            code: self.code(),
+            errors,
+            current,
+            allowed,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) | ApiError::IdempotencyMismatch => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::BadRequest(_) | ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Transition(_) | ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(e) = self {
+            tracing::error!(error = ?e, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type("application/problem+json");
+        if matches!(self, ApiError::Unauthorized) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<ActionError> for ApiError {
+    fn from(e: ActionError) -> Self {
+        match e {
+            ActionError::NotFound => ApiError::NotFound("incident"),
+            ActionError::Transition(t) => ApiError::Transition(t),
+            ActionError::Invalid(fields) => ApiError::Validation(fields),
+            ActionError::Storage(e) => ApiError::Internal(e.into()),
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! The acknowledge page behind the signed link in a party's email. Opening the link
+//! changes nothing (mail scanners open links); the form's POST acknowledges.
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::http::{
+    extract::csrf::{self, Csrf},
+    extract::lang::Lang,
+    html::page::{self, Chrome, Extras},
+};
+use crate::{
+    channels::ack_link::AckLinkError,
+    domain::{Actor, ActorKind, BoundedText, Locale, TextRule, TicketStatus},
+    http::state::AppState,
+    storage::{
+        Scope,
+        incidents::{self, IncidentKey},
+        tickets::{self, TicketRow},
+    },
+    telemetry::metrics::Metrics,
+    usecases::ticket::{self, TicketAnswer},
+};
+
+struct TicketSummary {
+    reference: String,
+    party: String,
+    kind: String,
+    page: String,
+    status: String,
+    external_ref: Option<String>,
+    open: bool,
+}
+
+#[derive(Template)]
+#[template(path = "web/ack.html")]
+struct AckPage {
+    chrome: Chrome,
+    message: Option<String>,
+    problem: bool,
+    ticket: Option<TicketSummary>,
+    csrf_token: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AckForm {
+    csrf_token: Option<String>,
+    external_ref: Option<String>,
+    note: Option<String>,
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/ack/{token}")
+            .route(web::get().to(show))
+            .route(web::post().to(acknowledge)),
+    );
+}
+
+/// The page in the party's language (the link is theirs, not the browser's).
+fn respond(
+    state: &AppState,
+    req: &HttpRequest,
+    csrf: &Csrf,
+    status: StatusCode,
+    locale: Locale,
+    message: Option<&str>,
+    ticket: Option<TicketSummary>,
+) -> HttpResponse {
+    let chrome = Chrome::new(locale, "ack-title", req.path());
+    let page = AckPage {
+        message: message.map(|key| chrome.tr.t(key)),
+        problem: status.is_client_error(),
+        ticket,
+        csrf_token: state.csrf.token(csrf),
+        chrome,
+    };
+    match page::render(&page) {
+        Some(body) => page::html(
+            status,
+            body,
+            Extras {
+                lang: None,
+                csrf: Some(csrf),
+                secure: state.settings.public_base_url.starts_with("https://"),
+            },
+        ),
+        None => page::broken(),
+    }
+}
+
+fn refused(state: &AppState, req: &HttpRequest, csrf: &Csrf, error: AckLinkError) -> HttpResponse {
+    let (status, key) = match error {
+        AckLinkError::Expired => (StatusCode::GONE, "ack-expired"),
+        AckLinkError::Invalid => (StatusCode::NOT_FOUND, "ack-invalid"),
+    };
+    respond(state, req, csrf, status, Locale::Vi, Some(key), None)
+}
+
+async fn load(
+    state: &AppState,
+    req: &HttpRequest,
+    csrf: &Csrf,
+    token: &str,
+) -> Result<(TicketRow, Locale), HttpResponse> {
+    let id = state
+        .ack
+        .verify(token, Utc::now())
+        .map_err(|e| refused(state, req, csrf, e))?;
+    match tickets::find(state.db.conn(), id).await {
+        Ok(Some(ticket)) => {
+            let locale = state
+                .settings
+                .party(&ticket.party_id)
+                .map(|p| p.settings.locale)
+                .unwrap_or_default();
+            Ok((ticket, locale))
+        }
+        Ok(None) => Err(refused(state, req, csrf, AckLinkError::Invalid)),
+        Err(error) => {
+            tracing::error!(%error, "could not load a ticket for its acknowledge link");
+            Err(HttpResponse::InternalServerError().finish())
+        }
+    }
+}
+
+fn is_open(ticket: &TicketRow) -> bool {
+    matches!(ticket.status.as_str(), "pending" | "notified" | "failed")
+}
+
+async fn summary(state: &AppState, locale: Locale, ticket: &TicketRow) -> Option<TicketSummary> {
+    let incident = incidents::find(
+        state.db.conn(),
+        &Scope::All,
+        &IncidentKey::Id(ticket.incident_id),
+    )
+    .await
+    .ok()??;
+    let tr = crate::domain::i18n::Tr(locale);
+    let party = state
+        .settings
+        .party(&ticket.party_id)
+        .map(|p| p.settings.name.get(locale).to_owned())
+        .unwrap_or_else(|| ticket.party_id.clone());
+    Some(TicketSummary {
+        reference: incident.reference,
+        party,
+        kind: tr.t(&format!("form-kind-{}", incident.kind)),
+        page: incident
+            .page_url
+            .or(incident.page_handle)
+            .unwrap_or_default(),
+        status: tr.t(&format!("ticket-{}", ticket.status)),
+        external_ref: ticket.external_ref.clone(),
+        open: is_open(ticket),
+    })
+}
+
+/// Shows what the link acknowledges. Changes nothing.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    csrf: Csrf,
+    lang: Lang,
+) -> HttpResponse {
+    let (ticket, locale) = match load(&state, &req, &csrf, &path).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    // The party's language, unless the reader switched.
+    let locale = if lang.remember { lang.locale } else { locale };
+    let message = (!is_open(&ticket)).then_some("ack-already");
+    let summary = summary(&state, locale, &ticket).await;
+    respond(
+        &state,
+        &req,
+        &csrf,
+        StatusCode::OK,
+        locale,
+        message,
+        summary,
+    )
+}
+
+/// Acknowledges the ticket the link names, with the party's case number and a note.
+pub async fn acknowledge(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+    path: web::Path<String>,
+    csrf: Csrf,
+    form: web::Form<AckForm>,
+) -> HttpResponse {
+    let (ticket, locale) = match load(&state, &req, &csrf, &path).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let locale = req
+        .cookie(crate::http::extract::lang::COOKIE)
+        .and_then(|c| c.value().parse().ok())
+        .unwrap_or(locale);
+    let token = form.csrf_token.as_deref().unwrap_or_default();
+    if !state.csrf.verify(&csrf, token) {
+        tracing::info!(
+            field = csrf::FIELD,
+            "acknowledgement refused: bad CSRF token"
+        );
+        let summary = summary(&state, locale, &ticket).await;
+        return respond(
+            &state,
+            &req,
+            &csrf,
+            StatusCode::FORBIDDEN,
+            locale,
+            Some("refused-csrf"),
+            summary,
+        );
+    }
+    let clean = |raw: &Option<String>, rule: TextRule| {
+        raw.as_deref()
+            .filter(|v| !v.trim().is_empty())
+            .and_then(|v| BoundedText::parse("", v, rule).ok())
+    };
+    let answer = TicketAnswer {
+        status: TicketStatus::Acknowledged,
+        external_ref: clean(&form.external_ref, TextRule::line(1, 100)),
+        note: clean(&form.note, TextRule::block(1, 2000)),
+    };
+    let actor = Actor {
+        kind: ActorKind::Party,
+        id: Some(ticket.party_id.clone()),
+        name: state
+            .settings
+            .party(&ticket.party_id)
+            .map(|p| p.settings.name.en.clone()),
+    };
+    let already = !is_open(&ticket);
+    match ticket::answer(
+        &state.db,
+        &state.settings,
+        &state.outbox,
+        &metrics,
+        ticket.id,
+        answer,
+        actor,
+    )
+    .await
+    {
+        Ok(updated) => {
+            let message = if already { "ack-already" } else { "ack-done" };
+            let summary = summary(&state, locale, &updated).await;
+            respond(
+                &state,
+                &req,
+                &csrf,
+                StatusCode::OK,
+                locale,
+                Some(message),
+                summary,
+            )
+        }
+        Err(crate::usecases::incident::ActionError::Transition(_)) => {
+            let summary = summary(&state, locale, &ticket).await;
+            respond(
+                &state,
+                &req,
+                &csrf,
+                StatusCode::CONFLICT,
+                locale,
+                Some("ack-already"),
+                summary,
+            )
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not record an acknowledgement");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}

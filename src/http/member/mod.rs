@@ -1,0 +1,17 @@
+//! HTML pages: the member's report form, confirmation and tracking pages, and the
+//! acknowledge page behind a party's email link.
+
+pub mod ack;
+pub mod report;
+pub mod track;
+
+use actix_web::web;
+
+use crate::http::{extract::limits::WebLimits, html};
+
+pub fn configure(cfg: &mut web::ServiceConfig, limits: &WebLimits) {
+    cfg.route("/static/site.css", web::get().to(html::stylesheet));
+    report::configure(cfg, limits);
+    track::configure(cfg, limits);
+    ack::configure(cfg);
+}

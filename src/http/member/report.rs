@@ -1,0 +1,570 @@
+//! The report form at `/`: shown empty, shown again with every typed value and each
+//! problem beside its field, or accepted and answered with a redirect to the
+//! confirmation page.
+
+use std::collections::HashMap;
+
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use askama::Template;
+use chrono::{NaiveDateTime, Utc};
+use serde_json::json;
+
+use crate::http::{
+    extract::csrf::Csrf,
+    extract::form::{FormData, Problem, Reader},
+    extract::lang::Lang,
+    html::page::{self, Chrome, Extras},
+    html::problems::{self, Shown},
+};
+use crate::{
+    config::Settings,
+    domain::i18n::Tr,
+    domain::{
+        AccountType, Actor, ActorKind, ContainmentAction, IncidentKind, Locale, Platform,
+        new_incident::{ContainmentDraft, IncidentDraft, PageDraft, ReporterDraft},
+    },
+    http::state::AppState,
+    storage::{idempotency::Claim, tracking_tokens},
+    usecases::intake::{self, Receipt, Source},
+};
+
+/// The idempotency principal of the form: a resubmitted form finds its first report.
+const PRINCIPAL: &str = "web-form";
+const FILE_FIELD: &str = "evidence";
+const HONEYPOT: &str = "website";
+
+/// The actions offered in the form's checklist, in the order a member does them.
+pub const ACTIONS: &[ContainmentAction] = &[
+    ContainmentAction::PasswordChanged,
+    ContainmentAction::SessionsRevoked,
+    ContainmentAction::TwoFactorEnabled,
+    ContainmentAction::AdminsRemoved,
+    ContainmentAction::AppsRevoked,
+    ContainmentAction::EmailSecured,
+    ContainmentAction::PostsUnpublished,
+    ContainmentAction::PageDeactivated,
+    ContainmentAction::Other,
+];
+
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct Choice {
+    pub value: String,
+    pub id: String,
+    pub label: String,
+    pub hint: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "web/report.html")]
+pub struct ReportPage {
+    pub chrome: Chrome,
+    pub csrf_token: String,
+    pub submission_id: String,
+    values: HashMap<String, String>,
+    pub problems: Vec<Shown>,
+    pub committees: Vec<Opt>,
+    pub platforms: Vec<Opt>,
+    pub account_types: Vec<Opt>,
+    pub kinds: Vec<Choice>,
+    pub states: Vec<Choice>,
+    pub actions: Vec<Choice>,
+    pub files_lost: bool,
+    pub max_files: usize,
+    pub max_megabytes: usize,
+    pub honeypot: &'static str,
+}
+
+impl ReportPage {
+    /// What the member typed in `name`.
+    pub fn v(&self, name: &str) -> &str {
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The problem shown beside `name`.
+    pub fn err(&self, name: &str) -> Option<&Shown> {
+        let id = problems::field_id(name);
+        self.problems.iter().find(|p| p.id == id)
+    }
+
+    pub fn id(&self, name: &str) -> String {
+        problems::field_id(name)
+    }
+
+    /// `aria-describedby` of a field: its hint and its error, when present.
+    pub fn described(&self, name: &str, hint: &bool) -> String {
+        let id = problems::field_id(name);
+        let mut ids = Vec::new();
+        if *hint {
+            ids.push(format!("{id}-hint"));
+        }
+        if self.err(name).is_some() {
+            ids.push(format!("{id}-error"));
+        }
+        ids.join(" ")
+    }
+
+    pub fn field_key(&self, name: &str) -> String {
+        format!("field-{}", problems::field_id(name))
+    }
+
+    pub fn hint_key(&self, name: &str) -> String {
+        format!("hint-{}", problems::field_id(name))
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig, limits: &crate::http::extract::limits::WebLimits) {
+    cfg.service(
+        web::resource("/")
+            .wrap(limits.submissions())
+            .route(web::get().to(show))
+            .route(web::post().to(submit)),
+    );
+}
+
+fn options<T: Copy + PartialEq>(
+    all: &[T],
+    selected: &str,
+    code: impl Fn(T) -> &'static str,
+    label: impl Fn(T) -> String,
+) -> Vec<Opt> {
+    all.iter()
+        .map(|&item| Opt {
+            value: code(item).to_owned(),
+            label: label(item),
+            selected: code(item) == selected,
+        })
+        .collect()
+}
+
+/// The committees as a tree: each one indented under its parent.
+fn committees(settings: &Settings, locale: Locale, selected: &str) -> Vec<Opt> {
+    fn walk(
+        settings: &Settings,
+        locale: Locale,
+        selected: &str,
+        parent: Option<&str>,
+        depth: usize,
+        out: &mut Vec<Opt>,
+    ) {
+        for committee in settings
+            .parties
+            .committees
+            .iter()
+            .filter(|c| c.parent.as_deref() == parent)
+        {
+            out.push(Opt {
+                value: committee.id.clone(),
+                label: format!(
+                    "{}{}",
+                    "\u{2014} ".repeat(depth),
+                    committee.name.get(locale)
+                ),
+                selected: committee.id == selected,
+            });
+            walk(
+                settings,
+                locale,
+                selected,
+                Some(&committee.id),
+                depth + 1,
+                out,
+            );
+        }
+    }
+    let mut out = Vec::new();
+    walk(settings, locale, selected, None, 0, &mut out);
+    out
+}
+
+/// What a refused form brings back to show.
+#[derive(Default)]
+pub struct Filled {
+    pub values: HashMap<String, String>,
+    pub checked: Vec<String>,
+    pub problems: Vec<Shown>,
+    pub files_lost: bool,
+}
+
+pub fn build_page(
+    state: &AppState,
+    locale: Locale,
+    csrf_token: String,
+    submission_id: String,
+    filled: Filled,
+) -> ReportPage {
+    let Filled {
+        values,
+        checked,
+        problems,
+        files_lost,
+    } = filled;
+    let tr = Tr(locale);
+    let get = |name: &str| values.get(name).cloned().unwrap_or_default();
+    let kind = get("kind");
+    let state_value = get("containment.state");
+    ReportPage {
+        chrome: Chrome::new(locale, "form-title", "/"),
+        csrf_token,
+        submission_id,
+        committees: committees(&state.settings, locale, &get("reporter.committee")),
+        platforms: options(
+            Platform::ALL,
+            &get("page.platform"),
+            Platform::as_str,
+            |p| tr.w("platform", p.as_str()),
+        ),
+        account_types: options(
+            AccountType::ALL,
+            &get("page.account_type"),
+            AccountType::as_str,
+            |a| tr.w("account_type", a.as_str()),
+        ),
+        kinds: IncidentKind::ALL
+            .iter()
+            .map(|k| Choice {
+                value: k.as_str().to_owned(),
+                id: format!("kind-{k}"),
+                label: tr.t(&format!("form-kind-{k}")),
+                hint: tr.t(&format!("form-kind-{k}-hint")),
+                checked: kind == k.as_str(),
+            })
+            .collect(),
+        states: ["stopped", "lost_control", "active"]
+            .into_iter()
+            .map(|s| Choice {
+                value: s.to_owned(),
+                id: format!("containment-state-{s}"),
+                label: tr.t(&format!("form-state-{s}")),
+                hint: tr.t(&format!("form-state-{s}-hint")),
+                checked: state_value == s,
+            })
+            .collect(),
+        actions: ACTIONS
+            .iter()
+            .map(|a| Choice {
+                value: a.as_str().to_owned(),
+                id: format!("action-{a}"),
+                label: tr.t(&format!("form-action-{a}")),
+                hint: String::new(),
+                checked: checked.iter().any(|c| c == a.as_str()),
+            })
+            .collect(),
+        values,
+        problems,
+        files_lost,
+        max_files: state.settings.evidence.max_files,
+        max_megabytes: state.settings.evidence.max_file_bytes / (1024 * 1024),
+        honeypot: HONEYPOT,
+    }
+}
+
+fn secure(state: &AppState) -> bool {
+    state.settings.public_base_url.starts_with("https://")
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn show(state: web::Data<AppState>, lang: Lang, csrf: Csrf) -> HttpResponse {
+    let page = build_page(
+        &state,
+        lang.locale,
+        state.csrf.token(&csrf),
+        crate::domain::token::random_token(16),
+        Filled::default(),
+    );
+    match page::render(&page) {
+        Some(body) => page::html(
+            StatusCode::OK,
+            body,
+            Extras {
+                lang: Some(&lang),
+                csrf: Some(&csrf),
+                secure: secure(&state),
+            },
+        ),
+        None => page::broken(),
+    }
+}
+
+/// A datetime-local value (`2026-11-28T08:30`) in the configured offset, as RFC 3339;
+/// anything else is passed on for the domain to refuse.
+pub fn local_time(settings: &Settings, raw: &str) -> String {
+    let raw = raw.trim();
+    let parsed = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"));
+    match (parsed, settings.web.offset()) {
+        (Ok(naive), Some(offset)) => naive
+            .and_local_timezone(offset)
+            .single()
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| raw.to_owned()),
+        _ => raw.to_owned(),
+    }
+}
+
+fn draft(settings: &Settings, form: &FormData, locale: Locale) -> IncidentDraft {
+    let text = |name: &str| form.get(name).filter(|v| !v.trim().is_empty());
+    let containment_state = text("containment.state");
+    let stopped = containment_state.as_deref() == Some("stopped");
+    IncidentDraft {
+        kind: text("kind"),
+        severity: None,
+        description: text("description"),
+        detected_at: text("detected_at").map(|v| local_time(settings, &v)),
+        reporter: ReporterDraft {
+            name: text("reporter.name"),
+            email: text("reporter.email"),
+            phone: text("reporter.phone"),
+            committee: text("reporter.committee"),
+            locale: Some(locale.as_str().to_owned()),
+        },
+        page: PageDraft {
+            platform: text("page.platform"),
+            url: text("page.url"),
+            handle: text("page.handle"),
+            display_name: text("page.display_name"),
+            account_type: text("page.account_type"),
+            linked_email: text("page.linked_email"),
+            linked_phone: text("page.linked_phone"),
+            created_on: text("page.created_on"),
+            purpose: text("page.purpose"),
+        },
+        containment: ContainmentDraft {
+            state: containment_state,
+            // The checklist and time belong to "stopped"; without script they may stay
+            // filled in after the member picked another answer.
+            stopped_at: text("containment.stopped_at")
+                .filter(|_| stopped)
+                .map(|v| local_time(settings, &v)),
+            actions: if stopped {
+                form.all("containment.actions")
+            } else {
+                Vec::new()
+            },
+            note: text("containment.note"),
+        },
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    csrf: Csrf,
+    payload: Multipart,
+) -> HttpResponse {
+    let reader = Reader {
+        store: &state.files,
+        limits: &state.settings.evidence,
+        key: &state.csrf,
+        csrf: &csrf,
+        file_field: Some(FILE_FIELD),
+    };
+    let mut form = match reader.read(payload).await {
+        Ok(form) => form,
+        Err(error) => return crate::http::html::refused(&req, error),
+    };
+    if form.get(HONEYPOT).is_some_and(|v| !v.is_empty()) {
+        form.discard_files().await;
+        tracing::info!("report refused: the honeypot field was filled");
+        return page::message(
+            &req,
+            StatusCode::BAD_REQUEST,
+            "refused-title",
+            &["refused-honeypot"],
+        );
+    }
+    let locale = lang.locale;
+    let draft = draft(&state.settings, &form, locale);
+    let parsed = draft.parse(Utc::now(), |c| state.settings.committee(c).is_some());
+    let mut shown: Vec<Problem> = Vec::new();
+    if form
+        .get("containment.state")
+        .is_none_or(|v| v.trim().is_empty())
+    {
+        shown.push(Problem {
+            field: "containment.state".to_owned(),
+            key: "error-choose_one".to_owned(),
+            args: Vec::new(),
+        });
+    }
+    if let Err(errors) = &parsed {
+        shown.extend(errors.iter().map(problems::from_field_error));
+    }
+    shown.extend(form.file_problems.iter().cloned());
+    let new = match parsed {
+        Ok(new) if shown.is_empty() => new,
+        _ => {
+            let files_lost = form.files_sent;
+            form.discard_files().await;
+            return form_again(&state, &lang, &csrf, &form, shown, files_lost);
+        }
+    };
+    let submission = form
+        .get("submission_id")
+        .filter(|v| (16..=64).contains(&v.len()));
+    if let Some(key) = &submission {
+        match intake::claim_idempotency(&state.db, PRINCIPAL, key, "web-form").await {
+            Ok(Claim::Claimed) => {}
+            Ok(Claim::Replay { body, .. }) => {
+                form.discard_files().await;
+                return replay(&req, &state, &body).await;
+            }
+            Ok(Claim::InProgress | Claim::Mismatch) => {
+                form.discard_files().await;
+                return page::message(
+                    &req,
+                    StatusCode::CONFLICT,
+                    "pending-title",
+                    &["pending-body"],
+                );
+            }
+            Err(error) => {
+                form.discard_files().await;
+                tracing::error!(error = %format!("{error:#}"), "could not claim a form submission");
+                return page::message(
+                    &req,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "failed-title",
+                    &["failed-body"],
+                );
+            }
+        }
+    }
+    let result = file(&state, new, &mut form, submission.clone()).await;
+    match result {
+        Ok(token) => HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/track/{token}/confirmation")))
+            .insert_header(("Cache-Control", "no-store"))
+            .finish(),
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "could not file a report from the form");
+            if let Some(key) = &submission {
+                let _ = intake::release_idempotency(&state.db, PRINCIPAL, key).await;
+            }
+            page::message(
+                &req,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "failed-title",
+                &["failed-body"],
+            )
+        }
+    }
+}
+
+/// Keeps the accepted files, then files the report with them.
+async fn file(
+    state: &AppState,
+    mut new: crate::domain::new_incident::NewIncident,
+    form: &mut FormData,
+    submission: Option<String>,
+) -> anyhow::Result<String> {
+    for accepted in &form.files {
+        state.files.keep(&accepted.received).await?;
+    }
+    new.evidence = form.files.drain(..).map(|a| a.file).collect();
+    let actor = Actor {
+        kind: ActorKind::Member,
+        id: None,
+        name: Some(new.reporter.name.as_str().to_owned()),
+    };
+    let receipt = submission.map(|key| Receipt {
+        principal: PRINCIPAL.to_owned(),
+        key,
+        render: Box::new(|filed: &intake::Filed| {
+            let body = json!({ "incident_id": filed.incident.id });
+            (303u16, body.to_string().into_bytes())
+        }),
+    });
+    let filed = state.intake.file(new, Source::Web, actor, receipt).await?;
+    Ok(filed.tracking_token)
+}
+
+/// The same form sent again (a double click, a reload): the report exists, so the member
+/// gets a new link to it rather than a second report.
+async fn replay(req: &HttpRequest, state: &AppState, body: &[u8]) -> HttpResponse {
+    let incident_id = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["incident_id"].as_str().and_then(|s| s.parse().ok()));
+    let Some(incident_id) = incident_id else {
+        return page::message(
+            req,
+            StatusCode::CONFLICT,
+            "pending-title",
+            &["pending-body"],
+        );
+    };
+    let issued = async {
+        let tx = state.db.begin_write().await?;
+        let token = tracking_tokens::issue(&*tx, incident_id, Utc::now()).await?;
+        tx.commit().await?;
+        Ok::<_, sea_orm::DbErr>(token)
+    }
+    .await;
+    match issued {
+        Ok(token) => HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/track/{token}/confirmation")))
+            .finish(),
+        Err(error) => {
+            tracing::error!(%error, "could not issue a tracking link for a resubmitted form");
+            page::message(
+                req,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "failed-title",
+                &["failed-body"],
+            )
+        }
+    }
+}
+
+fn form_again(
+    state: &AppState,
+    lang: &Lang,
+    csrf: &Csrf,
+    form: &FormData,
+    shown: Vec<Problem>,
+    files_lost: bool,
+) -> HttpResponse {
+    let values: HashMap<String, String> = form
+        .fields()
+        .iter()
+        .filter(|(name, _)| name.as_str() != HONEYPOT)
+        .filter_map(|(name, values)| Some((name.clone(), values.first()?.clone())))
+        .collect();
+    let shown = problems::show(lang.locale, shown);
+    let page = build_page(
+        state,
+        lang.locale,
+        state.csrf.token(csrf),
+        form.get("submission_id")
+            .unwrap_or_else(|| crate::domain::token::random_token(16)),
+        Filled {
+            values,
+            checked: form.all("containment.actions"),
+            problems: shown,
+            files_lost,
+        },
+    );
+    match page::render(&page) {
+        Some(body) => page::html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            body,
+            Extras {
+                lang: Some(lang),
+                csrf: Some(csrf),
+                secure: secure(state),
+            },
+        ),
+        None => page::broken(),
+    }
+}

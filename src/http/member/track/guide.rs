@@ -1,0 +1,129 @@
+//! Guidance for reporting to the platform itself: its official help pages (from config),
+//! the steps it recommends, and a summary of the incident ready to paste into its form.
+
+use crate::{
+    config::Settings,
+    domain::Locale,
+    domain::i18n::{self, Tr},
+    storage::{evidence::EvidenceRow, incidents::IncidentRow},
+};
+
+pub struct Guide {
+    pub platform: String,
+    pub links: Vec<(String, String)>,
+    pub steps: Vec<String>,
+    pub summary: String,
+}
+
+impl Guide {
+    pub fn new(
+        settings: &Settings,
+        locale: Locale,
+        incident: &IncidentRow,
+        evidence: &[EvidenceRow],
+    ) -> Self {
+        let tr = Tr(locale);
+        let platform = incident.page_platform.as_str();
+        let pages = incident
+            .page_platform
+            .parse()
+            .ok()
+            .and_then(|p| settings.platforms.get(&p))
+            .cloned()
+            .unwrap_or_default();
+        let mut links = Vec::new();
+        let lists = match incident.kind.as_str() {
+            "impersonated" => [
+                ("impersonation", &pages.impersonation),
+                ("hacked", &pages.hacked),
+            ],
+            "misused" => [("misuse", &pages.misuse), ("hacked", &pages.hacked)],
+            _ => [
+                ("hacked", &pages.hacked),
+                ("impersonation", &pages.impersonation),
+            ],
+        };
+        for (list, urls) in lists {
+            for url in urls {
+                links.push((tr.t(&format!("guide-link-{list}")), url.clone()));
+            }
+        }
+        let steps = i18n::try_text(locale, &format!("guide-steps-{platform}"))
+            .map(|text| {
+                text.lines()
+                    .map(|l| l.trim().trim_start_matches("- ").to_owned())
+                    .filter(|l| !l.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            platform: tr.w("platform", platform),
+            links,
+            steps,
+            summary: summary(settings, locale, incident, evidence),
+        }
+    }
+}
+
+/// The facts platforms' forms ask for, one per line.
+fn summary(
+    settings: &Settings,
+    locale: Locale,
+    incident: &IncidentRow,
+    evidence: &[EvidenceRow],
+) -> String {
+    let tr = Tr(locale);
+    let mut lines = vec![tr.t1("summary-heading", "reference", &incident.reference)];
+    let mut add = |key: &str, value: Option<String>| {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            lines.push(format!("{}: {value}", tr.t(key)));
+        }
+    };
+    add(
+        "summary-kind",
+        Some(tr.t(&format!("form-kind-{}", incident.kind))),
+    );
+    add(
+        "summary-platform",
+        Some(tr.w("platform", &incident.page_platform)),
+    );
+    add("summary-url", incident.page_url.clone());
+    add("summary-handle", incident.page_handle.clone());
+    add("summary-display-name", incident.page_display_name.clone());
+    add(
+        "summary-account-type",
+        incident
+            .page_account_type
+            .as_ref()
+            .map(|a| tr.w("account_type", a)),
+    );
+    add("summary-linked-email", incident.page_linked_email.clone());
+    add("summary-linked-phone", incident.page_linked_phone.clone());
+    add("summary-created-on", incident.page_created_on.clone());
+    add("summary-purpose", incident.page_purpose.clone());
+    add(
+        "summary-detected-at",
+        Some(super::local(settings, locale, incident.detected_at)),
+    );
+    let actions: Vec<String> = incident
+        .containment_actions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.as_str())
+        .map(|a| tr.t(&format!("form-action-{a}")))
+        .collect();
+    add(
+        "summary-containment",
+        Some(tr.t(&format!("track-state-{}", incident.containment))),
+    );
+    add("summary-actions", Some(actions.join("; ")));
+    add("summary-owner", Some(incident.reporter_name.clone()));
+    add(
+        "summary-evidence",
+        (!evidence.is_empty()).then(|| evidence.len().to_string()),
+    );
+    lines.push(String::new());
+    lines.push(incident.description.clone());
+    lines.join("\n")
+}

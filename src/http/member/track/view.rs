@@ -1,0 +1,210 @@
+//! The incident, its parties and its timeline as the member reads them.
+
+use chrono::{DateTime, Utc};
+
+use super::local;
+use crate::{
+    config::Settings,
+    domain::Locale,
+    domain::i18n::{self, Tr},
+    storage::{events::EventRow, incidents::IncidentRow, tickets::TicketRow},
+};
+
+pub struct IncidentFacts {
+    pub reference: String,
+    pub kind: String,
+    pub status: String,
+    pub containment: String,
+    pub contained_at: Option<String>,
+    pub platform: String,
+    pub page: String,
+    pub reported_at: String,
+    pub platform_case_ref: Option<String>,
+    /// The reference of the report this one was merged into.
+    pub duplicate_of: Option<String>,
+}
+
+impl IncidentFacts {
+    pub fn new(settings: &Settings, locale: Locale, incident: &IncidentRow) -> Self {
+        let tr = Tr(locale);
+        Self {
+            reference: incident.reference.clone(),
+            kind: tr.t(&format!("form-kind-{}", incident.kind)),
+            status: tr.w("status", &incident.status),
+            containment: tr.t(&format!("track-state-{}", incident.containment)),
+            contained_at: incident.contained_at.map(|t| local(settings, locale, t)),
+            platform: tr.w("platform", &incident.page_platform),
+            page: incident
+                .page_url
+                .clone()
+                .or_else(|| incident.page_handle.clone())
+                .unwrap_or_default(),
+            reported_at: local(settings, locale, incident.created_at),
+            platform_case_ref: incident.platform_case_ref.clone(),
+            duplicate_of: None,
+        }
+    }
+}
+
+pub struct PartyLine {
+    pub name: String,
+    pub role: String,
+    pub state: String,
+    pub state_class: String,
+    pub external_ref: Option<String>,
+    pub deadline: String,
+    pub overdue: bool,
+}
+
+fn party_name(settings: &Settings, locale: Locale, id: &str) -> String {
+    settings
+        .party(id)
+        .map(|p| p.settings.name.get(locale).to_owned())
+        .unwrap_or_else(|| id.to_owned())
+}
+
+impl PartyLine {
+    pub fn all(
+        settings: &Settings,
+        locale: Locale,
+        tickets: &[TicketRow],
+        now: DateTime<Utc>,
+    ) -> Vec<Self> {
+        let tr = Tr(locale);
+        tickets
+            .iter()
+            .map(|t| {
+                let open = matches!(t.status.as_str(), "pending" | "notified" | "failed");
+                let overdue = open && t.deadline_at < now;
+                PartyLine {
+                    name: party_name(settings, locale, &t.party_id),
+                    role: tr.t(&format!("role-{}", t.role)),
+                    state: tr.t(&format!("ticket-{}", t.status)),
+                    state_class: if overdue {
+                        "state-overdue".to_owned()
+                    } else {
+                        format!("state-{}", t.status)
+                    },
+                    external_ref: t.external_ref.clone(),
+                    deadline: local(settings, locale, t.deadline_at),
+                    overdue,
+                }
+            })
+            .collect()
+    }
+}
+
+pub struct EventLine {
+    pub at: String,
+    pub text: String,
+    pub detail: Option<String>,
+}
+
+impl EventLine {
+    /// What the member may see, oldest first: internal notes and plumbing are left out.
+    pub fn all(
+        settings: &Settings,
+        locale: Locale,
+        events: &[EventRow],
+        tickets: &[TicketRow],
+    ) -> Vec<Self> {
+        let tr = Tr(locale);
+        let party_of = |e: &EventRow| {
+            let id = e
+                .ticket_id
+                .and_then(|id| tickets.iter().find(|t| t.id == id))
+                .map(|t| t.party_id.clone())
+                .or_else(|| e.data["party"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            party_name(settings, locale, &id)
+        };
+        let data = |e: &EventRow, key: &str| e.data[key].as_str().map(str::to_owned);
+        events
+            .iter()
+            .filter_map(|e| {
+                let party = party_of(e);
+                let (key, args, detail): (&str, Vec<(&'static str, String)>, Option<String>) =
+                    match e.event_type.as_str() {
+                        "incident.reported" => ("event-reported", vec![], None),
+                        "ticket.opened" => ("event-ticket-opened", vec![("party", party)], None),
+                        "ticket.notified" => {
+                            ("event-ticket-notified", vec![("party", party)], None)
+                        }
+                        "ticket.failed" => ("event-ticket-failed", vec![("party", party)], None),
+                        "ticket.acknowledged" => (
+                            "event-ticket-acknowledged",
+                            vec![("party", party)],
+                            data(e, "external_ref"),
+                        ),
+                        "ticket.resolved" => (
+                            "event-ticket-resolved",
+                            vec![("party", party)],
+                            data(e, "note"),
+                        ),
+                        "ticket.rejected" => (
+                            "event-ticket-rejected",
+                            vec![("party", party)],
+                            data(e, "note"),
+                        ),
+                        "ticket.escalated" => {
+                            ("event-ticket-escalated", vec![("party", party)], None)
+                        }
+                        "ticket.redelivery_requested" => {
+                            ("event-ticket-resent", vec![("party", party)], None)
+                        }
+                        "containment.changed" => (
+                            "event-containment",
+                            vec![(
+                                "state",
+                                tr.t(&format!(
+                                    "track-state-{}",
+                                    data(e, "to").unwrap_or_default()
+                                )),
+                            )],
+                            data(e, "note"),
+                        ),
+                        "status.changed" => (
+                            "event-status",
+                            vec![("status", tr.w("status", &data(e, "to").unwrap_or_default()))],
+                            // An officer's note on a status change stays with the officers;
+                            // what the member should read is posted as a shared note.
+                            None,
+                        ),
+                        "note.added" if data(e, "visibility").as_deref() == Some("shared") => {
+                            ("event-note", vec![], data(e, "text"))
+                        }
+                        "member.info_added" => ("event-info", vec![], data(e, "text")),
+                        "platform_case.recorded" => {
+                            ("event-platform-case", vec![], data(e, "case_ref"))
+                        }
+                        "duplicate.linked" => ("event-duplicate", vec![], data(e, "duplicate")),
+                        "tracking.revoked" => ("event-revoked", vec![], None),
+                        _ => return None,
+                    };
+                let args: Vec<(&'static str, &str)> =
+                    args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                Some(EventLine {
+                    at: local(settings, locale, e.created_at),
+                    text: i18n::text_with(locale, key, &args),
+                    detail,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A file size in the member's words.
+pub fn size(locale: Locale, bytes: i64) -> String {
+    let kb = (bytes as f64 / 1024.0).max(0.1);
+    let (value, unit) = if kb >= 1024.0 {
+        (kb / 1024.0, "MB")
+    } else {
+        (kb, "kB")
+    };
+    let number = format!("{value:.1}");
+    let number = match locale {
+        Locale::Vi => number.replace('.', ","),
+        Locale::En => number,
+    };
+    format!("{number} {unit}")
+}

@@ -1,0 +1,4 @@
+//! Operational endpoints: liveness, readiness and Prometheus metrics.
+
+pub mod health;
+pub mod metrics;

@@ -1,0 +1,33 @@
+//! Everything a handler needs, built once by the application and shared by every worker.
+
+use std::sync::Arc;
+
+use crate::{
+    channels::ack_link::AckKey,
+    config::Settings,
+    http::{desk::SignInLimits, extract::csrf::CsrfKey},
+    storage::{Database, files::FileStore},
+    usecases::{desk_counters::CounterCache, intake::Intake, outbox::Outbox},
+};
+
+/// Everything a handler needs, wired once.
+pub struct AppState {
+    pub db: Database,
+    pub settings: Arc<Settings>,
+    pub intake: Intake,
+    pub outbox: Outbox,
+    pub ack: AckKey,
+    pub csrf: CsrfKey,
+    pub files: FileStore,
+    pub sign_in: SignInLimits,
+    pub counters: CounterCache,
+}
+
+impl AppState {
+    pub fn notify(&self) -> crate::usecases::incident::Notify<'_> {
+        crate::usecases::incident::Notify {
+            settings: &self.settings,
+            outbox: &self.outbox,
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Changes to a filed incident: containment, status and notes. Each runs in one write
+//! transaction, checks its state machine against the locked row, and appends to the timeline.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    config::Settings,
+    domain::routing::PartyKind,
+    domain::{
+        Actor, BoundedText, ContainmentState, FieldError, IncidentStatus, RejectReason,
+        StateMachine, TransitionError, new_incident::Containment,
+    },
+    storage::{
+        Database, Scope,
+        events::{self, EventRow, NewEvent},
+        incidents::{self, IncidentKey, IncidentRow},
+        tickets,
+    },
+    usecases::{
+        outbox::{self, Outbox},
+        payload::{self, rfc3339},
+    },
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error("incident not found")]
+    NotFound,
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Storage(#[from] DbErr),
+}
+
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    pub status: IncidentStatus,
+    pub reason: Option<RejectReason>,
+    pub duplicate_of: Option<IncidentKey>,
+    pub note: Option<BoundedText>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteVisibility {
+    Internal,
+    Shared,
+}
+
+impl NoteVisibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteVisibility::Internal => "internal",
+            NoteVisibility::Shared => "shared",
+        }
+    }
+}
+
+fn parse_state<T: std::str::FromStr>(raw: &str) -> Result<T, DbErr> {
+    raw.parse()
+        .map_err(|_| DbErr::Custom(format!("stored state `{raw}` is not known")))
+}
+
+pub async fn change_containment(
+    db: &Database,
+    notify: Notify<'_>,
+    scope: &Scope,
+    key: &IncidentKey,
+    change: Containment,
+    actor: Actor,
+) -> Result<IncidentRow, ActionError> {
+    let tx = db.begin_write().await?;
+    let incident = incidents::find_for_update(&*tx, scope, key)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let current: ContainmentState = parse_state(&incident.containment)?;
+    current.transition(change.state)?;
+    let now = Utc::now();
+    incidents::set_containment(&*tx, incident.id, &change, now).await?;
+    let actions: Vec<&str> = change.actions.iter().map(|a| a.as_str()).collect();
+    events::append(
+        &*tx,
+        vec![NewEvent {
+            incident_id: incident.id,
+            ticket_id: None,
+            actor,
+            event_type: "containment.changed",
+            data: json!({
+                "from": current,
+                "to": change.state,
+                "at": change.at.map(rfc3339),
+                "actions": actions,
+                "note": change.note.as_ref().map(BoundedText::as_str),
+            }),
+            at: now,
+        }],
+    )
+    .await?;
+    let updated = incidents::find(&*tx, &Scope::All, &IncidentKey::Id(incident.id))
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let change = json!({ "from": current, "to": change.state, "at": change.at.map(rfc3339) });
+    broadcast(
+        &*tx,
+        notify.settings,
+        &updated,
+        "incident.containment_changed",
+        change,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    notify.outbox.wake();
+    Ok(updated)
+}
+
+pub async fn change_status(
+    db: &Database,
+    notify: Notify<'_>,
+    scope: &Scope,
+    key: &IncidentKey,
+    change: StatusChange,
+    actor: Actor,
+) -> Result<IncidentRow, ActionError> {
+    let tx = db.begin_write().await?;
+    let incident = incidents::find_for_update(&*tx, scope, key)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let current: IncidentStatus = parse_state(&incident.status)?;
+    current.transition(change.status)?;
+
+    let mut duplicate_of: Option<IncidentRow> = None;
+    if change.status == IncidentStatus::Rejected {
+        let mut problems = Vec::new();
+        match (change.reason, &change.duplicate_of) {
+            (None, _) => problems.push(FieldError::new(
+                "reason",
+                "required",
+                "say why the incident is rejected",
+            )),
+            (Some(RejectReason::Duplicate), None) => problems.push(FieldError::new(
+                "duplicate_of",
+                "required",
+                "name the incident this one duplicates",
+            )),
+            (Some(RejectReason::Duplicate), Some(original)) => {
+                match incidents::find(&*tx, scope, original).await? {
+                    Some(found) if found.id != incident.id => duplicate_of = Some(found),
+                    Some(_) => problems.push(FieldError::new(
+                        "duplicate_of",
+                        "not_itself",
+                        "an incident cannot duplicate itself",
+                    )),
+                    None => problems.push(FieldError::new(
+                        "duplicate_of",
+                        "unknown_incident",
+                        "no such incident",
+                    )),
+                }
+            }
+            (Some(_), Some(_)) => problems.push(FieldError::new(
+                "duplicate_of",
+                "duplicate_only",
+                "goes only with the reason `duplicate`",
+            )),
+            (Some(_), None) => {}
+        }
+        if !problems.is_empty() {
+            return Err(ActionError::Invalid(problems));
+        }
+    } else if change.reason.is_some() || change.duplicate_of.is_some() {
+        return Err(ActionError::Invalid(vec![FieldError::new(
+            "reason",
+            "rejected_only",
+            "reason and duplicate_of go only with the status `rejected`",
+        )]));
+    }
+
+    let now = Utc::now();
+    let duplicate_id: Option<Uuid> = duplicate_of.as_ref().map(|d| d.id);
+    incidents::set_status(&*tx, incident.id, change.status, duplicate_id, now).await?;
+    let mut timeline = vec![NewEvent {
+        incident_id: incident.id,
+        ticket_id: None,
+        actor: actor.clone(),
+        event_type: "status.changed",
+        data: json!({
+            "from": current,
+            "to": change.status,
+            "reason": change.reason,
+            "duplicate_of": duplicate_of.as_ref().map(|d| &d.reference),
+            "note": change.note.as_ref().map(BoundedText::as_str),
+        }),
+        at: now,
+    }];
+    if let Some(original) = &duplicate_of {
+        timeline.push(NewEvent {
+            incident_id: original.id,
+            ticket_id: None,
+            actor,
+            event_type: "duplicate.linked",
+            data: json!({ "duplicate": incident.reference }),
+            at: now,
+        });
+        incidents::touch(&*tx, original.id, now).await?;
+    }
+    events::append(&*tx, timeline).await?;
+    let updated = incidents::find(&*tx, &Scope::All, &IncidentKey::Id(incident.id))
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let change = json!({ "from": current, "to": change.status, "reason": change.reason });
+    broadcast(
+        &*tx,
+        notify.settings,
+        &updated,
+        "incident.status_changed",
+        change,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    notify.outbox.wake();
+    Ok(updated)
+}
+
+/// Sends an incident change to the webhooks of every party with a ticket on it.
+async fn broadcast(
+    conn: &impl ConnectionTrait,
+    settings: &Settings,
+    incident: &IncidentRow,
+    event_type: &str,
+    change: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for ticket in tickets::for_incident(conn, incident.id).await? {
+        let kind = ticket.role.parse().unwrap_or(PartyKind::Committee);
+        let data = json!({
+            "incident": payload::incident_view(incident, settings, kind),
+            "ticket": payload::ticket_view(&ticket),
+            "change": change,
+        });
+        outbox::queue_webhooks(conn, settings, &ticket, event_type, data, now).await?;
+    }
+    Ok(())
+}
+
+/// What an action needs to tell the parties about it.
+#[derive(Clone, Copy)]
+pub struct Notify<'a> {
+    pub settings: &'a Settings,
+    pub outbox: &'a Outbox,
+}
+
+pub async fn add_note(
+    db: &Database,
+    scope: &Scope,
+    key: &IncidentKey,
+    text: BoundedText,
+    visibility: NoteVisibility,
+    actor: Actor,
+) -> Result<EventRow, ActionError> {
+    let tx = db.begin_write().await?;
+    let incident = incidents::find_for_update(&*tx, scope, key)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let now = Utc::now();
+    let event = NewEvent {
+        incident_id: incident.id,
+        ticket_id: None,
+        actor,
+        event_type: "note.added",
+        data: json!({ "text": text.as_str(), "visibility": visibility.as_str() }),
+        at: now,
+    };
+    events::append(&*tx, vec![event]).await?;
+    incidents::touch(&*tx, incident.id, now).await?;
+    let stored = events::for_incident(&*tx, incident.id)
+        .await?
+        .pop()
+        .ok_or(ActionError::NotFound)?;
+    tx.commit().await?;
+    Ok(stored)
+}

@@ -1,0 +1,473 @@
+//! Filing an incident: validate, route, then write the incident, its tickets, one delivery
+//! per ticket and channel, the timeline and the idempotency receipt in ONE transaction.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use serde_json::json;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::{
+    channels::email_channel::REPORTER_CONFIRMATION,
+    config::Settings,
+    domain::token,
+    domain::{Actor, IncidentStatus, TicketStatus, new_incident::NewIncident, page_key},
+    storage::{
+        Database, deliveries,
+        entities::{delivery, incident, ticket},
+        events::{self, NewEvent},
+        evidence, idempotency,
+        incidents::{self, IncidentRow},
+        tickets::{self, TicketRow},
+    },
+    telemetry::metrics::Metrics,
+    usecases::{
+        outbox::{self, Channels, Outbox},
+        payload,
+    },
+};
+
+/// Where a report came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Api,
+    Web,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Api => "api",
+            Source::Web => "web",
+        }
+    }
+}
+
+/// A filed incident and its secret tracking token (shown once, stored as a digest).
+pub struct Filed {
+    pub incident: IncidentRow,
+    pub tickets: Vec<TicketRow>,
+    pub tracking_token: String,
+}
+
+/// Renders the response that an idempotency key replays.
+pub type RenderReceipt = Box<dyn Fn(&Filed) -> (u16, Vec<u8>) + Send + Sync>;
+
+/// The idempotency key whose response is stored in the same transaction as the incident.
+pub struct Receipt {
+    pub principal: String,
+    pub key: String,
+    pub render: RenderReceipt,
+}
+
+/// Most reports written in one transaction.
+const MAX_BATCH: usize = 64;
+
+struct Job {
+    new: NewIncident,
+    source: Source,
+    actor: Actor,
+    receipt: Option<Receipt>,
+    reply: oneshot::Sender<anyhow::Result<Filed>>,
+}
+
+/// The intake writer. Reports that arrive while a transaction is being written are
+/// written together in the next one (group commit), so the database's per-commit cost
+/// is shared under load; each report is still all-or-nothing. A batch that fails is
+/// retried one report at a time, so one bad report cannot sink the others.
+#[derive(Clone)]
+pub struct Intake {
+    jobs: mpsc::Sender<Job>,
+    metrics: Metrics,
+}
+
+struct Writer {
+    db: Database,
+    settings: Arc<Settings>,
+    outbox: Outbox,
+}
+
+impl Intake {
+    /// Starts the writer, counting each committed filing in `metrics`.
+    pub fn start(db: Database, settings: Arc<Settings>, outbox: Outbox, metrics: Metrics) -> Self {
+        let (jobs, rx) = mpsc::channel(1024);
+        tokio::spawn(writer(
+            Writer {
+                db,
+                settings,
+                outbox,
+            },
+            rx,
+        ));
+        Self { jobs, metrics }
+    }
+
+    /// Routes and writes one report; returns once it is committed.
+    #[tracing::instrument(skip_all, fields(kind = %new.kind, platform = %new.page.platform))]
+    pub async fn file(
+        &self,
+        new: NewIncident,
+        source: Source,
+        actor: Actor,
+        receipt: Option<Receipt>,
+    ) -> anyhow::Result<Filed> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            new,
+            source,
+            actor,
+            receipt,
+            reply,
+        };
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| anyhow::anyhow!("the intake writer has stopped"))?;
+        let filed = answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the intake writer dropped the report"))??;
+        tracing::info!(reference = %filed.incident.reference, tickets = filed.tickets.len(), "incident filed");
+        self.metrics
+            .incident_filed(&filed.incident.kind, &filed.incident.page_platform);
+        Ok(filed)
+    }
+}
+
+async fn writer(w: Writer, mut rx: mpsc::Receiver<Job>) {
+    let Writer {
+        db,
+        settings,
+        outbox,
+    } = w;
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let started = std::time::Instant::now();
+        let result = write_batch(&db, &settings, &batch).await;
+        tracing::debug!(
+            size = batch.len(),
+            micros = started.elapsed().as_micros() as u64,
+            "intake batch written"
+        );
+        if result.is_ok() {
+            outbox.wake();
+        }
+        match result {
+            Ok(filed) => {
+                for (job, filed) in batch.into_iter().zip(filed) {
+                    let _ = job.reply.send(Ok(filed));
+                }
+            }
+            Err(error) if batch.len() > 1 => {
+                tracing::warn!(%error, size = batch.len(), "batch failed; writing its reports one by one");
+                for job in batch {
+                    let result = write_batch(&db, &settings, std::slice::from_ref(&job))
+                        .await
+                        .map(|mut filed| filed.remove(0));
+                    outbox.wake();
+                    let _ = job.reply.send(result);
+                }
+            }
+            Err(error) => {
+                for job in batch {
+                    let _ = job.reply.send(Err(anyhow::anyhow!("{error:#}")));
+                }
+            }
+        }
+    }
+}
+
+/// Rows of one report, built before they are written.
+struct Rows {
+    filed: Filed,
+    deliveries: Vec<delivery::ActiveModel>,
+    timeline: Vec<NewEvent>,
+}
+
+fn incident_with_evidence(mut view: serde_json::Value, new: &NewIncident) -> serde_json::Value {
+    if !new.evidence.is_empty() {
+        view["evidence"] = evidence_view(new);
+    }
+    view
+}
+
+/// How the notifications list the evidence: names, types, sizes and digests.
+fn evidence_view(new: &NewIncident) -> serde_json::Value {
+    new.evidence
+        .iter()
+        .map(|f| {
+            json!({
+                "name": f.file_name,
+                "content_type": f.kind.mime(),
+                "size_bytes": f.size_bytes,
+                "sha256": f.sha256,
+            })
+        })
+        .collect()
+}
+
+fn build_rows(
+    settings: &Settings,
+    job: &Job,
+    reference: String,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Rows> {
+    let new = &job.new;
+    let incident_id = Uuid::now_v7();
+    let tracking_token = token::random_token(16);
+    let routes = settings.routing.route(
+        &new.reporter.committee,
+        new.kind,
+        new.severity,
+        new.page.platform,
+    );
+    let actions: Vec<&str> = new.containment.actions.iter().map(|a| a.as_str()).collect();
+    let search_text = crate::domain::search_text(&[
+        Some(reference.as_str()),
+        new.page.url.as_ref().map(|u| u.as_str()),
+        new.page.handle.as_ref().map(|h| h.as_str()),
+        Some(new.reporter.name.as_str()),
+        new.reporter.email.as_ref().map(|e| e.as_str()),
+        new.reporter.phone.as_ref().map(|p| p.as_str()),
+    ]);
+    let row = incident::Model {
+        id: incident_id,
+        reference,
+        kind: new.kind.as_str().to_owned(),
+        severity: new.severity.as_str().to_owned(),
+        status: IncidentStatus::Open.as_str().to_owned(),
+        description: new.description.as_str().to_owned(),
+        detected_at: new.detected_at,
+        reporter_name: new.reporter.name.as_str().to_owned(),
+        reporter_email: new.reporter.email.as_ref().map(|e| e.as_str().to_owned()),
+        reporter_phone: new.reporter.phone.as_ref().map(|p| p.as_str().to_owned()),
+        committee_id: new.reporter.committee.clone(),
+        page_platform: new.page.platform.as_str().to_owned(),
+        page_url: new.page.url.as_ref().map(|u| u.as_str().to_owned()),
+        page_handle: new.page.handle.as_ref().map(|h| h.as_str().to_owned()),
+        page_display_name: new
+            .page
+            .display_name
+            .as_ref()
+            .map(|d| d.as_str().to_owned()),
+        page_account_type: new.page.account_type.map(|a| a.as_str().to_owned()),
+        page_linked_email: new
+            .page
+            .linked_email
+            .as_ref()
+            .map(|e| e.as_str().to_owned()),
+        page_linked_phone: new
+            .page
+            .linked_phone
+            .as_ref()
+            .map(|p| p.as_str().to_owned()),
+        page_created_on: new.page.created_on.map(|d| d.to_string()),
+        page_purpose: new.page.purpose.as_ref().map(|p| p.as_str().to_owned()),
+        page_key: page_key(
+            new.page.platform,
+            new.page.handle.as_ref(),
+            new.page.url.as_ref(),
+        ),
+        containment: new.containment.state.as_str().to_owned(),
+        contained_at: new.containment.at,
+        containment_actions: json!(actions),
+        duplicate_of: None,
+        source: job.source.as_str().to_owned(),
+        tracking_token_hash: Some(token::digest(&tracking_token)),
+        reporter_locale: new.reporter.locale.as_str().to_owned(),
+        platform_case_ref: None,
+        search_text,
+        created_at: now,
+        updated_at: now,
+        purged_at: None,
+    };
+
+    let mut tickets = Vec::with_capacity(routes.len());
+    let mut deliveries = Vec::new();
+    let mut timeline = vec![NewEvent {
+        incident_id,
+        ticket_id: None,
+        actor: job.actor.clone(),
+        event_type: "incident.reported",
+        data: json!({
+            "reference": row.reference,
+            "kind": row.kind,
+            "severity": row.severity,
+            "containment": row.containment,
+            "contained_at": row.contained_at.map(payload::rfc3339),
+            "containment_actions": row.containment_actions,
+            "containment_note": new.containment.note.as_ref().map(|n| n.as_str()),
+            "evidence": evidence_view(new),
+        }),
+        at: now,
+    }];
+    for route in &routes {
+        let Some(party) = settings.party(&route.party_id) else {
+            anyhow::bail!("routing named the unknown party `{}`", route.party_id);
+        };
+        let deadline =
+            TimeDelta::from_std(party.settings.ack_deadline).unwrap_or(TimeDelta::days(1));
+        let ticket = ticket::Model {
+            id: Uuid::now_v7(),
+            incident_id,
+            party_id: route.party_id.clone(),
+            role: route.kind.as_str().to_owned(),
+            status: TicketStatus::Pending.as_str().to_owned(),
+            external_ref: None,
+            deadline_at: now + deadline,
+            acknowledged_at: None,
+            resolved_at: None,
+            reminded_at: None,
+            escalated_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let body = payload::event_bytes(
+            "incident.reported",
+            now,
+            json!({
+                "incident": incident_with_evidence(payload::incident_view(&row, settings, route.kind), new),
+                "ticket": payload::ticket_view(&ticket),
+            }),
+        );
+        deliveries.extend(outbox::rows_for(
+            settings,
+            &ticket,
+            "incident.reported",
+            &body,
+            Channels::All,
+            now,
+        ));
+        timeline.push(NewEvent {
+            incident_id,
+            ticket_id: Some(ticket.id),
+            actor: Actor::system(),
+            event_type: "ticket.opened",
+            data: json!({
+                "party": ticket.party_id,
+                "role": ticket.role,
+                "deadline_at": payload::rfc3339(ticket.deadline_at),
+            }),
+            at: now,
+        });
+        tickets.push(ticket);
+    }
+    if let (Some(email), Some(committee)) = (&new.reporter.email, tickets.first()) {
+        deliveries.push(confirmation_delivery(&row, committee, email.as_str(), now));
+    }
+    Ok(Rows {
+        filed: Filed {
+            incident: row,
+            tickets,
+            tracking_token,
+        },
+        deliveries,
+        timeline,
+    })
+}
+
+/// The member's confirmation email, queued on the committee's ticket. It carries no
+/// tracking token: the email channel issues one at send time.
+pub fn confirmation_delivery(
+    row: &IncidentRow,
+    committee: &TicketRow,
+    email: &str,
+    now: DateTime<Utc>,
+) -> delivery::ActiveModel {
+    let body = payload::event_bytes(
+        REPORTER_CONFIRMATION,
+        now,
+        json!({ "incident": {
+            "id": row.id,
+            "reference": row.reference,
+            "kind": row.kind,
+            "page": { "platform": row.page_platform, "url": row.page_url, "handle": row.page_handle },
+        }}),
+    );
+    outbox::row(
+        committee,
+        outbox::EMAIL_CHANNEL,
+        email.to_owned(),
+        REPORTER_CONFIRMATION,
+        &body,
+        now,
+    )
+}
+
+/// Writes the reports of `batch` in ONE transaction: incidents, tickets, deliveries,
+/// timeline and idempotency receipts. Nothing of it is kept if any step fails.
+async fn write_batch(
+    db: &Database,
+    settings: &Settings,
+    batch: &[Job],
+) -> anyhow::Result<Vec<Filed>> {
+    let now = Utc::now();
+    let tx = db.begin_write().await?;
+    let references = incidents::next_references(&*tx, now.year(), batch.len() as u64).await?;
+    let mut all = Vec::with_capacity(batch.len());
+    for (job, reference) in batch.iter().zip(references) {
+        all.push(build_rows(settings, job, reference.to_string(), now)?);
+    }
+    incidents::insert_many(
+        &*tx,
+        all.iter()
+            .map(|r| r.filed.incident.clone().into())
+            .collect(),
+    )
+    .await?;
+    tickets::insert_many(
+        &*tx,
+        all.iter()
+            .flat_map(|r| r.filed.tickets.iter().cloned().map(Into::into))
+            .collect(),
+    )
+    .await?;
+    let mut deliveries_rows = Vec::new();
+    let mut timeline = Vec::new();
+    let mut filed = Vec::with_capacity(all.len());
+    for rows in all {
+        deliveries_rows.extend(rows.deliveries);
+        timeline.extend(rows.timeline);
+        filed.push(rows.filed);
+    }
+    deliveries::insert_many(&*tx, deliveries_rows).await?;
+    for (job, filed) in batch.iter().zip(&filed) {
+        evidence::insert_many(&*tx, filed.incident.id, &job.new.evidence, now).await?;
+    }
+    events::append(&*tx, timeline).await?;
+    for (job, filed) in batch.iter().zip(&filed) {
+        if let Some(receipt) = &job.receipt {
+            let (status, body) = (receipt.render)(filed);
+            idempotency::complete(&*tx, &receipt.principal, &receipt.key, status, body).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(filed)
+}
+
+/// Claims an idempotency key for a request (a short write of its own).
+pub async fn claim_idempotency(
+    db: &Database,
+    principal: &str,
+    key: &str,
+    request_hash: &str,
+) -> anyhow::Result<idempotency::Claim> {
+    let tx = db.begin_write().await?;
+    let claim = idempotency::claim(&*tx, principal, key, request_hash, Utc::now()).await?;
+    tx.commit().await?;
+    Ok(claim)
+}
+
+/// Frees a claimed key whose request stored nothing, so that a corrected retry may use it.
+pub async fn release_idempotency(db: &Database, principal: &str, key: &str) -> anyhow::Result<()> {
+    let tx = db.begin_write().await?;
+    idempotency::release(&*tx, principal, key).await?;
+    tx.commit().await?;
+    Ok(())
+}

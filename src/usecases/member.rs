@@ -1,0 +1,142 @@
+//! What a member can do through their private tracking link: add information and
+//! evidence, record the platform's case number, and revoke the link (a new one is
+//! emailed). Containment changes go through `incident::change_containment`.
+
+use chrono::Utc;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    domain::{Actor, BoundedText, EvidenceFile},
+    storage::{
+        Database, Scope, deliveries,
+        events::{self, NewEvent},
+        evidence,
+        incidents::{self, IncidentKey, IncidentRow},
+        tickets, tracking_tokens,
+    },
+    usecases::incident::ActionError,
+    usecases::intake,
+    usecases::outbox::Outbox,
+};
+
+/// The incident a tracking token opens, if it is valid and not revoked.
+pub async fn open(db: &Database, token: &str) -> Result<Option<IncidentRow>, sea_orm::DbErr> {
+    let Some(id) = tracking_tokens::find_incident(db.conn(), token).await? else {
+        return Ok(None);
+    };
+    incidents::find(db.conn(), &Scope::All, &IncidentKey::Id(id)).await
+}
+
+/// Information the member adds after filing: a text, files, or both.
+pub async fn add_info(
+    db: &Database,
+    incident_id: Uuid,
+    text: Option<BoundedText>,
+    files: &[EvidenceFile],
+    actor: Actor,
+) -> Result<(), ActionError> {
+    let tx = db.begin_write().await?;
+    incidents::find_for_update(&*tx, &Scope::All, &IncidentKey::Id(incident_id))
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let now = Utc::now();
+    let stored = evidence::insert_many(&*tx, incident_id, files, now).await?;
+    let names: Vec<&str> = stored.iter().map(|e| e.file_name.as_str()).collect();
+    events::append(
+        &*tx,
+        vec![NewEvent {
+            incident_id,
+            ticket_id: None,
+            actor,
+            event_type: "member.info_added",
+            data: json!({ "text": text.as_ref().map(BoundedText::as_str), "files": names }),
+            at: now,
+        }],
+    )
+    .await?;
+    incidents::touch(&*tx, incident_id, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The case number the platform gave the member when they reported there too.
+pub async fn record_platform_case(
+    db: &Database,
+    incident_id: Uuid,
+    case_ref: BoundedText,
+    actor: Actor,
+) -> Result<(), ActionError> {
+    let tx = db.begin_write().await?;
+    let incident = incidents::find_for_update(&*tx, &Scope::All, &IncidentKey::Id(incident_id))
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let now = Utc::now();
+    incidents::set_platform_case_ref(&*tx, incident_id, case_ref.as_str(), now).await?;
+    events::append(
+        &*tx,
+        vec![NewEvent {
+            incident_id,
+            ticket_id: None,
+            actor,
+            event_type: "platform_case.recorded",
+            data: json!({
+                "platform": incident.page_platform,
+                "case_ref": case_ref.as_str(),
+                "previous": incident.platform_case_ref,
+            }),
+            at: now,
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Revokes every tracking link of the incident and, when the member gave an email,
+/// queues a confirmation carrying a new one. Returns whether a new link was sent.
+pub async fn revoke(
+    db: &Database,
+    outbox: &Outbox,
+    incident_id: Uuid,
+    actor: Actor,
+) -> Result<bool, ActionError> {
+    let tx = db.begin_write().await?;
+    let incident = incidents::find_for_update(&*tx, &Scope::All, &IncidentKey::Id(incident_id))
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let now = Utc::now();
+    tracking_tokens::revoke_all(&*tx, incident_id, now).await?;
+    let committee = tickets::for_incident(&*tx, incident_id)
+        .await?
+        .into_iter()
+        .find(|t| t.role == "committee");
+    let resent = match (&incident.reporter_email, committee) {
+        (Some(email), Some(ticket)) => {
+            deliveries::insert_many(
+                &*tx,
+                vec![intake::confirmation_delivery(
+                    &incident, &ticket, email, now,
+                )],
+            )
+            .await?;
+            true
+        }
+        _ => false,
+    };
+    events::append(
+        &*tx,
+        vec![NewEvent {
+            incident_id,
+            ticket_id: None,
+            actor,
+            event_type: "tracking.revoked",
+            data: json!({ "new_link_emailed": resent }),
+            at: now,
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    outbox.wake();
+    Ok(resent)
+}

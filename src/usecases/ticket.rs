@@ -1,0 +1,238 @@
+//! What parties and officers do to a ticket: acknowledge, resolve, reject, re-send.
+//! Each change is a timeline event and is sent to the committee's webhooks.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    config::Settings,
+    domain::{Actor, BoundedText, FieldError, StateMachine, TicketStatus, routing::PartyKind},
+    storage::{
+        Database, Scope, deliveries,
+        entities::ticket,
+        events::{self, NewEvent},
+        incidents::{self, IncidentKey, IncidentRow},
+        tickets::{self, TicketRow},
+    },
+    telemetry::metrics::Metrics,
+    usecases::incident::ActionError,
+    usecases::{
+        outbox::{self, Outbox},
+        payload,
+    },
+};
+
+/// A party's answer to its ticket.
+#[derive(Debug, Clone)]
+pub struct TicketAnswer {
+    pub status: TicketStatus,
+    /// The party's own case number.
+    pub external_ref: Option<BoundedText>,
+    pub note: Option<BoundedText>,
+}
+
+fn event_type(status: TicketStatus) -> &'static str {
+    match status {
+        TicketStatus::Acknowledged => "ticket.acknowledged",
+        TicketStatus::Resolved => "ticket.resolved",
+        TicketStatus::Rejected => "ticket.rejected",
+        TicketStatus::Notified => "ticket.notified",
+        TicketStatus::Failed => "ticket.failed",
+        TicketStatus::Pending => "ticket.pending",
+    }
+}
+
+/// Records a party's answer. Answering the same way twice changes nothing.
+pub async fn answer(
+    db: &Database,
+    settings: &Settings,
+    outbox: &Outbox,
+    metrics: &Metrics,
+    ticket_id: uuid::Uuid,
+    answer: TicketAnswer,
+    actor: Actor,
+) -> Result<TicketRow, ActionError> {
+    let tx = db.begin_write().await?;
+    let ticket = tickets::lock(&*tx, ticket_id)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let current: TicketStatus = ticket.status.parse().map_err(|_| {
+        ActionError::Storage(sea_orm::DbErr::Custom("unknown ticket status".into()))
+    })?;
+    if current == answer.status {
+        return Ok(ticket);
+    }
+    current.transition(answer.status)?;
+    let now = Utc::now();
+    tickets::set_status(&*tx, ticket.id, answer.status, now).await?;
+    if let Some(reference) = &answer.external_ref {
+        tickets::set_external_ref(&*tx, ticket.id, reference.as_str()).await?;
+    }
+    let updated = tickets::find(&*tx, ticket.id)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let kind = event_type(answer.status);
+    events::append(
+        &*tx,
+        vec![NewEvent {
+            incident_id: ticket.incident_id,
+            ticket_id: Some(ticket.id),
+            actor,
+            event_type: kind,
+            data: json!({
+                "party": ticket.party_id,
+                "external_ref": updated.external_ref,
+                "note": answer.note.as_ref().map(BoundedText::as_str),
+            }),
+            at: now,
+        }],
+    )
+    .await?;
+    let all = tickets::for_incident(&*tx, ticket.incident_id).await?;
+    if let Some(committee) = all.iter().find(|t| t.role == "committee") {
+        let data =
+            json!({ "incident_id": ticket.incident_id, "ticket": payload::ticket_view(&updated) });
+        outbox::queue_webhooks(&*tx, settings, committee, kind, data, now).await?;
+    }
+    tx.commit().await?;
+    outbox.wake();
+    if let (TicketStatus::Acknowledged, Some(at)) = (answer.status, updated.acknowledged_at) {
+        let took = (at - updated.created_at).to_std().unwrap_or_default();
+        metrics.acknowledged(&updated.role, took);
+    }
+    Ok(updated)
+}
+
+/// Puts a ticket's failed deliveries back in the queue; the ticket returns to pending.
+pub async fn redeliver(
+    db: &Database,
+    outbox: &Outbox,
+    ticket_id: uuid::Uuid,
+    actor: Actor,
+) -> Result<u64, ActionError> {
+    let tx = db.begin_write().await?;
+    let ticket = tickets::lock(&*tx, ticket_id)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let incident = incidents::find(&*tx, &Scope::All, &IncidentKey::Id(ticket.incident_id))
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    if incident.purged_at.is_some() {
+        // Its messages were emptied with the rest of its personal data.
+        return Err(ActionError::Invalid(vec![FieldError::new(
+            "ticket",
+            "purged",
+            "the incident's personal data was purged; there is nothing left to re-send",
+        )]));
+    }
+    let now = Utc::now();
+    let requeued = deliveries::requeue_failed(&*tx, ticket.id, now).await?;
+    if requeued > 0 {
+        tickets::transition_if(
+            &*tx,
+            ticket.id,
+            &[TicketStatus::Failed],
+            TicketStatus::Pending,
+            now,
+        )
+        .await?;
+        events::append(
+            &*tx,
+            vec![NewEvent {
+                incident_id: ticket.incident_id,
+                ticket_id: Some(ticket.id),
+                actor,
+                event_type: "ticket.redelivery_requested",
+                data: json!({ "party": ticket.party_id, "deliveries": requeued }),
+                at: now,
+            }],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    outbox.wake();
+    Ok(requeued)
+}
+
+/// Why a ticket is opened after filing, with what it tells the party.
+pub struct Opening<'a> {
+    pub party_id: &'a str,
+    pub kind: PartyKind,
+    /// The event the party is sent: `incident.reported` or `ticket.escalated`.
+    pub event_type: &'a str,
+    /// Extra fields of the event's data and of the `ticket.opened` timeline entry.
+    pub extra: serde_json::Value,
+    pub actor: Actor,
+}
+
+/// Opens a ticket for a party on a filed incident: the ticket, one delivery per channel
+/// and the timeline entry, in the caller's transaction.
+pub async fn open_ticket(
+    conn: &impl sea_orm::ConnectionTrait,
+    settings: &Settings,
+    incident: &IncidentRow,
+    opening: Opening<'_>,
+    now: DateTime<Utc>,
+) -> Result<TicketRow, sea_orm::DbErr> {
+    let deadline = settings
+        .party(opening.party_id)
+        .and_then(|p| TimeDelta::from_std(p.settings.ack_deadline).ok())
+        .unwrap_or(TimeDelta::days(1));
+    let opened = ticket::Model {
+        id: Uuid::now_v7(),
+        incident_id: incident.id,
+        party_id: opening.party_id.to_owned(),
+        role: opening.kind.as_str().to_owned(),
+        status: TicketStatus::Pending.as_str().to_owned(),
+        external_ref: None,
+        deadline_at: now + deadline,
+        acknowledged_at: None,
+        resolved_at: None,
+        reminded_at: None,
+        escalated_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    tickets::insert_many(conn, vec![opened.clone().into()]).await?;
+    let mut data = json!({
+        "incident": payload::incident_view(incident, settings, opening.kind),
+        "ticket": payload::ticket_view(&opened),
+    });
+    let mut event = json!({
+        "party": opened.party_id,
+        "role": opened.role,
+        "deadline_at": payload::rfc3339(opened.deadline_at),
+    });
+    if let Some(extra) = opening.extra.as_object() {
+        for (k, v) in extra {
+            data[k] = v.clone();
+            event[k] = v.clone();
+        }
+    }
+    let body = payload::event_bytes(opening.event_type, now, data);
+    let rows = outbox::rows_for(
+        settings,
+        &opened,
+        opening.event_type,
+        &body,
+        outbox::Channels::All,
+        now,
+    );
+    if !rows.is_empty() {
+        deliveries::insert_many(conn, rows).await?;
+    }
+    events::append(
+        conn,
+        vec![NewEvent {
+            incident_id: incident.id,
+            ticket_id: Some(opened.id),
+            actor: opening.actor,
+            event_type: "ticket.opened",
+            data: event,
+            at: now,
+        }],
+    )
+    .await?;
+    Ok(opened)
+}
