@@ -222,7 +222,7 @@ fn spawn_housekeeping(db: Database, metrics: Metrics) {
                 let purged = storage::idempotency::purge_expired(&*tx, now).await?
                     + storage::sessions::purge_expired(&*tx, now).await?;
                 tx.commit().await?;
-                Ok::<_, sea_orm::DbErr>(purged)
+                Ok::<_, crate::storage::DbErr>(purged)
             }
             .await;
             match result {

@@ -69,7 +69,7 @@ impl EmailChannel {
             let locale = incident
                 .and_then(|row| row.reporter_locale.parse::<Locale>().ok())
                 .unwrap_or_default();
-            Ok::<_, sea_orm::DbErr>((locale, token))
+            Ok::<_, crate::storage::DbErr>((locale, token))
         };
         let (locale, token) = match issued.await {
             Ok(issued) => issued,

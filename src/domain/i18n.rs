@@ -7,7 +7,7 @@ use fluent_templates::{
     LanguageIdentifier, Loader, fluent_bundle::FluentValue, langid, static_loader,
 };
 
-use crate::config::Locale;
+use crate::domain::Locale;
 
 static_loader! {
     static LOCALES = {

@@ -187,8 +187,8 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<sea_orm::DbErr> for ApiError {
-    fn from(e: sea_orm::DbErr) -> Self {
+impl From<crate::usecases::DbErr> for ApiError {
+    fn from(e: crate::usecases::DbErr) -> Self {
         ApiError::Internal(e.into())
     }
 }

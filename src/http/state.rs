@@ -6,7 +6,7 @@ use crate::{
     channels::ack_link::AckKey,
     config::Settings,
     http::{desk::SignInLimits, extract::csrf::CsrfKey},
-    storage::{Database, files::FileStore},
+    usecases::{Database, FileStore},
     usecases::{desk_counters::CounterCache, intake::Intake, outbox::Outbox},
 };
 

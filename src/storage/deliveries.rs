@@ -12,12 +12,10 @@ use uuid::Uuid;
 use super::entities::{delivery, delivery_attempt, incident, ticket};
 
 pub use delivery::Model as DeliveryRow;
+pub use delivery_attempt::Model as AttemptRow;
 
-pub async fn insert_many(
-    conn: &impl ConnectionTrait,
-    rows: Vec<delivery::ActiveModel>,
-) -> Result<(), DbErr> {
-    delivery::Entity::insert_many(rows)
+pub async fn insert_many(conn: &impl ConnectionTrait, rows: Vec<DeliveryRow>) -> Result<(), DbErr> {
+    delivery::Entity::insert_many(rows.into_iter().map(delivery::ActiveModel::from))
         .exec_without_returning(conn)
         .await
         .map(|_| ())

@@ -2,11 +2,9 @@
 //! incident, its tickets with their deliveries and every attempt, the evidence and the
 //! timeline.
 
-use sea_orm::DbErr;
-
 use super::{
-    Database, Scope, deliveries,
-    entities::{delivery, delivery_attempt},
+    Database, DbErr, Scope, deliveries,
+    deliveries::{AttemptRow, DeliveryRow},
     events::{self, EventRow},
     evidence::{self, EvidenceRow},
     incidents::{self, IncidentKey, IncidentRow},
@@ -16,12 +14,14 @@ use super::{
 pub struct Dossier {
     pub incident: IncidentRow,
     pub tickets: Vec<TicketRow>,
-    pub deliveries: Vec<delivery::Model>,
-    pub attempts: Vec<delivery_attempt::Model>,
+    pub deliveries: Vec<DeliveryRow>,
+    pub attempts: Vec<AttemptRow>,
     pub evidence: Vec<EvidenceRow>,
     pub events: Vec<EventRow>,
     /// The incident this one duplicates, if any (its reference).
     pub duplicate_of: Option<String>,
+    /// Other incidents about the same page, within the reader's scope.
+    pub same_page: Vec<IncidentRow>,
 }
 
 pub async fn load(
@@ -45,6 +45,7 @@ pub async fn load(
             .map(|i| i.reference),
         None => None,
     };
+    let same_page = incidents::same_page(&tx, scope, &incident.page_key, incident.id).await?;
     tx.commit().await?;
     Ok(Some(Dossier {
         incident,
@@ -54,5 +55,6 @@ pub async fn load(
         evidence,
         events,
         duplicate_of,
+        same_page,
     }))
 }

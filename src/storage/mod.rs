@@ -1,6 +1,6 @@
-//! Every sea-orm call lives here. Query functions take `&impl ConnectionTrait` so they run
-//! on the pool or inside a transaction; incident queries take a [`Scope`] so that an
-//! unscoped read is hard to write.
+//! Every sea-orm call lives here, and only here imports sea_orm; it imports config and
+//! domain. Query functions take `&impl Conn` so they run on the pool or inside a
+//! transaction; incident queries take a [`Scope`] so that an unscoped read is hard to write.
 
 pub mod api_keys;
 pub mod deliveries;
@@ -32,13 +32,21 @@ use std::{
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use secrecy::ExposeSecret;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use scope::Scope;
+
+/// The error of any database call, named here so callers need not import sea_orm.
+pub type DbErr = sea_orm::DbErr;
+
+/// A connection or an open transaction: what every query function runs on.
+pub trait Conn: ConnectionTrait + Sync {}
+
+impl<T: ConnectionTrait + Sync> Conn for T {}
 
 use crate::config::DatabaseSettings;
 

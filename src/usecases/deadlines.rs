@@ -55,7 +55,7 @@ fn party_kind(ticket: &TicketRow) -> PartyKind {
 }
 
 async fn remind(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &impl crate::storage::Conn,
     settings: &Settings,
     incident: &IncidentRow,
     ticket: &TicketRow,
@@ -96,7 +96,7 @@ async fn remind(
 }
 
 async fn escalate(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &impl crate::storage::Conn,
     settings: &Settings,
     incident: &IncidentRow,
     ticket: &TicketRow,

@@ -12,8 +12,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use crate::storage::DbErr;
 use chrono::Utc;
-use sea_orm::DbErr;
 
 use crate::storage::{
     Database, Scope,

@@ -2,7 +2,6 @@
 //! transaction, checks its state machine against the locked row, and appends to the timeline.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -13,6 +12,7 @@ use crate::{
         Actor, BoundedText, ContainmentState, FieldError, IncidentStatus, RejectReason,
         StateMachine, TransitionError, new_incident::Containment,
     },
+    storage::{Conn, DbErr},
     storage::{
         Database, Scope,
         events::{self, EventRow, NewEvent},
@@ -229,7 +229,7 @@ pub async fn change_status(
 
 /// Sends an incident change to the webhooks of every party with a ticket on it.
 async fn broadcast(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     settings: &Settings,
     incident: &IncidentRow,
     event_type: &str,

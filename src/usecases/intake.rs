@@ -15,7 +15,8 @@ use crate::{
     domain::{Actor, IncidentStatus, TicketStatus, new_incident::NewIncident, page_key},
     storage::{
         Database, deliveries,
-        entities::{delivery, incident, ticket},
+        deliveries::DeliveryRow,
+        entities::{incident, ticket},
         events::{self, NewEvent},
         evidence, idempotency,
         incidents::{self, IncidentRow},
@@ -186,7 +187,7 @@ async fn writer(w: Writer, mut rx: mpsc::Receiver<Job>) {
 /// Rows of one report, built before they are written.
 struct Rows {
     filed: Filed,
-    deliveries: Vec<delivery::ActiveModel>,
+    deliveries: Vec<DeliveryRow>,
     timeline: Vec<NewEvent>,
 }
 
@@ -379,7 +380,7 @@ pub fn confirmation_delivery(
     committee: &TicketRow,
     email: &str,
     now: DateTime<Utc>,
-) -> delivery::ActiveModel {
+) -> DeliveryRow {
     let body = payload::event_bytes(
         REPORTER_CONFIRMATION,
         now,

@@ -21,11 +21,33 @@ use crate::{
 };
 
 /// The incident a tracking token opens, if it is valid and not revoked.
-pub async fn open(db: &Database, token: &str) -> Result<Option<IncidentRow>, sea_orm::DbErr> {
+pub async fn open(
+    db: &Database,
+    token: &str,
+) -> Result<Option<IncidentRow>, crate::storage::DbErr> {
     let Some(id) = tracking_tokens::find_incident(db.conn(), token).await? else {
         return Ok(None);
     };
     incidents::find(db.conn(), &Scope::All, &IncidentKey::Id(id)).await
+}
+
+/// The whole incident a tracking token opens, read from one snapshot.
+pub async fn dossier(
+    db: &Database,
+    token: &str,
+) -> Result<Option<crate::storage::dossier::Dossier>, crate::storage::DbErr> {
+    let Some(id) = tracking_tokens::find_incident(db.conn(), token).await? else {
+        return Ok(None);
+    };
+    crate::storage::dossier::load(db, &Scope::All, &IncidentKey::Id(id)).await
+}
+
+/// A fresh tracking link for an incident the member has just filed (a replayed form).
+pub async fn issue_link(db: &Database, incident_id: Uuid) -> Result<String, crate::storage::DbErr> {
+    let tx = db.begin_write().await?;
+    let token = tracking_tokens::issue(&*tx, incident_id, Utc::now()).await?;
+    tx.commit().await?;
+    Ok(token)
 }
 
 /// Information the member adds after filing: a text, files, or both.

@@ -28,7 +28,7 @@ pub enum OfficerError {
     #[error("no user `{0}`")]
     Unknown(String),
     #[error(transparent)]
-    Storage(#[from] sea_orm::DbErr),
+    Storage(#[from] crate::storage::DbErr),
     #[error("could not hash the password: {0}")]
     Hash(String),
 }

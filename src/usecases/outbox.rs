@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr};
 use serde_json::Value;
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -11,7 +10,7 @@ use uuid::Uuid;
 use super::payload;
 use crate::{
     config::Settings,
-    storage::{deliveries, entities::delivery, tickets::TicketRow},
+    storage::{Conn, DbErr, deliveries, deliveries::DeliveryRow, tickets::TicketRow},
 };
 
 pub const EMAIL_CHANNEL: &str = "email";
@@ -49,7 +48,7 @@ pub fn rows_for(
     body: &[u8],
     channels: Channels,
     now: DateTime<Utc>,
-) -> Vec<delivery::ActiveModel> {
+) -> Vec<DeliveryRow> {
     let Some(party) = settings.party(&ticket.party_id) else {
         return Vec::new();
     };
@@ -78,30 +77,30 @@ pub fn row(
     event_type: &str,
     body: &[u8],
     now: DateTime<Utc>,
-) -> delivery::ActiveModel {
-    delivery::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        ticket_id: Set(ticket.id),
-        channel: Set(channel.to_owned()),
-        target: Set(target),
-        status: Set("pending".to_owned()),
-        event_type: Set(event_type.to_owned()),
-        payload: Set(body.to_vec()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        locked_by: Set(None),
-        locked_until: Set(None),
-        last_error: Set(None),
-        delivered_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
+) -> DeliveryRow {
+    DeliveryRow {
+        id: Uuid::now_v7(),
+        ticket_id: ticket.id,
+        channel: channel.to_owned(),
+        target,
+        status: "pending".to_owned(),
+        event_type: event_type.to_owned(),
+        payload: body.to_vec(),
+        attempts: 0,
+        next_attempt_at: now,
+        locked_by: None,
+        locked_until: None,
+        last_error: None,
+        delivered_at: None,
+        created_at: now,
+        updated_at: now,
     }
 }
 
 /// Queues an event about `subject` (a ticket, or the incident when `None`) for the
 /// webhooks of `recipient`'s party.
 pub async fn queue_webhooks(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     settings: &Settings,
     recipient: &TicketRow,
     event_type: &str,

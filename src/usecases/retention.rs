@@ -7,7 +7,6 @@
 use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -18,6 +17,7 @@ use crate::{
         Actor, ActorKind,
         retention::{REDACTED, redact_event_data},
     },
+    storage::{Conn, DbErr},
     storage::{
         Database, deliveries,
         events::{self, NewEvent},
@@ -175,7 +175,7 @@ async fn purge_one(db: &Database, id: Uuid, cutoff: DateTime<Utc>) -> Result<Out
 }
 
 async fn assess(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     incident: &IncidentRow,
     ticket_ids: Vec<Uuid>,
 ) -> Result<Assessment, DbErr> {

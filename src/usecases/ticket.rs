@@ -58,7 +58,9 @@ pub async fn answer(
         .await?
         .ok_or(ActionError::NotFound)?;
     let current: TicketStatus = ticket.status.parse().map_err(|_| {
-        ActionError::Storage(sea_orm::DbErr::Custom("unknown ticket status".into()))
+        ActionError::Storage(crate::storage::DbErr::Custom(
+            "unknown ticket status".into(),
+        ))
     })?;
     if current == answer.status {
         return Ok(ticket);
@@ -169,12 +171,12 @@ pub struct Opening<'a> {
 /// Opens a ticket for a party on a filed incident: the ticket, one delivery per channel
 /// and the timeline entry, in the caller's transaction.
 pub async fn open_ticket(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &impl crate::storage::Conn,
     settings: &Settings,
     incident: &IncidentRow,
     opening: Opening<'_>,
     now: DateTime<Utc>,
-) -> Result<TicketRow, sea_orm::DbErr> {
+) -> Result<TicketRow, crate::storage::DbErr> {
     let deadline = settings
         .party(opening.party_id)
         .and_then(|p| TimeDelta::from_std(p.settings.ack_deadline).ok())

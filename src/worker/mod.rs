@@ -558,7 +558,7 @@ impl Dispatcher {
     /// A retry or a failure, with its effect on the endpoint and the ticket.
     async fn record_one(
         &self,
-        conn: &impl sea_orm::ConnectionTrait,
+        conn: &impl crate::storage::Conn,
         sent: &Sent,
         now: DateTime<Utc>,
         timeline: &mut Vec<NewEvent>,
@@ -624,7 +624,7 @@ impl Dispatcher {
     /// Queues `event_type` about `ticket` for the webhooks of the incident's committee.
     async fn tell_committee(
         &self,
-        conn: &impl sea_orm::ConnectionTrait,
+        conn: &impl crate::storage::Conn,
         ticket: &TicketRow,
         event_type: &str,
         now: DateTime<Utc>,
@@ -661,7 +661,7 @@ impl Dispatcher {
 /// For each incident whose first delivery to a party is among `arrived` (just marked
 /// delivered in this transaction), the time from its filing to `now`.
 async fn first_arrivals(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &impl crate::storage::Conn,
     arrived: &[&&Sent],
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Duration>> {

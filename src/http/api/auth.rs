@@ -3,14 +3,13 @@
 use std::{future::Future, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
-use chrono::Utc;
 use uuid::Uuid;
 
 use crate::{
     domain::{Actor, ActorKind, access::ApiScope},
     http::error::ApiError,
     http::state::AppState,
-    storage::{Scope, api_keys},
+    usecases::{Scope, access},
 };
 
 /// The integration behind a request.
@@ -62,22 +61,16 @@ impl FromRequest for ApiPrincipal {
             let presented = presented
                 .filter(|p| !p.is_empty())
                 .ok_or(ApiError::Unauthorized)?;
-            let conn = state.db.conn();
-            let key = api_keys::authenticate(conn, &presented)
+            let key = access::authenticate(&state.db, &state.settings, &presented)
                 .await?
                 .ok_or(ApiError::Unauthorized)?;
-            api_keys::mark_used(conn, &key, Utc::now()).await?;
-            let scope = match &key.committee_id {
-                Some(committee) => Scope::Committees(state.settings.committee_subtree(committee)),
-                None => Scope::All,
-            };
             Ok(ApiPrincipal {
-                key_id: key.id,
-                name: key.name.clone(),
-                scopes: api_keys::scopes_of(&key),
-                committee: key.committee_id.clone(),
-                party: key.party_id.clone(),
-                scope,
+                key_id: key.key_id,
+                name: key.name,
+                scopes: key.scopes,
+                committee: key.committee,
+                party: key.party,
+                scope: key.scope,
             })
         })
     }

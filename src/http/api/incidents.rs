@@ -25,14 +25,9 @@ use crate::{
     http::error::ApiError,
     http::extract::json::JsonBody,
     http::state::AppState,
-    storage::{
-        Scope, deliveries, events,
-        idempotency::Claim,
-        incidents::{self, IncidentFilter, IncidentKey, IncidentRow},
-        tickets,
-    },
     usecases::incident::{self, NoteVisibility, StatusChange},
     usecases::intake::{self, Filed, Receipt, Source},
+    usecases::{Claim, IncidentFilter, IncidentKey, Scope, queries},
 };
 
 const MAX_LIMIT: u64 = 200;
@@ -499,7 +494,7 @@ pub async fn list_incidents(
         before: q.cursor.as_deref().map(decode_cursor).transpose()?,
         limit: limit + 1,
     };
-    let mut rows = incidents::list(state.db.conn(), &principal.scope, &filter).await?;
+    let mut rows = queries::incidents(&state.db, &principal.scope, &filter).await?;
     let next_cursor = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| encode_cursor(r.id))
@@ -519,22 +514,18 @@ fn parse_key(raw: &str) -> Result<IncidentKey, ApiError> {
 async fn detail(
     state: &AppState,
     scope: &Scope,
-    incident: &IncidentRow,
+    key: &IncidentKey,
 ) -> Result<IncidentDetail, ApiError> {
-    // One snapshot, so that tickets, deliveries and the timeline agree with each other.
-    let tx = state.db.read_snapshot().await?;
-    let conn = &tx;
-    let incident = &incidents::find(conn, &Scope::All, &IncidentKey::Id(incident.id))
+    let dossier = queries::dossier(&state.db, scope, key)
         .await?
         .ok_or(ApiError::NotFound("incident"))?;
     let now = Utc::now();
-    let ticket_rows = tickets::for_incident(conn, incident.id).await?;
-    let delivery_rows =
-        deliveries::for_tickets(conn, ticket_rows.iter().map(|t| t.id).collect()).await?;
-    let tickets = ticket_rows
+    let tickets = dossier
+        .tickets
         .iter()
         .map(|t| {
-            let mine = delivery_rows
+            let mine = dossier
+                .deliveries
                 .iter()
                 .filter(|d| d.ticket_id == t.id)
                 .map(DeliveryView::from)
@@ -542,19 +533,17 @@ async fn detail(
             TicketView::new(t, &state.settings, now, Some(mine))
         })
         .collect();
-    let timeline = events::for_incident(conn, incident.id)
-        .await?
-        .iter()
-        .map(EventView::from)
-        .collect();
-    let same_page = incidents::same_page(conn, scope, &incident.page_key, incident.id)
-        .await?
+    let timeline = dossier.events.iter().map(EventView::from).collect();
+    let same_page = dossier
+        .same_page
         .iter()
         .map(IncidentSummary::from)
         .collect();
-    tx.commit().await?;
     Ok(views::incident_detail(
-        incident, tickets, timeline, same_page,
+        &dossier.incident,
+        tickets,
+        timeline,
+        same_page,
     ))
 }
 
@@ -577,10 +566,7 @@ pub async fn get_incident(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(ApiScope::IncidentsRead)?;
     let key = parse_key(&path)?;
-    let incident = incidents::find(state.db.conn(), &principal.scope, &key)
-        .await?
-        .ok_or(ApiError::NotFound("incident"))?;
-    Ok(HttpResponse::Ok().json(detail(&state, &principal.scope, &incident).await?))
+    Ok(HttpResponse::Ok().json(detail(&state, &principal.scope, &key).await?))
 }
 
 /// Record that the page was stopped, that control was lost, or that it was recovered.
@@ -619,7 +605,8 @@ pub async fn change_containment(
         principal.actor(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(detail(&state, &principal.scope, &incident).await?))
+    Ok(HttpResponse::Ok()
+        .json(detail(&state, &principal.scope, &IncidentKey::Id(incident.id)).await?))
 }
 
 /// Move the incident along its lifecycle; refused transitions answer 409.
@@ -697,7 +684,8 @@ pub async fn change_status(
         principal.actor(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(detail(&state, &principal.scope, &incident).await?))
+    Ok(HttpResponse::Ok()
+        .json(detail(&state, &principal.scope, &IncidentKey::Id(incident.id)).await?))
 }
 
 /// Add a note to the timeline, internal or shared with the member.

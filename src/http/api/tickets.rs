@@ -16,13 +16,9 @@ use crate::{
     http::error::ApiError,
     http::extract::json::JsonBody,
     http::state::AppState,
-    storage::{
-        deliveries,
-        incidents::{self, IncidentKey},
-        tickets::{self, TicketRow},
-    },
     telemetry::metrics::Metrics,
     usecases::ticket::{self, TicketAnswer},
+    usecases::{IncidentKey, TicketRow, queries},
 };
 
 /// A party's answer, with its own case number if it has one.
@@ -70,7 +66,7 @@ async fn visible_ticket(
     principal: &ApiPrincipal,
     id: Uuid,
 ) -> Result<TicketRow, ApiError> {
-    let ticket = tickets::find(state.db.conn(), id)
+    let ticket = queries::ticket(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("ticket"))?;
     // A key bound to a party sees that party's tickets and nothing else.
@@ -81,8 +77,8 @@ async fn visible_ticket(
             Err(ApiError::NotFound("ticket"))
         };
     }
-    incidents::find(
-        state.db.conn(),
+    queries::incident(
+        &state.db,
         &principal.scope,
         &IncidentKey::Id(ticket.incident_id),
     )
@@ -113,10 +109,7 @@ pub async fn get_ticket(
         principal.require(ApiScope::IncidentsRead)?;
     }
     let ticket = visible_ticket(&state, &principal, id).await?;
-    let conn = state.db.conn();
-    let delivery_rows = deliveries::for_tickets(conn, vec![ticket.id]).await?;
-    let attempts =
-        deliveries::attempts_for(conn, delivery_rows.iter().map(|d| d.id).collect()).await?;
+    let (delivery_rows, attempts) = queries::ticket_deliveries(&state.db, ticket.id).await?;
     let views = delivery_rows
         .iter()
         .map(|d| {
@@ -149,7 +142,7 @@ async fn answer(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(ApiScope::TicketsWrite)?;
     let id = parse_id(&path)?;
-    let ticket = tickets::find(state.db.conn(), id)
+    let ticket = queries::ticket(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound("ticket"))?;
     if principal.party.as_deref() != Some(ticket.party_id.as_str()) {

@@ -7,9 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     config::Settings,
-    storage::{
-        deliveries::DeliveryRow, events::EventRow, incidents::IncidentRow, tickets::TicketRow,
-    },
+    usecases::{DeliveryRow, EventRow, IncidentRow, TicketRow},
 };
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -160,8 +158,8 @@ pub struct AttemptView {
     pub error: Option<String>,
 }
 
-impl From<&crate::storage::entities::delivery_attempt::Model> for AttemptView {
-    fn from(a: &crate::storage::entities::delivery_attempt::Model) -> Self {
+impl From<&crate::usecases::AttemptRow> for AttemptView {
+    fn from(a: &crate::usecases::AttemptRow) -> Self {
         Self {
             attempted_at: a.attempted_at,
             duration_ms: a.duration_ms,

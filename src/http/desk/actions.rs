@@ -8,14 +8,15 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::Desk;
+use crate::http::html::error::PageError;
 use crate::{
     domain::{BoundedText, IncidentStatus, RejectReason, TextRule},
     http::state::AppState,
     http::{extract::csrf::Csrf, html::page},
-    storage::{Scope, incidents::IncidentKey, tickets},
     usecases::desk,
     usecases::incident::{self, ActionError, NoteVisibility, StatusChange},
     usecases::ticket,
+    usecases::{IncidentKey, Scope, queries},
 };
 
 /// The officer, when they may act and the form is theirs; otherwise the answer.
@@ -25,7 +26,7 @@ async fn acting(
     session: &Session,
     csrf: Csrf,
     token: &str,
-) -> Result<Desk, HttpResponse> {
+) -> Result<Desk, PageError> {
     let desk = Desk::of(req, state, session, csrf).await?;
     if !state.csrf.verify(&desk.csrf, token) {
         return Err(page::message(
@@ -33,10 +34,11 @@ async fn acting(
             StatusCode::FORBIDDEN,
             "refused-title",
             &["refused-csrf"],
-        ));
+        )
+        .into());
     }
     if !desk.may_act() {
-        return Err(desk.read_only(req));
+        return Err(desk.read_only(req).into());
     }
     Ok(desk)
 }
@@ -92,11 +94,11 @@ async fn acting_on(
     csrf: Csrf,
     token: &str,
     reference: &str,
-) -> Result<(Desk, IncidentKey), HttpResponse> {
+) -> Result<(Desk, IncidentKey), PageError> {
     let desk = acting(req, state, session, csrf, token).await?;
     match IncidentKey::parse(reference) {
         Some(key) => Ok((desk, key)),
-        None => Err(not_found(req)),
+        None => Err(not_found(req).into()),
     }
 }
 
@@ -192,14 +194,11 @@ pub async fn status(
     csrf: Csrf,
     path: web::Path<String>,
     form: web::Form<StatusForm>,
-) -> HttpResponse {
-    let (desk, key) = match acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let (desk, key) = acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await?;
     let change = match status_change(&form) {
         Ok(change) => change,
-        Err(error) => return failed(&req, error),
+        Err(error) => return Ok(failed(&req, error)),
     };
     let result = incident::change_status(
         &state.db,
@@ -210,7 +209,7 @@ pub async fn status(
         desk.officer.actor(),
     )
     .await;
-    answer(&req, &path, "status", result)
+    Ok(answer(&req, &path, "status", result))
 }
 
 #[derive(Deserialize)]
@@ -228,22 +227,19 @@ pub async fn note(
     csrf: Csrf,
     path: web::Path<String>,
     form: web::Form<NoteForm>,
-) -> HttpResponse {
-    let (desk, key) = match acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let (desk, key) = acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await?;
     let text = match text(&form.text, TextRule::block(1, 5000), "text") {
         Ok(Some(text)) => text,
         Ok(None) => {
-            return failed(
+            return Ok(failed(
                 &req,
                 ActionError::Invalid(vec![crate::domain::FieldError::new(
                     "text", "required", "required",
                 )]),
-            );
+            ));
         }
-        Err(error) => return failed(&req, error),
+        Err(error) => return Ok(failed(&req, error)),
     };
     let visibility = match form.visibility.as_deref() {
         Some("shared") => NoteVisibility::Shared,
@@ -258,7 +254,7 @@ pub async fn note(
         desk.officer.actor(),
     )
     .await;
-    answer(&req, &path, "note", result)
+    Ok(answer(&req, &path, "note", result))
 }
 
 #[derive(Deserialize)]
@@ -276,11 +272,8 @@ pub async fn add_party(
     csrf: Csrf,
     path: web::Path<String>,
     form: web::Form<PartyForm>,
-) -> HttpResponse {
-    let (desk, key) = match acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let (desk, key) = acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await?;
     let result = desk::add_party(
         &state.db,
         state.notify(),
@@ -290,7 +283,7 @@ pub async fn add_party(
         desk.officer.actor(),
     )
     .await;
-    answer(&req, &path, "party", result)
+    Ok(answer(&req, &path, "party", result))
 }
 
 #[derive(Deserialize)]
@@ -306,11 +299,8 @@ pub async fn escalate(
     csrf: Csrf,
     path: web::Path<String>,
     form: web::Form<PlainForm>,
-) -> HttpResponse {
-    let (desk, key) = match acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let (desk, key) = acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await?;
     let result = desk::escalate(
         &state.db,
         state.notify(),
@@ -319,7 +309,7 @@ pub async fn escalate(
         desk.officer.actor(),
     )
     .await;
-    answer(&req, &path, "escalated", result)
+    Ok(answer(&req, &path, "escalated", result))
 }
 
 /// The ticket named in the path, only if it belongs to the incident of the path and the
@@ -331,12 +321,8 @@ async fn ticket_in(
     ticket: Uuid,
 ) -> Result<Uuid, ActionError> {
     let key = IncidentKey::parse(reference).ok_or(ActionError::NotFound)?;
-    let incident = crate::storage::incidents::find(state.db.conn(), scope, &key)
+    let found = queries::ticket_of_incident(&state.db, scope, &key, ticket)
         .await?
-        .ok_or(ActionError::NotFound)?;
-    let found = tickets::find_scoped(state.db.conn(), scope, ticket)
-        .await?
-        .filter(|t| t.incident_id == incident.id)
         .ok_or(ActionError::NotFound)?;
     Ok(found.id)
 }
@@ -348,18 +334,15 @@ pub async fn resend(
     csrf: Csrf,
     path: web::Path<(String, Uuid)>,
     form: web::Form<PlainForm>,
-) -> HttpResponse {
-    let desk = match acting(&req, &state, &session, csrf, &form.csrf_token).await {
-        Ok(desk) => desk,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let desk = acting(&req, &state, &session, csrf, &form.csrf_token).await?;
     let (reference, ticket) = path.into_inner();
     let result = async {
         let ticket = ticket_in(&state, &desk.scope, &reference, ticket).await?;
         ticket::redeliver(&state.db, &state.outbox, ticket, desk.officer.actor()).await
     }
     .await;
-    answer(&req, &reference, "resent", result)
+    Ok(answer(&req, &reference, "resent", result))
 }
 
 pub async fn test(
@@ -369,11 +352,8 @@ pub async fn test(
     csrf: Csrf,
     path: web::Path<(String, Uuid)>,
     form: web::Form<PlainForm>,
-) -> HttpResponse {
-    let desk = match acting(&req, &state, &session, csrf, &form.csrf_token).await {
-        Ok(desk) => desk,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let desk = acting(&req, &state, &session, csrf, &form.csrf_token).await?;
     let (reference, ticket) = path.into_inner();
     let result = async {
         let ticket = ticket_in(&state, &desk.scope, &reference, ticket).await?;
@@ -387,7 +367,7 @@ pub async fn test(
         .await
     }
     .await;
-    answer(&req, &reference, "tested", result)
+    Ok(answer(&req, &reference, "tested", result))
 }
 
 /// Closes or rejects the incidents ticked in the queue; each one that cannot move is
@@ -398,7 +378,7 @@ pub async fn bulk(
     session: Session,
     csrf: Csrf,
     body: web::Bytes,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     let mut token = String::new();
     let mut action = String::new();
     let mut reason = None;
@@ -412,10 +392,7 @@ pub async fn bulk(
             _ => {}
         }
     }
-    let desk = match acting(&req, &state, &session, csrf, &token).await {
-        Ok(desk) => desk,
-        Err(response) => return response,
-    };
+    let desk = acting(&req, &state, &session, csrf, &token).await?;
     let change = match action.as_str() {
         "close" => StatusChange {
             status: IncidentStatus::Closed,
@@ -434,21 +411,21 @@ pub async fn bulk(
                 note: None,
             },
             _ => {
-                return failed(
+                return Ok(failed(
                     &req,
                     ActionError::Invalid(vec![crate::domain::FieldError::new(
                         "reason", "required", "required",
                     )]),
-                );
+                ));
             }
         },
         _ => {
-            return failed(
+            return Ok(failed(
                 &req,
                 ActionError::Invalid(vec![crate::domain::FieldError::new(
                     "action", "one_of", "one_of",
                 )]),
-            );
+            ));
         }
     };
     let (mut changed, mut refused) = (0u32, 0u32);
@@ -471,10 +448,10 @@ pub async fn bulk(
             Err(_) => refused += 1,
         }
     }
-    HttpResponse::SeeOther()
+    Ok(HttpResponse::SeeOther()
         .insert_header((
             "Location",
             format!("/desk?changed={changed}&refused={refused}"),
         ))
-        .finish()
+        .finish())
 }

@@ -13,6 +13,7 @@ use super::{
     Desk, Who,
     queue::{committee_name, local_time},
 };
+use crate::http::html::error::PageError;
 use crate::{
     domain::i18n::Tr,
     domain::{IncidentStatus, Locale, RejectReason, StateMachine},
@@ -21,11 +22,7 @@ use crate::{
         extract::csrf::Csrf,
         html::page::{self, Chrome},
     },
-    storage::{
-        dossier::{self, Dossier},
-        evidence,
-        incidents::IncidentKey,
-    },
+    usecases::{Dossier, IncidentKey, queries},
 };
 
 pub struct Fact {
@@ -192,7 +189,7 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
     .into_iter()
     .flatten()
     .collect();
-    let line = |e: &crate::storage::events::EventRow| Line {
+    let line = |e: &crate::usecases::EventRow| Line {
         at: local_time(settings, locale, e.created_at),
         actor: actor(
             tr,
@@ -381,27 +378,26 @@ pub async fn load(
     state: &AppState,
     desk: &Desk,
     reference: &str,
-) -> Result<Dossier, HttpResponse> {
+) -> Result<Dossier, PageError> {
     let Some(key) = IncidentKey::parse(reference) else {
-        return Err(page::message(
+        return Err(PageError::from(page::message(
             req,
             StatusCode::NOT_FOUND,
             "track-missing-title",
             &["desk-not-found"],
-        ));
+        )));
     };
-    match dossier::load(&state.db, &desk.scope, &key).await {
+    match queries::dossier(&state.db, &desk.scope, &key).await {
         Ok(Some(d)) => Ok(d),
-        Ok(None) => Err(page::message(
+        Ok(None) => Err(PageError::from(page::message(
             req,
             StatusCode::NOT_FOUND,
             "track-missing-title",
             &["desk-not-found"],
+        ))),
+        Err(error) => Err(PageError::broken(
+            anyhow::Error::new(error).context("could not load an incident for the desk"),
         )),
-        Err(error) => {
-            tracing::error!(%error, "could not load an incident for the desk");
-            Err(page::broken())
-        }
     }
 }
 
@@ -413,17 +409,11 @@ pub async fn show(
     csrf: Csrf,
     path: web::Path<String>,
     query: web::Query<DetailQuery>,
-) -> HttpResponse {
-    let desk = match Desk::of(&req, &state, &session, csrf).await {
-        Ok(desk) => desk,
-        Err(response) => return response,
-    };
-    let d = match load(&req, &state, &desk, &path).await {
-        Ok(d) => d,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let desk = Desk::of(&req, &state, &session, csrf).await?;
+    let d = load(&req, &state, &desk, &path).await?;
     let page = build(&state, &desk, &d, query.into_inner().done);
-    desk.respond(&state, StatusCode::OK, page::render(&page))
+    Ok(desk.respond(&state, StatusCode::OK, page::render(&page)))
 }
 
 /// An evidence file, as a download (never shown inline).
@@ -433,45 +423,35 @@ pub async fn evidence(
     session: Session,
     csrf: Csrf,
     path: web::Path<(String, Uuid)>,
-) -> HttpResponse {
-    let desk = match Desk::of(&req, &state, &session, csrf).await {
-        Ok(desk) => desk,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let desk = Desk::of(&req, &state, &session, csrf).await?;
     let (reference, id) = path.into_inner();
     let Some(key) = IncidentKey::parse(&reference) else {
-        return page::message(
+        return Ok(page::message(
             &req,
             StatusCode::NOT_FOUND,
             "track-missing-title",
             &["desk-not-found"],
-        );
+        ));
     };
-    let found = async {
-        let Some(incident) =
-            crate::storage::incidents::find(state.db.conn(), &desk.scope, &key).await?
-        else {
-            return Ok(None);
-        };
-        evidence::find(state.db.conn(), incident.id, id).await
-    }
-    .await;
+    let found = queries::evidence_file(&state.db, &desk.scope, &key, id).await;
     let row = match found {
         Ok(Some(row)) => row,
         Ok(None) => {
-            return page::message(
+            return Ok(page::message(
                 &req,
                 StatusCode::NOT_FOUND,
                 "track-missing-title",
                 &["desk-not-found"],
-            );
+            ));
         }
         Err(error) => {
-            tracing::error!(%error, "could not look evidence up");
-            return page::broken();
+            return Err(PageError::broken(
+                anyhow::Error::new(error).context("could not look evidence up"),
+            ));
         }
     };
-    match state.files.read(&row.sha256).await {
+    Ok(match state.files.read(&row.sha256).await {
         Ok(bytes) => HttpResponse::Ok()
             .content_type(row.content_type.as_str())
             .insert_header((
@@ -493,5 +473,5 @@ pub async fn evidence(
                 &["desk-evidence-missing"],
             )
         }
-    }
+    })
 }

@@ -23,10 +23,13 @@ pub use auth::SignInLimits;
 
 use crate::http::{
     extract::{csrf::Csrf, lang::Lang},
-    html::page::{self, Chrome, Extras},
+    html::{
+        error::PageError,
+        page::{self, Chrome, Extras},
+    },
 };
 use crate::{
-    domain::access::Officer, domain::i18n::Tr, http::state::AppState, storage::Scope,
+    domain::access::Officer, domain::i18n::Tr, http::state::AppState, usecases::Scope,
     usecases::officers,
 };
 
@@ -128,12 +131,13 @@ impl Desk {
         state: &AppState,
         session: &Session,
         csrf: Csrf,
-    ) -> Result<Self, HttpResponse> {
+    ) -> Result<Self, PageError> {
         let id = session.get::<uuid::Uuid>(session::USER_KEY).ok().flatten();
         let officer = match id {
             Some(id) => officers::current(&state.db, id).await.map_err(|error| {
-                tracing::error!(%error, "could not load the signed-in officer");
-                page::broken()
+                PageError::broken(
+                    anyhow::Error::new(error).context("could not load the signed-in officer"),
+                )
             })?,
             None => None,
         };
@@ -141,7 +145,8 @@ impl Desk {
             session.purge();
             return Err(HttpResponse::SeeOther()
                 .insert_header(("Location", "/desk/sign-in"))
-                .finish());
+                .finish()
+                .into());
         };
         Ok(Self {
             scope: officers::scope(&officer, &state.settings),

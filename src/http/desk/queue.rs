@@ -10,17 +10,14 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Desk, Who};
+use crate::http::html::error::PageError;
 use crate::{
     config::Settings,
     domain::i18n::Tr,
     domain::{ContainmentState, IncidentKind, IncidentStatus, Locale, Platform},
     http::state::AppState,
     http::{extract::csrf::Csrf, html::page::Chrome},
-    storage::{
-        Scope,
-        incidents::IncidentRow,
-        queue::{self, Counters, Cursor, Flags, QueueFilter, Sort},
-    },
+    usecases::{Counters, Cursor, Flags, IncidentRow, QueueFilter, Scope, Sort, queries},
 };
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -224,42 +221,20 @@ pub async fn show(
     session: Session,
     csrf: Csrf,
     query: web::Query<QueueQuery>,
-) -> HttpResponse {
-    let desk = match Desk::of(&req, &state, &session, csrf).await {
-        Ok(desk) => desk,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let desk = Desk::of(&req, &state, &session, csrf).await?;
     let query = query.into_inner();
     let now = Utc::now();
     let filter = query.filter(&state.settings, state.settings.desk.page_size);
     let loaded = async {
-        let tx = state.db.read_snapshot().await?;
-        // One more than a page, to know whether a next page exists.
-        let mut rows = queue::page(
-            &tx,
-            &desk.scope,
-            &QueueFilter {
-                limit: filter.limit + 1,
-                ..filter.clone()
-            },
-            now,
-        )
-        .await?;
-        let more = rows.len() as u64 > filter.limit;
-        rows.truncate(filter.limit as usize);
-        let flags = queue::flags(&tx, &rows, now).await?;
-        tx.commit().await?;
+        let page = queries::queue_page(&state.db, &desk.scope, &filter, now).await?;
         let counters = state.counters.get(&state.db, &desk.scope).await?;
-        Ok::<_, sea_orm::DbErr>((rows, more, flags, counters))
+        Ok::<_, crate::usecases::DbErr>((page.rows, page.more, page.flags, counters))
     }
     .await;
-    let (rows, more, flags, counters) = match loaded {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            tracing::error!(%error, "could not load the desk queue");
-            return crate::http::html::page::broken();
-        }
-    };
+    let (rows, more, flags, counters) = loaded.map_err(|e| {
+        PageError::broken(anyhow::Error::new(e).context("could not load the desk queue"))
+    })?;
     let tr = desk.tr();
     let filters = query.filters_query();
     let next = more.then(|| rows.last()).flatten().map(|last| {
@@ -342,11 +317,11 @@ pub async fn show(
         csrf_token: desk.csrf_token.clone(),
         done,
     };
-    desk.respond(
+    Ok(desk.respond(
         &state,
         StatusCode::OK,
         crate::http::html::page::render(&page),
-    )
+    ))
 }
 
 /// A CSV cell that a spreadsheet will not run as a formula.
@@ -392,12 +367,7 @@ async fn next_chunk(mut export: Export) -> Option<(Result<web::Bytes, actix_web:
         ]);
     }
     let now = Utc::now();
-    let loaded = async {
-        let rows = queue::page(export.state.db.conn(), &export.scope, &export.filter, now).await?;
-        let flags = queue::flags(export.state.db.conn(), &rows, now).await?;
-        Ok::<_, sea_orm::DbErr>((rows, flags))
-    }
-    .await;
+    let loaded = queries::queue_all(&export.state.db, &export.scope, &export.filter, now).await;
     let (rows, flags) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {
@@ -455,11 +425,8 @@ pub async fn export(
     session: Session,
     csrf: Csrf,
     query: web::Query<QueueQuery>,
-) -> HttpResponse {
-    let desk = match Desk::of(&req, &state, &session, csrf).await {
-        Ok(desk) => desk,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let desk = Desk::of(&req, &state, &session, csrf).await?;
     let mut filter = query.filter(&state.settings, CSV_BATCH);
     filter.after = None;
     let export = Export {
@@ -471,7 +438,7 @@ pub async fn export(
         done: false,
     };
     tracing::info!(user = %desk.officer.username, "CSV export");
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             "Content-Disposition",
@@ -481,5 +448,5 @@ pub async fn export(
             ),
         ))
         .insert_header(("Cache-Control", "no-store"))
-        .streaming(stream::unfold(export, next_chunk))
+        .streaming(stream::unfold(export, next_chunk)))
 }

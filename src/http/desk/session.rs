@@ -8,7 +8,7 @@ use actix_web::cookie::time::Duration;
 use chrono::{TimeDelta, Utc};
 use uuid::Uuid;
 
-use crate::storage::{Database, sessions};
+use crate::usecases::{Database, sessions};
 
 pub const USER_KEY: &str = "user_id";
 
@@ -35,7 +35,7 @@ fn user_of(state: &HashMap<String, String>) -> Option<Uuid> {
 
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
-        let state = sessions::load(self.db.conn(), key.as_ref(), Utc::now())
+        let state = sessions::load(&self.db, key.as_ref())
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
         state
@@ -50,15 +50,9 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, SaveError> {
         let key = crate::domain::token::random_token(32);
         let body = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
-        let tx = self
-            .db
-            .begin_write()
+        sessions::create(&self.db, &key, user_of(&state), body, expiry(ttl))
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
-        sessions::store(&*tx, &key, user_of(&state), body, expiry(ttl), Utc::now())
-            .await
-            .map_err(|e| SaveError::Other(e.into()))?;
-        tx.commit().await.map_err(|e| SaveError::Other(e.into()))?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
     }
 
@@ -70,32 +64,17 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let body =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
-        let tx = self
-            .db
-            .begin_write()
-            .await
-            .map_err(|e| UpdateError::Other(e.into()))?;
-        // A session ended meanwhile (signed out, user disabled) stays ended.
-        sessions::update(&*tx, key.as_ref(), user_of(&state), body, expiry(ttl))
-            .await
-            .map_err(|e| UpdateError::Other(e.into()))?;
-        tx.commit()
+        sessions::update(&self.db, key.as_ref(), user_of(&state), body, expiry(ttl))
             .await
             .map_err(|e| UpdateError::Other(e.into()))?;
         Ok(key)
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
-        let tx = self.db.begin_write().await?;
-        sessions::extend(&*tx, key.as_ref(), expiry(ttl)).await?;
-        tx.commit().await?;
-        Ok(())
+        Ok(sessions::extend(&self.db, key.as_ref(), expiry(ttl)).await?)
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
-        let tx = self.db.begin_write().await?;
-        sessions::delete(&*tx, key.as_ref()).await?;
-        tx.commit().await?;
-        Ok(())
+        Ok(sessions::end(&self.db, key.as_ref()).await?)
     }
 }

@@ -12,7 +12,7 @@ use super::csrf::{self, Csrf, CsrfKey};
 use crate::{
     config::EvidenceSettings,
     domain::{EvidenceFile, EvidenceType, clean_file_name},
-    storage::files::{FileStore, Received},
+    usecases::{FileStore, Received},
 };
 
 /// Largest text field, and all text fields together.

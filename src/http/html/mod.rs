@@ -1,5 +1,6 @@
 //! The frame every HTML page shares, its error pages and the form problems they list.
 
+pub mod error;
 pub mod page;
 pub mod problems;
 

@@ -6,6 +6,7 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
+use crate::http::html::error::PageError;
 use crate::http::{
     extract::csrf::{self, Csrf},
     extract::lang::Lang,
@@ -15,13 +16,9 @@ use crate::{
     channels::ack_link::AckLinkError,
     domain::{Actor, ActorKind, BoundedText, Locale, TextRule, TicketStatus},
     http::state::AppState,
-    storage::{
-        Scope,
-        incidents::{self, IncidentKey},
-        tickets::{self, TicketRow},
-    },
     telemetry::metrics::Metrics,
     usecases::ticket::{self, TicketAnswer},
+    usecases::{IncidentKey, Scope, TicketRow, queries},
 };
 
 struct TicketSummary {
@@ -104,12 +101,12 @@ async fn load(
     req: &HttpRequest,
     csrf: &Csrf,
     token: &str,
-) -> Result<(TicketRow, Locale), HttpResponse> {
+) -> Result<(TicketRow, Locale), PageError> {
     let id = state
         .ack
         .verify(token, Utc::now())
-        .map_err(|e| refused(state, req, csrf, e))?;
-    match tickets::find(state.db.conn(), id).await {
+        .map_err(|e| PageError::from(refused(state, req, csrf, e)))?;
+    match queries::ticket(&state.db, id).await {
         Ok(Some(ticket)) => {
             let locale = state
                 .settings
@@ -118,11 +115,10 @@ async fn load(
                 .unwrap_or_default();
             Ok((ticket, locale))
         }
-        Ok(None) => Err(refused(state, req, csrf, AckLinkError::Invalid)),
-        Err(error) => {
-            tracing::error!(%error, "could not load a ticket for its acknowledge link");
-            Err(HttpResponse::InternalServerError().finish())
-        }
+        Ok(None) => Err(refused(state, req, csrf, AckLinkError::Invalid).into()),
+        Err(error) => Err(PageError::broken(
+            anyhow::Error::new(error).context("could not load a ticket for its acknowledge link"),
+        )),
     }
 }
 
@@ -131,13 +127,9 @@ fn is_open(ticket: &TicketRow) -> bool {
 }
 
 async fn summary(state: &AppState, locale: Locale, ticket: &TicketRow) -> Option<TicketSummary> {
-    let incident = incidents::find(
-        state.db.conn(),
-        &Scope::All,
-        &IncidentKey::Id(ticket.incident_id),
-    )
-    .await
-    .ok()??;
+    let incident = queries::incident(&state.db, &Scope::All, &IncidentKey::Id(ticket.incident_id))
+        .await
+        .ok()??;
     let tr = crate::domain::i18n::Tr(locale);
     let party = state
         .settings
@@ -165,16 +157,13 @@ pub async fn show(
     path: web::Path<String>,
     csrf: Csrf,
     lang: Lang,
-) -> HttpResponse {
-    let (ticket, locale) = match load(&state, &req, &csrf, &path).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let (ticket, locale) = load(&state, &req, &csrf, &path).await?;
     // The party's language, unless the reader switched.
     let locale = if lang.remember { lang.locale } else { locale };
     let message = (!is_open(&ticket)).then_some("ack-already");
     let summary = summary(&state, locale, &ticket).await;
-    respond(
+    Ok(respond(
         &state,
         &req,
         &csrf,
@@ -182,7 +171,7 @@ pub async fn show(
         locale,
         message,
         summary,
-    )
+    ))
 }
 
 /// Acknowledges the ticket the link names, with the party's case number and a note.
@@ -193,11 +182,8 @@ pub async fn acknowledge(
     path: web::Path<String>,
     csrf: Csrf,
     form: web::Form<AckForm>,
-) -> HttpResponse {
-    let (ticket, locale) = match load(&state, &req, &csrf, &path).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let (ticket, locale) = load(&state, &req, &csrf, &path).await?;
     let locale = req
         .cookie(crate::http::extract::lang::COOKIE)
         .and_then(|c| c.value().parse().ok())
@@ -209,7 +195,7 @@ pub async fn acknowledge(
             "acknowledgement refused: bad CSRF token"
         );
         let summary = summary(&state, locale, &ticket).await;
-        return respond(
+        return Ok(respond(
             &state,
             &req,
             &csrf,
@@ -217,7 +203,7 @@ pub async fn acknowledge(
             locale,
             Some("refused-csrf"),
             summary,
-        );
+        ));
     }
     let clean = |raw: &Option<String>, rule: TextRule| {
         raw.as_deref()
@@ -238,45 +224,47 @@ pub async fn acknowledge(
             .map(|p| p.settings.name.en.clone()),
     };
     let already = !is_open(&ticket);
-    match ticket::answer(
-        &state.db,
-        &state.settings,
-        &state.outbox,
-        &metrics,
-        ticket.id,
-        answer,
-        actor,
+    Ok(
+        match ticket::answer(
+            &state.db,
+            &state.settings,
+            &state.outbox,
+            &metrics,
+            ticket.id,
+            answer,
+            actor,
+        )
+        .await
+        {
+            Ok(updated) => {
+                let message = if already { "ack-already" } else { "ack-done" };
+                let summary = summary(&state, locale, &updated).await;
+                respond(
+                    &state,
+                    &req,
+                    &csrf,
+                    StatusCode::OK,
+                    locale,
+                    Some(message),
+                    summary,
+                )
+            }
+            Err(crate::usecases::incident::ActionError::Transition(_)) => {
+                let summary = summary(&state, locale, &ticket).await;
+                respond(
+                    &state,
+                    &req,
+                    &csrf,
+                    StatusCode::CONFLICT,
+                    locale,
+                    Some("ack-already"),
+                    summary,
+                )
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not record an acknowledgement");
+                HttpResponse::InternalServerError().finish()
+            }
+        },
     )
-    .await
-    {
-        Ok(updated) => {
-            let message = if already { "ack-already" } else { "ack-done" };
-            let summary = summary(&state, locale, &updated).await;
-            respond(
-                &state,
-                &req,
-                &csrf,
-                StatusCode::OK,
-                locale,
-                Some(message),
-                summary,
-            )
-        }
-        Err(crate::usecases::incident::ActionError::Transition(_)) => {
-            let summary = summary(&state, locale, &ticket).await;
-            respond(
-                &state,
-                &req,
-                &csrf,
-                StatusCode::CONFLICT,
-                locale,
-                Some("ack-already"),
-                summary,
-            )
-        }
-        Err(error) => {
-            tracing::error!(%error, "could not record an acknowledgement");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
 }

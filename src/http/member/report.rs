@@ -25,8 +25,9 @@ use crate::{
         new_incident::{ContainmentDraft, IncidentDraft, PageDraft, ReporterDraft},
     },
     http::state::AppState,
-    storage::{idempotency::Claim, tracking_tokens},
+    usecases::Claim,
     usecases::intake::{self, Receipt, Source},
+    usecases::member,
 };
 
 /// The idempotency principal of the form: a resubmitted form finds its first report.
@@ -504,13 +505,7 @@ async fn replay(req: &HttpRequest, state: &AppState, body: &[u8]) -> HttpRespons
             &["pending-body"],
         );
     };
-    let issued = async {
-        let tx = state.db.begin_write().await?;
-        let token = tracking_tokens::issue(&*tx, incident_id, Utc::now()).await?;
-        tx.commit().await?;
-        Ok::<_, sea_orm::DbErr>(token)
-    }
-    .await;
+    let issued = member::issue_link(&state.db, incident_id).await;
     match issued {
         Ok(token) => HttpResponse::SeeOther()
             .insert_header(("Location", format!("/track/{token}/confirmation")))

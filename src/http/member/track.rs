@@ -10,6 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 
+use crate::http::html::error::PageError;
 use crate::http::{
     extract::csrf::Csrf,
     extract::form::{FormData, Problem, Reader},
@@ -24,15 +25,9 @@ use crate::{
         new_incident::ContainmentDraft,
     },
     http::state::AppState,
-    storage::{
-        Scope,
-        events::{self, EventRow},
-        evidence::{self, EvidenceRow},
-        incidents::{IncidentKey, IncidentRow},
-        tickets::{self, TicketRow},
-    },
     usecases::incident::{self, ActionError},
     usecases::member,
+    usecases::{DbErr, Dossier, IncidentKey, IncidentRow, Scope},
 };
 
 mod guide;
@@ -103,14 +98,6 @@ impl TrackPage {
     }
 }
 
-struct Loaded {
-    incident: IncidentRow,
-    duplicate_of: Option<String>,
-    tickets: Vec<TicketRow>,
-    events: Vec<EventRow>,
-    evidence: Vec<EvidenceRow>,
-}
-
 fn member(incident: &IncidentRow) -> Actor {
     Actor {
         kind: ActorKind::Member,
@@ -138,28 +125,8 @@ fn failed(req: &HttpRequest, error: impl std::fmt::Display) -> HttpResponse {
     )
 }
 
-async fn load(state: &AppState, token: &str) -> Result<Option<Loaded>, sea_orm::DbErr> {
-    let Some(incident) = member::open(&state.db, token).await? else {
-        return Ok(None);
-    };
-    let snapshot = state.db.read_snapshot().await?;
-    let tickets = tickets::for_incident(&snapshot, incident.id).await?;
-    let events = events::for_incident(&snapshot, incident.id).await?;
-    let evidence = evidence::for_incident(&snapshot, incident.id).await?;
-    let duplicate_of = match incident.duplicate_of {
-        Some(id) => crate::storage::incidents::find(&snapshot, &Scope::All, &IncidentKey::Id(id))
-            .await?
-            .map(|i| i.reference),
-        None => None,
-    };
-    snapshot.commit().await?;
-    Ok(Some(Loaded {
-        duplicate_of,
-        incident,
-        tickets,
-        events,
-        evidence,
-    }))
+async fn load(state: &AppState, token: &str) -> Result<Option<Dossier>, DbErr> {
+    member::dossier(&state.db, token).await
 }
 
 fn extras<'a>(state: &AppState, lang: &'a Lang, csrf: &'a Csrf) -> Extras<'a> {
@@ -391,11 +358,8 @@ async fn add_info(
     lang: Lang,
     csrf: Csrf,
     payload: Multipart,
-) -> HttpResponse {
-    let (incident, mut form) = match read_form(&req, &state, &token, &csrf, payload, true).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let (incident, mut form) = read_form(&req, &state, &token, &csrf, payload, true).await?;
     let mut problems: Vec<Problem> = form.file_problems.clone();
     let text = form.get("info").filter(|v| !v.trim().is_empty());
     let text = match text.map(|t| BoundedText::parse("info", &t, TextRule::block(1, 5000))) {
@@ -415,19 +379,21 @@ async fn add_info(
     }
     if !problems.is_empty() {
         form.discard_files().await;
-        return again(&req, &state, &token, &lang, &csrf, &form, problems).await;
+        return Ok(again(&req, &state, &token, &lang, &csrf, &form, problems).await);
     }
     for accepted in &form.files {
         if let Err(error) = state.files.keep(&accepted.received).await {
             form.discard_files().await;
-            return failed(&req, error);
+            return Ok(failed(&req, error));
         }
     }
     let files: Vec<_> = form.files.drain(..).map(|a| a.file).collect();
-    match member::add_info(&state.db, incident.id, text, &files, member(&incident)).await {
-        Ok(()) => saved(&token, "info"),
-        Err(error) => failed(&req, error),
-    }
+    Ok(
+        match member::add_info(&state.db, incident.id, text, &files, member(&incident)).await {
+            Ok(()) => saved(&token, "info"),
+            Err(error) => failed(&req, error),
+        },
+    )
 }
 
 #[tracing::instrument(skip_all)]
@@ -438,11 +404,8 @@ async fn update_containment(
     lang: Lang,
     csrf: Csrf,
     payload: Multipart,
-) -> HttpResponse {
-    let (incident, form) = match read_form(&req, &state, &token, &csrf, payload, false).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let (incident, form) = read_form(&req, &state, &token, &csrf, payload, false).await?;
     let text = |name: &str| form.get(name).filter(|v| !v.trim().is_empty());
     let chosen = text("containment.state");
     let stopped = chosen.as_deref() == Some("stopped");
@@ -462,7 +425,7 @@ async fn update_containment(
     let parsed = draft.parse(&mut errors, Utc::now());
     let Some(change) = parsed.filter(|_| errors.is_empty()) else {
         let problems = errors.iter().map(problems::from_field_error).collect();
-        return again(&req, &state, &token, &lang, &csrf, &form, problems).await;
+        return Ok(again(&req, &state, &token, &lang, &csrf, &form, problems).await);
     };
     let result = incident::change_containment(
         &state.db,
@@ -473,7 +436,7 @@ async fn update_containment(
         member(&incident),
     )
     .await;
-    match result {
+    Ok(match result {
         Ok(_) => saved(&token, "containment"),
         Err(ActionError::Transition(_)) => {
             let problem = Problem {
@@ -484,7 +447,7 @@ async fn update_containment(
             again(&req, &state, &token, &lang, &csrf, &form, vec![problem]).await
         }
         Err(error) => failed(&req, error),
-    }
+    })
 }
 
 #[tracing::instrument(skip_all)]
@@ -495,26 +458,30 @@ async fn record_case(
     lang: Lang,
     csrf: Csrf,
     payload: Multipart,
-) -> HttpResponse {
-    let (incident, form) = match read_form(&req, &state, &token, &csrf, payload, false).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
+) -> Result<HttpResponse, PageError> {
+    let (incident, form) = read_form(&req, &state, &token, &csrf, payload, false).await?;
     let raw = form.get("platform_case_ref").unwrap_or_default();
-    match BoundedText::parse("platform_case_ref", &raw, TextRule::line(1, 100)) {
-        Ok(case_ref) => {
-            match member::record_platform_case(&state.db, incident.id, case_ref, member(&incident))
+    Ok(
+        match BoundedText::parse("platform_case_ref", &raw, TextRule::line(1, 100)) {
+            Ok(case_ref) => {
+                match member::record_platform_case(
+                    &state.db,
+                    incident.id,
+                    case_ref,
+                    member(&incident),
+                )
                 .await
-            {
-                Ok(()) => saved(&token, "case"),
-                Err(error) => failed(&req, error),
+                {
+                    Ok(()) => saved(&token, "case"),
+                    Err(error) => failed(&req, error),
+                }
             }
-        }
-        Err(error) => {
-            let problems = vec![problems::from_field_error(&error)];
-            again(&req, &state, &token, &lang, &csrf, &form, problems).await
-        }
-    }
+            Err(error) => {
+                let problems = vec![problems::from_field_error(&error)];
+                again(&req, &state, &token, &lang, &csrf, &form, problems).await
+            }
+        },
+    )
 }
 
 #[tracing::instrument(skip_all)]
@@ -524,26 +491,25 @@ async fn revoke(
     token: web::Path<String>,
     csrf: Csrf,
     payload: Multipart,
-) -> HttpResponse {
-    let (incident, _) = match read_form(&req, &state, &token, &csrf, payload, false).await {
-        Ok(read) => read,
-        Err(response) => return response,
-    };
-    match member::revoke(&state.db, &state.outbox, incident.id, member(&incident)).await {
-        Ok(true) => page::message(
-            &req,
-            StatusCode::OK,
-            "revoked-title",
-            &["revoked-body", "revoked-emailed"],
-        ),
-        Ok(false) => page::message(
-            &req,
-            StatusCode::OK,
-            "revoked-title",
-            &["revoked-body", "revoked-no-email"],
-        ),
-        Err(error) => failed(&req, error),
-    }
+) -> Result<HttpResponse, PageError> {
+    let (incident, _) = read_form(&req, &state, &token, &csrf, payload, false).await?;
+    Ok(
+        match member::revoke(&state.db, &state.outbox, incident.id, member(&incident)).await {
+            Ok(true) => page::message(
+                &req,
+                StatusCode::OK,
+                "revoked-title",
+                &["revoked-body", "revoked-emailed"],
+            ),
+            Ok(false) => page::message(
+                &req,
+                StatusCode::OK,
+                "revoked-title",
+                &["revoked-body", "revoked-no-email"],
+            ),
+            Err(error) => failed(&req, error),
+        },
+    )
 }
 
 /// A time in the form's offset, in the member's words.

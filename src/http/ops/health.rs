@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{http::state::AppState, storage};
+use crate::{http::state::AppState, usecases::queries};
 
 const ANSWER_WITHIN: Duration = Duration::from_secs(3);
 
@@ -63,7 +63,7 @@ async fn not_ready_because(state: &AppState) -> Vec<String> {
     if !dispatcher.enabled {
         return Vec::new();
     }
-    match storage::ops::oldest_due_wait(state.db.conn(), chrono::Utc::now()).await {
+    match queries::oldest_due_wait(&state.db, chrono::Utc::now()).await {
         Ok(waited) if waited > dispatcher.stall_threshold => vec![format!(
             "the oldest due delivery has waited {} s (threshold {} s)",
             waited.as_secs(),

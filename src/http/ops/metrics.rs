@@ -20,8 +20,8 @@ use crate::{
     config::MetricsSettings,
     http::error::ApiError,
     http::state::AppState,
-    storage::{Scope, ops, queue},
     telemetry::metrics::{Gauges, Metrics},
+    usecases::queries,
 };
 
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -48,15 +48,14 @@ pub async fn metrics(
         return Err(ApiError::Unauthorized);
     }
     let now = Utc::now();
-    let conn = state.db.conn();
     let read = async {
-        let depth = ops::queue_depth(conn, now).await?;
-        Ok::<_, sea_orm::DbErr>(Gauges {
-            due: depth.due,
-            in_flight: depth.in_flight,
-            failed: depth.failed,
-            oldest_due_age: ops::oldest_due_wait(conn, now).await?,
-            tickets_overdue: queue::overdue_tickets(conn, &Scope::All, now).await?,
+        let read = queries::gauges(&state.db, now).await?;
+        Ok::<_, crate::usecases::DbErr>(Gauges {
+            due: read.depth.due,
+            in_flight: read.depth.in_flight,
+            failed: read.depth.failed,
+            oldest_due_age: read.oldest_due_age,
+            tickets_overdue: read.tickets_overdue,
         })
     };
     let gauges = read.await.map_err(|error| {

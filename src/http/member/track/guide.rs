@@ -5,7 +5,7 @@ use crate::{
     config::Settings,
     domain::Locale,
     domain::i18n::{self, Tr},
-    storage::{evidence::EvidenceRow, incidents::IncidentRow},
+    usecases::{EvidenceRow, IncidentRow},
 };
 
 pub struct Guide {

@@ -7,7 +7,7 @@ use crate::{
     config::Settings,
     domain::Locale,
     domain::i18n::{self, Tr},
-    storage::{events::EventRow, incidents::IncidentRow, tickets::TicketRow},
+    usecases::{EventRow, IncidentRow, TicketRow},
 };
 
 pub struct IncidentFacts {
