@@ -1,16 +1,34 @@
 //! Who may do what: the scopes of API keys, and the roles of the officers who sign in
 //! to the desk.
 
-use super::incident::named_enum;
-
-named_enum!(
-    /// A permission granted to an API key.
-    ApiScope {
-        IncidentsWrite => "incidents:write",
-        IncidentsRead => "incidents:read",
-        TicketsWrite => "tickets:write",
-    }
-);
+/// A permission granted to an API key.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum ApiScope {
+    #[strum(serialize = "incidents:write")]
+    IncidentsWrite,
+    #[strum(serialize = "incidents:read")]
+    IncidentsRead,
+    #[strum(serialize = "tickets:write")]
+    TicketsWrite,
+}
 
 impl ApiScope {
     /// Parses a comma- or space-separated list.
@@ -30,16 +48,33 @@ impl ApiScope {
     }
 }
 
-named_enum!(
-    /// What an officer may do in the desk: an admin everything, in every committee; an
-    /// officer reads and acts on the incidents of their committee and its descendants; a
-    /// viewer only reads those.
-    Role {
-        Admin => "admin",
-        Officer => "officer",
-        Viewer => "viewer",
-    }
-);
+/// What an officer may do in the desk: an admin everything, in every committee; an
+/// officer reads and acts on the incidents of their committee and its descendants; a
+/// viewer only reads those.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum Role {
+    Admin,
+    Officer,
+    Viewer,
+}
 
 impl Role {
     pub fn may_act(self) -> bool {

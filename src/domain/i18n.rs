@@ -1,6 +1,7 @@
 //! Every word a person reads comes from the Fluent files under `locales/`, embedded at
 //! build time. Vietnamese is the fallback.
 
+use crate::domain::Named;
 use std::{borrow::Cow, collections::HashMap};
 
 use fluent_templates::{

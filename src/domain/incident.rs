@@ -2,65 +2,59 @@
 
 use super::machine::StateMachine;
 
-/// Declares a closed set of snake_case names with `as_str`, `ALL`, `Display` and `FromStr`.
-macro_rules! named_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-                 serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = String;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(format!(
-                        "must be one of: {}",
-                        [$($text),+].join(", ")
-                    )),
-                }
-            }
-        }
-    };
+/// What happened to the page.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum IncidentKind {
+    Abnormal,
+    Hijacked,
+    Impersonated,
+    Misused,
 }
-pub(crate) use named_enum;
 
-named_enum!(
-    /// What happened to the page.
-    IncidentKind {
-        Abnormal => "abnormal",
-        Hijacked => "hijacked",
-        Impersonated => "impersonated",
-        Misused => "misused",
-    }
-);
-
-named_enum!(
-    /// How urgent the incident is; routing rules choose authorities by it.
-    Severity {
-        Low => "low",
-        Medium => "medium",
-        High => "high",
-        Critical => "critical",
-    }
-);
+/// How urgent the incident is; routing rules choose authorities by it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
 
 impl Severity {
     /// The default when the reporter does not say: by kind, one step higher when the
@@ -87,16 +81,33 @@ impl Severity {
     }
 }
 
-named_enum!(
-    /// Lifecycle of an incident.
-    IncidentStatus {
-        Open => "open",
-        InProgress => "in_progress",
-        Resolved => "resolved",
-        Closed => "closed",
-        Rejected => "rejected",
-    }
-);
+/// Lifecycle of an incident.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum IncidentStatus {
+    Open,
+    InProgress,
+    Resolved,
+    Closed,
+    Rejected,
+}
 
 impl StateMachine for IncidentStatus {
     const NAME: &'static str = "incident status";
@@ -113,24 +124,58 @@ impl StateMachine for IncidentStatus {
     }
 }
 
-named_enum!(
-    /// Why an incident was rejected.
-    RejectReason {
-        Spam => "spam",
-        Duplicate => "duplicate",
-        NotAnIncident => "not_an_incident",
-    }
-);
+/// Why an incident was rejected.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum RejectReason {
+    Spam,
+    Duplicate,
+    NotAnIncident,
+}
 
-named_enum!(
-    /// Whether the page's activity has been stopped.
-    ContainmentState {
-        Active => "active",
-        Stopped => "stopped",
-        LostControl => "lost_control",
-        Recovered => "recovered",
-    }
-);
+/// Whether the page's activity has been stopped.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum ContainmentState {
+    Active,
+    Stopped,
+    LostControl,
+    Recovered,
+}
 
 impl StateMachine for ContainmentState {
     const NAME: &'static str = "containment";
@@ -146,32 +191,66 @@ impl StateMachine for ContainmentState {
     }
 }
 
-named_enum!(
-    /// What the member did to stop the page.
-    ContainmentAction {
-        PasswordChanged => "password_changed",
-        SessionsRevoked => "sessions_revoked",
-        TwoFactorEnabled => "two_factor_enabled",
-        AdminsRemoved => "admins_removed",
-        AppsRevoked => "apps_revoked",
-        EmailSecured => "email_secured",
-        PostsUnpublished => "posts_unpublished",
-        PageDeactivated => "page_deactivated",
-        Other => "other",
-    }
-);
+/// What the member did to stop the page.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum ContainmentAction {
+    PasswordChanged,
+    SessionsRevoked,
+    TwoFactorEnabled,
+    AdminsRemoved,
+    AppsRevoked,
+    EmailSecured,
+    PostsUnpublished,
+    PageDeactivated,
+    Other,
+}
 
-named_enum!(
-    /// Lifecycle of one party's ticket.
-    TicketStatus {
-        Pending => "pending",
-        Notified => "notified",
-        Acknowledged => "acknowledged",
-        Resolved => "resolved",
-        Rejected => "rejected",
-        Failed => "failed",
-    }
-);
+/// Lifecycle of one party's ticket.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum TicketStatus {
+    Pending,
+    Notified,
+    Acknowledged,
+    Resolved,
+    Rejected,
+    Failed,
+}
 
 impl StateMachine for TicketStatus {
     const NAME: &'static str = "ticket status";
@@ -188,34 +267,60 @@ impl StateMachine for TicketStatus {
     }
 }
 
-named_enum!(
-    /// The language a person reads: Vietnamese first, English second.
-    Locale {
-        Vi => "vi",
-        En => "en",
-    }
-);
-
-#[expect(
-    clippy::derivable_impls,
-    reason = "named_enum! cannot mark a default variant"
+/// The language a person reads: Vietnamese first, English second.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    Default,
 )]
-impl Default for Locale {
-    fn default() -> Self {
-        Locale::Vi
-    }
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum Locale {
+    #[default]
+    Vi,
+    En,
 }
 
-named_enum!(
-    /// Who did something on the timeline.
-    ActorKind {
-        Member => "member",
-        Officer => "officer",
-        Party => "party",
-        Integration => "integration",
-        System => "system",
-    }
-);
+/// Who did something on the timeline.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum ActorKind {
+    Member,
+    Officer,
+    Party,
+    Integration,
+    System,
+}
 
 /// The author of a timeline event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,6 +343,7 @@ impl Actor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Named;
 
     fn check_machine<S: StateMachine + std::fmt::Debug>(all: &[S], allowed: &[(S, S)]) {
         for &from in all {

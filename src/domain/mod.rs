@@ -27,6 +27,24 @@ pub use page::{AccountType, PageHandle, PageUrl, Platform, page_key};
 pub use reference::ReferenceCode;
 pub use text::{BoundedText, TextRule, search_text};
 
+/// A closed set of snake_case names: the vocabulary's enums derive their text, parsing and
+/// list with strum, and this gives each the same two names for them.
+pub trait Named: Copy + Into<&'static str> + strum::VariantArray + 'static {
+    const ALL: &'static [Self] = Self::VARIANTS;
+
+    fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl<T: Copy + Into<&'static str> + strum::VariantArray + 'static> Named for T {}
+
+/// The error of parsing a name that is not in the set.
+fn not_one_of<T: Named>(_: &str) -> String {
+    let names: Vec<&str> = T::ALL.iter().map(|v| v.as_str()).collect();
+    format!("must be one of: {}", names.join(", "))
+}
+
 /// A rule that one input field broke: the JSON path of the field and a stable rule name.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {

@@ -1,21 +1,38 @@
 //! The affected page: its platform, URL and handle, and the key that finds duplicates.
 
-use super::{FieldError, incident::named_enum};
+use super::FieldError;
 
-named_enum!(
-    /// Where the page lives.
-    Platform {
-        Facebook => "facebook",
-        Tiktok => "tiktok",
-        Youtube => "youtube",
-        Zalo => "zalo",
-        X => "x",
-        Instagram => "instagram",
-        Telegram => "telegram",
-        Website => "website",
-        Other => "other",
-    }
-);
+/// Where the page lives.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum Platform {
+    Facebook,
+    Tiktok,
+    Youtube,
+    Zalo,
+    X,
+    Instagram,
+    Telegram,
+    Website,
+    Other,
+}
 
 impl Platform {
     /// The platform that serves `host`, or `Website` for any other host.
@@ -42,18 +59,35 @@ impl Platform {
     }
 }
 
-named_enum!(
-    /// What sort of account the page is.
-    AccountType {
-        Profile => "profile",
-        Page => "page",
-        Channel => "channel",
-        Group => "group",
-        OfficialAccount => "official_account",
-        Website => "website",
-        Other => "other",
-    }
-);
+/// What sort of account the page is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum AccountType {
+    Profile,
+    Page,
+    Channel,
+    Group,
+    OfficialAccount,
+    Website,
+    Other,
+}
 
 /// An absolute http(s) URL of a public page.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,16 +2,33 @@
 
 use std::collections::BTreeMap;
 
-use super::{IncidentKind, Platform, Severity, incident::named_enum};
+use super::{IncidentKind, Platform, Severity};
 
-named_enum!(
-    /// The three sorts of party that receive tickets.
-    PartyKind {
-        Committee => "committee",
-        Authority => "authority",
-        Provider => "provider",
-    }
-);
+/// The three sorts of party that receive tickets.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum PartyKind {
+    Committee,
+    Authority,
+    Provider,
+}
 
 /// An authority receives incidents of these kinds (all when empty), on these
 /// platforms (all when empty), at this severity or above.

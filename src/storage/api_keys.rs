@@ -1,5 +1,6 @@
 //! API keys: only the digest of a key is stored; the key itself is shown once.
 
+use crate::domain::Named;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,

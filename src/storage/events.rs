@@ -1,5 +1,6 @@
 //! The append-only timeline of each incident.
 
+use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;

@@ -1,5 +1,6 @@
 //! Incidents: insert, scoped look-ups, filtered keyset listing and state updates.
 
+use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,

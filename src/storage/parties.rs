@@ -1,5 +1,6 @@
 //! Parties are configured in files and mirrored here so that tickets can reference them.
 
+use crate::domain::Named;
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::OnConflict,

@@ -2,6 +2,7 @@
 //! of each row (overdue, failed), and the counters at the top. Every query takes the
 //! caller's [`Scope`].
 
+use crate::domain::Named;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};

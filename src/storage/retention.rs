@@ -1,6 +1,7 @@
 //! The reads and rewrites of the personal-data purge: which closed incidents are due, and
 //! what each table that holds personal data keeps of them.
 
+use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,

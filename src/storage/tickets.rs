@@ -1,5 +1,6 @@
 //! Tickets: one per incident and party.
 
+use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,

@@ -1,5 +1,6 @@
 //! Desk officers. Only an argon2id hash of each password is stored.
 
+use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;

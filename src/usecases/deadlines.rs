@@ -2,6 +2,7 @@
 //! gets one reminder; a committee's ticket is also escalated, once, to the parent
 //! committee, which gets a ticket of its own. Overdue itself is derived, never stored.
 
+use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 

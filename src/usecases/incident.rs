@@ -1,6 +1,7 @@
 //! Changes to a filed incident: containment, status and notes. Each runs in one write
 //! transaction, checks its state machine against the locked row, and appends to the timeline.
 
+use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;

@@ -1,6 +1,7 @@
 //! Filing an incident: validate, route, then write the incident, its tickets, one delivery
 //! per ticket and channel, the timeline and the idempotency receipt in ONE transaction.
 
+use crate::domain::Named;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, TimeDelta, Utc};

@@ -4,6 +4,7 @@
 //! states, times, tickets and delivery outcomes stay for statistics. Each incident is
 //! purged in its own write transaction, and its files are deleted once it committed.
 
+use crate::domain::Named;
 use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
 use chrono::{DateTime, TimeDelta, Utc};

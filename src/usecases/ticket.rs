@@ -1,6 +1,7 @@
 //! What parties and officers do to a ticket: acknowledge, resolve, reject, re-send.
 //! Each change is a timeline event and is sent to the committee's webhooks.
 
+use crate::domain::Named;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 use uuid::Uuid;

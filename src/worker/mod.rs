@@ -3,6 +3,7 @@
 //! then records the attempt and its effect on the ticket in one transaction guarded by
 //! the lease. Delivery is at least once; every retry of a delivery carries the same id.
 
+use crate::domain::Named;
 use std::{
     collections::{HashMap, HashSet},
     sync::{

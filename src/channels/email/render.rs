@@ -1,5 +1,6 @@
 //! The subject, text and HTML of one notification, from an outbox event payload.
 
+use crate::domain::Named;
 use askama::Template;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::Value;

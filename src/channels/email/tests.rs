@@ -1,3 +1,4 @@
+use crate::domain::Named;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;

@@ -2,6 +2,7 @@
 //! ticket with its deliveries and every attempt, the timeline with actors, and the
 //! actions the officer may take.
 
+use crate::domain::Named;
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;

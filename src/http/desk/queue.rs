@@ -1,6 +1,7 @@
 //! The queue at `/desk`: counters, filters, search, sorting, keyset pages, and the CSV of
 //! the filtered set.
 
+use crate::domain::Named;
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;

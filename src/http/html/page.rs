@@ -1,6 +1,7 @@
 //! What every member page shares: the frame (language switch, styles), the headers, and
 //! the short pages that only carry a message.
 
+use crate::domain::Named;
 use std::sync::LazyLock;
 
 use actix_web::{

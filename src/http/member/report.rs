@@ -2,6 +2,7 @@
 //! problem beside its field, or accepted and answered with a redirect to the
 //! confirmation page.
 
+use crate::domain::Named;
 use std::collections::HashMap;
 
 use actix_multipart::Multipart;

@@ -3,6 +3,7 @@
 //! member can still do (add information and evidence, update containment, record the
 //! platform's case number, revoke the link).
 
+use crate::domain::Named;
 use std::collections::HashMap;
 
 use actix_multipart::Multipart;

@@ -5,6 +5,7 @@
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use incident_desk::domain::Named;
 use incident_desk::{
     config::Settings,
     domain::{
