@@ -37,6 +37,30 @@ pub struct Application {
     port: u16,
     server: Server,
     dispatcher: Option<DispatcherHandle>,
+    parts: DispatcherParts,
+}
+
+/// What a dispatcher shares with the rest of the application.
+#[derive(Clone)]
+struct DispatcherParts {
+    db: Database,
+    settings: Arc<Settings>,
+    outbox: Outbox,
+    ack: AckKey,
+    metrics: Metrics,
+}
+
+impl DispatcherParts {
+    fn dispatcher(&self) -> anyhow::Result<Dispatcher> {
+        let email = EmailChannel::new(&self.settings, self.ack.clone())?;
+        Dispatcher::new(
+            self.db.clone(),
+            self.settings.clone(),
+            &self.outbox,
+            email,
+            self.metrics.clone(),
+        )
+    }
 }
 
 impl Application {
@@ -91,16 +115,15 @@ impl Application {
             .context("could not load the desk session key")?,
         );
         let metrics = Metrics::new();
+        let parts = DispatcherParts {
+            db: db.clone(),
+            settings: settings.clone(),
+            outbox: outbox.clone(),
+            ack: ack.clone(),
+            metrics: metrics.clone(),
+        };
         let dispatcher = if settings.dispatcher.enabled {
-            let email = EmailChannel::new(&settings, ack.clone())?;
-            let dispatcher = Dispatcher::new(
-                db.clone(),
-                settings.clone(),
-                &outbox,
-                email,
-                metrics.clone(),
-            )?;
-            Some(dispatcher.spawn())
+            Some(parts.dispatcher()?.spawn())
         } else {
             None
         };
@@ -173,11 +196,19 @@ impl Application {
             port,
             server: server.run(),
             dispatcher,
+            parts,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A dispatcher over this application's database, outbox, acknowledge links and
+    /// metrics, for a caller that drives it step by step with [`Dispatcher::run_once`]
+    /// (the application's own runs in the background when `dispatcher.enabled`).
+    pub fn dispatcher(&self) -> anyhow::Result<Dispatcher> {
+        self.parts.dispatcher()
     }
 
     /// Serves until SIGINT/SIGTERM, then drains in-flight requests and lets the

@@ -2,6 +2,8 @@
 //! global limit and a per-endpoint cap, so one slow endpoint never holds up the others),
 //! then records the attempt and its effect on the ticket in one transaction guarded by
 //! the lease. Delivery is at least once; every retry of a delivery carries the same id.
+//! A step claims, sends, records and sweeps once; the background loop repeats it without
+//! waiting for its sends, and [`Dispatcher::run_once`] lets a caller take one and wait.
 
 use crate::domain::Named;
 use std::{
@@ -16,7 +18,10 @@ use std::{
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 use serde_json::json;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::{
+    sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch},
+    task::JoinSet,
+};
 
 use crate::{
     channels::{
@@ -70,12 +75,12 @@ struct Tally {
 }
 
 impl Tally {
-    fn count(self, metrics: &Metrics) {
+    fn count(&self, metrics: &Metrics) {
         for (channel, outcome) in &self.outcomes {
             metrics.delivery(channel, *outcome);
         }
-        for took in self.first_arrivals {
-            metrics.first_delivery(took);
+        for took in &self.first_arrivals {
+            metrics.first_delivery(*took);
         }
     }
 }
@@ -86,6 +91,21 @@ fn outcome_of(next: &NextStep) -> DeliveryOutcome {
         NextStep::RetryAt(_) => DeliveryOutcome::Retry,
         NextStep::Failed => DeliveryOutcome::Failed,
     }
+}
+
+/// A claimed delivery, with what its send needs to know.
+struct Claim {
+    delivery: DeliveryRow,
+    ticket: TicketRow,
+    /// Its webhook endpoint answered 410 Gone before.
+    disabled: bool,
+}
+
+/// How a claimed delivery left its send.
+enum Dispatched {
+    Sent(Box<Sent>),
+    /// Its endpoint stayed busy, so it was given back to be claimed a little later.
+    Released,
 }
 
 /// A finished send, waiting to be recorded.
@@ -99,6 +119,68 @@ struct Sent {
 
 /// Most attempts recorded in one transaction.
 const RECORD_BATCH: usize = 256;
+
+/// What one step of the dispatcher did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// Due deliveries claimed for sending.
+    pub claimed: usize,
+    /// Attempts that arrived.
+    pub delivered: usize,
+    /// Attempts that will be made again later.
+    pub retried: usize,
+    /// Deliveries given up: refused, out of attempts, or to an endpoint that is gone.
+    pub failed: usize,
+    /// Claimed deliveries given back because their endpoint stayed busy.
+    pub released: usize,
+    /// Overdue tickets reminded (and, for committees, escalated).
+    pub reminded: usize,
+}
+
+impl Step {
+    /// Nothing was due and no sweep changed anything.
+    pub fn is_idle(&self) -> bool {
+        self.claimed == 0 && self.failed == 0 && self.reminded == 0
+    }
+
+    fn count(&mut self, outcomes: &[DeliveryOutcome]) {
+        for outcome in outcomes {
+            match outcome {
+                DeliveryOutcome::Delivered => self.delivered += 1,
+                DeliveryOutcome::Retry => self.retried += 1,
+                DeliveryOutcome::Failed => self.failed += 1,
+            }
+        }
+    }
+}
+
+/// How the sends of a step finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Completion {
+    /// Each send hands its result to the recorder, which writes down together whatever
+    /// finishes together, while the loop goes on claiming.
+    Detached,
+    /// The step waits for its sends and records them before it returns.
+    Awaited,
+}
+
+/// A step as the background loop sees it.
+#[derive(Default)]
+struct Turned {
+    step: Step,
+    /// As many deliveries were due as there were free slots: more may be waiting.
+    full_batch: bool,
+    /// The first thing that went wrong (each is also logged where it happened).
+    error: Option<anyhow::Error>,
+}
+
+/// What writing down a batch of sends came to.
+#[derive(Default)]
+struct Recorded {
+    outcomes: Vec<DeliveryOutcome>,
+    /// Why an attempt could not be recorded; its lease expires and it is retried.
+    error: Option<anyhow::Error>,
+}
 
 /// Stops a running dispatcher and waits for its sends in flight.
 pub struct DispatcherHandle {
@@ -166,17 +248,35 @@ impl Dispatcher {
                     Err(_) => break,
                 }
             }
-            if let Err(error) = self.record_batch(&batch).await {
-                tracing::warn!(%error, size = batch.len(), "batch of attempts failed; recording them one by one");
-                for sent in &batch {
-                    if let Err(error) = self.record_batch(std::slice::from_ref(sent)).await {
-                        tracing::warn!(%error, delivery = %sent.delivery.id, "could not record an attempt; its lease will expire and it is retried");
-                    }
-                }
-            }
+            self.record(&batch).await;
             self.unrecorded.fetch_sub(batch.len(), Ordering::AcqRel);
             self.wake.notify_one();
         }
+    }
+
+    /// Records a batch of sends in one transaction, or one by one if that fails.
+    async fn record(&self, batch: &[Sent]) -> Recorded {
+        let error = match self.record_batch(batch).await {
+            Ok(outcomes) => {
+                return Recorded {
+                    outcomes,
+                    error: None,
+                };
+            }
+            Err(error) => error,
+        };
+        tracing::warn!(%error, size = batch.len(), "batch of attempts failed; recording them one by one");
+        let mut recorded = Recorded::default();
+        for sent in batch {
+            match self.record_batch(std::slice::from_ref(sent)).await {
+                Ok(outcomes) => recorded.outcomes.extend(outcomes),
+                Err(error) => {
+                    tracing::warn!(%error, delivery = %sent.delivery.id, "could not record an attempt; its lease will expire and it is retried");
+                    recorded.error = Some(error);
+                }
+            }
+        }
+        recorded
     }
 
     fn max_attempts(&self) -> i32 {
@@ -191,38 +291,13 @@ impl Dispatcher {
             if *stopped.borrow() {
                 break;
             }
-            let mut full_batch = false;
-            let free = self.permits.available_permits().min(CLAIM_BATCH);
-            if free > 0 {
-                match self.claim(free).await {
-                    Ok((claimed, tickets, disabled)) => {
-                        full_batch = claimed.len() == free;
-                        for delivery in claimed {
-                            let Some(ticket) = tickets.get(&delivery.ticket_id).cloned() else {
-                                continue;
-                            };
-                            let Ok(permit) = self.permits.clone().acquire_owned().await else {
-                                break;
-                            };
-                            let off = disabled.contains(&delivery.target);
-                            tokio::spawn(self.clone().process(delivery, ticket, off, permit));
-                        }
-                    }
-                    Err(error) => tracing::warn!(%error, "could not claim deliveries"),
-                }
-            }
-            if let Err(error) = self.fail_exhausted().await {
-                tracing::warn!(%error, "could not sweep exhausted deliveries");
-            }
-            if deadlines_checked.elapsed() >= self.settings.dispatcher.deadline_check_interval {
+            let deadlines =
+                deadlines_checked.elapsed() >= self.settings.dispatcher.deadline_check_interval;
+            if deadlines {
                 deadlines_checked = Instant::now();
-                if let Err(error) =
-                    crate::usecases::deadlines::sweep(&self.db, &self.settings, &self.outbox).await
-                {
-                    tracing::warn!(%error, "could not check ticket deadlines");
-                }
             }
-            if full_batch {
+            let turned = self.turn(Completion::Detached, deadlines).await;
+            if turned.full_batch {
                 continue;
             }
             tokio::select! {
@@ -250,6 +325,85 @@ impl Dispatcher {
         tracing::info!(worker = %self.worker, "dispatcher stopped");
     }
 
+    /// The background loop's step, for a caller that drives the dispatcher itself: it always
+    /// checks deadlines, and waits for its sends, so their outcomes are committed on return.
+    pub async fn run_once(self: &Arc<Self>) -> anyhow::Result<Step> {
+        let turned = self.turn(Completion::Awaited, true).await;
+        match turned.error {
+            Some(error) => Err(error),
+            None => Ok(turned.step),
+        }
+    }
+
+    /// Claims as many due deliveries as there are free slots and starts their sends, then
+    /// sweeps; each stage runs even when one before it failed, as the loop needs.
+    async fn turn(self: &Arc<Self>, completion: Completion, deadlines: bool) -> Turned {
+        let mut turned = Turned::default();
+        let mut errors: Vec<anyhow::Error> = Vec::new();
+        let mut sends = JoinSet::new();
+        let free = self.permits.available_permits().min(CLAIM_BATCH);
+        if free > 0 {
+            match self.claim(free).await {
+                Ok((claims, full_batch)) => {
+                    turned.full_batch = full_batch;
+                    turned.step.claimed = claims.len();
+                    for claim in claims {
+                        let Ok(permit) = self.permits.clone().acquire_owned().await else {
+                            break;
+                        };
+                        let this = self.clone();
+                        match completion {
+                            Completion::Detached => {
+                                tokio::spawn(this.send_detached(claim, permit));
+                            }
+                            Completion::Awaited => {
+                                sends.spawn(async move {
+                                    let _permit = permit;
+                                    this.send(claim).await
+                                });
+                            }
+                        }
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "could not claim deliveries");
+                    errors.push(error);
+                }
+            }
+        }
+        let mut batch = Vec::new();
+        while let Some(joined) = sends.join_next().await {
+            match joined {
+                Ok(Dispatched::Sent(sent)) => batch.push(*sent),
+                Ok(Dispatched::Released) => turned.step.released += 1,
+                Err(error) => errors.push(error.into()),
+            }
+        }
+        if !batch.is_empty() {
+            let recorded = self.record(&batch).await;
+            turned.step.count(&recorded.outcomes);
+            errors.extend(recorded.error);
+        }
+        match self.fail_exhausted().await {
+            Ok(failed) => turned.step.failed += failed,
+            Err(error) => {
+                tracing::warn!(%error, "could not sweep exhausted deliveries");
+                errors.push(error);
+            }
+        }
+        if deadlines {
+            match crate::usecases::deadlines::sweep(&self.db, &self.settings, &self.outbox).await {
+                Ok(reminded) => turned.step.reminded = reminded,
+                Err(error) => {
+                    tracing::warn!(%error, "could not check ticket deadlines");
+                    errors.push(error);
+                }
+            }
+        }
+        turned.error = errors.into_iter().next();
+        turned
+    }
+
     /// Endpoints sending all they may right now: claiming for them would only wait.
     fn saturated(&self) -> Skip {
         let mut skip = Skip::default();
@@ -267,15 +421,9 @@ impl Dispatcher {
         skip
     }
 
-    #[allow(clippy::type_complexity)]
-    async fn claim(
-        &self,
-        limit: usize,
-    ) -> anyhow::Result<(
-        Vec<DeliveryRow>,
-        HashMap<uuid::Uuid, TicketRow>,
-        HashSet<String>,
-    )> {
+    /// Claims up to `limit` due deliveries under a lease; also tells whether `limit` were
+    /// due.
+    async fn claim(&self, limit: usize) -> anyhow::Result<(Vec<Claim>, bool)> {
         let now = Utc::now();
         let lease = TimeDelta::from_std(self.settings.dispatcher.lease)?;
         let skip = self.saturated();
@@ -291,11 +439,12 @@ impl Dispatcher {
         )
         .await?;
         tx.commit().await?;
+        let full_batch = claimed.len() == limit;
         if claimed.is_empty() {
-            return Ok((claimed, HashMap::new(), HashSet::new()));
+            return Ok((Vec::new(), full_batch));
         }
         let ids: Vec<uuid::Uuid> = claimed.iter().map(|d| d.ticket_id).collect();
-        let tickets = tickets::find_many(self.db.conn(), ids)
+        let tickets: HashMap<uuid::Uuid, TicketRow> = tickets::find_many(self.db.conn(), ids)
             .await?
             .into_iter()
             .map(|t| (t.id, t))
@@ -305,7 +454,19 @@ impl Dispatcher {
         } else {
             HashSet::new()
         };
-        Ok((claimed, tickets, disabled))
+        let claims = claimed
+            .into_iter()
+            .filter_map(|delivery| {
+                let ticket = tickets.get(&delivery.ticket_id).cloned()?;
+                let disabled = disabled.contains(&delivery.target);
+                Some(Claim {
+                    delivery,
+                    ticket,
+                    disabled,
+                })
+            })
+            .collect();
+        Ok((claims, full_batch))
     }
 
     fn target_key(delivery: &DeliveryRow) -> String {
@@ -332,13 +493,27 @@ impl Dispatcher {
             .ok()
     }
 
-    async fn process(
-        self: Arc<Self>,
-        delivery: DeliveryRow,
-        ticket: TicketRow,
-        disabled: bool,
-        _permit: OwnedSemaphorePermit,
-    ) {
+    /// Sends in a task of its own and hands the result to the recorder; the slot is held
+    /// until then, so a stopping dispatcher waits for the attempt to be written down.
+    async fn send_detached(self: Arc<Self>, claim: Claim, _permit: OwnedSemaphorePermit) {
+        let Dispatched::Sent(sent) = self.send(claim).await else {
+            return;
+        };
+        self.unrecorded.fetch_add(1, Ordering::AcqRel);
+        if self.results.send(*sent).await.is_err() {
+            tracing::warn!(
+                "the attempt recorder has stopped; the lease will expire and the delivery is retried"
+            );
+        }
+    }
+
+    /// Makes one attempt at a claimed delivery, once its endpoint has a free slot.
+    async fn send(&self, claim: Claim) -> Dispatched {
+        let Claim {
+            delivery,
+            ticket,
+            disabled,
+        } = claim;
         let Some(_endpoint) = self.target_permit(&Self::target_key(&delivery)).await else {
             // The endpoint stayed busy with as many sends as it may have: try a little later.
             let later = Utc::now() + TimeDelta::milliseconds(500);
@@ -350,7 +525,7 @@ impl Dispatcher {
             if let Err(error) = released.await {
                 tracing::warn!(%error, "could not release a delivery");
             }
-            return;
+            return Dispatched::Released;
         };
         let attempted_at = Utc::now();
         let started = Instant::now();
@@ -373,19 +548,13 @@ impl Dispatcher {
             },
         };
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let sent = Sent {
+        Dispatched::Sent(Box::new(Sent {
             delivery,
             ticket,
             attempted_at,
             duration_ms,
             outcome,
-        };
-        self.unrecorded.fetch_add(1, Ordering::AcqRel);
-        if self.results.send(sent).await.is_err() {
-            tracing::warn!(
-                "the attempt recorder has stopped; the lease will expire and the delivery is retried"
-            );
-        }
+        }))
     }
 
     async fn send_webhook(&self, delivery: &DeliveryRow, ticket: &TicketRow) -> SendOutcome {
@@ -478,7 +647,7 @@ impl Dispatcher {
     /// Records a batch of attempts in one transaction. Deliveries that arrived are marked
     /// with one statement and their tickets moved to `notified` with another; the rest
     /// (retries and failures) are recorded one by one with their effects.
-    async fn record_batch(&self, batch: &[Sent]) -> anyhow::Result<()> {
+    async fn record_batch(&self, batch: &[Sent]) -> anyhow::Result<Vec<DeliveryOutcome>> {
         let now = Utc::now();
         let tx = self.db.begin_write().await?;
         let mut timeline = Vec::new();
@@ -553,7 +722,11 @@ impl Dispatcher {
         }
         tx.commit().await?;
         tally.count(&self.metrics);
-        Ok(())
+        Ok(tally
+            .outcomes
+            .into_iter()
+            .map(|(_, outcome)| outcome)
+            .collect())
     }
 
     /// A retry or a failure, with its effect on the endpoint and the ticket.
@@ -641,7 +814,8 @@ impl Dispatcher {
         Ok(())
     }
 
-    async fn fail_exhausted(&self) -> anyhow::Result<()> {
+    /// Fails deliveries whose last attempt never came back; returns how many.
+    async fn fail_exhausted(&self) -> anyhow::Result<usize> {
         let tx = self.db.begin_write().await?;
         let failed = deliveries::fail_exhausted(&*tx, Utc::now(), self.max_attempts()).await?;
         tx.commit().await?;
@@ -655,7 +829,7 @@ impl Dispatcher {
                 "deliveries failed after their last attempt never came back"
             );
         }
-        Ok(())
+        Ok(failed.len())
     }
 }
 

@@ -35,7 +35,7 @@ lease = "{lease}"
 schedule = ["0s", "200ms", "200ms", "200ms", "200ms", "200ms"]
 jitter = 0.0
 {}"#,
-        parties(hook, hook, true).replacen("[dispatcher]\nenabled = true\n", "", 1)
+        parties(hook, hook, true)
     )
 }
 

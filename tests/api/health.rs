@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::{
     helpers::{TestApp, expect_status, sample, spawn_app, spawn_app_on, spawn_app_with},
-    notifications::{WAIT, app_with_extra, parties, report_for_hn, settled},
+    notifications::{WAIT, background_app_with, parties, report_for_hn, settled},
     receiver::{Receiver, Reply},
     smtp::SmtpSink,
 };
@@ -201,7 +201,7 @@ async fn readyz_fails_while_due_deliveries_wait_past_the_stall_threshold_for_an_
     let hook = Receiver::start(Reply::Status(200)).await;
     let shared = format!(
         "{}\n[email]\nsmtp_url = \"{}\"\n",
-        parties(&hook.url, &hook.url, true).replacen("[dispatcher]\nenabled = true\n", "", 1),
+        parties(&hook.url, &hook.url, true),
         sink.url()
     );
     // A web instance without a dispatcher files the report; the worker dispatches but
@@ -251,7 +251,7 @@ async fn readyz_stays_ready_while_a_slow_endpoint_works_through_its_backlog() {
     let slow = Receiver::start(Reply::Hang).await;
     let fine = Receiver::start(Reply::Status(200)).await;
     // One send at a time to an endpoint that answers only when the 2 s timeout cuts it.
-    let app = app_with_extra(
+    let app = background_app_with(
         &sink,
         &slow.url,
         &fine.url,

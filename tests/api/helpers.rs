@@ -1,4 +1,4 @@
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use incident_desk::{
     app::Application,
@@ -6,6 +6,7 @@ use incident_desk::{
     domain::access::{ApiScope, Role},
     storage::{Database, api_keys},
     usecases::officers,
+    worker::{Dispatcher, Step},
 };
 use reqwest::{Response, StatusCode};
 use sea_orm::ConnectionTrait;
@@ -74,7 +75,13 @@ pub struct TestApp {
     pub evidence: tempfile::TempDir,
     /// The configuration the app runs with.
     pub settings: config::Settings,
+    /// The app's dispatcher, driven by the test, unless the app runs its own in the
+    /// background (`dispatcher.enabled`).
+    dispatcher: Option<Arc<Dispatcher>>,
 }
+
+/// More steps than any test needs: a dispatcher still busy after these never settles.
+const MOST_STEPS: usize = 50;
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with("").await
@@ -110,7 +117,8 @@ pub async fn spawn_app_on(db: TestDb, overrides: &str) -> TestApp {
         enabled = false
         poll_interval = "100ms"
         lease = "5s"
-        schedule = ["0s", "200ms", "200ms", "200ms"]
+        # Retries are due at once, so the next step of a driven dispatcher makes them.
+        schedule = ["0s", "0s", "0s", "0s"]
         jitter = 0.0
         [evidence]
         dir = "{}"
@@ -126,6 +134,12 @@ pub async fn spawn_app_on(db: TestDb, overrides: &str) -> TestApp {
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let dispatcher = (!settings.dispatcher.enabled)
+        .then(|| {
+            app.dispatcher()
+                .expect("a dispatcher for the test to drive")
+        })
+        .map(Arc::new);
     tokio::spawn(app.run_until_stopped());
     let mut app = TestApp {
         address,
@@ -137,6 +151,7 @@ pub async fn spawn_app_on(db: TestDb, overrides: &str) -> TestApp {
         api_key: String::new(),
         evidence,
         settings,
+        dispatcher,
     };
     app.api_key = app
         .create_key(
@@ -153,6 +168,35 @@ pub async fn spawn_app_on(db: TestDb, overrides: &str) -> TestApp {
 }
 
 impl TestApp {
+    /// Whether the test drives the app's dispatcher (no dispatcher runs in the background).
+    pub fn drives_dispatcher(&self) -> bool {
+        self.dispatcher.is_some()
+    }
+
+    /// One step of the dispatcher: what is due is sent, and every outcome is recorded,
+    /// when this returns.
+    pub async fn dispatch_once(&self) -> Step {
+        self.dispatcher
+            .as_ref()
+            .expect("this app runs its dispatcher in the background")
+            .run_once()
+            .await
+            .expect("a dispatcher step")
+    }
+
+    /// Dispatcher steps until one finds nothing to do; returns the steps that did something.
+    pub async fn dispatch_until_idle(&self) -> Vec<Step> {
+        let mut steps = Vec::new();
+        for _ in 0..MOST_STEPS {
+            let step = self.dispatch_once().await;
+            if step.is_idle() {
+                return steps;
+            }
+            steps.push(step);
+        }
+        panic!("the dispatcher was still busy after {MOST_STEPS} steps: {steps:#?}");
+    }
+
     pub async fn database(&self) -> Database {
         let settings = config::DatabaseSettings {
             url: self.db.url.clone().into(),

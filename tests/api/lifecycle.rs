@@ -87,8 +87,8 @@ impl Cli {
     }
 }
 
-/// An app whose parties are reachable on loopback (so every notification is sent and
-/// settles), with more TOML.
+/// An app whose parties are reachable on loopback (so every notification settles when the
+/// test drives the dispatcher), with more TOML.
 pub async fn notifying_app(sink: &SmtpSink, extra: &str) -> (TestApp, Receiver, Receiver) {
     let a = Receiver::start(Reply::Status(200)).await;
     let b = Receiver::start(Reply::Status(200)).await;

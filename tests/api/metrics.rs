@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{TestApp, browser_client, expect_status, hidden_input, sample, spawn_app_with},
-    notifications::{WAIT, app_with, parties, report_for_hn, settled, ticket},
+    notifications::{WAIT, background_app_with, parties, report_for_hn, settled, ticket},
     receiver::{Receiver, Reply},
     smtp::SmtpSink,
     tickets::ack_link,
@@ -35,7 +35,7 @@ async fn metrics_count_filings_deliveries_and_requests_by_their_labels() {
     let sink = SmtpSink::start().await;
     let committee = Receiver::start(Reply::Status(200)).await;
     let provider = Receiver::start(Reply::Status(204)).await;
-    let app = app_with(&sink, &committee.url, &provider.url, true).await;
+    let app = background_app_with(&sink, &committee.url, &provider.url, "").await;
     let mut tiktok = report_for_hn();
     tiktok["kind"] = json!("impersonated");
     tiktok["page"] = json!({ "url": "https://www.tiktok.com/@fake" });
@@ -147,7 +147,7 @@ async fn a_failing_endpoint_shows_in_retries_failures_and_the_failed_queue() {
     let sink = SmtpSink::start().await;
     let failing = Receiver::start(Reply::Status(500)).await;
     let provider = Receiver::start(Reply::Status(200)).await;
-    let app = app_with(&sink, &failing.url, &provider.url, true).await;
+    let app = background_app_with(&sink, &failing.url, &provider.url, "").await;
     let filed = app.file(&report_for_hn()).await;
     let detail = settled(&app, filed["id"].as_str().expect("id")).await;
     let hook = &ticket(&detail, "hn")["deliveries"]
@@ -241,14 +241,9 @@ async fn overdue_tickets_and_acknowledgements_by_link_and_by_api_are_measured() 
     let provider = Receiver::start(Reply::Status(200)).await;
     // Deadlines of a second, and no reminder or escalation sweep during the test.
     let overrides = format!(
-        "{}\n[email]\nsmtp_url = \"{}\"\n",
+        "[dispatcher]\nenabled = true\ndeadline_check_interval = \"1h\"\n{}\n[email]\nsmtp_url = \"{}\"\n",
         parties(&committee.url, &provider.url, true)
-            .replace("ack_deadline = \"4h\"", "ack_deadline = \"1s\"")
-            .replacen(
-                "enabled = true\n",
-                "enabled = true\ndeadline_check_interval = \"1h\"\n",
-                1
-            ),
+            .replace("ack_deadline = \"4h\"", "ack_deadline = \"1s\""),
         sink.url()
     );
     let app = spawn_app_with(&overrides).await;

@@ -22,7 +22,7 @@ fn party(list: &str, id: &str, extra: &str) -> String {
 /// Parties of the default routing, with the committee `hn` (email and webhook A) and the
 /// provider `meta` (email and webhook B) reachable on loopback.
 pub fn parties(committee_hook: &str, provider_hook: &str, allow_loopback: bool) -> String {
-    let mut toml = String::from("[dispatcher]\nenabled = true\n");
+    let mut toml = String::new();
     if !allow_loopback {
         toml.push_str("[webhooks]\nallow_networks = []\n");
     }
@@ -72,6 +72,7 @@ pub fn parties(committee_hook: &str, provider_hook: &str, allow_loopback: bool) 
     toml
 }
 
+/// An app whose dispatcher the test drives, with the parties of [`parties`].
 pub async fn app_with(
     sink: &SmtpSink,
     committee_hook: &str,
@@ -86,29 +87,35 @@ pub async fn app_with(
     spawn_app_with(&overrides).await
 }
 
-/// As `app_with` with loopback allowed, plus more TOML (which may set `[dispatcher]` or
-/// `[tickets]` keys, not `[email]`).
+/// As `app_with` with loopback allowed, plus more TOML (which may set `[dispatcher]`,
+/// `[notifications]` or `[tickets]` keys, not `[email]`).
 pub async fn app_with_extra(
     sink: &SmtpSink,
     committee_hook: &str,
     provider_hook: &str,
     extra: &str,
 ) -> TestApp {
-    let parties = parties(committee_hook, provider_hook, true).replacen(
-        "[dispatcher]\nenabled = true\n",
-        "",
-        1,
+    let overrides = format!(
+        "{extra}\n{}\n[email]\nsmtp_url = \"{}\"\n",
+        parties(committee_hook, provider_hook, true),
+        sink.url()
     );
+    spawn_app_with(&overrides).await
+}
+
+/// As `app_with_extra`, with the app's own dispatcher running in the background.
+pub async fn background_app_with(
+    sink: &SmtpSink,
+    committee_hook: &str,
+    provider_hook: &str,
+    extra: &str,
+) -> TestApp {
     let dispatcher = if extra.contains("[dispatcher]") {
         extra.replacen("[dispatcher]\n", "[dispatcher]\nenabled = true\n", 1)
     } else {
         format!("[dispatcher]\nenabled = true\n{extra}")
     };
-    let overrides = format!(
-        "{dispatcher}\n{parties}\n[email]\nsmtp_url = \"{}\"\n",
-        sink.url()
-    );
-    spawn_app_with(&overrides).await
+    app_with_extra(sink, committee_hook, provider_hook, &dispatcher).await
 }
 
 pub fn report_for_hn() -> Value {
@@ -117,18 +124,27 @@ pub fn report_for_hn() -> Value {
     body
 }
 
-/// Waits until every delivery of the incident has left `pending`, and returns the incident.
+/// Waits until every delivery of the incident has left `pending`, and returns the incident:
+/// drives the app's dispatcher until it is idle, or polls while it works in the background.
 pub async fn settled(app: &TestApp, id: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let detail = app.incident(id).await;
-        let pending = detail["tickets"]
+    let pending = |detail: &Value| {
+        detail["tickets"]
             .as_array()
             .expect("tickets")
             .iter()
             .flat_map(|t| t["deliveries"].as_array().expect("deliveries").clone())
-            .any(|d| d["status"] == "pending");
-        if !pending {
+            .any(|d| d["status"] == "pending")
+    };
+    if app.drives_dispatcher() {
+        app.dispatch_until_idle().await;
+        let detail = app.incident(id).await;
+        assert!(!pending(&detail), "deliveries still pending: {detail:#}");
+        return detail;
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let detail = app.incident(id).await;
+        if !pending(&detail) {
             return detail;
         }
         assert!(
@@ -380,7 +396,11 @@ async fn smtp_451_is_retried_and_550_fails() {
     let app = app_with(&sink, &a.url, &b.url, true).await;
     let filed = app.file(&report_for_hn()).await;
     let id = filed["id"].as_str().expect("id");
-    sink.wait_for_deferral("ir@cert.example.org", WAIT).await;
+    app.dispatch_once().await;
+    assert!(
+        sink.deferred_to("ir@cert.example.org"),
+        "no message to the authority was deferred"
+    );
     sink.set_mode(SinkMode::Accept);
     let detail = settled(&app, id).await;
     let cert = ticket(&detail, "cert");
@@ -413,7 +433,7 @@ async fn a_receiver_that_hangs_does_not_delay_the_others() {
     let sink = SmtpSink::start().await;
     let hanging = Receiver::start(Reply::Hang).await;
     let fast = Receiver::start(Reply::Status(200)).await;
-    let app = app_with(&sink, &hanging.url, &fast.url, true).await;
+    let app = background_app_with(&sink, &hanging.url, &fast.url, "").await;
     let started = std::time::Instant::now();
     let filed_first = app.file(&report_for_hn()).await;
     for _ in 0..4 {
@@ -470,30 +490,24 @@ async fn a_429_waits_at_least_a_minute_or_its_retry_after_and_redirects_are_not_
     let app = app_with(&sink, &a.url, &b.url, true).await;
     let filed = app.file(&report_for_hn()).await;
     let id = filed["id"].as_str().expect("id");
+    app.dispatch_once().await;
     a.wait_for(1, WAIT).await;
     b.wait_for(1, WAIT).await;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let (limited, redirected) = loop {
-        let detail = app.incident(id).await;
-        let hook = |party: &str| {
-            ticket(&detail, party)["deliveries"]
-                .as_array()
-                .expect("deliveries")
-                .iter()
-                .find(|d| d["channel"] == "webhook")
-                .cloned()
-                .expect("webhook")
-        };
-        let (limited, redirected) = (hook("hn"), hook("meta"));
-        if limited["last_error"].is_string() && redirected["last_error"].is_string() {
-            break (limited, redirected);
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "attempts not recorded: {detail:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let detail = app.incident(id).await;
+    let hook = |party: &str| {
+        ticket(&detail, party)["deliveries"]
+            .as_array()
+            .expect("deliveries")
+            .iter()
+            .find(|d| d["channel"] == "webhook")
+            .cloned()
+            .expect("webhook")
     };
+    let (limited, redirected) = (hook("hn"), hook("meta"));
+    assert!(
+        limited["last_error"].is_string() && redirected["last_error"].is_string(),
+        "attempts not recorded: {detail:#}"
+    );
     let next = |d: &Value| {
         chrono::DateTime::parse_from_rfc3339(d["next_attempt_at"].as_str().expect("time"))
             .expect("rfc3339")
@@ -510,7 +524,7 @@ async fn a_429_waits_at_least_a_minute_or_its_retry_after_and_redirects_are_not_
             .expect("error")
             .contains("redirects are not followed")
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.dispatch_until_idle().await;
     assert!(
         elsewhere.received().is_empty(),
         "the redirect target was never contacted"
@@ -544,6 +558,7 @@ async fn containment_and_status_changes_reach_every_party_webhook() {
         StatusCode::OK,
     )
     .await;
+    app.dispatch_until_idle().await;
     for (receiver, secret) in [(&a, SECRET_A), (&b, SECRET_B)] {
         let got = receiver.wait_for(3, WAIT).await;
         let hook = standardwebhooks::Webhook::new(secret).expect("secret");
@@ -590,6 +605,7 @@ async fn what_each_kind_of_party_is_told_is_configurable() {
     )
     .await;
     app.file(&report_for_hn()).await;
+    app.dispatch_until_idle().await;
     let got = b.wait_for(1, WAIT).await;
     let event: Value = serde_json::from_slice(&got[0].body).expect("json");
     let incident = &event["data"]["incident"];

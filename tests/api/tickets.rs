@@ -10,31 +10,22 @@ use crate::{
     smtp::SmtpSink,
 };
 
-/// The acknowledge link in the first mail sent to `address`.
+/// The acknowledge link in the first mail sent to `address`, once its delivery has settled.
 pub async fn ack_link(sink: &SmtpSink, address: &str) -> String {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let mails = sink.messages().await;
-        if let Some(mail) = mails
-            .iter()
-            .find(|m| m.rcpt_to.iter().any(|r| r == address))
-        {
-            let text = mail.parsed().body_text(0).expect("text").into_owned();
-            let start = text
-                .find("http://127.0.0.1/ack/")
-                .expect("ack link in mail");
-            let link: String = text[start..]
-                .chars()
-                .take_while(|c| !c.is_whitespace() && *c != '>' && *c != ')')
-                .collect();
-            return link.replacen("http://127.0.0.1", "", 1);
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no mail to {address}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let mails = sink.messages().await;
+    let mail = mails
+        .iter()
+        .find(|m| m.rcpt_to.iter().any(|r| r == address))
+        .unwrap_or_else(|| panic!("no mail to {address}"));
+    let text = mail.parsed().body_text(0).expect("text").into_owned();
+    let start = text
+        .find("http://127.0.0.1/ack/")
+        .expect("ack link in mail");
+    let link: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != ')')
+        .collect();
+    link.replacen("http://127.0.0.1", "", 1)
 }
 
 async fn ticket_of(app: &TestApp, incident: &str, party: &str) -> Value {
@@ -133,27 +124,21 @@ async fn the_ack_link_shows_on_get_and_acknowledges_on_post_once() {
     assert_eq!(last["actor"]["id"], "cert");
 
     // The committee's webhook hears of it.
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let types: Vec<String> = committee
-            .received()
-            .iter()
-            .map(|r| {
-                serde_json::from_slice::<Value>(&r.body).expect("json")["type"]
-                    .as_str()
-                    .expect("type")
-                    .to_owned()
-            })
-            .collect();
-        if types.iter().any(|t| t == "ticket.acknowledged") {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "committee got {types:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.dispatch_until_idle().await;
+    let types: Vec<String> = committee
+        .received()
+        .iter()
+        .map(|r| {
+            serde_json::from_slice::<Value>(&r.body).expect("json")["type"]
+                .as_str()
+                .expect("type")
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        types.iter().any(|t| t == "ticket.acknowledged"),
+        "committee got {types:?}"
+    );
 }
 
 #[tokio::test]
@@ -395,16 +380,10 @@ async fn mail_waits_out_an_smtp_outage() {
     let sink = SmtpSink::start().await;
     let committee = Receiver::start(Reply::Status(200)).await;
     let provider = Receiver::start(Reply::Status(200)).await;
-    let app = crate::notifications::app_with_extra(
-        &sink,
-        &committee.url,
-        &provider.url,
-        "[dispatcher]\nschedule = [\"0s\", \"300ms\", \"300ms\", \"300ms\", \"300ms\", \"300ms\", \"300ms\", \"300ms\"]\n",
-    )
-    .await;
+    let app = app_with(&sink, &committee.url, &provider.url, true).await;
     sink.stop().await;
     let filed = app.file(&report_for_hn()).await;
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    app.dispatch_once().await;
     assert!(sink.messages().await.is_empty());
     sink.restart().await;
     let detail = settled(&app, filed["id"].as_str().expect("id")).await;
@@ -430,12 +409,7 @@ async fn an_overdue_committee_ticket_is_reminded_and_escalated_once() {
         1,
     );
     assert!(parties.contains("ack_deadline = \"1s\""));
-    let overrides = format!(
-        "{}\ndeadline_check_interval = \"100ms\"\n{}\n[email]\nsmtp_url = \"{}\"\n",
-        "[dispatcher]\nenabled = true",
-        parties.replacen("[dispatcher]\nenabled = true\n", "", 1),
-        sink.url()
-    );
+    let overrides = format!("{parties}\n[email]\nsmtp_url = \"{}\"\n", sink.url());
     let app = crate::helpers::spawn_app_with(&overrides).await;
     let mut report = crate::helpers::valid_incident();
     report["reporter"]["committee"] = json!("hn-ba-dinh");
@@ -446,18 +420,24 @@ async fn an_overdue_committee_ticket_is_reminded_and_escalated_once() {
         ["hn-ba-dinh", "cert", "meta"]
     );
 
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let detail = loop {
-        let detail = app.incident(id).await;
-        if detail["tickets"].as_array().expect("tickets").len() == 4 {
-            break detail;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no escalation: {detail:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    app.dispatch_until_idle().await;
+    let deadline_at: chrono::DateTime<chrono::Utc> = ticket(&app.incident(id).await, "hn-ba-dinh")
+        ["deadline_at"]
+        .as_str()
+        .expect("deadline")
+        .parse()
+        .expect("RFC 3339");
+    if let Ok(left) = (deadline_at - chrono::Utc::now()).to_std() {
+        // Overdue is read from the clock, so the deadline has to pass in wall-clock time.
+        tokio::time::sleep(left + Duration::from_millis(10)).await;
+    }
+    app.dispatch_until_idle().await;
+    let detail = app.incident(id).await;
+    assert_eq!(
+        detail["tickets"].as_array().expect("tickets").len(),
+        4,
+        "no escalation: {detail:#}"
+    );
     let parent = ticket(&detail, "hn");
     assert_eq!(parent["role"], "committee");
     assert!(
@@ -476,27 +456,21 @@ async fn an_overdue_committee_ticket_is_reminded_and_escalated_once() {
     let event: Value = serde_json::from_slice(&got[0].body).expect("json");
     assert_eq!(event["type"], "ticket.escalated");
     assert_eq!(event["data"]["escalated_from"], "hn-ba-dinh");
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let mails = sink.messages().await;
-        let to = |addr: &str| {
-            mails
-                .iter()
-                .filter(|m| m.rcpt_to.iter().any(|r| r == addr))
-                .count()
-        };
-        if to("ba-dinh@hn.example.org") == 2 && to("desk@hn.example.org") == 1 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "reminder or escalation mail missing"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let mails = sink.messages().await;
+    let to = |addr: &str| {
+        mails
+            .iter()
+            .filter(|m| m.rcpt_to.iter().any(|r| r == addr))
+            .count()
+    };
+    assert!(
+        to("ba-dinh@hn.example.org") == 2 && to("desk@hn.example.org") == 1,
+        "reminder or escalation mail missing"
+    );
 
     // Once: later sweeps send nothing more.
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    let later = app.dispatch_once().await;
+    assert!(later.is_idle(), "{later:?}");
     let detail = app.incident(id).await;
     let count = |kind: &str| {
         detail["timeline"]

@@ -124,6 +124,7 @@ async fn a_test_notification_reaches_the_partys_webhook_signed_and_leaves_the_ti
         format!("/desk/incidents/{reference}?done=tested")
     );
 
+    app.dispatch_until_idle().await;
     let got = committee.wait_for(2, WAIT).await;
     assert_eq!(got.len(), 2);
     standardwebhooks::Webhook::new(SECRET_A)

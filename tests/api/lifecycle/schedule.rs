@@ -18,6 +18,8 @@ async fn the_server_purges_closed_incidents_on_its_schedule() {
     let (_, id, reference) = file_on_the_web(&app, ("dong.png", closed_file.clone())).await;
     let (_, open_id, _) = file_on_the_web(&app, ("mo.png", open_file.clone())).await;
     close_on_the_desk(&admin(&app).await, &reference, "Đã xử lý xong.").await;
+    // Closed incidents wait for their notifications before they are purged.
+    app.dispatch_until_idle().await;
 
     let purged = wait_until(&app, &id, |d| !events(d, "personal_data_purged").is_empty()).await;
     assert_eq!(purged["reporter"]["name"], "[redacted]");
