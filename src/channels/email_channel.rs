@@ -11,7 +11,7 @@ use super::{
     email::{EmailOutcome, EmailSender, OutgoingEmail, render},
 };
 use crate::{
-    config::{Locale, Settings},
+    config::Settings,
     domain::delivery::SendOutcome,
     domain::i18n::{Tr, text, word},
     storage::{
@@ -66,9 +66,7 @@ impl EmailChannel {
                 incidents::find(&*tx, &Scope::All, &IncidentKey::Id(ticket.incident_id)).await?;
             let token = tracking_tokens::issue(&*tx, ticket.incident_id, Utc::now()).await?;
             tx.commit().await?;
-            let locale = incident
-                .and_then(|row| row.reporter_locale.parse::<Locale>().ok())
-                .unwrap_or_default();
+            let locale = incident.map(|row| row.reporter_locale).unwrap_or_default();
             Ok::<_, crate::storage::DbErr>((locale, token))
         };
         let (locale, token) = match issued.await {
@@ -146,7 +144,7 @@ impl EmailChannel {
                 error: "the party is no longer configured".to_owned(),
             };
         };
-        let open = matches!(ticket.status.as_str(), "pending" | "notified" | "failed");
+        let open = ticket.status.is_open();
         let ack_url = open.then(|| self.ack_url(settings, ticket));
         let rendered = render(
             party.kind,

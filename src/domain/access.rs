@@ -18,6 +18,7 @@
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
@@ -67,6 +68,7 @@ impl ApiScope {
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]

@@ -79,8 +79,8 @@ impl Tr {
         text_with(self.0, key, &[(name, value)])
     }
 
-    pub fn w(&self, group: &str, code: &str) -> String {
-        word(self.0, group, code)
+    pub fn w(&self, group: &str, code: impl AsRef<str>) -> String {
+        word(self.0, group, code.as_ref())
     }
 
     pub fn lang(&self) -> &'static str {

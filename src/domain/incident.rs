@@ -19,6 +19,7 @@ use super::machine::StateMachine;
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
@@ -46,6 +47,7 @@ pub enum IncidentKind {
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
@@ -98,6 +100,7 @@ impl Severity {
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
@@ -107,6 +110,18 @@ pub enum IncidentStatus {
     Resolved,
     Closed,
     Rejected,
+}
+
+impl IncidentStatus {
+    /// The states no queue lists as work: closed or rejected.
+    pub const FINISHED: [IncidentStatus; 2] = [IncidentStatus::Closed, IncidentStatus::Rejected];
+
+    /// The states in which the incident is still being worked.
+    pub const ACTIVE: [IncidentStatus; 2] = [IncidentStatus::Open, IncidentStatus::InProgress];
+
+    pub fn is_finished(self) -> bool {
+        Self::FINISHED.contains(&self)
+    }
 }
 
 impl StateMachine for IncidentStatus {
@@ -141,6 +156,7 @@ impl StateMachine for IncidentStatus {
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
@@ -167,6 +183,7 @@ pub enum RejectReason {
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
@@ -208,6 +225,7 @@ impl StateMachine for ContainmentState {
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
@@ -240,6 +258,7 @@ pub enum ContainmentAction {
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
@@ -250,6 +269,19 @@ pub enum TicketStatus {
     Resolved,
     Rejected,
     Failed,
+}
+
+impl TicketStatus {
+    /// A ticket still waiting for its party: not yet acknowledged, resolved or rejected.
+    pub const OPEN: [TicketStatus; 3] = [
+        TicketStatus::Pending,
+        TicketStatus::Notified,
+        TicketStatus::Failed,
+    ];
+
+    pub fn is_open(self) -> bool {
+        Self::OPEN.contains(&self)
+    }
 }
 
 impl StateMachine for TicketStatus {
@@ -284,6 +316,7 @@ impl StateMachine for TicketStatus {
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
     Default,
 )]
 #[serde(rename_all = "snake_case")]
@@ -311,6 +344,7 @@ pub enum Locale {
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]

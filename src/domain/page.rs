@@ -19,6 +19,7 @@ use super::FieldError;
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
@@ -76,6 +77,7 @@ impl Platform {
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]

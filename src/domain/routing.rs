@@ -21,6 +21,7 @@ use super::{IncidentKind, Platform, Severity};
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
+    strum::AsRefStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]

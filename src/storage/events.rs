@@ -1,6 +1,5 @@
 //! The append-only timeline of each incident.
 
-use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -26,7 +25,7 @@ impl From<NewEvent> for event::ActiveModel {
             id: Set(Uuid::now_v7()),
             incident_id: Set(e.incident_id),
             ticket_id: Set(e.ticket_id),
-            actor_kind: Set(e.actor.kind.as_str().to_owned()),
+            actor_kind: Set(e.actor.kind),
             actor_id: Set(e.actor.id),
             actor_name: Set(e.actor.name),
             event_type: Set(e.event_type.to_owned()),

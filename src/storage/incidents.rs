@@ -4,7 +4,8 @@ use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
     sea_query::{Expr, OnConflict, Query},
 };
 use uuid::Uuid;
@@ -137,19 +138,19 @@ pub async fn list(
 ) -> Result<Vec<IncidentRow>, DbErr> {
     let mut select = scoped(scope);
     if let Some(status) = filter.status {
-        select = select.filter(incident::COLUMN.status.eq(status.as_str()));
+        select = select.filter(incident::COLUMN.status.eq(status));
     }
     if let Some(kind) = filter.kind {
-        select = select.filter(incident::COLUMN.kind.eq(kind.as_str()));
+        select = select.filter(incident::COLUMN.kind.eq(kind));
     }
     if let Some(platform) = filter.platform {
-        select = select.filter(incident::COLUMN.page_platform.eq(platform.as_str()));
+        select = select.filter(incident::COLUMN.page_platform.eq(platform));
     }
     if let Some(committees) = &filter.committees {
         select = select.filter(incident::COLUMN.committee_id.is_in(committees.clone()));
     }
     if let Some(containment) = filter.containment {
-        select = select.filter(incident::COLUMN.containment.eq(containment.as_str()));
+        select = select.filter(incident::COLUMN.containment.eq(containment));
     }
     if let Some(since) = filter.updated_since {
         select = select.filter(incident::COLUMN.updated_at.gte(since));
@@ -189,7 +190,7 @@ pub async fn set_containment(
     let actions: Vec<&str> = containment.actions.iter().map(|a| a.as_str()).collect();
     incident::Entity::update(incident::ActiveModel {
         id: Set(id),
-        containment: Set(containment.state.as_str().to_owned()),
+        containment: Set(containment.state),
         contained_at: Set(containment.at),
         containment_actions: Set(serde_json::json!(actions)),
         updated_at: Set(now),
@@ -209,7 +210,7 @@ pub async fn set_status(
 ) -> Result<(), DbErr> {
     incident::Entity::update(incident::ActiveModel {
         id: Set(id),
-        status: Set(status.as_str().to_owned()),
+        status: Set(status),
         duplicate_of: Set(duplicate_of),
         updated_at: Set(now),
         ..Default::default()

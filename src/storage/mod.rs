@@ -3,6 +3,7 @@
 //! transaction; incident queries take a [`Scope`] so that an unscoped read is hard to write.
 
 pub mod api_keys;
+mod columns;
 pub mod deliveries;
 pub mod disabled_endpoints;
 pub mod dossier;

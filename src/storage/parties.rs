@@ -1,6 +1,5 @@
 //! Parties are configured in files and mirrored here so that tickets can reference them.
 
-use crate::domain::Named;
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::OnConflict,
@@ -16,11 +15,11 @@ pub async fn sync(conn: &impl ConnectionTrait, settings: &Settings) -> Result<()
         .all_parties()
         .map(|p| party::ActiveModel {
             id: Set(p.settings.id.clone()),
-            kind: Set(p.kind.as_str().to_owned()),
+            kind: Set(p.kind),
             parent_id: Set(p.settings.parent.clone()),
             name_vi: Set(p.settings.name.vi.clone()),
             name_en: Set(p.settings.name.en.clone()),
-            locale: Set(p.settings.locale.as_str().to_owned()),
+            locale: Set(p.settings.locale),
             ack_deadline_secs: Set(
                 i64::try_from(p.settings.ack_deadline.as_secs()).unwrap_or(i64::MAX)
             ),

@@ -2,13 +2,12 @@
 //! of each row (overdue, failed), and the counters at the top. Every query takes the
 //! caller's [`Scope`].
 
-use crate::domain::Named;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
     sea_query::{Condition, Expr, Query, QueryStatementBuilder, SelectStatement, SimpleExpr},
 };
 use uuid::Uuid;
@@ -17,12 +16,7 @@ use super::{
     Scope,
     entities::{delivery, incident, ticket},
 };
-use crate::domain::{ContainmentState, IncidentKind, IncidentStatus, Platform};
-
-/// Ticket states that still wait for the party.
-const OPEN_TICKETS: [&str; 3] = ["pending", "notified", "failed"];
-/// Incident states whose late tickets are no one's work any more.
-const FINISHED: [&str; 2] = ["closed", "rejected"];
+use crate::domain::{ContainmentState, IncidentKind, IncidentStatus, Platform, TicketStatus};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Sort {
@@ -100,7 +94,9 @@ fn has_overdue_ticket(now: DateTime<Utc>) -> SimpleExpr {
         Query::select()
             .expr(Expr::val(1))
             .from(ticket::Entity)
-            .and_where(Expr::col((ticket::Entity, ticket::Column::Status)).is_in(OPEN_TICKETS))
+            .and_where(
+                Expr::col((ticket::Entity, ticket::Column::Status)).is_in(TicketStatus::OPEN),
+            )
             .and_where(Expr::col((ticket::Entity, ticket::Column::DeadlineAt)).lt(now))
             .to_owned(),
     )
@@ -176,23 +172,23 @@ pub async fn page(
 ) -> Result<Vec<incident::Model>, DbErr> {
     let mut select = scoped(scope);
     if let Some(status) = filter.status {
-        select = select.filter(incident::COLUMN.status.eq(status.as_str()));
+        select = select.filter(incident::COLUMN.status.eq(status));
     }
     if let Some(kind) = filter.kind {
-        select = select.filter(incident::COLUMN.kind.eq(kind.as_str()));
+        select = select.filter(incident::COLUMN.kind.eq(kind));
     }
     if let Some(platform) = filter.platform {
-        select = select.filter(incident::COLUMN.page_platform.eq(platform.as_str()));
+        select = select.filter(incident::COLUMN.page_platform.eq(platform));
     }
     if let Some(containment) = filter.containment {
-        select = select.filter(incident::COLUMN.containment.eq(containment.as_str()));
+        select = select.filter(incident::COLUMN.containment.eq(containment));
     }
     if let Some(committees) = &filter.committees {
         select = select.filter(incident::COLUMN.committee_id.is_in(committees.clone()));
     }
     if filter.overdue_only {
         select = select
-            .filter(incident::COLUMN.status.is_not_in(FINISHED))
+            .filter(incident::COLUMN.status.is_not_in(IncidentStatus::FINISHED))
             .filter(has_overdue_ticket(now));
     }
     if filter.failed_only {
@@ -245,7 +241,7 @@ pub async fn flags(
     let ids: Vec<Uuid> = incidents.iter().map(|i| i.id).collect();
     let finished: Vec<Uuid> = incidents
         .iter()
-        .filter(|i| FINISHED.contains(&i.status.as_str()))
+        .filter(|i| i.status.is_finished())
         .map(|i| i.id)
         .collect();
     let tickets = ticket::Entity::find()
@@ -266,13 +262,10 @@ pub async fn flags(
         .await?;
     for t in &tickets {
         let entry = flags.entry(t.incident_id).or_default();
-        if OPEN_TICKETS.contains(&t.status.as_str())
-            && t.deadline_at < now
-            && !finished.contains(&t.incident_id)
-        {
+        if t.status.is_open() && t.deadline_at < now && !finished.contains(&t.incident_id) {
             entry.overdue = true;
         }
-        if t.status == "failed" || failed_deliveries.contains(&t.id) {
+        if t.status == TicketStatus::Failed || failed_deliveries.contains(&t.id) {
             entry.failed = true;
         }
     }
@@ -288,12 +281,14 @@ pub async fn overdue_tickets(
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     ticket::Entity::find()
-        .filter(ticket::COLUMN.status.is_in(OPEN_TICKETS))
+        .filter(ticket::COLUMN.status.is_in(TicketStatus::OPEN))
         .filter(ticket::COLUMN.deadline_at.lt(now))
         .filter(ticket_incident(
             scope,
-            Condition::all()
-                .add(Expr::col((incident::Entity, incident::Column::Status)).is_not_in(FINISHED)),
+            Condition::all().add(
+                Expr::col((incident::Entity, incident::Column::Status))
+                    .is_not_in(IncidentStatus::FINISHED),
+            ),
         ))
         .count(conn)
         .await
@@ -305,12 +300,16 @@ pub async fn counters(
     now: DateTime<Utc>,
 ) -> Result<Counters, DbErr> {
     let open = scoped(scope)
-        .filter(incident::COLUMN.status.is_in(["open", "in_progress"]))
+        .filter(incident::COLUMN.status.is_in(IncidentStatus::ACTIVE))
         .count(conn)
         .await?;
     let lost_control = scoped(scope)
-        .filter(incident::COLUMN.containment.eq("lost_control"))
-        .filter(incident::COLUMN.status.is_in(["open", "in_progress"]))
+        .filter(
+            incident::COLUMN
+                .containment
+                .eq(ContainmentState::LostControl),
+        )
+        .filter(incident::COLUMN.status.is_in(IncidentStatus::ACTIVE))
         .count(conn)
         .await?;
     let mut failed = delivery::Entity::find().filter(delivery::COLUMN.status.eq("failed"));

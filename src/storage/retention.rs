@@ -5,7 +5,8 @@ use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
     sea_query::{Expr, Func, Query, SelectStatement},
 };
 use uuid::Uuid;

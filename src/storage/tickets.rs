@@ -3,7 +3,8 @@
 use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 

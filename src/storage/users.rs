@@ -1,6 +1,5 @@
 //! Desk officers. Only an argon2id hash of each password is stored.
 
-use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -27,7 +26,7 @@ pub async fn insert(
         id: Uuid::now_v7(),
         username: new.username.to_owned(),
         name: new.name.to_owned(),
-        role: new.role.as_str().to_owned(),
+        role: new.role,
         committee_id: new.committee.map(str::to_owned),
         password_hash: new.password_hash,
         disabled_at: None,
@@ -105,7 +104,7 @@ impl UserRow {
             id: self.id,
             username: self.username.clone(),
             name: self.name.clone(),
-            role: self.role.parse().ok()?,
+            role: self.role,
             committee: self.committee_id.clone(),
         })
     }

@@ -4,6 +4,7 @@
 
 use std::{sync::Arc, time::Duration};
 
+use crate::domain::{IncidentKind, Named, Platform, routing::PartyKind};
 use ::metrics::{Counter, Gauge, Histogram, Key, Label, Level, Metadata, Recorder};
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
@@ -185,12 +186,12 @@ impl Metrics {
             .record(took.as_secs_f64());
     }
 
-    pub fn incident_filed(&self, kind: &str, platform: &str) {
+    pub fn incident_filed(&self, kind: IncidentKind, platform: Platform) {
         self.counter(
             INCIDENTS_FILED,
             vec![
-                Label::new("kind", kind.to_owned()),
-                Label::new("platform", platform.to_owned()),
+                Label::new("kind", kind.as_str()),
+                Label::new("platform", platform.as_str()),
             ],
         )
         .increment(1);
@@ -214,10 +215,10 @@ impl Metrics {
     }
 
     /// A ticket acknowledged `took` after it was opened.
-    pub fn acknowledged(&self, party_kind: &str, took: Duration) {
+    pub fn acknowledged(&self, party_kind: PartyKind, took: Duration) {
         self.histogram(
             ACKNOWLEDGEMENT,
-            vec![Label::new("party_kind", party_kind.to_owned())],
+            vec![Label::new("party_kind", party_kind.as_str())],
         )
         .record(took.as_secs_f64());
     }
@@ -253,9 +254,9 @@ mod tests {
     #[test]
     fn each_application_counts_only_its_own_events() {
         let (a, b) = (Metrics::new(), Metrics::new());
-        a.incident_filed("hijacked", "facebook");
-        a.incident_filed("hijacked", "facebook");
-        b.incident_filed("misused", "tiktok");
+        a.incident_filed(IncidentKind::Hijacked, Platform::Facebook);
+        a.incident_filed(IncidentKind::Hijacked, Platform::Facebook);
+        b.incident_filed(IncidentKind::Misused, Platform::Tiktok);
         let text = a.render(&Gauges::default());
         assert!(
             text.contains(r#"incidents_filed_total{kind="hijacked",platform="facebook"} 2"#),
@@ -268,7 +269,7 @@ mod tests {
     fn histograms_are_rendered_with_buckets_and_gauges_with_their_values() {
         let m = Metrics::new();
         m.http_request("GET", "/healthz", 200, Duration::from_millis(3));
-        m.acknowledged("authority", Duration::from_secs(600));
+        m.acknowledged(PartyKind::Authority, Duration::from_secs(600));
         let text = m.render(&Gauges {
             due: 3,
             oldest_due_age: Duration::from_secs(12),

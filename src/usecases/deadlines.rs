@@ -2,7 +2,6 @@
 //! gets one reminder; a committee's ticket is also escalated, once, to the parent
 //! committee, which gets a ticket of its own. Overdue itself is derived, never stored.
 
-use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -39,7 +38,7 @@ pub async fn sweep(db: &Database, settings: &Settings, outbox: &Outbox) -> anyho
             continue;
         };
         remind(&*tx, settings, &incident, &ticket, now).await?;
-        if ticket.role == PartyKind::Committee.as_str() {
+        if ticket.role == PartyKind::Committee {
             escalate(&*tx, settings, &incident, &ticket, now).await?;
         }
         tx.commit().await?;
@@ -52,7 +51,7 @@ pub async fn sweep(db: &Database, settings: &Settings, outbox: &Outbox) -> anyho
 }
 
 fn party_kind(ticket: &TicketRow) -> PartyKind {
-    ticket.role.parse().unwrap_or(PartyKind::Committee)
+    ticket.role
 }
 
 async fn remind(

@@ -8,10 +8,9 @@ use uuid::Uuid;
 
 use crate::{
     config::Settings,
-    domain::routing::PartyKind,
     domain::{
-        Actor, BoundedText, ContainmentState, FieldError, IncidentStatus, RejectReason,
-        StateMachine, TransitionError, new_incident::Containment,
+        Actor, BoundedText, FieldError, IncidentStatus, RejectReason, StateMachine,
+        TransitionError, new_incident::Containment,
     },
     storage::{Conn, DbErr},
     storage::{
@@ -61,11 +60,6 @@ impl NoteVisibility {
     }
 }
 
-fn parse_state<T: std::str::FromStr>(raw: &str) -> Result<T, DbErr> {
-    raw.parse()
-        .map_err(|_| DbErr::Custom(format!("stored state `{raw}` is not known")))
-}
-
 pub async fn change_containment(
     db: &Database,
     notify: Notify<'_>,
@@ -78,7 +72,7 @@ pub async fn change_containment(
     let incident = incidents::find_for_update(&*tx, scope, key)
         .await?
         .ok_or(ActionError::NotFound)?;
-    let current: ContainmentState = parse_state(&incident.containment)?;
+    let current = incident.containment;
     current.transition(change.state)?;
     let now = Utc::now();
     incidents::set_containment(&*tx, incident.id, &change, now).await?;
@@ -131,7 +125,7 @@ pub async fn change_status(
     let incident = incidents::find_for_update(&*tx, scope, key)
         .await?
         .ok_or(ActionError::NotFound)?;
-    let current: IncidentStatus = parse_state(&incident.status)?;
+    let current = incident.status;
     current.transition(change.status)?;
 
     let mut duplicate_of: Option<IncidentRow> = None;
@@ -238,7 +232,7 @@ async fn broadcast(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     for ticket in tickets::for_incident(conn, incident.id).await? {
-        let kind = ticket.role.parse().unwrap_or(PartyKind::Committee);
+        let kind = ticket.role;
         let data = json!({
             "incident": payload::incident_view(incident, settings, kind),
             "ticket": payload::ticket_view(&ticket),

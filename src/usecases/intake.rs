@@ -131,7 +131,7 @@ impl Intake {
             .map_err(|_| anyhow::anyhow!("the intake writer dropped the report"))??;
         tracing::info!(reference = %filed.incident.reference, tickets = filed.tickets.len(), "incident filed");
         self.metrics
-            .incident_filed(&filed.incident.kind, &filed.incident.page_platform);
+            .incident_filed(filed.incident.kind, filed.incident.page_platform);
         Ok(filed)
     }
 }
@@ -241,16 +241,16 @@ fn build_rows(
     let row = incident::Model {
         id: incident_id,
         reference,
-        kind: new.kind.as_str().to_owned(),
-        severity: new.severity.as_str().to_owned(),
-        status: IncidentStatus::Open.as_str().to_owned(),
+        kind: new.kind,
+        severity: new.severity,
+        status: IncidentStatus::Open,
         description: new.description.as_str().to_owned(),
         detected_at: new.detected_at,
         reporter_name: new.reporter.name.as_str().to_owned(),
         reporter_email: new.reporter.email.as_ref().map(|e| e.as_str().to_owned()),
         reporter_phone: new.reporter.phone.as_ref().map(|p| p.as_str().to_owned()),
         committee_id: new.reporter.committee.clone(),
-        page_platform: new.page.platform.as_str().to_owned(),
+        page_platform: new.page.platform,
         page_url: new.page.url.as_ref().map(|u| u.as_str().to_owned()),
         page_handle: new.page.handle.as_ref().map(|h| h.as_str().to_owned()),
         page_display_name: new
@@ -258,7 +258,7 @@ fn build_rows(
             .display_name
             .as_ref()
             .map(|d| d.as_str().to_owned()),
-        page_account_type: new.page.account_type.map(|a| a.as_str().to_owned()),
+        page_account_type: new.page.account_type,
         page_linked_email: new
             .page
             .linked_email
@@ -276,13 +276,13 @@ fn build_rows(
             new.page.handle.as_ref(),
             new.page.url.as_ref(),
         ),
-        containment: new.containment.state.as_str().to_owned(),
+        containment: new.containment.state,
         contained_at: new.containment.at,
         containment_actions: json!(actions),
         duplicate_of: None,
         source: job.source.as_str().to_owned(),
         tracking_token_hash: Some(token::digest(&tracking_token)),
-        reporter_locale: new.reporter.locale.as_str().to_owned(),
+        reporter_locale: new.reporter.locale,
         platform_case_ref: None,
         search_text,
         created_at: now,
@@ -319,8 +319,8 @@ fn build_rows(
             id: Uuid::now_v7(),
             incident_id,
             party_id: route.party_id.clone(),
-            role: route.kind.as_str().to_owned(),
-            status: TicketStatus::Pending.as_str().to_owned(),
+            role: route.kind,
+            status: TicketStatus::Pending,
             external_ref: None,
             deadline_at: now + deadline,
             acknowledged_at: None,

@@ -6,6 +6,7 @@ use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::domain::routing::PartyKind;
 use crate::{
     domain::{Actor, BoundedText, EvidenceFile},
     storage::{
@@ -132,7 +133,7 @@ pub async fn revoke(
     let committee = tickets::for_incident(&*tx, incident_id)
         .await?
         .into_iter()
-        .find(|t| t.role == "committee");
+        .find(|t| t.role == PartyKind::Committee);
     let resent = match (&incident.reporter_email, committee) {
         (Some(email), Some(ticket)) => {
             deliveries::insert_many(

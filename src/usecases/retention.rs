@@ -4,7 +4,6 @@
 //! states, times, tickets and delivery outcomes stay for statistics. Each incident is
 //! purged in its own write transaction, and its files are deleted once it committed.
 
-use crate::domain::Named;
 use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -191,8 +190,7 @@ async fn assess(
     for event in events::for_incident(conn, incident.id).await? {
         let mut data = event.data.clone();
         let text_changed = redact_event_data(&mut data);
-        let named_member =
-            event.actor_kind == ActorKind::Member.as_str() && event.actor_name.is_some();
+        let named_member = event.actor_kind == ActorKind::Member && event.actor_name.is_some();
         if text_changed || named_member {
             let actor_name = event.actor_name.filter(|_| !named_member);
             rewrites.push((event.id, data, actor_name));

@@ -1,7 +1,6 @@
 //! What parties and officers do to a ticket: acknowledge, resolve, reject, re-send.
 //! Each change is a timeline event and is sent to the committee's webhooks.
 
-use crate::domain::Named;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 use uuid::Uuid;
@@ -58,11 +57,7 @@ pub async fn answer(
     let ticket = tickets::lock(&*tx, ticket_id)
         .await?
         .ok_or(ActionError::NotFound)?;
-    let current: TicketStatus = ticket.status.parse().map_err(|_| {
-        ActionError::Storage(crate::storage::DbErr::Custom(
-            "unknown ticket status".into(),
-        ))
-    })?;
+    let current = ticket.status;
     if current == answer.status {
         return Ok(ticket);
     }
@@ -93,7 +88,7 @@ pub async fn answer(
     )
     .await?;
     let all = tickets::for_incident(&*tx, ticket.incident_id).await?;
-    if let Some(committee) = all.iter().find(|t| t.role == "committee") {
+    if let Some(committee) = all.iter().find(|t| t.role == PartyKind::Committee) {
         let data =
             json!({ "incident_id": ticket.incident_id, "ticket": payload::ticket_view(&updated) });
         outbox::queue_webhooks(&*tx, settings, committee, kind, data, now).await?;
@@ -102,7 +97,7 @@ pub async fn answer(
     outbox.wake();
     if let (TicketStatus::Acknowledged, Some(at)) = (answer.status, updated.acknowledged_at) {
         let took = (at - updated.created_at).to_std().unwrap_or_default();
-        metrics.acknowledged(&updated.role, took);
+        metrics.acknowledged(updated.role, took);
     }
     Ok(updated)
 }
@@ -186,8 +181,8 @@ pub async fn open_ticket(
         id: Uuid::now_v7(),
         incident_id: incident.id,
         party_id: opening.party_id.to_owned(),
-        role: opening.kind.as_str().to_owned(),
-        status: TicketStatus::Pending.as_str().to_owned(),
+        role: opening.kind,
+        status: TicketStatus::Pending,
         external_ref: None,
         deadline_at: now + deadline,
         acknowledged_at: None,

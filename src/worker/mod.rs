@@ -5,7 +5,6 @@
 //! A step claims, sends, records and sweeps once; the background loop repeats it without
 //! waiting for its sends, and [`Dispatcher::run_once`] lets a caller take one and wait.
 
-use crate::domain::Named;
 use std::{
     collections::{HashMap, HashSet},
     sync::{
@@ -23,6 +22,7 @@ use tokio::{
     task::JoinSet,
 };
 
+use crate::domain::routing::PartyKind;
 use crate::{
     channels::{
         email_channel::{EmailChannel, REPORTER_CONFIRMATION},
@@ -804,9 +804,9 @@ impl Dispatcher {
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let all = tickets::for_incident(conn, ticket.incident_id).await?;
-        if let Some(committee) = all.iter().find(|t| t.role == "committee") {
+        if let Some(committee) = all.iter().find(|t| t.role == PartyKind::Committee) {
             let mut updated = ticket.clone();
-            updated.status = TicketStatus::Failed.as_str().to_owned();
+            updated.status = TicketStatus::Failed;
             let data = json!({ "incident_id": ticket.incident_id, "ticket": crate::usecases::payload::ticket_view(&updated) });
             outbox::queue_webhooks(conn, &self.settings, committee, event_type, data, now).await?;
             self.outbox.wake();

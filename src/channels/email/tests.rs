@@ -8,7 +8,8 @@ use crate::{
     config::Locale,
     domain::i18n::try_word,
     domain::{
-        AccountType, ContainmentAction, IncidentKind, Platform, Severity, routing::PartyKind,
+        AccountType, ContainmentAction, ContainmentState, IncidentKind, IncidentStatus, Platform,
+        Severity, TicketStatus, routing::PartyKind,
     },
     storage::{entities::ticket, incidents::IncidentRow},
     usecases::payload,
@@ -26,32 +27,32 @@ fn incident_row() -> IncidentRow {
     IncidentRow {
         id: Uuid::now_v7(),
         reference: "INC-2026-000123".into(),
-        kind: "hijacked".into(),
-        severity: "high".into(),
-        status: "open".into(),
+        kind: IncidentKind::Hijacked,
+        severity: Severity::High,
+        status: IncidentStatus::Open,
         description: "Sáng nay trang đăng bài lạ.\nTôi không đăng nhập được nữa.".into(),
         detected_at: at(1, 30),
         reporter_name: "Nguyễn Văn An".into(),
         reporter_email: Some("an.nguyen@example.org".into()),
         reporter_phone: Some("+84901234567".into()),
         committee_id: "hn-ba-dinh".into(),
-        page_platform: "facebook".into(),
+        page_platform: Platform::Facebook,
         page_url: Some("https://www.facebook.com/doanphuongphucxa".into()),
         page_handle: Some("doanphuongphucxa".into()),
         page_display_name: Some("Đoàn phường Phúc Xá".into()),
-        page_account_type: Some("page".into()),
+        page_account_type: Some(AccountType::Page),
         page_linked_email: Some("trang.phucxa@example.org".into()),
         page_linked_phone: Some("+84241234567".into()),
         page_created_on: Some("2019-05-04".into()),
         page_purpose: Some("Thông tin hoạt động của phường".into()),
         page_key: "facebook:doanphuongphucxa".into(),
-        containment: "stopped".into(),
+        containment: ContainmentState::Stopped,
         contained_at: Some(at(2, 5)),
         containment_actions: json!(["password_changed", "sessions_revoked"]),
         duplicate_of: None,
         source: "web".into(),
         tracking_token_hash: None,
-        reporter_locale: "vi".into(),
+        reporter_locale: Locale::Vi,
         platform_case_ref: None,
         search_text: String::new(),
         created_at: at(2, 10),
@@ -66,8 +67,8 @@ fn event_for(row: &IncidentRow, kind: PartyKind) -> Value {
         id: Uuid::now_v7(),
         incident_id: row.id,
         party_id: "meta".into(),
-        role: kind.as_str().into(),
-        status: "pending".into(),
+        role: kind,
+        status: TicketStatus::Pending,
         external_ref: None,
         deadline_at: at(6, 10),
         acknowledged_at: None,
@@ -146,7 +147,7 @@ fn vietnamese_email_has_the_reference_in_the_subject_and_every_fact_in_the_body(
 #[test]
 fn english_email_uses_english_words_and_utc_times() {
     let mut row = incident_row();
-    row.containment = "lost_control".into();
+    row.containment = ContainmentState::LostControl;
     row.contained_at = None;
     row.containment_actions = json!([]);
     let event = event_for(&row, PartyKind::Authority);

@@ -285,8 +285,8 @@ fn created_body(filed: &Filed, state: &AppState) -> IncidentCreated {
     IncidentCreated {
         id: filed.incident.id,
         reference: filed.incident.reference.clone(),
-        status: filed.incident.status.clone(),
-        severity: filed.incident.severity.clone(),
+        status: filed.incident.status,
+        severity: filed.incident.severity,
         tracking_url: format!(
             "{}/track/{}",
             state.settings.public_base_url.trim_end_matches('/'),

@@ -7,6 +7,10 @@ use uuid::Uuid;
 
 use crate::{
     config::Settings,
+    domain::{
+        AccountType, ActorKind, ContainmentState, IncidentKind, IncidentStatus, Platform, Severity,
+        TicketStatus, routing::PartyKind,
+    },
     usecases::{DeliveryRow, EventRow, IncidentRow, TicketRow},
 };
 
@@ -16,9 +20,9 @@ pub struct IncidentCreated {
     #[schema(example = "INC-2026-000123")]
     pub reference: String,
     #[schema(example = "open")]
-    pub status: String,
+    pub status: IncidentStatus,
     #[schema(example = "high")]
-    pub severity: String,
+    pub severity: Severity,
     /// The member's private tracking link; shown only in this response.
     pub tracking_url: String,
     pub tickets: Vec<TicketView>,
@@ -29,14 +33,14 @@ pub struct IncidentCreated {
 pub struct IncidentSummary {
     pub id: Uuid,
     pub reference: String,
-    pub kind: String,
-    pub severity: String,
-    pub status: String,
+    pub kind: IncidentKind,
+    pub severity: Severity,
+    pub status: IncidentStatus,
     pub committee: String,
-    pub platform: String,
+    pub platform: Platform,
     pub page_url: Option<String>,
     pub page_handle: Option<String>,
-    pub containment: String,
+    pub containment: ContainmentState,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -58,11 +62,11 @@ pub struct ReporterView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PageView {
-    pub platform: String,
+    pub platform: Platform,
     pub url: Option<String>,
     pub handle: Option<String>,
     pub display_name: Option<String>,
-    pub account_type: Option<String>,
+    pub account_type: Option<AccountType>,
     pub linked_email: Option<String>,
     pub linked_phone: Option<String>,
     pub created_on: Option<String>,
@@ -74,7 +78,7 @@ pub struct PageView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContainmentView {
     #[schema(example = "stopped")]
-    pub state: String,
+    pub state: ContainmentState,
     /// When the page was stopped or recovered.
     pub at: Option<DateTime<Utc>>,
     #[schema(value_type = Vec<String>)]
@@ -85,9 +89,9 @@ pub struct ContainmentView {
 pub struct IncidentDetail {
     pub id: Uuid,
     pub reference: String,
-    pub kind: String,
-    pub severity: String,
-    pub status: String,
+    pub kind: IncidentKind,
+    pub severity: Severity,
+    pub status: IncidentStatus,
     pub description: String,
     pub detected_at: DateTime<Utc>,
     pub reporter: ReporterView,
@@ -112,9 +116,9 @@ pub struct TicketView {
     pub party: String,
     pub party_name: String,
     #[schema(example = "committee")]
-    pub role: String,
+    pub role: PartyKind,
     #[schema(example = "pending")]
-    pub status: String,
+    pub status: TicketStatus,
     pub deadline_at: DateTime<Utc>,
     /// Derived: past the deadline and not yet acknowledged.
     pub overdue: bool,
@@ -174,7 +178,7 @@ impl From<&crate::usecases::AttemptRow> for AttemptView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActorView {
     #[schema(example = "integration")]
-    pub kind: String,
+    pub kind: ActorKind,
     pub id: Option<String>,
     pub name: Option<String>,
 }
@@ -197,14 +201,14 @@ impl From<&IncidentRow> for IncidentSummary {
         Self {
             id: i.id,
             reference: i.reference.clone(),
-            kind: i.kind.clone(),
-            severity: i.severity.clone(),
-            status: i.status.clone(),
+            kind: i.kind,
+            severity: i.severity,
+            status: i.status,
             committee: i.committee_id.clone(),
-            platform: i.page_platform.clone(),
+            platform: i.page_platform,
             page_url: i.page_url.clone(),
             page_handle: i.page_handle.clone(),
-            containment: i.containment.clone(),
+            containment: i.containment,
             created_at: i.created_at,
             updated_at: i.updated_at,
         }
@@ -218,7 +222,7 @@ impl TicketView {
         now: DateTime<Utc>,
         deliveries: Option<Vec<DeliveryView>>,
     ) -> Self {
-        let acknowledged = matches!(t.status.as_str(), "acknowledged" | "resolved" | "rejected");
+        let acknowledged = !t.status.is_open();
         Self {
             id: t.id,
             party: t.party_id.clone(),
@@ -226,8 +230,8 @@ impl TicketView {
                 .party(&t.party_id)
                 .map(|p| p.settings.name.en.clone())
                 .unwrap_or_else(|| t.party_id.clone()),
-            role: t.role.clone(),
-            status: t.status.clone(),
+            role: t.role,
+            status: t.status,
             deadline_at: t.deadline_at,
             overdue: !acknowledged && t.deadline_at < now,
             acknowledged_at: t.acknowledged_at,
@@ -261,7 +265,7 @@ impl From<&EventRow> for EventView {
             id: e.id,
             event_type: e.event_type.clone(),
             actor: ActorView {
-                kind: e.actor_kind.clone(),
+                kind: e.actor_kind,
                 id: e.actor_id.clone(),
                 name: e.actor_name.clone(),
             },
@@ -281,9 +285,9 @@ pub fn incident_detail(
     IncidentDetail {
         id: i.id,
         reference: i.reference.clone(),
-        kind: i.kind.clone(),
-        severity: i.severity.clone(),
-        status: i.status.clone(),
+        kind: i.kind,
+        severity: i.severity,
+        status: i.status,
         description: i.description.clone(),
         detected_at: i.detected_at,
         reporter: ReporterView {
@@ -293,11 +297,11 @@ pub fn incident_detail(
             committee: i.committee_id.clone(),
         },
         page: PageView {
-            platform: i.page_platform.clone(),
+            platform: i.page_platform,
             url: i.page_url.clone(),
             handle: i.page_handle.clone(),
             display_name: i.page_display_name.clone(),
-            account_type: i.page_account_type.clone(),
+            account_type: i.page_account_type,
             linked_email: i.page_linked_email.clone(),
             linked_phone: i.page_linked_phone.clone(),
             created_on: i.page_created_on.clone(),
@@ -305,7 +309,7 @@ pub fn incident_detail(
             key: i.page_key.clone(),
         },
         containment: ContainmentView {
-            state: i.containment.clone(),
+            state: i.containment,
             at: i.contained_at,
             actions: i.containment_actions.clone(),
         },

@@ -17,7 +17,7 @@ use super::{
 use crate::http::html::error::PageError;
 use crate::{
     domain::i18n::Tr,
-    domain::{IncidentStatus, Locale, RejectReason, StateMachine},
+    domain::{Locale, RejectReason, StateMachine},
     http::state::AppState,
     http::{
         extract::csrf::Csrf,
@@ -108,7 +108,7 @@ fn fact(tr: Tr, key: &str, value: Option<String>) -> Option<Fact> {
     })
 }
 
-fn actor(tr: Tr, kind: &str, name: Option<&str>, id: Option<&str>) -> String {
+fn actor(tr: Tr, kind: crate::domain::ActorKind, name: Option<&str>, id: Option<&str>) -> String {
     let who = tr.t(&format!("desk-actor-{kind}"));
     match name.or(id) {
         Some(n) => format!("{who}: {n}"),
@@ -123,8 +123,8 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
     let i = &d.incident;
     let now = Utc::now();
     let facts = [
-        fact(tr, "desk-status", Some(tr.w("status", &i.status))),
-        fact(tr, "desk-severity", Some(tr.w("severity", &i.severity))),
+        fact(tr, "desk-status", Some(tr.w("status", i.status))),
+        fact(tr, "desk-severity", Some(tr.w("severity", i.severity))),
         fact(
             tr,
             "desk-kind",
@@ -161,7 +161,7 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
         fact(tr, "field-reporter-name", Some(i.reporter_name.clone())),
         fact(tr, "field-reporter-email", i.reporter_email.clone()),
         fact(tr, "field-reporter-phone", i.reporter_phone.clone()),
-        fact(tr, "desk-language", Some(i.reporter_locale.clone())),
+        fact(tr, "desk-language", Some(i.reporter_locale.to_string())),
     ]
     .into_iter()
     .flatten()
@@ -170,7 +170,7 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
         fact(
             tr,
             "field-page-platform",
-            Some(tr.w("platform", &i.page_platform)),
+            Some(tr.w("platform", i.page_platform)),
         ),
         fact(tr, "field-page-url", i.page_url.clone()),
         fact(tr, "field-page-handle", i.page_handle.clone()),
@@ -194,7 +194,7 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
         at: local_time(settings, locale, e.created_at),
         actor: actor(
             tr,
-            &e.actor_kind,
+            e.actor_kind,
             e.actor_name.as_deref(),
             e.actor_id.as_deref(),
         ),
@@ -270,7 +270,7 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
             }
         })
         .collect();
-    let current: Option<IncidentStatus> = i.status.parse().ok();
+    let current = Some(i.status);
     let next_statuses = current
         .map(|s| s.allowed_next())
         .unwrap_or_default()

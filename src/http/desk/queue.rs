@@ -200,16 +200,16 @@ fn row(settings: &Settings, tr: Tr, incident: &IncidentRow, flags: Flags) -> Row
         created: local_time(settings, tr.0, incident.created_at),
         committee: committee_name(settings, tr.0, &incident.committee_id),
         kind: tr.t(&format!("form-kind-{}", incident.kind)),
-        platform: tr.w("platform", &incident.page_platform),
+        platform: tr.w("platform", incident.page_platform),
         page: incident
             .page_url
             .clone()
             .or_else(|| incident.page_handle.clone())
             .unwrap_or_default(),
-        status: tr.w("status", &incident.status),
-        status_code: incident.status.clone(),
+        status: tr.w("status", incident.status),
+        status_code: incident.status.to_string(),
         containment: tr.t(&format!("desk-containment-{}", incident.containment)),
-        lost_control: incident.containment == "lost_control",
+        lost_control: incident.containment == ContainmentState::LostControl,
         overdue: flags.overdue,
         failed: flags.failed,
     }
@@ -394,12 +394,12 @@ async fn next_chunk(mut export: Export) -> Option<(Result<web::Bytes, actix_web:
             cell(&r.reference),
             r.created_at.to_rfc3339(),
             cell(&committee_name(settings, export.locale, &r.committee_id)),
-            r.kind.clone(),
-            r.page_platform.clone(),
+            r.kind.to_string(),
+            r.page_platform.to_string(),
             cell(&page),
-            r.status.clone(),
-            r.containment.clone(),
-            r.severity.clone(),
+            r.status.to_string(),
+            r.containment.to_string(),
+            r.severity.to_string(),
             cell(&r.reporter_name),
             f.overdue.to_string(),
             f.failed.to_string(),

@@ -123,7 +123,7 @@ async fn load(
 }
 
 fn is_open(ticket: &TicketRow) -> bool {
-    matches!(ticket.status.as_str(), "pending" | "notified" | "failed")
+    ticket.status.is_open()
 }
 
 async fn summary(state: &AppState, locale: Locale, ticket: &TicketRow) -> Option<TicketSummary> {

@@ -22,7 +22,7 @@ use crate::http::{
 use crate::{
     domain::i18n::{self, Tr},
     domain::{
-        Actor, ActorKind, BoundedText, ContainmentState, Locale, StateMachine, TextRule,
+        Actor, ActorKind, BoundedText, Locale, StateMachine, TextRule,
         new_incident::ContainmentDraft,
     },
     http::state::AppState,
@@ -231,11 +231,7 @@ async fn render_track(
     };
     let locale = lang.locale;
     let tr = Tr(locale);
-    let current = loaded
-        .incident
-        .containment
-        .parse::<ContainmentState>()
-        .unwrap_or(ContainmentState::Active);
+    let current = loaded.incident.containment;
     let chosen = values.get("containment.state").cloned().unwrap_or_default();
     let page = TrackPage {
         chrome: Chrome::new(locale, "track-title", &format!("/track/{token}")),

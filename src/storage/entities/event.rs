@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ActorKind;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "events")]
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: Uuid,
     pub incident_id: Uuid,
     pub ticket_id: Option<Uuid>,
-    pub actor_kind: String,
+    pub actor_kind: ActorKind,
     pub actor_id: Option<String>,
     pub actor_name: Option<String>,
     pub event_type: String,

@@ -1,5 +1,9 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{
+    AccountType, ContainmentState, IncidentKind, IncidentStatus, Locale, Platform, Severity,
+};
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "incidents")]
@@ -7,32 +11,32 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub reference: String,
-    pub kind: String,
-    pub severity: String,
-    pub status: String,
+    pub kind: IncidentKind,
+    pub severity: Severity,
+    pub status: IncidentStatus,
     pub description: String,
     pub detected_at: DateTimeUtc,
     pub reporter_name: String,
     pub reporter_email: Option<String>,
     pub reporter_phone: Option<String>,
     pub committee_id: String,
-    pub page_platform: String,
+    pub page_platform: Platform,
     pub page_url: Option<String>,
     pub page_handle: Option<String>,
     pub page_display_name: Option<String>,
-    pub page_account_type: Option<String>,
+    pub page_account_type: Option<AccountType>,
     pub page_linked_email: Option<String>,
     pub page_linked_phone: Option<String>,
     pub page_created_on: Option<String>,
     pub page_purpose: Option<String>,
     pub page_key: String,
-    pub containment: String,
+    pub containment: ContainmentState,
     pub contained_at: Option<DateTimeUtc>,
     pub containment_actions: Json,
     pub duplicate_of: Option<Uuid>,
     pub source: String,
     pub tracking_token_hash: Option<String>,
-    pub reporter_locale: String,
+    pub reporter_locale: Locale,
     pub platform_case_ref: Option<String>,
     pub search_text: String,
     pub created_at: DateTimeUtc,

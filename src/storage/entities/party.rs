@@ -1,16 +1,18 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Locale, routing::PartyKind};
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "parties")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
-    pub kind: String,
+    pub kind: PartyKind,
     pub parent_id: Option<String>,
     pub name_vi: String,
     pub name_en: String,
-    pub locale: String,
+    pub locale: Locale,
     pub ack_deadline_secs: i64,
     pub active: bool,
     pub updated_at: DateTimeUtc,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{TicketStatus, routing::PartyKind};
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "tickets")]
@@ -8,8 +10,8 @@ pub struct Model {
     pub id: Uuid,
     pub incident_id: Uuid,
     pub party_id: String,
-    pub role: String,
-    pub status: String,
+    pub role: PartyKind,
+    pub status: TicketStatus,
     pub external_ref: Option<String>,
     pub deadline_at: DateTimeUtc,
     pub acknowledged_at: Option<DateTimeUtc>,

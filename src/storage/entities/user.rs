@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::access::Role;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
@@ -9,7 +11,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub username: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub committee_id: Option<String>,
     pub password_hash: String,
     pub disabled_at: Option<DateTimeUtc>,

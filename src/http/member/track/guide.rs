@@ -3,8 +3,8 @@
 
 use crate::{
     config::Settings,
-    domain::Locale,
     domain::i18n::{self, Tr},
+    domain::{IncidentKind, Locale, Named},
     usecases::{EvidenceRow, IncidentRow},
 };
 
@@ -24,20 +24,18 @@ impl Guide {
     ) -> Self {
         let tr = Tr(locale);
         let platform = incident.page_platform.as_str();
-        let pages = incident
-            .page_platform
-            .parse()
-            .ok()
-            .and_then(|p| settings.platforms.get(&p))
+        let pages = settings
+            .platforms
+            .get(&incident.page_platform)
             .cloned()
             .unwrap_or_default();
         let mut links = Vec::new();
-        let lists = match incident.kind.as_str() {
-            "impersonated" => [
+        let lists = match incident.kind {
+            IncidentKind::Impersonated => [
                 ("impersonation", &pages.impersonation),
                 ("hacked", &pages.hacked),
             ],
-            "misused" => [("misuse", &pages.misuse), ("hacked", &pages.hacked)],
+            IncidentKind::Misused => [("misuse", &pages.misuse), ("hacked", &pages.hacked)],
             _ => [
                 ("hacked", &pages.hacked),
                 ("impersonation", &pages.impersonation),
@@ -85,7 +83,7 @@ fn summary(
     );
     add(
         "summary-platform",
-        Some(tr.w("platform", &incident.page_platform)),
+        Some(tr.w("platform", incident.page_platform)),
     );
     add("summary-url", incident.page_url.clone());
     add("summary-handle", incident.page_handle.clone());

@@ -30,10 +30,10 @@ impl IncidentFacts {
         Self {
             reference: incident.reference.clone(),
             kind: tr.t(&format!("form-kind-{}", incident.kind)),
-            status: tr.w("status", &incident.status),
+            status: tr.w("status", incident.status),
             containment: tr.t(&format!("track-state-{}", incident.containment)),
             contained_at: incident.contained_at.map(|t| local(settings, locale, t)),
-            platform: tr.w("platform", &incident.page_platform),
+            platform: tr.w("platform", incident.page_platform),
             page: incident
                 .page_url
                 .clone()
@@ -74,7 +74,7 @@ impl PartyLine {
         tickets
             .iter()
             .map(|t| {
-                let open = matches!(t.status.as_str(), "pending" | "notified" | "failed");
+                let open = t.status.is_open();
                 let overdue = open && t.deadline_at < now;
                 PartyLine {
                     name: party_name(settings, locale, &t.party_id),
@@ -165,7 +165,7 @@ impl EventLine {
                         ),
                         "status.changed" => (
                             "event-status",
-                            vec![("status", tr.w("status", &data(e, "to").unwrap_or_default()))],
+                            vec![("status", tr.w("status", data(e, "to").unwrap_or_default()))],
                             // An officer's note on a status change stays with the officers;
                             // what the member should read is posted as a shared note.
                             None,
