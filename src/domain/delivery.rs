@@ -1,6 +1,108 @@
-//! What one send attempt came to, whatever the channel.
+//! Deliveries: the channel a notification goes by, its state in the outbox, and what one
+//! send attempt came to, whatever the channel.
 
 use std::time::Duration;
+
+/// How a notification reaches its party.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::AsRefStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(
+    serialize_all = "snake_case",
+    parse_err_ty = String,
+    parse_err_fn = super::not_one_of::<Self>
+)]
+pub enum Channel {
+    Email,
+    Webhook,
+}
+
+/// Where a delivery stands in the outbox.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::AsRefStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(
+    serialize_all = "snake_case",
+    parse_err_ty = String,
+    parse_err_fn = super::not_one_of::<Self>
+)]
+pub enum DeliveryStatus {
+    /// Waiting for its next attempt.
+    Pending,
+    Delivered,
+    /// Given up: refused for good, out of attempts, or its endpoint gone.
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// No attempt will be made any more.
+    pub fn is_finished(self) -> bool {
+        self != DeliveryStatus::Pending
+    }
+}
+
+/// What one recorded attempt led to.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::AsRefStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(
+    serialize_all = "snake_case",
+    parse_err_ty = String,
+    parse_err_fn = super::not_one_of::<Self>
+)]
+pub enum AttemptOutcome {
+    Delivered,
+    Retry,
+    Failed,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendOutcome {

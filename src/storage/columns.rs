@@ -9,7 +9,10 @@ use sea_orm::{
 
 use crate::domain::{
     AccountType, ActorKind, ContainmentState, IncidentKind, IncidentStatus, Locale, Named,
-    Platform, Severity, TicketStatus, access::Role, routing::PartyKind,
+    Platform, Severity, TicketStatus,
+    access::Role,
+    delivery::{AttemptOutcome, Channel, DeliveryStatus},
+    routing::PartyKind,
 };
 
 macro_rules! string_columns {
@@ -68,6 +71,9 @@ macro_rules! string_columns {
 string_columns!(
     AccountType,
     ActorKind,
+    AttemptOutcome,
+    Channel,
+    DeliveryStatus,
     ContainmentState,
     IncidentKind,
     IncidentStatus,

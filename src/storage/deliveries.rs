@@ -3,13 +3,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    Statement, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, Statement, Value,
     sea_query::{Expr, Func, Query},
 };
 use uuid::Uuid;
 
 use super::entities::{delivery, delivery_attempt, incident, ticket};
+use crate::domain::delivery::{AttemptOutcome, DeliveryStatus};
 
 pub use delivery::Model as DeliveryRow;
 pub use delivery_attempt::Model as AttemptRow;
@@ -77,7 +78,10 @@ pub async fn mark_delivered(
         return Ok(Vec::new());
     }
     delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value("delivered"))
+        .col_expr(
+            delivery::Column::Status,
+            Expr::value(DeliveryStatus::Delivered),
+        )
         .col_expr(delivery::Column::DeliveredAt, Expr::value(now))
         .col_expr(
             delivery::Column::LastError,
@@ -114,16 +118,16 @@ pub async fn insert_attempts(
 /// The attempt row of a recorded attempt.
 pub fn attempt_row(delivery_id: Uuid, attempt: &AttemptRecord) -> delivery_attempt::ActiveModel {
     let outcome = match attempt.next {
-        NextStep::Delivered => "delivered",
-        NextStep::RetryAt(_) => "retry",
-        NextStep::Failed => "failed",
+        NextStep::Delivered => AttemptOutcome::Delivered,
+        NextStep::RetryAt(_) => AttemptOutcome::Retry,
+        NextStep::Failed => AttemptOutcome::Failed,
     };
     delivery_attempt::ActiveModel {
         id: Set(Uuid::now_v7()),
         delivery_id: Set(delivery_id),
         attempted_at: Set(attempt.attempted_at),
         duration_ms: Set(attempt.duration_ms),
-        outcome: Set(outcome.to_owned()),
+        outcome: Set(outcome),
         status_code: Set(attempt.status_code),
         reply: Set(attempt.reply.clone()),
         error: Set(attempt.error.clone()),
@@ -220,12 +224,12 @@ pub async fn record_attempt(
 ) -> Result<bool, DbErr> {
     let (status, next_at, delivered_at) = match attempt.next {
         NextStep::Delivered => (
-            "delivered",
+            DeliveryStatus::Delivered,
             delivery.next_attempt_at,
             Some(attempt.attempted_at),
         ),
-        NextStep::RetryAt(at) => ("pending", at, None),
-        NextStep::Failed => ("failed", delivery.next_attempt_at, None),
+        NextStep::RetryAt(at) => (DeliveryStatus::Pending, at, None),
+        NextStep::Failed => (DeliveryStatus::Failed, delivery.next_attempt_at, None),
     };
     let updated = delivery::Entity::update_many()
         .col_expr(delivery::Column::Status, Expr::value(status))
@@ -265,7 +269,7 @@ pub async fn fail_exhausted(
     max_attempts: i32,
 ) -> Result<Vec<DeliveryRow>, DbErr> {
     let stuck = delivery::Entity::find()
-        .filter(delivery::COLUMN.status.eq("pending"))
+        .filter(delivery::COLUMN.status.eq(DeliveryStatus::Pending))
         .filter(delivery::COLUMN.attempts.gte(max_attempts))
         .filter(
             Condition::any()
@@ -276,7 +280,10 @@ pub async fn fail_exhausted(
         .await?;
     for d in &stuck {
         delivery::Entity::update_many()
-            .col_expr(delivery::Column::Status, Expr::value("failed"))
+            .col_expr(
+                delivery::Column::Status,
+                Expr::value(DeliveryStatus::Failed),
+            )
             .col_expr(
                 delivery::Column::LastError,
                 Expr::value("no answer to the last attempt"),
@@ -290,7 +297,7 @@ pub async fn fail_exhausted(
                 Expr::value(Option::<DateTime<Utc>>::None),
             )
             .filter(delivery::COLUMN.id.eq(d.id))
-            .filter(delivery::COLUMN.status.eq("pending"))
+            .filter(delivery::COLUMN.status.eq(DeliveryStatus::Pending))
             .exec(conn)
             .await?;
     }
@@ -304,12 +311,15 @@ pub async fn requeue_failed(
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value("pending"))
+        .col_expr(
+            delivery::Column::Status,
+            Expr::value(DeliveryStatus::Pending),
+        )
         .col_expr(delivery::Column::Attempts, Expr::value(0))
         .col_expr(delivery::Column::NextAttemptAt, Expr::value(now))
         .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
         .filter(delivery::COLUMN.ticket_id.eq(ticket_id))
-        .filter(delivery::COLUMN.status.eq("failed"))
+        .filter(delivery::COLUMN.status.eq(DeliveryStatus::Failed))
         .exec(conn)
         .await
         .map(|r| r.rows_affected)
@@ -329,13 +339,16 @@ pub async fn attempts_for(
 /// Cancels the pending deliveries to a disabled endpoint.
 pub async fn cancel_pending_to(conn: &impl ConnectionTrait, target: &str) -> Result<u64, DbErr> {
     delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value("failed"))
+        .col_expr(
+            delivery::Column::Status,
+            Expr::value(DeliveryStatus::Failed),
+        )
         .col_expr(
             delivery::Column::LastError,
             Expr::value("endpoint disabled after 410 Gone"),
         )
         .filter(delivery::COLUMN.target.eq(target))
-        .filter(delivery::COLUMN.status.eq("pending"))
+        .filter(delivery::COLUMN.status.eq(DeliveryStatus::Pending))
         .filter(delivery::COLUMN.locked_by.is_null())
         .exec(conn)
         .await
@@ -371,7 +384,9 @@ pub async fn arrived_per_incident(
                 .equals((ticket::Entity, ticket::Column::IncidentId)),
         )
         .and_where(Expr::col((ticket::Entity, ticket::Column::IncidentId)).is_in(incident_ids))
-        .and_where(Expr::col((delivery::Entity, delivery::Column::Status)).eq("delivered"))
+        .and_where(
+            Expr::col((delivery::Entity, delivery::Column::Status)).eq(DeliveryStatus::Delivered),
+        )
         .and_where(
             Expr::col((delivery::Entity, delivery::Column::EventType)).ne(event_type_left_out),
         )

@@ -5,12 +5,14 @@ use std::{collections::HashSet, time::Duration};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
-    ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
     sea_query::{Condition, Expr, Func, Query},
 };
 use uuid::Uuid;
 
 use super::entities::{delivery, delivery_attempt};
+use crate::domain::delivery::DeliveryStatus;
 
 /// An endpoint with an attempt recorded this recently is in a worker's hands: the gap
 /// between one send's end and the next claim is not waiting.
@@ -30,7 +32,7 @@ pub struct QueueDepth {
 /// its last attempt, sweep it to failed).
 fn claimable(now: DateTime<Utc>) -> Condition {
     Condition::all()
-        .add(delivery::COLUMN.status.eq("pending"))
+        .add(delivery::COLUMN.status.eq(DeliveryStatus::Pending))
         .add(delivery::COLUMN.next_attempt_at.lte(now))
         .add(
             Condition::any()
@@ -41,7 +43,7 @@ fn claimable(now: DateTime<Utc>) -> Condition {
 
 fn leased(now: DateTime<Utc>) -> Condition {
     Condition::all()
-        .add(delivery::COLUMN.status.eq("pending"))
+        .add(delivery::COLUMN.status.eq(DeliveryStatus::Pending))
         .add(delivery::COLUMN.locked_until.gte(now))
 }
 
@@ -53,7 +55,8 @@ pub async fn queue_depth(
     Ok(QueueDepth {
         due: count(claimable(now)).await?,
         in_flight: count(leased(now)).await?,
-        failed: count(Condition::all().add(delivery::COLUMN.status.eq("failed"))).await?,
+        failed: count(Condition::all().add(delivery::COLUMN.status.eq(DeliveryStatus::Failed)))
+            .await?,
     })
 }
 

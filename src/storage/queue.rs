@@ -16,7 +16,10 @@ use super::{
     Scope,
     entities::{delivery, incident, ticket},
 };
-use crate::domain::{ContainmentState, IncidentKind, IncidentStatus, Platform, TicketStatus};
+use crate::domain::{
+    ContainmentState, IncidentKind, IncidentStatus, Platform, TicketStatus,
+    delivery::DeliveryStatus,
+};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Sort {
@@ -110,7 +113,10 @@ fn has_failed_ticket() -> SimpleExpr {
             .from(ticket::Entity)
             .cond_where(
                 Condition::any()
-                    .add(Expr::col((ticket::Entity, ticket::Column::Status)).eq("failed"))
+                    .add(
+                        Expr::col((ticket::Entity, ticket::Column::Status))
+                            .eq(TicketStatus::Failed),
+                    )
                     .add(Expr::exists(
                         Query::select()
                             .expr(Expr::val(1))
@@ -121,7 +127,7 @@ fn has_failed_ticket() -> SimpleExpr {
                             )
                             .and_where(
                                 Expr::col((delivery::Entity, delivery::Column::Status))
-                                    .eq("failed"),
+                                    .eq(DeliveryStatus::Failed),
                             )
                             .to_owned(),
                     )),
@@ -251,7 +257,7 @@ pub async fn flags(
     let failed_deliveries: Vec<Uuid> = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::TicketId)
-        .filter(delivery::COLUMN.status.eq("failed"))
+        .filter(delivery::COLUMN.status.eq(DeliveryStatus::Failed))
         .filter(
             delivery::COLUMN
                 .ticket_id
@@ -312,7 +318,8 @@ pub async fn counters(
         .filter(incident::COLUMN.status.is_in(IncidentStatus::ACTIVE))
         .count(conn)
         .await?;
-    let mut failed = delivery::Entity::find().filter(delivery::COLUMN.status.eq("failed"));
+    let mut failed =
+        delivery::Entity::find().filter(delivery::COLUMN.status.eq(DeliveryStatus::Failed));
     if matches!(scope, Scope::Committees(_)) {
         failed = failed.filter(Expr::exists(
             Query::select()

@@ -15,7 +15,7 @@ use super::{
     entities::{delivery, delivery_attempt, event, evidence, incident, ticket},
     incidents::IncidentRow,
 };
-use crate::domain::{IncidentStatus, retention::REDACTED};
+use crate::domain::{IncidentStatus, delivery::DeliveryStatus, retention::REDACTED};
 
 /// What a finished delivery keeps instead of the message it sent.
 pub const PURGED_PAYLOAD: &[u8] = br#"{"purged":true}"#;
@@ -177,7 +177,11 @@ pub async fn redact_deliveries(
             Expr::value(PURGED_PAYLOAD.to_vec()),
         )
         .filter(delivery::COLUMN.ticket_id.is_in(ticket_ids))
-        .filter(delivery::COLUMN.status.is_in(["delivered", "failed"]))
+        .filter(
+            delivery::COLUMN
+                .status
+                .is_in([DeliveryStatus::Delivered, DeliveryStatus::Failed]),
+        )
         .exec(conn)
         .await
         .map(|r| r.rows_affected)

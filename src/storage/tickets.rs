@@ -113,11 +113,7 @@ pub async fn overdue_unreminded(
     limit: u64,
 ) -> Result<Vec<TicketRow>, DbErr> {
     ticket::Entity::find()
-        .filter(
-            ticket::COLUMN
-                .status
-                .is_in(["pending", "notified", "failed"]),
-        )
+        .filter(ticket::COLUMN.status.is_in(TicketStatus::OPEN))
         .filter(ticket::COLUMN.deadline_at.lt(now))
         .filter(ticket::COLUMN.reminded_at.is_null())
         .order_by_asc(ticket::Column::DeadlineAt)

@@ -4,7 +4,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use crate::domain::{IncidentKind, Named, Platform, routing::PartyKind};
+use crate::domain::{IncidentKind, Named, Platform, delivery::Channel, routing::PartyKind};
 use ::metrics::{Counter, Gauge, Histogram, Key, Label, Level, Metadata, Recorder};
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
@@ -197,11 +197,11 @@ impl Metrics {
         .increment(1);
     }
 
-    pub fn delivery(&self, channel: &str, outcome: DeliveryOutcome) {
+    pub fn delivery(&self, channel: Channel, outcome: DeliveryOutcome) {
         self.counter(
             DELIVERIES,
             vec![
-                Label::new("channel", channel.to_owned()),
+                Label::new("channel", channel.as_str()),
                 Label::new("outcome", outcome.as_str()),
             ],
         )

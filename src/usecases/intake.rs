@@ -9,6 +9,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use crate::domain::delivery::Channel;
 use crate::{
     channels::email_channel::REPORTER_CONFIRMATION,
     config::Settings,
@@ -394,7 +395,7 @@ pub fn confirmation_delivery(
     );
     outbox::row(
         committee,
-        outbox::EMAIL_CHANNEL,
+        Channel::Email,
         email.to_owned(),
         REPORTER_CONFIRMATION,
         &body,

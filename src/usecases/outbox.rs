@@ -8,13 +8,11 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::payload;
+use crate::domain::delivery::{Channel, DeliveryStatus};
 use crate::{
     config::Settings,
     storage::{Conn, DbErr, deliveries, deliveries::DeliveryRow, tickets::TicketRow},
 };
-
-pub const EMAIL_CHANNEL: &str = "email";
-pub const WEBHOOK_CHANNEL: &str = "webhook";
 
 /// Wakes the dispatcher as soon as new deliveries are committed.
 #[derive(Clone, Default)]
@@ -53,15 +51,15 @@ pub fn rows_for(
         return Vec::new();
     };
     let contacts = &party.settings.contacts;
-    let mut targets: Vec<(&str, String)> = Vec::new();
+    let mut targets: Vec<(Channel, String)> = Vec::new();
     if channels == Channels::All && !contacts.emails.is_empty() {
-        targets.push((EMAIL_CHANNEL, contacts.emails.join(", ")));
+        targets.push((Channel::Email, contacts.emails.join(", ")));
     }
     targets.extend(
         contacts
             .webhooks
             .iter()
-            .map(|w| (WEBHOOK_CHANNEL, w.url.clone())),
+            .map(|w| (Channel::Webhook, w.url.clone())),
     );
     targets
         .into_iter()
@@ -72,7 +70,7 @@ pub fn rows_for(
 /// One pending delivery of `body` to `target` over `channel`.
 pub fn row(
     ticket: &TicketRow,
-    channel: &str,
+    channel: Channel,
     target: String,
     event_type: &str,
     body: &[u8],
@@ -81,9 +79,9 @@ pub fn row(
     DeliveryRow {
         id: Uuid::now_v7(),
         ticket_id: ticket.id,
-        channel: channel.to_owned(),
+        channel,
         target,
-        status: "pending".to_owned(),
+        status: DeliveryStatus::Pending,
         event_type: event_type.to_owned(),
         payload: body.to_vec(),
         attempts: 0,

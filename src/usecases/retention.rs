@@ -180,11 +180,13 @@ async fn assess(
     ticket_ids: Vec<Uuid>,
 ) -> Result<Assessment, DbErr> {
     let deliveries = deliveries::for_tickets(conn, ticket_ids.clone()).await?;
-    let finished = |status: &str| matches!(status, "delivered" | "failed");
-    let pending = deliveries.iter().filter(|d| !finished(&d.status)).count();
+    let pending = deliveries
+        .iter()
+        .filter(|d| !d.status.is_finished())
+        .count();
     let notifications = deliveries
         .iter()
-        .filter(|d| finished(&d.status) && d.payload != PURGED_PAYLOAD)
+        .filter(|d| d.status.is_finished() && d.payload != PURGED_PAYLOAD)
         .count();
     let mut rewrites = Vec::new();
     for event in events::for_incident(conn, incident.id).await? {

@@ -30,7 +30,7 @@ use crate::{
         webhook::WebhookSender,
     },
     config::Settings,
-    domain::delivery::{SendOutcome, truncate},
+    domain::delivery::{Channel, DeliveryStatus, SendOutcome, truncate},
     domain::{Actor, TicketStatus},
     storage::{
         Database,
@@ -40,7 +40,7 @@ use crate::{
         tickets::{self, TicketRow},
     },
     telemetry::metrics::{DeliveryOutcome, Metrics},
-    usecases::outbox::{self, EMAIL_CHANNEL, Outbox, WEBHOOK_CHANNEL},
+    usecases::outbox::{self, Outbox},
 };
 
 const CLAIM_BATCH: usize = 64;
@@ -68,7 +68,7 @@ pub struct Dispatcher {
 #[derive(Default)]
 struct Tally {
     /// Channel and outcome of each delivery attempt (or delivery given up).
-    outcomes: Vec<(String, DeliveryOutcome)>,
+    outcomes: Vec<(Channel, DeliveryOutcome)>,
     /// Time from filing to the first arrival, for incidents whose first delivery to a
     /// party arrived.
     first_arrivals: Vec<Duration>,
@@ -77,7 +77,7 @@ struct Tally {
 impl Tally {
     fn count(&self, metrics: &Metrics) {
         for (channel, outcome) in &self.outcomes {
-            metrics.delivery(channel, *outcome);
+            metrics.delivery(*channel, *outcome);
         }
         for took in &self.first_arrivals {
             metrics.first_delivery(*took);
@@ -449,7 +449,7 @@ impl Dispatcher {
             .into_iter()
             .map(|t| (t.id, t))
             .collect();
-        let disabled = if claimed.iter().any(|d| d.channel == WEBHOOK_CHANNEL) {
+        let disabled = if claimed.iter().any(|d| d.channel == Channel::Webhook) {
             disabled_endpoints::all(self.db.conn()).await?
         } else {
             HashSet::new()
@@ -470,9 +470,9 @@ impl Dispatcher {
     }
 
     fn target_key(delivery: &DeliveryRow) -> String {
-        match delivery.channel.as_str() {
-            EMAIL_CHANNEL => "smtp".to_owned(),
-            _ => delivery.target.clone(),
+        match delivery.channel {
+            Channel::Email => "smtp".to_owned(),
+            Channel::Webhook => delivery.target.clone(),
         }
     }
 
@@ -529,23 +529,18 @@ impl Dispatcher {
         };
         let attempted_at = Utc::now();
         let started = Instant::now();
-        let outcome = match delivery.channel.as_str() {
-            WEBHOOK_CHANNEL if disabled => SendOutcome::Failed {
+        let outcome = match delivery.channel {
+            Channel::Webhook if disabled => SendOutcome::Failed {
                 status: None,
                 reply: String::new(),
                 error: "endpoint disabled after 410 Gone".to_owned(),
             },
-            WEBHOOK_CHANNEL => self.send_webhook(&delivery, &ticket).await,
-            EMAIL_CHANNEL => {
+            Channel::Webhook => self.send_webhook(&delivery, &ticket).await,
+            Channel::Email => {
                 self.email
                     .send(&self.settings, &self.db, &delivery, &ticket)
                     .await
             }
-            other => SendOutcome::Failed {
-                status: None,
-                reply: String::new(),
-                error: format!("unknown channel `{other}`"),
-            },
         };
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         Dispatched::Sent(Box::new(Sent {
@@ -685,7 +680,7 @@ impl Dispatcher {
         tally.outcomes.extend(
             confirmed
                 .iter()
-                .map(|s| (s.delivery.channel.clone(), DeliveryOutcome::Delivered)),
+                .map(|s| (s.delivery.channel, DeliveryOutcome::Delivered)),
         );
         tally.first_arrivals = first_arrivals(&*tx, &confirmed, now).await?;
         // The member's confirmation rides on the committee's ticket but does not reach the
@@ -702,7 +697,7 @@ impl Dispatcher {
             let channel = reached
                 .iter()
                 .find(|s| s.ticket.id == moved.id)
-                .map(|s| s.delivery.channel.clone());
+                .map(|s| s.delivery.channel);
             timeline.push(NewEvent {
                 incident_id: moved.incident_id,
                 ticket_id: Some(moved.id),
@@ -747,14 +742,14 @@ impl Dispatcher {
         }
         tally
             .outcomes
-            .push((delivery.channel.clone(), outcome_of(&attempt.next)));
+            .push((delivery.channel, outcome_of(&attempt.next)));
         if let SendOutcome::Gone { .. } = sent.outcome {
             disabled_endpoints::disable(conn, &delivery.target, &ticket.party_id, "410 Gone", now)
                 .await?;
             let cancelled = deliveries::cancel_pending_to(conn, &delivery.target).await?;
-            tally.outcomes.extend(
-                (0..cancelled).map(|_| (WEBHOOK_CHANNEL.to_owned(), DeliveryOutcome::Failed)),
-            );
+            tally
+                .outcomes
+                .extend((0..cancelled).map(|_| (Channel::Webhook, DeliveryOutcome::Failed)));
             timeline.push(NewEvent {
                 incident_id: ticket.incident_id,
                 ticket_id: Some(ticket.id),
@@ -769,7 +764,7 @@ impl Dispatcher {
             let gave_up = all
                 .iter()
                 .filter(|d| d.event_type != REPORTER_CONFIRMATION)
-                .all(|d| d.status == "failed");
+                .all(|d| d.status == DeliveryStatus::Failed);
             let moved = gave_up
                 && tickets::transition_if(
                     conn,
@@ -821,7 +816,7 @@ impl Dispatcher {
         tx.commit().await?;
         for delivery in &failed {
             self.metrics
-                .delivery(&delivery.channel, DeliveryOutcome::Failed);
+                .delivery(delivery.channel, DeliveryOutcome::Failed);
         }
         if !failed.is_empty() {
             tracing::warn!(

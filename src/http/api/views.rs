@@ -9,7 +9,9 @@ use crate::{
     config::Settings,
     domain::{
         AccountType, ActorKind, ContainmentState, IncidentKind, IncidentStatus, Platform, Severity,
-        TicketStatus, routing::PartyKind,
+        TicketStatus,
+        delivery::{AttemptOutcome, Channel, DeliveryStatus},
+        routing::PartyKind,
     },
     usecases::{DeliveryRow, EventRow, IncidentRow, TicketRow},
 };
@@ -134,10 +136,10 @@ pub struct TicketView {
 pub struct DeliveryView {
     pub id: Uuid,
     #[schema(example = "webhook")]
-    pub channel: String,
+    pub channel: Channel,
     pub target: String,
     #[schema(example = "pending")]
-    pub status: String,
+    pub status: DeliveryStatus,
     pub event_type: String,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
@@ -154,7 +156,7 @@ pub struct AttemptView {
     pub duration_ms: i64,
     /// `delivered`, `retry` or `failed`.
     #[schema(example = "retry")]
-    pub outcome: String,
+    pub outcome: AttemptOutcome,
     /// The HTTP status of a webhook attempt.
     pub status_code: Option<i32>,
     /// The answer: up to 20 kB of the HTTP body, or the SMTP reply.
@@ -167,7 +169,7 @@ impl From<&crate::usecases::AttemptRow> for AttemptView {
         Self {
             attempted_at: a.attempted_at,
             duration_ms: a.duration_ms,
-            outcome: a.outcome.clone(),
+            outcome: a.outcome,
             status_code: a.status_code,
             reply: a.reply.clone(),
             error: a.error.clone(),
@@ -246,9 +248,9 @@ impl From<&DeliveryRow> for DeliveryView {
     fn from(d: &DeliveryRow) -> Self {
         Self {
             id: d.id,
-            channel: d.channel.clone(),
+            channel: d.channel,
             target: d.target.clone(),
-            status: d.status.clone(),
+            status: d.status,
             event_type: d.event_type.clone(),
             attempts: d.attempts,
             next_attempt_at: d.next_attempt_at,

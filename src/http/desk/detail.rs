@@ -16,6 +16,7 @@ use super::{
 };
 use crate::http::html::error::PageError;
 use crate::{
+    domain::delivery::{AttemptOutcome, Channel, DeliveryStatus},
     domain::i18n::Tr,
     domain::{Locale, RejectReason, StateMachine},
     http::state::AppState,
@@ -33,16 +34,16 @@ pub struct Fact {
 
 pub struct AttemptLine {
     pub at: String,
-    pub outcome: String,
+    pub outcome: AttemptOutcome,
     pub code: String,
     pub duration: String,
     pub error: String,
 }
 
 pub struct DeliveryBlock {
-    pub channel: String,
+    pub channel: Channel,
     pub target: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub next_attempt: String,
     pub attempts: Vec<AttemptLine>,
 }
@@ -216,17 +217,17 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
         .tickets
         .iter()
         .map(|t| {
-            let open = matches!(t.status.as_str(), "pending" | "notified" | "failed");
+            let open = t.status.is_open();
             let overdue = open && t.deadline_at < now;
             let deliveries: Vec<DeliveryBlock> = d
                 .deliveries
                 .iter()
                 .filter(|x| x.ticket_id == t.id)
                 .map(|x| DeliveryBlock {
-                    channel: x.channel.clone(),
+                    channel: x.channel,
                     target: x.target.clone(),
-                    status: x.status.clone(),
-                    next_attempt: if x.status == "pending" {
+                    status: x.status,
+                    next_attempt: if x.status == DeliveryStatus::Pending {
                         local_time(settings, locale, x.next_attempt_at)
                     } else {
                         String::new()
@@ -237,7 +238,7 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
                         .filter(|a| a.delivery_id == x.id)
                         .map(|a| AttemptLine {
                             at: local_time(settings, locale, a.attempted_at),
-                            outcome: a.outcome.clone(),
+                            outcome: a.outcome,
                             code: a
                                 .status_code
                                 .map(|c| c.to_string())
@@ -265,7 +266,9 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
                 deadline: local_time(settings, locale, t.deadline_at),
                 overdue,
                 external_ref: t.external_ref.clone(),
-                resendable: deliveries.iter().any(|x| x.status == "failed"),
+                resendable: deliveries
+                    .iter()
+                    .any(|x| x.status == DeliveryStatus::Failed),
                 deliveries,
             }
         })

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::delivery::{Channel, DeliveryStatus};
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "deliveries")]
@@ -7,9 +9,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub ticket_id: Uuid,
-    pub channel: String,
+    pub channel: Channel,
     pub target: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub event_type: String,
     pub payload: Vec<u8>,
     pub attempts: i32,
