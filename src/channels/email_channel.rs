@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     config::{Locale, Settings},
-    domain::delivery::SendOutcome,
+    domain::delivery::{REPORTER_CONFIRMATION, SendOutcome},
     domain::i18n::{Tr, text, word},
     storage::{
         Database, Scope,
@@ -180,9 +180,6 @@ impl EmailChannel {
         outcome_of(self.sender.send(&email).await)
     }
 }
-
-/// The event type of the reporter's confirmation email.
-pub const REPORTER_CONFIRMATION: &str = "reporter.confirmation";
 
 struct ReporterMail {
     tr: Tr,

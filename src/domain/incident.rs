@@ -42,6 +42,55 @@ macro_rules! named_enum {
 }
 pub(crate) use named_enum;
 
+/// As `named_enum!`, for dotted event names such as `ticket.acknowledged`, which serde writes
+/// verbatim; each variant's documentation is its `meaning`.
+macro_rules! dotted_enum {
+    ($(#[$meta:meta])* $name:ident {
+        $($(#[doc = $doc:literal])* $variant:ident => $text:literal),+ $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[doc = $doc])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// The variant's documentation, on one line.
+            pub fn meaning(self) -> &'static str {
+                match self { $($name::$variant => concat!($($doc),*).trim()),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!("`{s}` is not a known {}", stringify!($name))),
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use dotted_enum;
+
 named_enum!(
     /// What happened to the page.
     IncidentKind {

@@ -14,6 +14,7 @@ pub mod retention;
 pub mod routing;
 mod secret;
 mod text;
+mod timeline;
 pub mod token;
 
 pub use contact::{Email, Phone};
@@ -26,6 +27,7 @@ pub use machine::{StateMachine, TransitionError};
 pub use page::{AccountType, PageHandle, PageUrl, Platform, page_key};
 pub use reference::ReferenceCode;
 pub use text::{BoundedText, TextRule, search_text};
+pub use timeline::TimelineEvent;
 
 /// A rule that one input field broke: the JSON path of the field and a stable rule name.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     config::Settings,
-    domain::{Actor, routing::PartyKind},
+    domain::{Actor, TimelineEvent, routing::PartyKind},
     storage::{
         Database, Scope, deliveries,
         events::{self, NewEvent},
@@ -86,7 +86,7 @@ async fn remind(
             incident_id: incident.id,
             ticket_id: Some(ticket.id),
             actor: Actor::system(),
-            event_type: "ticket.reminder_sent",
+            event_type: TimelineEvent::TicketReminderSent,
             data: json!({ "party": ticket.party_id, "deadline_at": payload::rfc3339(ticket.deadline_at) }),
             at: now,
         }],
@@ -135,7 +135,7 @@ async fn escalate(
             incident_id: incident.id,
             ticket_id: Some(ticket.id),
             actor: Actor::system(),
-            event_type: "ticket.escalated",
+            event_type: TimelineEvent::TicketEscalated,
             data: json!({ "from": ticket.party_id, "to": parent, "ticket": opened.id }),
             at: now,
         }],

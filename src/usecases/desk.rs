@@ -7,7 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    domain::{Actor, FieldError, routing::PartyKind},
+    domain::{Actor, FieldError, TimelineEvent, routing::PartyKind},
     storage::{
         Database, Scope, deliveries,
         events::{self, NewEvent},
@@ -120,7 +120,7 @@ pub async fn escalate(
             incident_id: incident.id,
             ticket_id: Some(opened.id),
             actor,
-            event_type: "ticket.escalated",
+            event_type: TimelineEvent::TicketEscalated,
             data: json!({ "from": incident.committee_id, "to": parent, "ticket": opened.id }),
             at: now,
         }],
@@ -176,7 +176,7 @@ pub async fn send_test(
             incident_id: incident.id,
             ticket_id: Some(ticket.id),
             actor,
-            event_type: "ticket.test_sent",
+            event_type: TimelineEvent::TicketTestSent,
             data: json!({ "party": ticket.party_id, "deliveries": sent }),
             at: now,
         }],

@@ -11,7 +11,7 @@ use crate::{
     domain::routing::PartyKind,
     domain::{
         Actor, BoundedText, ContainmentState, FieldError, IncidentStatus, RejectReason,
-        StateMachine, TransitionError, new_incident::Containment,
+        StateMachine, TimelineEvent, TransitionError, new_incident::Containment,
     },
     storage::{
         Database, Scope,
@@ -88,7 +88,7 @@ pub async fn change_containment(
             incident_id: incident.id,
             ticket_id: None,
             actor,
-            event_type: "containment.changed",
+            event_type: TimelineEvent::ContainmentChanged,
             data: json!({
                 "from": current,
                 "to": change.state,
@@ -187,7 +187,7 @@ pub async fn change_status(
         incident_id: incident.id,
         ticket_id: None,
         actor: actor.clone(),
-        event_type: "status.changed",
+        event_type: TimelineEvent::StatusChanged,
         data: json!({
             "from": current,
             "to": change.status,
@@ -202,7 +202,7 @@ pub async fn change_status(
             incident_id: original.id,
             ticket_id: None,
             actor,
-            event_type: "duplicate.linked",
+            event_type: TimelineEvent::DuplicateLinked,
             data: json!({ "duplicate": incident.reference }),
             at: now,
         });
@@ -272,7 +272,7 @@ pub async fn add_note(
         incident_id: incident.id,
         ticket_id: None,
         actor,
-        event_type: "note.added",
+        event_type: TimelineEvent::NoteAdded,
         data: json!({ "text": text.as_str(), "visibility": visibility.as_str() }),
         at: now,
     };

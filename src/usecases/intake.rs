@@ -9,10 +9,12 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::{
-    channels::email_channel::REPORTER_CONFIRMATION,
     config::Settings,
     domain::token,
-    domain::{Actor, IncidentStatus, TicketStatus, new_incident::NewIncident, page_key},
+    domain::{
+        Actor, IncidentStatus, TicketStatus, TimelineEvent, delivery::REPORTER_CONFIRMATION,
+        new_incident::NewIncident, page_key,
+    },
     storage::{
         Database, deliveries,
         entities::{delivery, incident, ticket},
@@ -294,7 +296,7 @@ fn build_rows(
         incident_id,
         ticket_id: None,
         actor: job.actor.clone(),
-        event_type: "incident.reported",
+        event_type: TimelineEvent::IncidentReported,
         data: json!({
             "reference": row.reference,
             "kind": row.kind,
@@ -348,7 +350,7 @@ fn build_rows(
             incident_id,
             ticket_id: Some(ticket.id),
             actor: Actor::system(),
-            event_type: "ticket.opened",
+            event_type: TimelineEvent::TicketOpened,
             data: json!({
                 "party": ticket.party_id,
                 "role": ticket.role,

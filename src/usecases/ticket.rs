@@ -7,7 +7,10 @@ use uuid::Uuid;
 
 use crate::{
     config::Settings,
-    domain::{Actor, BoundedText, FieldError, StateMachine, TicketStatus, routing::PartyKind},
+    domain::{
+        Actor, BoundedText, FieldError, StateMachine, TicketStatus, TimelineEvent,
+        routing::PartyKind,
+    },
     storage::{
         Database, Scope, deliveries,
         entities::ticket,
@@ -32,17 +35,6 @@ pub struct TicketAnswer {
     pub note: Option<BoundedText>,
 }
 
-fn event_type(status: TicketStatus) -> &'static str {
-    match status {
-        TicketStatus::Acknowledged => "ticket.acknowledged",
-        TicketStatus::Resolved => "ticket.resolved",
-        TicketStatus::Rejected => "ticket.rejected",
-        TicketStatus::Notified => "ticket.notified",
-        TicketStatus::Failed => "ticket.failed",
-        TicketStatus::Pending => "ticket.pending",
-    }
-}
-
 /// Records a party's answer. Answering the same way twice changes nothing.
 pub async fn answer(
     db: &Database,
@@ -53,6 +45,13 @@ pub async fn answer(
     answer: TicketAnswer,
     actor: Actor,
 ) -> Result<TicketRow, ActionError> {
+    let Some(kind) = TimelineEvent::answered(answer.status) else {
+        return Err(ActionError::Invalid(vec![FieldError::new(
+            "status",
+            "not_an_answer",
+            "a party acknowledges, resolves or rejects its ticket",
+        )]));
+    };
     let tx = db.begin_write().await?;
     let ticket = tickets::lock(&*tx, ticket_id)
         .await?
@@ -72,7 +71,6 @@ pub async fn answer(
     let updated = tickets::find(&*tx, ticket.id)
         .await?
         .ok_or(ActionError::NotFound)?;
-    let kind = event_type(answer.status);
     events::append(
         &*tx,
         vec![NewEvent {
@@ -93,7 +91,7 @@ pub async fn answer(
     if let Some(committee) = all.iter().find(|t| t.role == "committee") {
         let data =
             json!({ "incident_id": ticket.incident_id, "ticket": payload::ticket_view(&updated) });
-        outbox::queue_webhooks(&*tx, settings, committee, kind, data, now).await?;
+        outbox::queue_webhooks(&*tx, settings, committee, kind.as_str(), data, now).await?;
     }
     tx.commit().await?;
     outbox.wake();
@@ -143,7 +141,7 @@ pub async fn redeliver(
                 incident_id: ticket.incident_id,
                 ticket_id: Some(ticket.id),
                 actor,
-                event_type: "ticket.redelivery_requested",
+                event_type: TimelineEvent::TicketRedeliveryRequested,
                 data: json!({ "party": ticket.party_id, "deliveries": requeued }),
                 at: now,
             }],
@@ -228,7 +226,7 @@ pub async fn open_ticket(
             incident_id: incident.id,
             ticket_id: Some(opened.id),
             actor: opening.actor,
-            event_type: "ticket.opened",
+            event_type: TimelineEvent::TicketOpened,
             data: event,
             at: now,
         }],

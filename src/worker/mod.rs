@@ -18,14 +18,10 @@ use serde_json::json;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::{
-    channels::{
-        email_channel::{EmailChannel, REPORTER_CONFIRMATION},
-        signature::SigningKey,
-        webhook::WebhookSender,
-    },
+    channels::{email_channel::EmailChannel, signature::SigningKey, webhook::WebhookSender},
     config::Settings,
-    domain::delivery::{SendOutcome, truncate},
-    domain::{Actor, TicketStatus},
+    domain::delivery::{REPORTER_CONFIRMATION, SendOutcome, truncate},
+    domain::{Actor, TicketStatus, TimelineEvent},
     storage::{
         Database,
         deliveries::{self, AttemptRecord, DeliveryRow, NextStep, Skip},
@@ -537,7 +533,7 @@ impl Dispatcher {
                 incident_id: moved.incident_id,
                 ticket_id: Some(moved.id),
                 actor: Actor::system(),
-                event_type: "ticket.notified",
+                event_type: TimelineEvent::TicketNotified,
                 data: json!({ "party": moved.party_id, "channel": channel }),
                 at: now,
             });
@@ -585,7 +581,7 @@ impl Dispatcher {
                 incident_id: ticket.incident_id,
                 ticket_id: Some(ticket.id),
                 actor: Actor::system(),
-                event_type: "webhook.endpoint_disabled",
+                event_type: TimelineEvent::WebhookEndpointDisabled,
                 data: json!({ "party": ticket.party_id, "url": delivery.target, "reason": "410 Gone" }),
                 at: now,
             });
@@ -610,11 +606,11 @@ impl Dispatcher {
                     incident_id: ticket.incident_id,
                     ticket_id: Some(ticket.id),
                     actor: Actor::system(),
-                    event_type: "ticket.failed",
+                    event_type: TimelineEvent::TicketFailed,
                     data: json!({ "party": ticket.party_id }),
                     at: now,
                 });
-                self.tell_committee(conn, ticket, "ticket.failed", now)
+                self.tell_committee(conn, ticket, TimelineEvent::TicketFailed.as_str(), now)
                     .await?;
             }
         }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     config::Settings,
+    domain::TimelineEvent,
     storage::{
         deliveries::DeliveryRow, events::EventRow, incidents::IncidentRow, tickets::TicketRow,
     },
@@ -185,7 +186,7 @@ pub struct ActorView {
 pub struct EventView {
     pub id: Uuid,
     #[serde(rename = "type")]
-    #[schema(example = "incident.reported")]
+    #[schema(example = json!(TimelineEvent::IncidentReported))]
     pub event_type: String,
     pub actor: ActorView,
     pub ticket_id: Option<Uuid>,

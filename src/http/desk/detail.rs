@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     domain::i18n::Tr,
-    domain::{IncidentStatus, Locale, RejectReason, StateMachine},
+    domain::{IncidentStatus, Locale, RejectReason, StateMachine, TimelineEvent},
     http::state::AppState,
     http::{
         extract::csrf::Csrf,
@@ -210,7 +210,14 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
     let containment = d
         .events
         .iter()
-        .filter(|e| e.event_type == "containment.changed" || e.event_type == "incident.reported")
+        .filter(|e| {
+            [
+                TimelineEvent::ContainmentChanged,
+                TimelineEvent::IncidentReported,
+            ]
+            .iter()
+            .any(|kind| e.event_type == kind.as_str())
+        })
         .map(line)
         .collect();
     let timeline = d.events.iter().map(line).collect();
