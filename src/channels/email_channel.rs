@@ -14,6 +14,7 @@ use crate::{
     config::{Locale, Settings},
     domain::delivery::{REPORTER_CONFIRMATION, SendOutcome},
     domain::i18n::{Tr, text, word},
+    domain::webhook::EventType,
     storage::{
         Database, Scope,
         deliveries::DeliveryRow,
@@ -157,7 +158,7 @@ impl EmailChannel {
         let domain = &settings.email.message_id_domain;
         // The first message to a party starts its thread; every later one replies to it.
         let root = format!("ticket-{}@{domain}", ticket.id);
-        let first = delivery.event_type == "incident.reported";
+        let first = delivery.event_type == EventType::IncidentReported.as_str();
         let message_id = if first {
             root.clone()
         } else {

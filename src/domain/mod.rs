@@ -16,6 +16,7 @@ mod secret;
 mod text;
 mod timeline;
 pub mod token;
+pub mod webhook;
 
 pub use contact::{Email, Phone};
 pub use evidence::{EvidenceFile, EvidenceType, clean_file_name};

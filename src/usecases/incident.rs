@@ -11,7 +11,9 @@ use crate::{
     domain::routing::PartyKind,
     domain::{
         Actor, BoundedText, ContainmentState, FieldError, IncidentStatus, RejectReason,
-        StateMachine, TimelineEvent, TransitionError, new_incident::Containment,
+        StateMachine, TimelineEvent, TransitionError,
+        new_incident::Containment,
+        webhook::{self, EventData, WebhookIncident, WebhookTicket},
     },
     storage::{
         Database, Scope,
@@ -103,15 +105,18 @@ pub async fn change_containment(
     let updated = incidents::find(&*tx, &Scope::All, &IncidentKey::Id(incident.id))
         .await?
         .ok_or(ActionError::NotFound)?;
-    let change = json!({ "from": current, "to": change.state, "at": change.at.map(rfc3339) });
-    broadcast(
-        &*tx,
-        notify.settings,
-        &updated,
-        "incident.containment_changed",
-        change,
-        now,
-    )
+    let change = webhook::ContainmentChange {
+        at: change.at,
+        from: current,
+        to: change.state,
+    };
+    broadcast(&*tx, notify.settings, &updated, now, |incident, ticket| {
+        EventData::IncidentContainmentChanged(webhook::ContainmentChangedData {
+            change: change.clone(),
+            incident,
+            ticket,
+        })
+    })
     .await?;
     tx.commit().await?;
     notify.outbox.wake();
@@ -212,38 +217,40 @@ pub async fn change_status(
     let updated = incidents::find(&*tx, &Scope::All, &IncidentKey::Id(incident.id))
         .await?
         .ok_or(ActionError::NotFound)?;
-    let change = json!({ "from": current, "to": change.status, "reason": change.reason });
-    broadcast(
-        &*tx,
-        notify.settings,
-        &updated,
-        "incident.status_changed",
-        change,
-        now,
-    )
+    let change = webhook::StatusChange {
+        from: current,
+        reason: change.reason,
+        to: change.status,
+    };
+    broadcast(&*tx, notify.settings, &updated, now, |incident, ticket| {
+        EventData::IncidentStatusChanged(webhook::StatusChangedData {
+            change: change.clone(),
+            incident,
+            ticket,
+        })
+    })
     .await?;
     tx.commit().await?;
     notify.outbox.wake();
     Ok(updated)
 }
 
-/// Sends an incident change to the webhooks of every party with a ticket on it.
+/// Sends an incident change to the webhooks of every party with a ticket on it, each told
+/// of the incident as its kind of party is.
 async fn broadcast(
     conn: &impl ConnectionTrait,
     settings: &Settings,
     incident: &IncidentRow,
-    event_type: &str,
-    change: serde_json::Value,
     now: DateTime<Utc>,
+    event: impl Fn(WebhookIncident, WebhookTicket) -> EventData,
 ) -> Result<(), DbErr> {
     for ticket in tickets::for_incident(conn, incident.id).await? {
         let kind = ticket.role.parse().unwrap_or(PartyKind::Committee);
-        let data = json!({
-            "incident": payload::incident_view(incident, settings, kind),
-            "ticket": payload::ticket_view(&ticket),
-            "change": change,
-        });
-        outbox::queue_webhooks(conn, settings, &ticket, event_type, data, now).await?;
+        let data = event(
+            payload::incident(incident, settings, kind)?,
+            payload::ticket(&ticket)?,
+        );
+        outbox::queue_webhooks(conn, settings, &ticket, data, now).await?;
     }
     Ok(())
 }

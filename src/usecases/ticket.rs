@@ -10,6 +10,9 @@ use crate::{
     domain::{
         Actor, BoundedText, FieldError, StateMachine, TicketStatus, TimelineEvent,
         routing::PartyKind,
+        webhook::{
+            EventData, IncidentReportedData, TicketChangedData, TicketEscalatedData, WebhookEvent,
+        },
     },
     storage::{
         Database, Scope, deliveries,
@@ -88,10 +91,15 @@ pub async fn answer(
     )
     .await?;
     let all = tickets::for_incident(&*tx, ticket.incident_id).await?;
-    if let Some(committee) = all.iter().find(|t| t.role == "committee") {
-        let data =
-            json!({ "incident_id": ticket.incident_id, "ticket": payload::ticket_view(&updated) });
-        outbox::queue_webhooks(&*tx, settings, committee, kind.as_str(), data, now).await?;
+    let change = TicketChangedData {
+        incident_id: ticket.incident_id,
+        ticket: payload::ticket(&updated)?,
+    };
+    if let (Some(committee), Some(data)) = (
+        all.iter().find(|t| t.role == "committee"),
+        EventData::answered(answer.status, change),
+    ) {
+        outbox::queue_webhooks(&*tx, settings, committee, data, now).await?;
     }
     tx.commit().await?;
     outbox.wake();
@@ -153,15 +161,20 @@ pub async fn redeliver(
     Ok(requeued)
 }
 
-/// Why a ticket is opened after filing, with what it tells the party.
+/// A ticket opened after filing, for a party of `kind`.
 pub struct Opening<'a> {
     pub party_id: &'a str,
     pub kind: PartyKind,
-    /// The event the party is sent: `incident.reported` or `ticket.escalated`.
-    pub event_type: &'a str,
-    /// Extra fields of the event's data and of the `ticket.opened` timeline entry.
-    pub extra: serde_json::Value,
+    pub reason: OpeningReason,
     pub actor: Actor,
+}
+
+/// Why a ticket is opened after filing, which decides the event the party is sent.
+pub enum OpeningReason {
+    /// An officer added a party that routing missed: `incident.reported` with `added_by`.
+    Added { by: Option<String> },
+    /// The committee's parent takes the incident over: `ticket.escalated`.
+    Escalated { from: String },
 }
 
 /// Opens a ticket for a party on a filed incident: the ticket, one delivery per channel
@@ -193,30 +206,33 @@ pub async fn open_ticket(
         updated_at: now,
     };
     tickets::insert_many(conn, vec![opened.clone().into()]).await?;
-    let mut data = json!({
-        "incident": payload::incident_view(incident, settings, opening.kind),
-        "ticket": payload::ticket_view(&opened),
-    });
-    let mut event = json!({
+    let incident_view = payload::incident(incident, settings, opening.kind)?;
+    let ticket_view = payload::ticket(&opened)?;
+    let mut entry = json!({
         "party": opened.party_id,
         "role": opened.role,
         "deadline_at": payload::rfc3339(opened.deadline_at),
     });
-    if let Some(extra) = opening.extra.as_object() {
-        for (k, v) in extra {
-            data[k] = v.clone();
-            event[k] = v.clone();
+    let data = match opening.reason {
+        OpeningReason::Added { by } => {
+            entry["added_by"] = json!(by);
+            EventData::IncidentReported(IncidentReportedData {
+                added_by: by,
+                incident: incident_view,
+                ticket: ticket_view,
+            })
         }
-    }
-    let body = payload::event_bytes(opening.event_type, now, data);
-    let rows = outbox::rows_for(
-        settings,
-        &opened,
-        opening.event_type,
-        &body,
-        outbox::Channels::All,
-        now,
-    );
+        OpeningReason::Escalated { from } => {
+            entry["escalated_from"] = json!(from);
+            EventData::TicketEscalated(TicketEscalatedData {
+                escalated_from: from,
+                incident: incident_view,
+                ticket: ticket_view,
+            })
+        }
+    };
+    let event = WebhookEvent::new(now, data);
+    let rows = outbox::rows_for(settings, &opened, &event, outbox::Channels::All, now);
     if !rows.is_empty() {
         deliveries::insert_many(conn, rows).await?;
     }
@@ -227,7 +243,7 @@ pub async fn open_ticket(
             ticket_id: Some(opened.id),
             actor: opening.actor,
             event_type: TimelineEvent::TicketOpened,
-            data: event,
+            data: entry,
             at: now,
         }],
     )

@@ -21,7 +21,10 @@ use crate::{
     channels::{email_channel::EmailChannel, signature::SigningKey, webhook::WebhookSender},
     config::Settings,
     domain::delivery::{REPORTER_CONFIRMATION, SendOutcome, truncate},
-    domain::{Actor, TicketStatus, TimelineEvent},
+    domain::{
+        Actor, TicketStatus, TimelineEvent,
+        webhook::{EventData, TicketChangedData},
+    },
     storage::{
         Database,
         deliveries::{self, AttemptRecord, DeliveryRow, NextStep, Skip},
@@ -30,7 +33,10 @@ use crate::{
         tickets::{self, TicketRow},
     },
     telemetry::metrics::{DeliveryOutcome, Metrics},
-    usecases::outbox::{self, EMAIL_CHANNEL, Outbox, WEBHOOK_CHANNEL},
+    usecases::{
+        outbox::{self, EMAIL_CHANNEL, Outbox, WEBHOOK_CHANNEL},
+        payload,
+    },
 };
 
 const CLAIM_BATCH: usize = 64;
@@ -610,27 +616,28 @@ impl Dispatcher {
                     data: json!({ "party": ticket.party_id }),
                     at: now,
                 });
-                self.tell_committee(conn, ticket, TimelineEvent::TicketFailed.as_str(), now)
-                    .await?;
+                self.tell_failure_to_committee(conn, ticket, now).await?;
             }
         }
         Ok(())
     }
 
-    /// Queues `event_type` about `ticket` for the webhooks of the incident's committee.
-    async fn tell_committee(
+    /// Queues `ticket.failed` about `ticket` for the webhooks of the incident's committee.
+    async fn tell_failure_to_committee(
         &self,
         conn: &impl sea_orm::ConnectionTrait,
         ticket: &TicketRow,
-        event_type: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let all = tickets::for_incident(conn, ticket.incident_id).await?;
         if let Some(committee) = all.iter().find(|t| t.role == "committee") {
             let mut updated = ticket.clone();
             updated.status = TicketStatus::Failed.as_str().to_owned();
-            let data = json!({ "incident_id": ticket.incident_id, "ticket": crate::usecases::payload::ticket_view(&updated) });
-            outbox::queue_webhooks(conn, &self.settings, committee, event_type, data, now).await?;
+            let data = EventData::TicketFailed(TicketChangedData {
+                incident_id: ticket.incident_id,
+                ticket: payload::ticket(&updated)?,
+            });
+            outbox::queue_webhooks(conn, &self.settings, committee, data, now).await?;
             self.outbox.wake();
         }
         Ok(())

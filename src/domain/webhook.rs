@@ -1,0 +1,132 @@
+//! The webhook contract: each event sent to a party's endpoints, in the Standard Webhooks
+//! shape `{type, timestamp, data}`. Fields are declared in alphabetical order, the order of
+//! the bytes parties received before these types existed.
+
+mod data;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
+
+pub use data::{
+    ContainmentChange, ContainmentChangedData, IncidentReportedData, NotificationTestData,
+    StatusChange, StatusChangedData, TicketChangedData, TicketEscalatedData, TicketReminderData,
+    WebhookContainment, WebhookEvidence, WebhookIncident, WebhookIncidentRef, WebhookPage,
+    WebhookReporter, WebhookTicket,
+};
+
+use super::{TicketStatus, incident::dotted_enum};
+
+dotted_enum!(
+    /// The `type` of a webhook event.
+    EventType {
+        /// An incident for the party: sent to each routed party when it is filed, and to a
+        /// party an officer adds later (with `added_by`).
+        IncidentReported => "incident.reported",
+        /// The page's containment changed; sent to every party with a ticket.
+        IncidentContainmentChanged => "incident.containment_changed",
+        /// The incident's status changed; sent to every party with a ticket.
+        IncidentStatusChanged => "incident.status_changed",
+        /// A party acknowledged its ticket; sent to the incident's committee.
+        TicketAcknowledged => "ticket.acknowledged",
+        /// A party resolved its ticket; sent to the incident's committee.
+        TicketResolved => "ticket.resolved",
+        /// A party rejected its ticket; sent to the incident's committee.
+        TicketRejected => "ticket.rejected",
+        /// Every channel of a party gave up; sent to the incident's committee.
+        TicketFailed => "ticket.failed",
+        /// The party's ticket passed its acknowledgement deadline unanswered; sent once.
+        TicketReminder => "ticket.reminder",
+        /// A committee's ticket went unanswered or an officer escalated it: its parent
+        /// committee gets a ticket of its own and this event.
+        TicketEscalated => "ticket.escalated",
+        /// An officer checks the party's channels; the ticket does not change.
+        NotificationTest => "notification.test",
+    }
+);
+
+/// The `data` of an event, one variant per event type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EventData {
+    IncidentReported(IncidentReportedData),
+    IncidentContainmentChanged(ContainmentChangedData),
+    IncidentStatusChanged(StatusChangedData),
+    TicketAcknowledged(TicketChangedData),
+    TicketResolved(TicketChangedData),
+    TicketRejected(TicketChangedData),
+    TicketFailed(TicketChangedData),
+    TicketReminder(TicketReminderData),
+    TicketEscalated(TicketEscalatedData),
+    NotificationTest(NotificationTestData),
+}
+
+impl EventData {
+    pub fn event_type(&self) -> EventType {
+        match self {
+            EventData::IncidentReported(_) => EventType::IncidentReported,
+            EventData::IncidentContainmentChanged(_) => EventType::IncidentContainmentChanged,
+            EventData::IncidentStatusChanged(_) => EventType::IncidentStatusChanged,
+            EventData::TicketAcknowledged(_) => EventType::TicketAcknowledged,
+            EventData::TicketResolved(_) => EventType::TicketResolved,
+            EventData::TicketRejected(_) => EventType::TicketRejected,
+            EventData::TicketFailed(_) => EventType::TicketFailed,
+            EventData::TicketReminder(_) => EventType::TicketReminder,
+            EventData::TicketEscalated(_) => EventType::TicketEscalated,
+            EventData::NotificationTest(_) => EventType::NotificationTest,
+        }
+    }
+
+    /// What the committee is told of a party's answer; `None` when `status` is not one.
+    pub fn answered(status: TicketStatus, change: TicketChangedData) -> Option<Self> {
+        match status {
+            TicketStatus::Acknowledged => Some(EventData::TicketAcknowledged(change)),
+            TicketStatus::Resolved => Some(EventData::TicketResolved(change)),
+            TicketStatus::Rejected => Some(EventData::TicketRejected(change)),
+            TicketStatus::Pending | TicketStatus::Notified | TicketStatus::Failed => None,
+        }
+    }
+}
+
+/// One event as sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WebhookEvent {
+    pub data: EventData,
+    #[serde(serialize_with = "millis")]
+    pub timestamp: DateTime<Utc>,
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+}
+
+impl WebhookEvent {
+    pub fn new(at: DateTime<Utc>, data: EventData) -> Self {
+        Self {
+            event_type: data.event_type(),
+            timestamp: at,
+            data,
+        }
+    }
+
+    /// The bytes stored at enqueue and sent on every attempt.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// A time as every payload writes it: RFC 3339 in UTC with milliseconds.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn millis<S: Serializer>(t: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&rfc3339(*t))
+}
+
+fn millis_or_null<S: Serializer>(
+    t: &Option<DateTime<Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => millis(t, serializer),
+        None => serializer.serialize_none(),
+    }
+}
