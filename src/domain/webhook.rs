@@ -1,8 +1,10 @@
 //! The webhook contract: each event sent to a party's endpoints, in the Standard Webhooks
-//! shape `{type, timestamp, data}`. Fields are declared in alphabetical order, the order of
-//! the bytes parties received before these types existed.
+//! shape `{type, timestamp, data}`, published in the OpenAPI document (see `schema`).
+//! Fields are declared in alphabetical order, the order of the bytes parties received
+//! before these types existed.
 
 mod data;
+mod schema;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
