@@ -2,6 +2,7 @@
 //! language, with a signed acknowledge link, threaded per ticket, and sends it. The
 //! reporter's confirmation is written in the member's own language.
 
+use crate::domain::Named;
 use askama::Template;
 use chrono::{TimeDelta, Utc};
 use secrecy::ExposeSecret;
@@ -12,8 +13,9 @@ use super::{
 };
 use crate::{
     config::Settings,
-    domain::delivery::SendOutcome,
+    domain::delivery::{REPORTER_CONFIRMATION, SendOutcome},
     domain::i18n::{Tr, text, word},
+    domain::webhook::EventType,
     storage::{
         Database, Scope,
         deliveries::DeliveryRow,
@@ -155,7 +157,7 @@ impl EmailChannel {
         let domain = &settings.email.message_id_domain;
         // The first message to a party starts its thread; every later one replies to it.
         let root = format!("ticket-{}@{domain}", ticket.id);
-        let first = delivery.event_type == "incident.reported";
+        let first = delivery.event_type == EventType::IncidentReported.as_str();
         let message_id = if first {
             root.clone()
         } else {
@@ -178,9 +180,6 @@ impl EmailChannel {
         outcome_of(self.sender.send(&email).await)
     }
 }
-
-/// The event type of the reporter's confirmation email.
-pub const REPORTER_CONFIRMATION: &str = "reporter.confirmation";
 
 struct ReporterMail {
     tr: Tr,

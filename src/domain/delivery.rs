@@ -103,6 +103,9 @@ pub enum AttemptOutcome {
     Retry,
     Failed,
 }
+/// The type of the member's confirmation email; it rides in the outbox beside the parties'
+/// events but is never sent to a webhook.
+pub const REPORTER_CONFIRMATION: &str = "reporter.confirmation";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendOutcome {

@@ -14,7 +14,9 @@ pub mod retention;
 pub mod routing;
 mod secret;
 mod text;
+mod timeline;
 pub mod token;
+pub mod webhook;
 
 pub use contact::{Email, Phone};
 pub use evidence::{EvidenceFile, EvidenceType, clean_file_name};
@@ -26,6 +28,7 @@ pub use machine::{StateMachine, TransitionError};
 pub use page::{AccountType, PageHandle, PageUrl, Platform, page_key};
 pub use reference::ReferenceCode;
 pub use text::{BoundedText, TextRule, search_text};
+pub use timeline::TimelineEvent;
 
 /// A closed set of snake_case names: the vocabulary's enums derive their text, parsing and
 /// list with strum, and this gives each the same two names for them.

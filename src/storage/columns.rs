@@ -9,7 +9,7 @@ use sea_orm::{
 
 use crate::domain::{
     AccountType, ActorKind, ContainmentState, IncidentKind, IncidentStatus, Locale, Named,
-    Platform, Severity, TicketStatus,
+    Platform, Severity, TicketStatus, TimelineEvent,
     access::Role,
     delivery::{AttemptOutcome, Channel, DeliveryStatus},
     routing::PartyKind,
@@ -83,4 +83,5 @@ string_columns!(
     Role,
     Severity,
     TicketStatus,
+    TimelineEvent,
 );

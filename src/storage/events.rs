@@ -5,7 +5,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryFilter
 use uuid::Uuid;
 
 use super::entities::event;
-use crate::domain::Actor;
+use crate::domain::{Actor, TimelineEvent};
 
 pub use event::Model as EventRow;
 
@@ -14,7 +14,7 @@ pub struct NewEvent {
     pub incident_id: Uuid,
     pub ticket_id: Option<Uuid>,
     pub actor: Actor,
-    pub event_type: &'static str,
+    pub event_type: TimelineEvent,
     pub data: serde_json::Value,
     pub at: DateTime<Utc>,
 }
@@ -28,7 +28,7 @@ impl From<NewEvent> for event::ActiveModel {
             actor_kind: Set(e.actor.kind),
             actor_id: Set(e.actor.id),
             actor_name: Set(e.actor.name),
-            event_type: Set(e.event_type.to_owned()),
+            event_type: Set(e.event_type),
             data: Set(e.data),
             created_at: Set(e.at),
         }

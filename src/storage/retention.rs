@@ -15,7 +15,7 @@ use super::{
     entities::{delivery, delivery_attempt, event, evidence, incident, ticket},
     incidents::IncidentRow,
 };
-use crate::domain::{IncidentStatus, delivery::DeliveryStatus, retention::REDACTED};
+use crate::domain::{IncidentStatus, TimelineEvent, delivery::DeliveryStatus, retention::REDACTED};
 
 /// What a finished delivery keeps instead of the message it sent.
 pub const PURGED_PAYLOAD: &[u8] = br#"{"purged":true}"#;
@@ -33,7 +33,10 @@ fn closed_at() -> Expr {
             Expr::col((event::Entity, event::Column::IncidentId))
                 .equals((incident::Entity, incident::Column::Id)),
         )
-        .and_where(Expr::col((event::Entity, event::Column::EventType)).eq("status.changed"))
+        .and_where(
+            Expr::col((event::Entity, event::Column::EventType))
+                .eq(TimelineEvent::StatusChanged.as_str()),
+        )
         .to_owned();
     Func::coalesce([
         Expr::SubQuery(None, Box::new(last_change.into())),

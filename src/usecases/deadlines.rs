@@ -11,7 +11,11 @@ use super::{
 };
 use crate::{
     config::Settings,
-    domain::{Actor, routing::PartyKind},
+    domain::{
+        Actor, TimelineEvent,
+        routing::PartyKind,
+        webhook::{EventData, TicketReminderData, WebhookEvent},
+    },
     storage::{
         Database, Scope, deliveries,
         events::{self, NewEvent},
@@ -61,22 +65,14 @@ async fn remind(
     ticket: &TicketRow,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let body = payload::event_bytes(
-        "ticket.reminder",
+    let event = WebhookEvent::new(
         now,
-        json!({
-            "incident": payload::incident_view(incident, settings, party_kind(ticket)),
-            "ticket": payload::ticket_view(ticket),
+        EventData::TicketReminder(TicketReminderData {
+            incident: payload::incident(incident, settings, party_kind(ticket))?,
+            ticket: payload::ticket(ticket),
         }),
     );
-    let rows = outbox::rows_for(
-        settings,
-        ticket,
-        "ticket.reminder",
-        &body,
-        Channels::All,
-        now,
-    );
+    let rows = outbox::rows_for(settings, ticket, &event, Channels::All, now);
     if !rows.is_empty() {
         deliveries::insert_many(conn, rows).await?;
     }
@@ -86,7 +82,7 @@ async fn remind(
             incident_id: incident.id,
             ticket_id: Some(ticket.id),
             actor: Actor::system(),
-            event_type: "ticket.reminder_sent",
+            event_type: TimelineEvent::TicketReminderSent,
             data: json!({ "party": ticket.party_id, "deadline_at": payload::rfc3339(ticket.deadline_at) }),
             at: now,
         }],
@@ -122,8 +118,9 @@ async fn escalate(
         crate::usecases::ticket::Opening {
             party_id: &parent,
             kind: PartyKind::Committee,
-            event_type: "ticket.escalated",
-            extra: json!({ "escalated_from": ticket.party_id }),
+            reason: crate::usecases::ticket::OpeningReason::Escalated {
+                from: ticket.party_id.clone(),
+            },
             actor: Actor::system(),
         },
         now,
@@ -135,7 +132,7 @@ async fn escalate(
             incident_id: incident.id,
             ticket_id: Some(ticket.id),
             actor: Actor::system(),
-            event_type: "ticket.escalated",
+            event_type: TimelineEvent::TicketEscalated,
             data: json!({ "from": ticket.party_id, "to": parent, "ticket": opened.id }),
             at: now,
         }],

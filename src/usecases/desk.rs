@@ -7,7 +7,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    domain::{Actor, FieldError, routing::PartyKind},
+    domain::{
+        Actor, FieldError, TimelineEvent,
+        routing::PartyKind,
+        webhook::{EventData, NotificationTestData, WebhookEvent},
+    },
     storage::{
         Database, Scope, deliveries,
         events::{self, NewEvent},
@@ -15,7 +19,7 @@ use crate::{
         tickets::{self, TicketRow},
     },
     usecases::incident::{ActionError, Notify},
-    usecases::ticket::{Opening, open_ticket},
+    usecases::ticket::{Opening, OpeningReason, open_ticket},
     usecases::{outbox, payload},
 };
 
@@ -55,8 +59,9 @@ pub async fn add_party(
         Opening {
             party_id,
             kind: party.kind,
-            event_type: "incident.reported",
-            extra: json!({ "added_by": actor.name }),
+            reason: OpeningReason::Added {
+                by: actor.name.clone(),
+            },
             actor,
         },
         now,
@@ -107,8 +112,9 @@ pub async fn escalate(
         Opening {
             party_id: &parent,
             kind: PartyKind::Committee,
-            event_type: "ticket.escalated",
-            extra: json!({ "escalated_from": incident.committee_id }),
+            reason: OpeningReason::Escalated {
+                from: incident.committee_id.clone(),
+            },
             actor: actor.clone(),
         },
         now,
@@ -120,7 +126,7 @@ pub async fn escalate(
             incident_id: incident.id,
             ticket_id: Some(opened.id),
             actor,
-            event_type: "ticket.escalated",
+            event_type: TimelineEvent::TicketEscalated,
             data: json!({ "from": incident.committee_id, "to": parent, "ticket": opened.id }),
             at: now,
         }],
@@ -149,23 +155,15 @@ pub async fn send_test(
         .await?
         .ok_or(ActionError::NotFound)?;
     let now = Utc::now();
-    let body = payload::event_bytes(
-        "notification.test",
+    let event = WebhookEvent::new(
         now,
-        json!({
-            "incident": { "id": incident.id, "reference": incident.reference },
-            "ticket": payload::ticket_view(&ticket),
-            "sent_by": actor.name,
+        EventData::NotificationTest(NotificationTestData {
+            incident: payload::incident_ref(&incident),
+            sent_by: actor.name.clone(),
+            ticket: payload::ticket(&ticket),
         }),
     );
-    let rows = outbox::rows_for(
-        notify.settings,
-        &ticket,
-        "notification.test",
-        &body,
-        outbox::Channels::All,
-        now,
-    );
+    let rows = outbox::rows_for(notify.settings, &ticket, &event, outbox::Channels::All, now);
     let sent = rows.len();
     if sent > 0 {
         deliveries::insert_many(&*tx, rows).await?;
@@ -176,7 +174,7 @@ pub async fn send_test(
             incident_id: incident.id,
             ticket_id: Some(ticket.id),
             actor,
-            event_type: "ticket.test_sent",
+            event_type: TimelineEvent::TicketTestSent,
             data: json!({ "party": ticket.party_id, "deliveries": sent }),
             at: now,
         }],

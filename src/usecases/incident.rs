@@ -9,8 +9,10 @@ use uuid::Uuid;
 use crate::{
     config::Settings,
     domain::{
-        Actor, BoundedText, FieldError, IncidentStatus, RejectReason, StateMachine,
-        TransitionError, new_incident::Containment,
+        Actor, BoundedText, FieldError, IncidentStatus, RejectReason, StateMachine, TimelineEvent,
+        TransitionError,
+        new_incident::Containment,
+        webhook::{self, EventData, WebhookIncident, WebhookTicket},
     },
     storage::{Conn, DbErr},
     storage::{
@@ -83,7 +85,7 @@ pub async fn change_containment(
             incident_id: incident.id,
             ticket_id: None,
             actor,
-            event_type: "containment.changed",
+            event_type: TimelineEvent::ContainmentChanged,
             data: json!({
                 "from": current,
                 "to": change.state,
@@ -98,15 +100,18 @@ pub async fn change_containment(
     let updated = incidents::find(&*tx, &Scope::All, &IncidentKey::Id(incident.id))
         .await?
         .ok_or(ActionError::NotFound)?;
-    let change = json!({ "from": current, "to": change.state, "at": change.at.map(rfc3339) });
-    broadcast(
-        &*tx,
-        notify.settings,
-        &updated,
-        "incident.containment_changed",
-        change,
-        now,
-    )
+    let change = webhook::ContainmentChange {
+        at: change.at,
+        from: current,
+        to: change.state,
+    };
+    broadcast(&*tx, notify.settings, &updated, now, |incident, ticket| {
+        EventData::IncidentContainmentChanged(webhook::ContainmentChangedData {
+            change: change.clone(),
+            incident,
+            ticket,
+        })
+    })
     .await?;
     tx.commit().await?;
     notify.outbox.wake();
@@ -182,7 +187,7 @@ pub async fn change_status(
         incident_id: incident.id,
         ticket_id: None,
         actor: actor.clone(),
-        event_type: "status.changed",
+        event_type: TimelineEvent::StatusChanged,
         data: json!({
             "from": current,
             "to": change.status,
@@ -197,7 +202,7 @@ pub async fn change_status(
             incident_id: original.id,
             ticket_id: None,
             actor,
-            event_type: "duplicate.linked",
+            event_type: TimelineEvent::DuplicateLinked,
             data: json!({ "duplicate": incident.reference }),
             at: now,
         });
@@ -207,38 +212,40 @@ pub async fn change_status(
     let updated = incidents::find(&*tx, &Scope::All, &IncidentKey::Id(incident.id))
         .await?
         .ok_or(ActionError::NotFound)?;
-    let change = json!({ "from": current, "to": change.status, "reason": change.reason });
-    broadcast(
-        &*tx,
-        notify.settings,
-        &updated,
-        "incident.status_changed",
-        change,
-        now,
-    )
+    let change = webhook::StatusChange {
+        from: current,
+        reason: change.reason,
+        to: change.status,
+    };
+    broadcast(&*tx, notify.settings, &updated, now, |incident, ticket| {
+        EventData::IncidentStatusChanged(webhook::StatusChangedData {
+            change: change.clone(),
+            incident,
+            ticket,
+        })
+    })
     .await?;
     tx.commit().await?;
     notify.outbox.wake();
     Ok(updated)
 }
 
-/// Sends an incident change to the webhooks of every party with a ticket on it.
+/// Sends an incident change to the webhooks of every party with a ticket on it, each told
+/// of the incident as its kind of party is.
 async fn broadcast(
     conn: &impl Conn,
     settings: &Settings,
     incident: &IncidentRow,
-    event_type: &str,
-    change: serde_json::Value,
     now: DateTime<Utc>,
+    event: impl Fn(WebhookIncident, WebhookTicket) -> EventData,
 ) -> Result<(), DbErr> {
     for ticket in tickets::for_incident(conn, incident.id).await? {
         let kind = ticket.role;
-        let data = json!({
-            "incident": payload::incident_view(incident, settings, kind),
-            "ticket": payload::ticket_view(&ticket),
-            "change": change,
-        });
-        outbox::queue_webhooks(conn, settings, &ticket, event_type, data, now).await?;
+        let data = event(
+            payload::incident(incident, settings, kind)?,
+            payload::ticket(&ticket),
+        );
+        outbox::queue_webhooks(conn, settings, &ticket, data, now).await?;
     }
     Ok(())
 }
@@ -267,7 +274,7 @@ pub async fn add_note(
         incident_id: incident.id,
         ticket_id: None,
         actor,
-        event_type: "note.added",
+        event_type: TimelineEvent::NoteAdded,
         data: json!({ "text": text.as_str(), "visibility": visibility.as_str() }),
         at: now,
     };

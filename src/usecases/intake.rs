@@ -11,10 +11,15 @@ use uuid::Uuid;
 
 use crate::domain::delivery::Channel;
 use crate::{
-    channels::email_channel::REPORTER_CONFIRMATION,
     config::Settings,
     domain::token,
-    domain::{Actor, IncidentStatus, TicketStatus, new_incident::NewIncident, page_key},
+    domain::{
+        Actor, IncidentStatus, TicketStatus, TimelineEvent,
+        delivery::REPORTER_CONFIRMATION,
+        new_incident::NewIncident,
+        page_key,
+        webhook::{EventData, IncidentReportedData, WebhookEvent, WebhookEvidence},
+    },
     storage::{
         Database, deliveries,
         deliveries::DeliveryRow,
@@ -193,24 +198,15 @@ struct Rows {
     timeline: Vec<NewEvent>,
 }
 
-fn incident_with_evidence(mut view: serde_json::Value, new: &NewIncident) -> serde_json::Value {
-    if !new.evidence.is_empty() {
-        view["evidence"] = evidence_view(new);
-    }
-    view
-}
-
 /// How the notifications list the evidence: names, types, sizes and digests.
-fn evidence_view(new: &NewIncident) -> serde_json::Value {
+fn evidence_view(new: &NewIncident) -> Vec<WebhookEvidence> {
     new.evidence
         .iter()
-        .map(|f| {
-            json!({
-                "name": f.file_name,
-                "content_type": f.kind.mime(),
-                "size_bytes": f.size_bytes,
-                "sha256": f.sha256,
-            })
+        .map(|f| WebhookEvidence {
+            content_type: f.kind.mime().to_owned(),
+            name: f.file_name.clone(),
+            sha256: f.sha256.clone(),
+            size_bytes: f.size_bytes,
         })
         .collect()
 }
@@ -297,7 +293,7 @@ fn build_rows(
         incident_id,
         ticket_id: None,
         actor: job.actor.clone(),
-        event_type: "incident.reported",
+        event_type: TimelineEvent::IncidentReported,
         data: json!({
             "reference": row.reference,
             "kind": row.kind,
@@ -331,19 +327,20 @@ fn build_rows(
             created_at: now,
             updated_at: now,
         };
-        let body = payload::event_bytes(
-            "incident.reported",
+        let mut incident = payload::incident(&row, settings, route.kind)?;
+        incident.evidence = (!new.evidence.is_empty()).then(|| evidence_view(new));
+        let event = WebhookEvent::new(
             now,
-            json!({
-                "incident": incident_with_evidence(payload::incident_view(&row, settings, route.kind), new),
-                "ticket": payload::ticket_view(&ticket),
+            EventData::IncidentReported(IncidentReportedData {
+                added_by: None,
+                incident,
+                ticket: payload::ticket(&ticket),
             }),
         );
         deliveries.extend(outbox::rows_for(
             settings,
             &ticket,
-            "incident.reported",
-            &body,
+            &event,
             Channels::All,
             now,
         ));
@@ -351,7 +348,7 @@ fn build_rows(
             incident_id,
             ticket_id: Some(ticket.id),
             actor: Actor::system(),
-            event_type: "ticket.opened",
+            event_type: TimelineEvent::TicketOpened,
             data: json!({
                 "party": ticket.party_id,
                 "role": ticket.role,
@@ -383,16 +380,17 @@ pub fn confirmation_delivery(
     email: &str,
     now: DateTime<Utc>,
 ) -> DeliveryRow {
-    let body = payload::event_bytes(
-        REPORTER_CONFIRMATION,
-        now,
-        json!({ "incident": {
+    let body = serde_json::to_vec(&json!({
+        "type": REPORTER_CONFIRMATION,
+        "timestamp": payload::rfc3339(now),
+        "data": { "incident": {
             "id": row.id,
             "reference": row.reference,
             "kind": row.kind,
             "page": { "platform": row.page_platform, "url": row.page_url, "handle": row.page_handle },
-        }}),
-    );
+        }},
+    }))
+    .unwrap_or_default();
     outbox::row(
         committee,
         Channel::Email,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::routing::PartyKind;
 use crate::{
-    domain::{Actor, BoundedText, EvidenceFile},
+    domain::{Actor, BoundedText, EvidenceFile, TimelineEvent},
     storage::{
         Database, Scope, deliveries,
         events::{self, NewEvent},
@@ -72,7 +72,7 @@ pub async fn add_info(
             incident_id,
             ticket_id: None,
             actor,
-            event_type: "member.info_added",
+            event_type: TimelineEvent::MemberInfoAdded,
             data: json!({ "text": text.as_ref().map(BoundedText::as_str), "files": names }),
             at: now,
         }],
@@ -102,7 +102,7 @@ pub async fn record_platform_case(
             incident_id,
             ticket_id: None,
             actor,
-            event_type: "platform_case.recorded",
+            event_type: TimelineEvent::PlatformCaseRecorded,
             data: json!({
                 "platform": incident.page_platform,
                 "case_ref": case_ref.as_str(),
@@ -153,7 +153,7 @@ pub async fn revoke(
             incident_id,
             ticket_id: None,
             actor,
-            event_type: "tracking.revoked",
+            event_type: TimelineEvent::TrackingRevoked,
             data: json!({ "new_link_emailed": resent }),
             at: now,
         }],

@@ -1,16 +1,18 @@
 //! Putting notifications in the outbox, and waking the dispatcher when there are new ones.
 
+use crate::domain::Named;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use super::payload;
-use crate::domain::delivery::{Channel, DeliveryStatus};
 use crate::{
     config::Settings,
+    domain::{
+        delivery::{Channel, DeliveryStatus},
+        webhook::{EventData, WebhookEvent},
+    },
     storage::{Conn, DbErr, deliveries, deliveries::DeliveryRow, tickets::TicketRow},
 };
 
@@ -42,14 +44,14 @@ pub enum Channels {
 pub fn rows_for(
     settings: &Settings,
     ticket: &TicketRow,
-    event_type: &str,
-    body: &[u8],
+    event: &WebhookEvent,
     channels: Channels,
     now: DateTime<Utc>,
 ) -> Vec<DeliveryRow> {
     let Some(party) = settings.party(&ticket.party_id) else {
         return Vec::new();
     };
+    let (event_type, body) = (event.event_type.as_str(), event.to_bytes());
     let contacts = &party.settings.contacts;
     let mut targets: Vec<(Channel, String)> = Vec::new();
     if channels == Channels::All && !contacts.emails.is_empty() {
@@ -63,7 +65,7 @@ pub fn rows_for(
     );
     targets
         .into_iter()
-        .map(|(channel, target)| row(ticket, channel, target, event_type, body, now))
+        .map(|(channel, target)| row(ticket, channel, target, event_type, &body, now))
         .collect()
 }
 
@@ -95,25 +97,16 @@ pub fn row(
     }
 }
 
-/// Queues an event about `subject` (a ticket, or the incident when `None`) for the
-/// webhooks of `recipient`'s party.
+/// Queues an event for the webhooks of `recipient`'s party.
 pub async fn queue_webhooks(
     conn: &impl Conn,
     settings: &Settings,
     recipient: &TicketRow,
-    event_type: &str,
-    data: Value,
+    data: EventData,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let body = payload::event_bytes(event_type, now, data);
-    let rows = rows_for(
-        settings,
-        recipient,
-        event_type,
-        &body,
-        Channels::WebhooksOnly,
-        now,
-    );
+    let event = WebhookEvent::new(now, data);
+    let rows = rows_for(settings, recipient, &event, Channels::WebhooksOnly, now);
     if rows.is_empty() {
         return Ok(());
     }

@@ -1,78 +1,85 @@
-//! Event payloads in the Standard Webhooks shape `{type, timestamp, data}`, serialised once
-//! at enqueue time and sent byte for byte on every attempt.
+//! Webhook payloads built from stored rows, in the shapes of `domain::webhook`; serialised
+//! once at enqueue time and sent byte for byte on every attempt.
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{Value, json};
-
+pub use crate::domain::webhook::rfc3339;
 use crate::{
     config::Settings,
-    domain::routing::PartyKind,
-    storage::{incidents::IncidentRow, tickets::TicketRow},
+    domain::{
+        routing::PartyKind,
+        webhook::{
+            WebhookContainment, WebhookIncident, WebhookIncidentRef, WebhookPage, WebhookReporter,
+            WebhookTicket,
+        },
+    },
+    storage::{DbErr, incidents::IncidentRow, tickets::TicketRow},
 };
-
-pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
 
 /// What a party of `kind` is told about an incident; who gets the reporter's and the
 /// account's contacts is set in `[notifications]`.
-pub fn incident_view(incident: &IncidentRow, settings: &Settings, kind: PartyKind) -> Value {
-    let public_base_url = &settings.public_base_url;
+pub fn incident(
+    incident: &IncidentRow,
+    settings: &Settings,
+    kind: PartyKind,
+) -> Result<WebhookIncident, DbErr> {
     let shown = &settings.notifications;
-    let reporter = if shown.reporter_contacts_for.contains(&kind) {
-        json!({
-            "name": incident.reporter_name,
-            "email": incident.reporter_email,
-            "phone": incident.reporter_phone,
-        })
-    } else {
-        json!({ "name": incident.reporter_name })
-    };
+    let reporter_contacts = shown.reporter_contacts_for.contains(&kind);
     let account = shown.account_contacts_for.contains(&kind);
-    json!({
-        "id": incident.id,
-        "reference": incident.reference,
-        "url": format!("{}/api/v1/incidents/{}", public_base_url.trim_end_matches('/'), incident.id),
-        "kind": incident.kind,
-        "severity": incident.severity,
-        "status": incident.status,
-        "description": incident.description,
-        "detected_at": rfc3339(incident.detected_at),
-        "committee": incident.committee_id,
-        "reporter": reporter,
-        "page": {
-            "platform": incident.page_platform,
-            "url": incident.page_url,
-            "handle": incident.page_handle,
-            "display_name": incident.page_display_name,
-            "account_type": incident.page_account_type,
-            "linked_email": incident.page_linked_email.as_ref().filter(|_| account),
-            "linked_phone": incident.page_linked_phone.as_ref().filter(|_| account),
-            "created_on": incident.page_created_on,
-            "purpose": incident.page_purpose,
+    let actions = serde_json::from_value(incident.containment_actions.clone())
+        .map_err(|e| DbErr::Custom(format!("stored containment actions are not known: {e}")))?;
+    Ok(WebhookIncident {
+        committee: incident.committee_id.clone(),
+        containment: WebhookContainment {
+            actions,
+            at: incident.contained_at,
+            state: incident.containment,
         },
-        "containment": {
-            "state": incident.containment,
-            "at": incident.contained_at.map(rfc3339),
-            "actions": incident.containment_actions,
+        description: incident.description.clone(),
+        detected_at: incident.detected_at,
+        evidence: None,
+        id: incident.id,
+        kind: incident.kind,
+        page: WebhookPage {
+            account_type: incident.page_account_type,
+            created_on: incident.page_created_on.clone(),
+            display_name: incident.page_display_name.clone(),
+            handle: incident.page_handle.clone(),
+            linked_email: incident.page_linked_email.clone().filter(|_| account),
+            linked_phone: incident.page_linked_phone.clone().filter(|_| account),
+            platform: incident.page_platform,
+            purpose: incident.page_purpose.clone(),
+            url: incident.page_url.clone(),
         },
-        "reported_at": rfc3339(incident.created_at),
+        reference: incident.reference.clone(),
+        reported_at: incident.created_at,
+        reporter: WebhookReporter {
+            email: reporter_contacts.then(|| incident.reporter_email.clone()),
+            name: incident.reporter_name.clone(),
+            phone: reporter_contacts.then(|| incident.reporter_phone.clone()),
+        },
+        severity: incident.severity,
+        status: incident.status,
+        url: format!(
+            "{}/api/v1/incidents/{}",
+            settings.public_base_url.trim_end_matches('/'),
+            incident.id
+        ),
     })
 }
 
-pub fn ticket_view(ticket: &TicketRow) -> Value {
-    json!({
-        "id": ticket.id,
-        "party": ticket.party_id,
-        "role": ticket.role,
-        "status": ticket.status,
-        "deadline_at": rfc3339(ticket.deadline_at),
-        "external_ref": ticket.external_ref,
-    })
+pub fn ticket(ticket: &TicketRow) -> WebhookTicket {
+    WebhookTicket {
+        deadline_at: ticket.deadline_at,
+        external_ref: ticket.external_ref.clone(),
+        id: ticket.id,
+        party: ticket.party_id.clone(),
+        role: ticket.role,
+        status: ticket.status,
+    }
 }
 
-/// The bytes of one event.
-pub fn event_bytes(event_type: &str, at: DateTime<Utc>, data: Value) -> Vec<u8> {
-    let body = json!({ "type": event_type, "timestamp": rfc3339(at), "data": data });
-    serde_json::to_vec(&body).unwrap_or_default()
+pub fn incident_ref(incident: &IncidentRow) -> WebhookIncidentRef {
+    WebhookIncidentRef {
+        id: incident.id,
+        reference: incident.reference.clone(),
+    }
 }

@@ -11,10 +11,10 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    channels::email_channel::REPORTER_CONFIRMATION,
     config::Settings,
     domain::{
-        Actor, ActorKind,
+        Actor, ActorKind, TimelineEvent,
+        delivery::REPORTER_CONFIRMATION,
         retention::{REDACTED, redact_event_data},
     },
     storage::{Conn, DbErr},
@@ -29,9 +29,6 @@ use crate::{
     },
     usecases::payload::rfc3339,
 };
-
-/// The timeline entry a purge leaves.
-pub const PURGED_EVENT: &str = "personal_data_purged";
 
 /// Incidents read per query.
 const PAGE: u64 = 100;
@@ -157,7 +154,7 @@ async fn purge_one(db: &Database, id: Uuid, cutoff: DateTime<Utc>) -> Result<Out
             incident_id: id,
             ticket_id: None,
             actor: Actor::system(),
-            event_type: PURGED_EVENT,
+            event_type: TimelineEvent::PersonalDataPurged,
             data: json!({
                 "closed_before": rfc3339(cutoff),
                 "fields": a.plan.fields,

@@ -7,7 +7,13 @@ use uuid::Uuid;
 
 use crate::{
     config::Settings,
-    domain::{Actor, BoundedText, FieldError, StateMachine, TicketStatus, routing::PartyKind},
+    domain::{
+        Actor, BoundedText, FieldError, StateMachine, TicketStatus, TimelineEvent,
+        routing::PartyKind,
+        webhook::{
+            EventData, IncidentReportedData, TicketChangedData, TicketEscalatedData, WebhookEvent,
+        },
+    },
     storage::{
         Database, Scope, deliveries,
         entities::ticket,
@@ -32,17 +38,6 @@ pub struct TicketAnswer {
     pub note: Option<BoundedText>,
 }
 
-fn event_type(status: TicketStatus) -> &'static str {
-    match status {
-        TicketStatus::Acknowledged => "ticket.acknowledged",
-        TicketStatus::Resolved => "ticket.resolved",
-        TicketStatus::Rejected => "ticket.rejected",
-        TicketStatus::Notified => "ticket.notified",
-        TicketStatus::Failed => "ticket.failed",
-        TicketStatus::Pending => "ticket.pending",
-    }
-}
-
 /// Records a party's answer. Answering the same way twice changes nothing.
 pub async fn answer(
     db: &Database,
@@ -53,6 +48,13 @@ pub async fn answer(
     answer: TicketAnswer,
     actor: Actor,
 ) -> Result<TicketRow, ActionError> {
+    let Some(kind) = TimelineEvent::answered(answer.status) else {
+        return Err(ActionError::Invalid(vec![FieldError::new(
+            "status",
+            "not_an_answer",
+            "a party acknowledges, resolves or rejects its ticket",
+        )]));
+    };
     let tx = db.begin_write().await?;
     let ticket = tickets::lock(&*tx, ticket_id)
         .await?
@@ -70,7 +72,6 @@ pub async fn answer(
     let updated = tickets::find(&*tx, ticket.id)
         .await?
         .ok_or(ActionError::NotFound)?;
-    let kind = event_type(answer.status);
     events::append(
         &*tx,
         vec![NewEvent {
@@ -88,10 +89,15 @@ pub async fn answer(
     )
     .await?;
     let all = tickets::for_incident(&*tx, ticket.incident_id).await?;
-    if let Some(committee) = all.iter().find(|t| t.role == PartyKind::Committee) {
-        let data =
-            json!({ "incident_id": ticket.incident_id, "ticket": payload::ticket_view(&updated) });
-        outbox::queue_webhooks(&*tx, settings, committee, kind, data, now).await?;
+    let change = TicketChangedData {
+        incident_id: ticket.incident_id,
+        ticket: payload::ticket(&updated),
+    };
+    if let (Some(committee), Some(data)) = (
+        all.iter().find(|t| t.role == PartyKind::Committee),
+        EventData::answered(answer.status, change),
+    ) {
+        outbox::queue_webhooks(&*tx, settings, committee, data, now).await?;
     }
     tx.commit().await?;
     outbox.wake();
@@ -141,7 +147,7 @@ pub async fn redeliver(
                 incident_id: ticket.incident_id,
                 ticket_id: Some(ticket.id),
                 actor,
-                event_type: "ticket.redelivery_requested",
+                event_type: TimelineEvent::TicketRedeliveryRequested,
                 data: json!({ "party": ticket.party_id, "deliveries": requeued }),
                 at: now,
             }],
@@ -153,15 +159,20 @@ pub async fn redeliver(
     Ok(requeued)
 }
 
-/// Why a ticket is opened after filing, with what it tells the party.
+/// A ticket opened after filing, for a party of `kind`.
 pub struct Opening<'a> {
     pub party_id: &'a str,
     pub kind: PartyKind,
-    /// The event the party is sent: `incident.reported` or `ticket.escalated`.
-    pub event_type: &'a str,
-    /// Extra fields of the event's data and of the `ticket.opened` timeline entry.
-    pub extra: serde_json::Value,
+    pub reason: OpeningReason,
     pub actor: Actor,
+}
+
+/// Why a ticket is opened after filing, which decides the event the party is sent.
+pub enum OpeningReason {
+    /// An officer added a party that routing missed: `incident.reported` with `added_by`.
+    Added { by: Option<String> },
+    /// The committee's parent takes the incident over: `ticket.escalated`.
+    Escalated { from: String },
 }
 
 /// Opens a ticket for a party on a filed incident: the ticket, one delivery per channel
@@ -193,30 +204,33 @@ pub async fn open_ticket(
         updated_at: now,
     };
     tickets::insert_many(conn, vec![opened.clone().into()]).await?;
-    let mut data = json!({
-        "incident": payload::incident_view(incident, settings, opening.kind),
-        "ticket": payload::ticket_view(&opened),
-    });
-    let mut event = json!({
+    let incident_view = payload::incident(incident, settings, opening.kind)?;
+    let ticket_view = payload::ticket(&opened);
+    let mut entry = json!({
         "party": opened.party_id,
         "role": opened.role,
         "deadline_at": payload::rfc3339(opened.deadline_at),
     });
-    if let Some(extra) = opening.extra.as_object() {
-        for (k, v) in extra {
-            data[k] = v.clone();
-            event[k] = v.clone();
+    let data = match opening.reason {
+        OpeningReason::Added { by } => {
+            entry["added_by"] = json!(by);
+            EventData::IncidentReported(IncidentReportedData {
+                added_by: by,
+                incident: incident_view,
+                ticket: ticket_view,
+            })
         }
-    }
-    let body = payload::event_bytes(opening.event_type, now, data);
-    let rows = outbox::rows_for(
-        settings,
-        &opened,
-        opening.event_type,
-        &body,
-        outbox::Channels::All,
-        now,
-    );
+        OpeningReason::Escalated { from } => {
+            entry["escalated_from"] = json!(from);
+            EventData::TicketEscalated(TicketEscalatedData {
+                escalated_from: from,
+                incident: incident_view,
+                ticket: ticket_view,
+            })
+        }
+    };
+    let event = WebhookEvent::new(now, data);
+    let rows = outbox::rows_for(settings, &opened, &event, outbox::Channels::All, now);
     if !rows.is_empty() {
         deliveries::insert_many(conn, rows).await?;
     }
@@ -226,8 +240,8 @@ pub async fn open_ticket(
             incident_id: incident.id,
             ticket_id: Some(opened.id),
             actor: opening.actor,
-            event_type: "ticket.opened",
-            data: event,
+            event_type: TimelineEvent::TicketOpened,
+            data: entry,
             at: now,
         }],
     )

@@ -24,14 +24,13 @@ use tokio::{
 
 use crate::domain::routing::PartyKind;
 use crate::{
-    channels::{
-        email_channel::{EmailChannel, REPORTER_CONFIRMATION},
-        signature::SigningKey,
-        webhook::WebhookSender,
-    },
+    channels::{email_channel::EmailChannel, signature::SigningKey, webhook::WebhookSender},
     config::Settings,
-    domain::delivery::{Channel, DeliveryStatus, SendOutcome, truncate},
-    domain::{Actor, TicketStatus},
+    domain::delivery::{Channel, DeliveryStatus, REPORTER_CONFIRMATION, SendOutcome, truncate},
+    domain::{
+        Actor, TicketStatus, TimelineEvent,
+        webhook::{EventData, TicketChangedData},
+    },
     storage::{
         Database,
         deliveries::{self, AttemptRecord, DeliveryRow, NextStep, Skip},
@@ -40,7 +39,10 @@ use crate::{
         tickets::{self, TicketRow},
     },
     telemetry::metrics::{DeliveryOutcome, Metrics},
-    usecases::outbox::{self, Outbox},
+    usecases::{
+        outbox::{self, Outbox},
+        payload,
+    },
 };
 
 const CLAIM_BATCH: usize = 64;
@@ -702,7 +704,7 @@ impl Dispatcher {
                 incident_id: moved.incident_id,
                 ticket_id: Some(moved.id),
                 actor: Actor::system(),
-                event_type: "ticket.notified",
+                event_type: TimelineEvent::TicketNotified,
                 data: json!({ "party": moved.party_id, "channel": channel }),
                 at: now,
             });
@@ -754,7 +756,7 @@ impl Dispatcher {
                 incident_id: ticket.incident_id,
                 ticket_id: Some(ticket.id),
                 actor: Actor::system(),
-                event_type: "webhook.endpoint_disabled",
+                event_type: TimelineEvent::WebhookEndpointDisabled,
                 data: json!({ "party": ticket.party_id, "url": delivery.target, "reason": "410 Gone" }),
                 at: now,
             });
@@ -779,31 +781,32 @@ impl Dispatcher {
                     incident_id: ticket.incident_id,
                     ticket_id: Some(ticket.id),
                     actor: Actor::system(),
-                    event_type: "ticket.failed",
+                    event_type: TimelineEvent::TicketFailed,
                     data: json!({ "party": ticket.party_id }),
                     at: now,
                 });
-                self.tell_committee(conn, ticket, "ticket.failed", now)
-                    .await?;
+                self.tell_failure_to_committee(conn, ticket, now).await?;
             }
         }
         Ok(())
     }
 
-    /// Queues `event_type` about `ticket` for the webhooks of the incident's committee.
-    async fn tell_committee(
+    /// Queues `ticket.failed` about `ticket` for the webhooks of the incident's committee.
+    async fn tell_failure_to_committee(
         &self,
         conn: &impl crate::storage::Conn,
         ticket: &TicketRow,
-        event_type: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let all = tickets::for_incident(conn, ticket.incident_id).await?;
         if let Some(committee) = all.iter().find(|t| t.role == PartyKind::Committee) {
             let mut updated = ticket.clone();
             updated.status = TicketStatus::Failed;
-            let data = json!({ "incident_id": ticket.incident_id, "ticket": crate::usecases::payload::ticket_view(&updated) });
-            outbox::queue_webhooks(conn, &self.settings, committee, event_type, data, now).await?;
+            let data = EventData::TicketFailed(TicketChangedData {
+                incident_id: ticket.incident_id,
+                ticket: payload::ticket(&updated),
+            });
+            outbox::queue_webhooks(conn, &self.settings, committee, data, now).await?;
             self.outbox.wake();
         }
         Ok(())

@@ -19,3 +19,4 @@ mod tickets;
 mod transitions;
 mod validation;
 mod web;
+mod webhook_schemas;

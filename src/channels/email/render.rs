@@ -10,6 +10,7 @@ use crate::{
     config::Locale,
     domain::i18n::{Tr, text_with, try_word},
     domain::routing::PartyKind,
+    domain::webhook::EventType,
 };
 
 /// One email, ready to send.
@@ -124,9 +125,9 @@ fn subject(tr: Tr, event_type: &str, incident: &Value) -> String {
     if let Some(platform) = text(incident, "/page/platform") {
         subject.push_str(&format!(" — {platform}"));
     }
-    let suffix = match event_type {
-        "incident.reported" => None,
-        other => try_word(tr.0, "suffix", other).or_else(|| try_word(tr.0, "suffix", "default")),
+    let suffix = match event_type.parse() {
+        Ok(EventType::IncidentReported) => None,
+        _ => try_word(tr.0, "suffix", event_type).or_else(|| try_word(tr.0, "suffix", "default")),
     };
     if let Some(suffix) = suffix {
         subject.push_str(&format!(" ({suffix})"));

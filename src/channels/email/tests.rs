@@ -9,7 +9,9 @@ use crate::{
     domain::i18n::try_word,
     domain::{
         AccountType, ContainmentAction, ContainmentState, IncidentKind, IncidentStatus, Platform,
-        Severity, TicketStatus, routing::PartyKind,
+        Severity, TicketStatus,
+        routing::PartyKind,
+        webhook::{EventData, EventType, IncidentReportedData, WebhookEvent},
     },
     storage::{entities::ticket, incidents::IncidentRow},
     usecases::payload,
@@ -78,14 +80,15 @@ fn event_for(row: &IncidentRow, kind: PartyKind) -> Value {
         created_at: row.created_at,
         updated_at: row.created_at,
     };
-    let bytes = payload::event_bytes(
-        "incident.reported",
+    let bytes = WebhookEvent::new(
         row.created_at,
-        json!({
-            "incident": payload::incident_view(row, &settings(), kind),
-            "ticket": payload::ticket_view(&ticket),
+        EventData::IncidentReported(IncidentReportedData {
+            added_by: None,
+            incident: payload::incident(row, &settings(), kind).expect("a known row"),
+            ticket: payload::ticket(&ticket),
         }),
-    );
+    )
+    .to_bytes();
     serde_json::from_slice(&bytes).expect("the payload is JSON")
 }
 
@@ -248,7 +251,7 @@ fn provider_sees_the_ownership_proof_but_not_the_reporter_contacts() {
 #[test]
 fn a_payload_missing_optional_fields_renders_without_panic() {
     let sparse = json!({
-        "type": "incident.reported",
+        "type": EventType::IncidentReported,
         "data": { "incident": { "reference": "INC-2026-000007", "page": {}, "containment": {} } }
     });
     let email = render(PartyKind::Provider, Locale::Vi, &sparse, None);
@@ -301,7 +304,7 @@ fn evidence_is_listed_with_size_and_digest() {
 #[test]
 fn later_events_say_what_changed_and_unknown_ones_read_as_an_update() {
     let mut event = event_for(&incident_row(), PartyKind::Committee);
-    event["type"] = json!("ticket.reminder");
+    event["type"] = json!(EventType::TicketReminder);
     let reminder = render(PartyKind::Committee, Locale::Vi, &event, Some(ACK));
     assert_eq!(
         reminder.subject,

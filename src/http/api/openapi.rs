@@ -1,5 +1,6 @@
 //! The OpenAPI 3.1 document, generated from the handlers and types.
 
+use crate::domain::Named;
 use actix_web::HttpResponse;
 use utoipa::{
     Modify, OpenApi,
@@ -7,7 +8,10 @@ use utoipa::{
 };
 
 use super::{incidents, tickets, views};
-use crate::http::error::{Problem, ProblemField};
+use crate::{
+    domain::webhook::{EventType, WebhookEvent},
+    http::error::{Problem, ProblemField},
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -44,8 +48,9 @@ use crate::http::error::{Problem, ProblemField};
         crate::domain::ContainmentState, crate::domain::ContainmentAction, crate::domain::Platform,
         crate::domain::AccountType, crate::domain::RejectReason,
         crate::http::ops::health::Readiness,
+        WebhookEvent,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &WebhookEvents),
     tags((name = "incidents", description = "Incident reports and their lifecycle"), (name = "tickets", description = "One party's ticket: deliveries, attempts and its answer"), (name = "operations", description = "Health checks and metrics"))
 )]
 pub struct ApiDoc;
@@ -65,6 +70,31 @@ impl Modify for BearerAuth {
         metrics.description =
             Some("The token of `metrics.bearer_token`, when one is set.".to_owned());
         components.add_security_scheme("metrics_token", SecurityScheme::Http(metrics));
+    }
+}
+
+/// Lists the webhook events in the description, since the document has no `webhooks`
+/// section to show them in.
+struct WebhookEvents;
+
+impl Modify for WebhookEvents {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let rows: Vec<String> = EventType::ALL
+            .iter()
+            .map(|t| format!("| `{t}` | `{}` | {} |", t.schema_name(), t.meaning()))
+            .collect();
+        let webhooks = format!(
+            "\n\n## Webhooks\n\n\
+             Each party's endpoints receive events signed as Standard Webhooks \
+             (`webhook-id`, `webhook-timestamp`, `webhook-signature`), with the body \
+             `{{type, timestamp, data}}`. The schema of each event type is in the \
+             components under the name below; `WebhookEvent` is any of them, told apart \
+             by `type`.\n\n\
+             | type | schema | sent when |\n|---|---|---|\n{}",
+            rows.join("\n")
+        );
+        let description = openapi.info.description.get_or_insert_with(String::new);
+        description.push_str(&webhooks);
     }
 }
 

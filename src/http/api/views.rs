@@ -9,7 +9,7 @@ use crate::{
     config::Settings,
     domain::{
         AccountType, ActorKind, ContainmentState, IncidentKind, IncidentStatus, Platform, Severity,
-        TicketStatus,
+        TicketStatus, TimelineEvent,
         delivery::{AttemptOutcome, Channel, DeliveryStatus},
         routing::PartyKind,
     },
@@ -189,8 +189,8 @@ pub struct ActorView {
 pub struct EventView {
     pub id: Uuid,
     #[serde(rename = "type")]
-    #[schema(example = "incident.reported")]
-    pub event_type: String,
+    #[schema(value_type = String, example = json!(TimelineEvent::IncidentReported))]
+    pub event_type: TimelineEvent,
     pub actor: ActorView,
     pub ticket_id: Option<Uuid>,
     #[schema(value_type = Object)]
@@ -265,7 +265,7 @@ impl From<&EventRow> for EventView {
     fn from(e: &EventRow) -> Self {
         Self {
             id: e.id,
-            event_type: e.event_type.clone(),
+            event_type: e.event_type,
             actor: ActorView {
                 kind: e.actor_kind,
                 id: e.actor_id.clone(),

@@ -18,7 +18,7 @@ use crate::http::html::error::PageError;
 use crate::{
     domain::delivery::{AttemptOutcome, Channel, DeliveryStatus},
     domain::i18n::Tr,
-    domain::{Locale, RejectReason, StateMachine},
+    domain::{Locale, RejectReason, StateMachine, TimelineEvent},
     http::state::AppState,
     http::{
         extract::csrf::Csrf,
@@ -201,15 +201,21 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
         ),
         text: crate::domain::i18n::try_text(
             locale,
-            &format!("desk-event-{}", e.event_type.replace('.', "-")),
+            &format!("desk-event-{}", e.event_type.as_str().replace('.', "-")),
         )
-        .unwrap_or_else(|| e.event_type.clone()),
+        .unwrap_or_else(|| e.event_type.to_string()),
         detail: detail_of(&e.data),
     };
     let containment = d
         .events
         .iter()
-        .filter(|e| e.event_type == "containment.changed" || e.event_type == "incident.reported")
+        .filter(|e| {
+            [
+                TimelineEvent::ContainmentChanged,
+                TimelineEvent::IncidentReported,
+            ]
+            .contains(&e.event_type)
+        })
         .map(line)
         .collect();
     let timeline = d.events.iter().map(line).collect();

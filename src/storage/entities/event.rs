@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::ActorKind;
+use crate::domain::{ActorKind, TimelineEvent};
 
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,7 +13,7 @@ pub struct Model {
     pub actor_kind: ActorKind,
     pub actor_id: Option<String>,
     pub actor_name: Option<String>,
-    pub event_type: String,
+    pub event_type: TimelineEvent,
     pub data: Json,
     pub created_at: DateTimeUtc,
 }

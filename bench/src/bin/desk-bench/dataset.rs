@@ -10,7 +10,7 @@ use incident_desk::{
     config::Settings,
     domain::{
         ContainmentState, IncidentKind, IncidentStatus, PageUrl, Platform, ReferenceCode, Severity,
-        TicketStatus, page_key, routing::PartyKind,
+        TicketStatus, TimelineEvent, page_key, routing::PartyKind, webhook::EventType,
     },
     usecases::payload,
 };
@@ -649,7 +649,7 @@ impl Generator {
             .text("integration")
             .null()
             .text("intake-gateway")
-            .text("incident.reported")
+            .text(TimelineEvent::IncidentReported.as_str())
             .text(&data.to_string())
             .time(created);
         row.end();
@@ -775,14 +775,15 @@ impl Generator {
             ),
         };
         let gave_up = (created + TimeDelta::minutes(27 * 60 + 35)).min(self.now);
-        let body = payload::event_bytes(
-            "incident.reported",
-            created,
-            json!({
+        let body = serde_json::to_vec(&json!({
+            "type": EventType::IncidentReported,
+            "timestamp": payload::rfc3339(created),
+            "data": {
                 "incident": { "id": incident_id, "reference": reference },
                 "ticket": { "id": ticket_id, "party": party_id },
-            }),
-        );
+            },
+        }))
+        .unwrap_or_default();
         let delivery_id = rng.uuid_at(created);
         let attempt_id = rng.uuid_at(gave_up);
         let attempts = self.settings.dispatcher.schedule.len().max(1) as i64;
@@ -792,7 +793,7 @@ impl Generator {
             .text(channel)
             .text(&target)
             .text("failed")
-            .text("incident.reported")
+            .text(EventType::IncidentReported.as_str())
             .bytes(&body)
             .int(attempts)
             .time(gave_up)

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use super::local;
 use crate::{
     config::Settings,
-    domain::Locale,
     domain::i18n::{self, Tr},
+    domain::{Locale, TimelineEvent},
     usecases::{EventRow, IncidentRow, TicketRow},
 };
 
@@ -124,35 +124,39 @@ impl EventLine {
             .filter_map(|e| {
                 let party = party_of(e);
                 let (key, args, detail): (&str, Vec<(&'static str, String)>, Option<String>) =
-                    match e.event_type.as_str() {
-                        "incident.reported" => ("event-reported", vec![], None),
-                        "ticket.opened" => ("event-ticket-opened", vec![("party", party)], None),
-                        "ticket.notified" => {
+                    match e.event_type {
+                        TimelineEvent::IncidentReported => ("event-reported", vec![], None),
+                        TimelineEvent::TicketOpened => {
+                            ("event-ticket-opened", vec![("party", party)], None)
+                        }
+                        TimelineEvent::TicketNotified => {
                             ("event-ticket-notified", vec![("party", party)], None)
                         }
-                        "ticket.failed" => ("event-ticket-failed", vec![("party", party)], None),
-                        "ticket.acknowledged" => (
+                        TimelineEvent::TicketFailed => {
+                            ("event-ticket-failed", vec![("party", party)], None)
+                        }
+                        TimelineEvent::TicketAcknowledged => (
                             "event-ticket-acknowledged",
                             vec![("party", party)],
                             data(e, "external_ref"),
                         ),
-                        "ticket.resolved" => (
+                        TimelineEvent::TicketResolved => (
                             "event-ticket-resolved",
                             vec![("party", party)],
                             data(e, "note"),
                         ),
-                        "ticket.rejected" => (
+                        TimelineEvent::TicketRejected => (
                             "event-ticket-rejected",
                             vec![("party", party)],
                             data(e, "note"),
                         ),
-                        "ticket.escalated" => {
+                        TimelineEvent::TicketEscalated => {
                             ("event-ticket-escalated", vec![("party", party)], None)
                         }
-                        "ticket.redelivery_requested" => {
+                        TimelineEvent::TicketRedeliveryRequested => {
                             ("event-ticket-resent", vec![("party", party)], None)
                         }
-                        "containment.changed" => (
+                        TimelineEvent::ContainmentChanged => (
                             "event-containment",
                             vec![(
                                 "state",
@@ -163,22 +167,26 @@ impl EventLine {
                             )],
                             data(e, "note"),
                         ),
-                        "status.changed" => (
+                        TimelineEvent::StatusChanged => (
                             "event-status",
                             vec![("status", tr.w("status", data(e, "to").unwrap_or_default()))],
                             // An officer's note on a status change stays with the officers;
                             // what the member should read is posted as a shared note.
                             None,
                         ),
-                        "note.added" if data(e, "visibility").as_deref() == Some("shared") => {
+                        TimelineEvent::NoteAdded
+                            if data(e, "visibility").as_deref() == Some("shared") =>
+                        {
                             ("event-note", vec![], data(e, "text"))
                         }
-                        "member.info_added" => ("event-info", vec![], data(e, "text")),
-                        "platform_case.recorded" => {
+                        TimelineEvent::MemberInfoAdded => ("event-info", vec![], data(e, "text")),
+                        TimelineEvent::PlatformCaseRecorded => {
                             ("event-platform-case", vec![], data(e, "case_ref"))
                         }
-                        "duplicate.linked" => ("event-duplicate", vec![], data(e, "duplicate")),
-                        "tracking.revoked" => ("event-revoked", vec![], None),
+                        TimelineEvent::DuplicateLinked => {
+                            ("event-duplicate", vec![], data(e, "duplicate"))
+                        }
+                        TimelineEvent::TrackingRevoked => ("event-revoked", vec![], None),
                         _ => return None,
                     };
                 let args: Vec<(&'static str, &str)> =
