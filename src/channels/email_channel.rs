@@ -13,16 +13,11 @@ use super::{
 };
 use crate::{
     config::Settings,
-    domain::delivery::{REPORTER_CONFIRMATION, SendOutcome},
+    domain::Locale,
+    domain::delivery::SendOutcome,
     domain::i18n::{Tr, text, word},
     domain::webhook::EventType,
-    storage::{
-        Database, Scope,
-        deliveries::DeliveryRow,
-        incidents::{self, IncidentKey},
-        tickets::TicketRow,
-        tracking_tokens,
-    },
+    storage::{deliveries::DeliveryRow, tickets::TicketRow},
 };
 
 pub struct EmailChannel {
@@ -50,37 +45,18 @@ impl EmailChannel {
         )
     }
 
-    /// The reporter's confirmation, in the language the member chose: a fresh tracking
-    /// link, stored only as a digest, so that no tracking token ever sits in the outbox.
-    async fn send_confirmation(
+    /// The reporter's confirmation, in the language the member chose, carrying the fresh
+    /// tracking token issued for this send (stored only as a digest), so that no tracking
+    /// token ever sits in the outbox.
+    pub async fn send_confirmation(
         &self,
         settings: &Settings,
-        db: &Database,
         delivery: &DeliveryRow,
-        ticket: &TicketRow,
+        locale: Locale,
+        token: &str,
     ) -> SendOutcome {
         let Ok(event) = serde_json::from_slice::<serde_json::Value>(&delivery.payload) else {
             return failed("stored payload is not JSON");
-        };
-        let issued = async {
-            let tx = db.begin_write().await?;
-            let incident =
-                incidents::find(&*tx, &Scope::All, &IncidentKey::Id(ticket.incident_id)).await?;
-            let token = tracking_tokens::issue(&*tx, ticket.incident_id, Utc::now()).await?;
-            tx.commit().await?;
-            let locale = incident.map(|row| row.reporter_locale).unwrap_or_default();
-            Ok::<_, crate::storage::DbErr>((locale, token))
-        };
-        let (locale, token) = match issued.await {
-            Ok(issued) => issued,
-            Err(e) => {
-                return SendOutcome::Retry {
-                    status: None,
-                    reply: String::new(),
-                    error: e.to_string(),
-                    at_least: None,
-                };
-            }
         };
         let incident = &event["data"]["incident"];
         let as_text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
@@ -122,16 +98,13 @@ impl EmailChannel {
         outcome_of(self.sender.send(&email).await)
     }
 
+    /// A party's notification; the member's confirmation goes by [`Self::send_confirmation`].
     pub async fn send(
         &self,
         settings: &Settings,
-        db: &Database,
         delivery: &DeliveryRow,
         ticket: &TicketRow,
     ) -> SendOutcome {
-        if delivery.event_type == REPORTER_CONFIRMATION {
-            return self.send_confirmation(settings, db, delivery, ticket).await;
-        }
         let Ok(event) = serde_json::from_slice::<serde_json::Value>(&delivery.payload) else {
             return SendOutcome::Failed {
                 status: None,

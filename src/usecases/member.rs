@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::routing::PartyKind;
 use crate::{
-    domain::{Actor, BoundedText, EvidenceFile, TimelineEvent},
+    domain::{Actor, BoundedText, EvidenceFile, Locale, TimelineEvent},
     storage::{
         Database, Scope, deliveries,
         events::{self, NewEvent},
@@ -41,6 +41,22 @@ pub async fn dossier(
         return Ok(None);
     };
     crate::storage::dossier::load(db, &Scope::All, &IncidentKey::Id(id)).await
+}
+
+/// The member's language and a fresh tracking token for their confirmation email, issued
+/// at send time so that no token ever sits in the outbox.
+pub async fn confirmation_link(
+    db: &Database,
+    incident_id: Uuid,
+) -> Result<(Locale, String), crate::storage::DbErr> {
+    let tx = db.begin_write().await?;
+    let incident = incidents::find(&*tx, &Scope::All, &IncidentKey::Id(incident_id)).await?;
+    let token = tracking_tokens::issue(&*tx, incident_id, Utc::now()).await?;
+    tx.commit().await?;
+    Ok((
+        incident.map(|row| row.reporter_locale).unwrap_or_default(),
+        token,
+    ))
 }
 
 /// A fresh tracking link for an incident the member has just filed (a replayed form).

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod backup;
 pub mod deadlines;
+pub mod delivery;
 pub mod desk;
 pub mod desk_counters;
 pub mod incident;

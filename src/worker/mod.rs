@@ -6,7 +6,7 @@
 //! waiting for its sends, and [`Dispatcher::run_once`] lets a caller take one and wait.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashMap,
     sync::{
         Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
@@ -16,32 +16,21 @@ use std::{
 
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
-use serde_json::json;
 use tokio::{
     sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch},
     task::JoinSet,
 };
 
-use crate::domain::routing::PartyKind;
 use crate::{
     channels::{email_channel::EmailChannel, signature::SigningKey, webhook::WebhookSender},
     config::Settings,
-    domain::delivery::{Channel, DeliveryStatus, REPORTER_CONFIRMATION, SendOutcome, truncate},
-    domain::{
-        Actor, TicketStatus, TimelineEvent,
-        webhook::{EventData, TicketChangedData},
-    },
-    storage::{
-        Database,
-        deliveries::{self, AttemptRecord, DeliveryRow, NextStep, Skip},
-        disabled_endpoints,
-        events::{self, NewEvent},
-        tickets::{self, TicketRow},
-    },
+    domain::delivery::{Channel, REPORTER_CONFIRMATION, SendOutcome, truncate},
     telemetry::metrics::{DeliveryOutcome, Metrics},
     usecases::{
-        outbox::{self, Outbox},
-        payload,
+        Database, DeliveryRow, TicketRow,
+        delivery::{self, AttemptRecord, Attempted, Claim, Lease, NextStep, Recorder, Skip},
+        member,
+        outbox::Outbox,
     },
 };
 
@@ -64,43 +53,6 @@ pub struct Dispatcher {
     /// Finished sends not yet recorded; shutdown waits for it to reach zero.
     unrecorded: AtomicUsize,
     metrics: Metrics,
-}
-
-/// What a committed transaction of attempts adds to the metrics.
-#[derive(Default)]
-struct Tally {
-    /// Channel and outcome of each delivery attempt (or delivery given up).
-    outcomes: Vec<(Channel, DeliveryOutcome)>,
-    /// Time from filing to the first arrival, for incidents whose first delivery to a
-    /// party arrived.
-    first_arrivals: Vec<Duration>,
-}
-
-impl Tally {
-    fn count(&self, metrics: &Metrics) {
-        for (channel, outcome) in &self.outcomes {
-            metrics.delivery(*channel, *outcome);
-        }
-        for took in &self.first_arrivals {
-            metrics.first_delivery(*took);
-        }
-    }
-}
-
-fn outcome_of(next: &NextStep) -> DeliveryOutcome {
-    match next {
-        NextStep::Delivered => DeliveryOutcome::Delivered,
-        NextStep::RetryAt(_) => DeliveryOutcome::Retry,
-        NextStep::Failed => DeliveryOutcome::Failed,
-    }
-}
-
-/// A claimed delivery, with what its send needs to know.
-struct Claim {
-    delivery: DeliveryRow,
-    ticket: TicketRow,
-    /// Its webhook endpoint answered 410 Gone before.
-    disabled: bool,
 }
 
 /// How a claimed delivery left its send.
@@ -426,49 +378,12 @@ impl Dispatcher {
     /// Claims up to `limit` due deliveries under a lease; also tells whether `limit` were
     /// due.
     async fn claim(&self, limit: usize) -> anyhow::Result<(Vec<Claim>, bool)> {
-        let now = Utc::now();
-        let lease = TimeDelta::from_std(self.settings.dispatcher.lease)?;
-        let skip = self.saturated();
-        let tx = self.db.begin_write().await?;
-        let claimed = deliveries::claim_due(
-            &*tx,
-            &self.worker,
-            now,
-            now + lease,
-            self.max_attempts(),
-            limit as u64,
-            &skip,
-        )
-        .await?;
-        tx.commit().await?;
-        let full_batch = claimed.len() == limit;
-        if claimed.is_empty() {
-            return Ok((Vec::new(), full_batch));
-        }
-        let ids: Vec<uuid::Uuid> = claimed.iter().map(|d| d.ticket_id).collect();
-        let tickets: HashMap<uuid::Uuid, TicketRow> = tickets::find_many(self.db.conn(), ids)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t))
-            .collect();
-        let disabled = if claimed.iter().any(|d| d.channel == Channel::Webhook) {
-            disabled_endpoints::all(self.db.conn()).await?
-        } else {
-            HashSet::new()
+        let lease = Lease {
+            worker: &self.worker,
+            length: TimeDelta::from_std(self.settings.dispatcher.lease)?,
+            max_attempts: self.max_attempts(),
         };
-        let claims = claimed
-            .into_iter()
-            .filter_map(|delivery| {
-                let ticket = tickets.get(&delivery.ticket_id).cloned()?;
-                let disabled = disabled.contains(&delivery.target);
-                Some(Claim {
-                    delivery,
-                    ticket,
-                    disabled,
-                })
-            })
-            .collect();
-        Ok((claims, full_batch))
+        Ok(delivery::claim(&self.db, lease, limit, &self.saturated()).await?)
     }
 
     fn target_key(delivery: &DeliveryRow) -> String {
@@ -519,12 +434,8 @@ impl Dispatcher {
         let Some(_endpoint) = self.target_permit(&Self::target_key(&delivery)).await else {
             // The endpoint stayed busy with as many sends as it may have: try a little later.
             let later = Utc::now() + TimeDelta::milliseconds(500);
-            let released = async {
-                let tx = self.db.begin_write().await?;
-                deliveries::release(&*tx, delivery.id, &self.worker, later).await?;
-                tx.commit().await
-            };
-            if let Err(error) = released.await {
+            if let Err(error) = delivery::release(&self.db, delivery.id, &self.worker, later).await
+            {
                 tracing::warn!(%error, "could not release a delivery");
             }
             return Dispatched::Released;
@@ -538,11 +449,22 @@ impl Dispatcher {
                 error: "endpoint disabled after 410 Gone".to_owned(),
             },
             Channel::Webhook => self.send_webhook(&delivery, &ticket).await,
-            Channel::Email => {
-                self.email
-                    .send(&self.settings, &self.db, &delivery, &ticket)
-                    .await
+            Channel::Email if delivery.event_type == REPORTER_CONFIRMATION => {
+                match member::confirmation_link(&self.db, ticket.incident_id).await {
+                    Ok((locale, token)) => {
+                        self.email
+                            .send_confirmation(&self.settings, &delivery, locale, &token)
+                            .await
+                    }
+                    Err(error) => SendOutcome::Retry {
+                        status: None,
+                        reply: String::new(),
+                        error: error.to_string(),
+                        at_least: None,
+                    },
+                }
             }
+            Channel::Email => self.email.send(&self.settings, &delivery, &ticket).await,
         };
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         Dispatched::Sent(Box::new(Sent {
@@ -641,186 +563,32 @@ impl Dispatcher {
         }
     }
 
-    /// Records a batch of attempts in one transaction. Deliveries that arrived are marked
-    /// with one statement and their tickets moved to `notified` with another; the rest
-    /// (retries and failures) are recorded one by one with their effects.
+    /// Records a batch of attempts in one transaction, with their effects.
     async fn record_batch(&self, batch: &[Sent]) -> anyhow::Result<Vec<DeliveryOutcome>> {
         let now = Utc::now();
-        let tx = self.db.begin_write().await?;
-        let mut timeline = Vec::new();
-        let mut tally = Tally::default();
-        let (delivered, others): (Vec<&Sent>, Vec<&Sent>) = batch
+        let attempted: Vec<Attempted> = batch
             .iter()
-            .partition(|s| matches!(s.outcome, SendOutcome::Delivered { .. }));
-
-        let held = deliveries::mark_delivered(
-            &*tx,
-            delivered.iter().map(|s| s.delivery.id).collect(),
-            &self.worker,
-            now,
-        )
-        .await?;
-        let held: HashSet<uuid::Uuid> = held.iter().map(|d| d.id).collect();
-        if held.len() < delivered.len() {
-            tracing::warn!(
-                lost = delivered.len() - held.len(),
-                "leases lost before attempts were recorded; other workers own them"
-            );
-        }
-        let confirmed: Vec<&&Sent> = delivered
-            .iter()
-            .filter(|s| held.contains(&s.delivery.id))
+            .map(|sent| Attempted {
+                delivery: sent.delivery.clone(),
+                ticket: sent.ticket.clone(),
+                attempt: self.attempt_of(sent, now),
+                gone: matches!(sent.outcome, SendOutcome::Gone { .. }),
+            })
             .collect();
-        deliveries::insert_attempts(
-            &*tx,
-            confirmed
-                .iter()
-                .map(|s| deliveries::attempt_row(s.delivery.id, &self.attempt_of(s, now)))
-                .collect(),
-        )
-        .await?;
-        tally.outcomes.extend(
-            confirmed
-                .iter()
-                .map(|s| (s.delivery.channel, DeliveryOutcome::Delivered)),
-        );
-        tally.first_arrivals = first_arrivals(&*tx, &confirmed, now).await?;
-        // The member's confirmation rides on the committee's ticket but does not reach the
-        // committee: only the party's own deliveries move its ticket.
-        let reached: Vec<&&Sent> = confirmed
-            .iter()
-            .copied()
-            .filter(|s| s.delivery.event_type != REPORTER_CONFIRMATION)
-            .collect();
-        let mut ticket_ids: Vec<uuid::Uuid> = reached.iter().map(|s| s.ticket.id).collect();
-        ticket_ids.sort();
-        ticket_ids.dedup();
-        for moved in tickets::notify_many(&*tx, ticket_ids, now).await? {
-            let channel = reached
-                .iter()
-                .find(|s| s.ticket.id == moved.id)
-                .map(|s| s.delivery.channel);
-            timeline.push(NewEvent {
-                incident_id: moved.incident_id,
-                ticket_id: Some(moved.id),
-                actor: Actor::system(),
-                event_type: TimelineEvent::TicketNotified,
-                data: json!({ "party": moved.party_id, "channel": channel }),
-                at: now,
-            });
+        Recorder {
+            db: &self.db,
+            settings: &self.settings,
+            outbox: &self.outbox,
+            metrics: &self.metrics,
+            worker: &self.worker,
         }
-
-        for sent in others {
-            self.record_one(&*tx, sent, now, &mut timeline, &mut tally)
-                .await?;
-        }
-        if !timeline.is_empty() {
-            events::append(&*tx, timeline).await?;
-        }
-        tx.commit().await?;
-        tally.count(&self.metrics);
-        Ok(tally
-            .outcomes
-            .into_iter()
-            .map(|(_, outcome)| outcome)
-            .collect())
-    }
-
-    /// A retry or a failure, with its effect on the endpoint and the ticket.
-    async fn record_one(
-        &self,
-        conn: &impl crate::storage::Conn,
-        sent: &Sent,
-        now: DateTime<Utc>,
-        timeline: &mut Vec<NewEvent>,
-        tally: &mut Tally,
-    ) -> anyhow::Result<()> {
-        let (delivery, ticket) = (&sent.delivery, &sent.ticket);
-        let attempt = self.attempt_of(sent, now);
-        tickets::lock(conn, ticket.id).await?;
-        if !deliveries::record_attempt(conn, delivery, &self.worker, &attempt).await? {
-            tracing::warn!(delivery = %delivery.id, "lease lost before the attempt was recorded; another worker owns it");
-            return Ok(());
-        }
-        tally
-            .outcomes
-            .push((delivery.channel, outcome_of(&attempt.next)));
-        if let SendOutcome::Gone { .. } = sent.outcome {
-            disabled_endpoints::disable(conn, &delivery.target, &ticket.party_id, "410 Gone", now)
-                .await?;
-            let cancelled = deliveries::cancel_pending_to(conn, &delivery.target).await?;
-            tally
-                .outcomes
-                .extend((0..cancelled).map(|_| (Channel::Webhook, DeliveryOutcome::Failed)));
-            timeline.push(NewEvent {
-                incident_id: ticket.incident_id,
-                ticket_id: Some(ticket.id),
-                actor: Actor::system(),
-                event_type: TimelineEvent::WebhookEndpointDisabled,
-                data: json!({ "party": ticket.party_id, "url": delivery.target, "reason": "410 Gone" }),
-                at: now,
-            });
-        }
-        if attempt.next == NextStep::Failed && delivery.event_type != REPORTER_CONFIRMATION {
-            let all = deliveries::for_tickets(conn, vec![ticket.id]).await?;
-            let gave_up = all
-                .iter()
-                .filter(|d| d.event_type != REPORTER_CONFIRMATION)
-                .all(|d| d.status == DeliveryStatus::Failed);
-            let moved = gave_up
-                && tickets::transition_if(
-                    conn,
-                    ticket.id,
-                    &[TicketStatus::Pending],
-                    TicketStatus::Failed,
-                    now,
-                )
-                .await?;
-            if moved {
-                timeline.push(NewEvent {
-                    incident_id: ticket.incident_id,
-                    ticket_id: Some(ticket.id),
-                    actor: Actor::system(),
-                    event_type: TimelineEvent::TicketFailed,
-                    data: json!({ "party": ticket.party_id }),
-                    at: now,
-                });
-                self.tell_failure_to_committee(conn, ticket, now).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Queues `ticket.failed` about `ticket` for the webhooks of the incident's committee.
-    async fn tell_failure_to_committee(
-        &self,
-        conn: &impl crate::storage::Conn,
-        ticket: &TicketRow,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        let all = tickets::for_incident(conn, ticket.incident_id).await?;
-        if let Some(committee) = all.iter().find(|t| t.role == PartyKind::Committee) {
-            let mut updated = ticket.clone();
-            updated.status = TicketStatus::Failed;
-            let data = EventData::TicketFailed(TicketChangedData {
-                incident_id: ticket.incident_id,
-                ticket: payload::ticket(&updated),
-            });
-            outbox::queue_webhooks(conn, &self.settings, committee, data, now).await?;
-            self.outbox.wake();
-        }
-        Ok(())
+        .record(&attempted)
+        .await
     }
 
     /// Fails deliveries whose last attempt never came back; returns how many.
     async fn fail_exhausted(&self) -> anyhow::Result<usize> {
-        let tx = self.db.begin_write().await?;
-        let failed = deliveries::fail_exhausted(&*tx, Utc::now(), self.max_attempts()).await?;
-        tx.commit().await?;
-        for delivery in &failed {
-            self.metrics
-                .delivery(delivery.channel, DeliveryOutcome::Failed);
-        }
+        let failed = delivery::fail_exhausted(&self.db, &self.metrics, self.max_attempts()).await?;
         if !failed.is_empty() {
             tracing::warn!(
                 count = failed.len(),
@@ -829,35 +597,6 @@ impl Dispatcher {
         }
         Ok(failed.len())
     }
-}
-
-/// For each incident whose first delivery to a party is among `arrived` (just marked
-/// delivered in this transaction), the time from its filing to `now`.
-async fn first_arrivals(
-    conn: &impl crate::storage::Conn,
-    arrived: &[&&Sent],
-    now: DateTime<Utc>,
-) -> anyhow::Result<Vec<Duration>> {
-    let to_parties: Vec<&Sent> = arrived
-        .iter()
-        .map(|s| **s)
-        .filter(|s| s.delivery.event_type != REPORTER_CONFIRMATION)
-        .collect();
-    let mut incidents: Vec<uuid::Uuid> = to_parties.iter().map(|s| s.ticket.incident_id).collect();
-    incidents.sort();
-    incidents.dedup();
-    let counts = deliveries::arrived_per_incident(conn, incidents, REPORTER_CONFIRMATION).await?;
-    Ok(counts
-        .into_iter()
-        .filter(|(incident, _, arrived)| {
-            let now_arrived = to_parties
-                .iter()
-                .filter(|s| s.ticket.incident_id == *incident)
-                .count();
-            usize::try_from(*arrived).is_ok_and(|all| all == now_arrived)
-        })
-        .map(|(_, filed_at, _)| (now - filed_at).to_std().unwrap_or_default())
-        .collect())
 }
 
 fn hostname_or_local() -> String {

@@ -1,0 +1,382 @@
+//! A delivery's way through the outbox once a worker takes it: claimed under a lease, given
+//! back when its endpoint is busy, and its attempt recorded with every effect in one
+//! transaction guarded by the lease: the ticket notified or failed, the committee told of a
+//! failed ticket, an endpoint that answered 410 disabled with its pending deliveries. The
+//! worker sends; this decides and stores.
+
+use std::{
+    collections::{HashMap, HashSet},
+    time::Duration,
+};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    config::Settings,
+    domain::{
+        Actor, TicketStatus, TimelineEvent,
+        delivery::{Channel, DeliveryStatus, REPORTER_CONFIRMATION},
+        routing::PartyKind,
+        webhook::{EventData, TicketChangedData},
+    },
+    storage::{
+        Conn, Database, DbErr,
+        deliveries::{self, DeliveryRow},
+        disabled_endpoints,
+        events::{self, NewEvent},
+        tickets::{self, TicketRow},
+    },
+    telemetry::metrics::{DeliveryOutcome, Metrics},
+    usecases::{
+        outbox::{self, Outbox},
+        payload,
+    },
+};
+
+pub use crate::storage::deliveries::{AttemptRecord, NextStep, Skip};
+
+/// A claimed delivery, with what its send needs to know.
+pub struct Claim {
+    pub delivery: DeliveryRow,
+    pub ticket: TicketRow,
+    /// Its webhook endpoint answered 410 Gone before.
+    pub disabled: bool,
+}
+
+/// One finished send, as the worker saw it.
+pub struct Attempted {
+    pub delivery: DeliveryRow,
+    pub ticket: TicketRow,
+    pub attempt: AttemptRecord,
+    /// The endpoint answered 410 Gone: it is disabled for good.
+    pub gone: bool,
+}
+
+/// The worker whose lease guards a claim.
+#[derive(Clone, Copy)]
+pub struct Lease<'a> {
+    pub worker: &'a str,
+    pub length: TimeDelta,
+    pub max_attempts: i32,
+}
+
+/// Claims up to `limit` due deliveries, skipping the endpoints in `busy`; also tells
+/// whether `limit` were due.
+pub async fn claim(
+    db: &Database,
+    lease: Lease<'_>,
+    limit: usize,
+    busy: &Skip,
+) -> Result<(Vec<Claim>, bool), DbErr> {
+    let now = Utc::now();
+    let tx = db.begin_write().await?;
+    let claimed = deliveries::claim_due(
+        &*tx,
+        lease.worker,
+        now,
+        now + lease.length,
+        lease.max_attempts,
+        limit as u64,
+        busy,
+    )
+    .await?;
+    tx.commit().await?;
+    let full_batch = claimed.len() == limit;
+    if claimed.is_empty() {
+        return Ok((Vec::new(), full_batch));
+    }
+    let ids: Vec<Uuid> = claimed.iter().map(|d| d.ticket_id).collect();
+    let tickets: HashMap<Uuid, TicketRow> = tickets::find_many(db.conn(), ids)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let disabled = if claimed.iter().any(|d| d.channel == Channel::Webhook) {
+        disabled_endpoints::all(db.conn()).await?
+    } else {
+        HashSet::new()
+    };
+    let claims = claimed
+        .into_iter()
+        .filter_map(|delivery| {
+            let ticket = tickets.get(&delivery.ticket_id).cloned()?;
+            let disabled = disabled.contains(&delivery.target);
+            Some(Claim {
+                delivery,
+                ticket,
+                disabled,
+            })
+        })
+        .collect();
+    Ok((claims, full_batch))
+}
+
+/// Gives a claimed delivery back, to be claimed again at `later`.
+pub async fn release(
+    db: &Database,
+    delivery: Uuid,
+    worker: &str,
+    later: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let tx = db.begin_write().await?;
+    deliveries::release(&*tx, delivery, worker, later).await?;
+    tx.commit().await
+}
+
+/// Where a batch of attempts is recorded, and what is told of it.
+pub struct Recorder<'a> {
+    pub db: &'a Database,
+    pub settings: &'a Settings,
+    pub outbox: &'a Outbox,
+    pub metrics: &'a Metrics,
+    pub worker: &'a str,
+}
+
+/// What a committed transaction of attempts adds to the metrics.
+#[derive(Default)]
+struct Tally {
+    /// Channel and outcome of each delivery attempt (or delivery given up).
+    outcomes: Vec<(Channel, DeliveryOutcome)>,
+    /// Time from filing to the first arrival, for incidents whose first delivery to a
+    /// party arrived.
+    first_arrivals: Vec<Duration>,
+}
+
+impl Tally {
+    fn count(&self, metrics: &Metrics) {
+        for (channel, outcome) in &self.outcomes {
+            metrics.delivery(*channel, *outcome);
+        }
+        for took in &self.first_arrivals {
+            metrics.first_delivery(*took);
+        }
+    }
+}
+
+fn outcome_of(next: &NextStep) -> DeliveryOutcome {
+    match next {
+        NextStep::Delivered => DeliveryOutcome::Delivered,
+        NextStep::RetryAt(_) => DeliveryOutcome::Retry,
+        NextStep::Failed => DeliveryOutcome::Failed,
+    }
+}
+
+impl Recorder<'_> {
+    /// Records a batch of attempts in one transaction and returns each outcome. Deliveries
+    /// that arrived are marked with one statement and their tickets moved to `notified`
+    /// with another; the rest (retries and failures) are recorded one by one with their
+    /// effects.
+    pub async fn record(&self, batch: &[Attempted]) -> anyhow::Result<Vec<DeliveryOutcome>> {
+        let now = Utc::now();
+        let tx = self.db.begin_write().await?;
+        let mut timeline = Vec::new();
+        let mut tally = Tally::default();
+        let (delivered, others): (Vec<&Attempted>, Vec<&Attempted>) = batch
+            .iter()
+            .partition(|a| a.attempt.next == NextStep::Delivered);
+
+        let held = deliveries::mark_delivered(
+            &*tx,
+            delivered.iter().map(|a| a.delivery.id).collect(),
+            self.worker,
+            now,
+        )
+        .await?;
+        let held: HashSet<Uuid> = held.iter().map(|d| d.id).collect();
+        if held.len() < delivered.len() {
+            tracing::warn!(
+                lost = delivered.len() - held.len(),
+                "leases lost before attempts were recorded; other workers own them"
+            );
+        }
+        let confirmed: Vec<&Attempted> = delivered
+            .into_iter()
+            .filter(|a| held.contains(&a.delivery.id))
+            .collect();
+        deliveries::insert_attempts(
+            &*tx,
+            confirmed
+                .iter()
+                .map(|a| deliveries::attempt_row(a.delivery.id, &a.attempt))
+                .collect(),
+        )
+        .await?;
+        tally.outcomes.extend(
+            confirmed
+                .iter()
+                .map(|a| (a.delivery.channel, DeliveryOutcome::Delivered)),
+        );
+        tally.first_arrivals = first_arrivals(&*tx, &confirmed, now).await?;
+        // The member's confirmation rides on the committee's ticket but does not reach the
+        // committee: only the party's own deliveries move its ticket.
+        let reached: Vec<&Attempted> = confirmed
+            .iter()
+            .copied()
+            .filter(|a| a.delivery.event_type != REPORTER_CONFIRMATION)
+            .collect();
+        let mut ticket_ids: Vec<Uuid> = reached.iter().map(|a| a.ticket.id).collect();
+        ticket_ids.sort();
+        ticket_ids.dedup();
+        for moved in tickets::notify_many(&*tx, ticket_ids, now).await? {
+            let channel = reached
+                .iter()
+                .find(|a| a.ticket.id == moved.id)
+                .map(|a| a.delivery.channel);
+            timeline.push(NewEvent {
+                incident_id: moved.incident_id,
+                ticket_id: Some(moved.id),
+                actor: Actor::system(),
+                event_type: TimelineEvent::TicketNotified,
+                data: json!({ "party": moved.party_id, "channel": channel }),
+                at: now,
+            });
+        }
+
+        for attempted in others {
+            self.record_one(&*tx, attempted, now, &mut timeline, &mut tally)
+                .await?;
+        }
+        if !timeline.is_empty() {
+            events::append(&*tx, timeline).await?;
+        }
+        tx.commit().await?;
+        tally.count(self.metrics);
+        Ok(tally
+            .outcomes
+            .into_iter()
+            .map(|(_, outcome)| outcome)
+            .collect())
+    }
+
+    /// A retry or a failure, with its effect on the endpoint and the ticket.
+    async fn record_one(
+        &self,
+        conn: &impl Conn,
+        attempted: &Attempted,
+        now: DateTime<Utc>,
+        timeline: &mut Vec<NewEvent>,
+        tally: &mut Tally,
+    ) -> anyhow::Result<()> {
+        let (delivery, ticket, attempt) =
+            (&attempted.delivery, &attempted.ticket, &attempted.attempt);
+        tickets::lock(conn, ticket.id).await?;
+        if !deliveries::record_attempt(conn, delivery, self.worker, attempt).await? {
+            tracing::warn!(delivery = %delivery.id, "lease lost before the attempt was recorded; another worker owns it");
+            return Ok(());
+        }
+        tally
+            .outcomes
+            .push((delivery.channel, outcome_of(&attempt.next)));
+        if attempted.gone {
+            disabled_endpoints::disable(conn, &delivery.target, &ticket.party_id, "410 Gone", now)
+                .await?;
+            let cancelled = deliveries::cancel_pending_to(conn, &delivery.target).await?;
+            tally
+                .outcomes
+                .extend((0..cancelled).map(|_| (Channel::Webhook, DeliveryOutcome::Failed)));
+            timeline.push(NewEvent {
+                incident_id: ticket.incident_id,
+                ticket_id: Some(ticket.id),
+                actor: Actor::system(),
+                event_type: TimelineEvent::WebhookEndpointDisabled,
+                data: json!({ "party": ticket.party_id, "url": delivery.target, "reason": "410 Gone" }),
+                at: now,
+            });
+        }
+        if attempt.next == NextStep::Failed && delivery.event_type != REPORTER_CONFIRMATION {
+            let all = deliveries::for_tickets(conn, vec![ticket.id]).await?;
+            let gave_up = all
+                .iter()
+                .filter(|d| d.event_type != REPORTER_CONFIRMATION)
+                .all(|d| d.status == DeliveryStatus::Failed);
+            let moved = gave_up
+                && tickets::transition_if(
+                    conn,
+                    ticket.id,
+                    &[TicketStatus::Pending],
+                    TicketStatus::Failed,
+                    now,
+                )
+                .await?;
+            if moved {
+                timeline.push(NewEvent {
+                    incident_id: ticket.incident_id,
+                    ticket_id: Some(ticket.id),
+                    actor: Actor::system(),
+                    event_type: TimelineEvent::TicketFailed,
+                    data: json!({ "party": ticket.party_id }),
+                    at: now,
+                });
+                self.tell_failure_to_committee(conn, ticket, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues `ticket.failed` about `ticket` for the webhooks of the incident's committee.
+    async fn tell_failure_to_committee(
+        &self,
+        conn: &impl Conn,
+        ticket: &TicketRow,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let all = tickets::for_incident(conn, ticket.incident_id).await?;
+        if let Some(committee) = all.iter().find(|t| t.role == PartyKind::Committee) {
+            let mut updated = ticket.clone();
+            updated.status = TicketStatus::Failed;
+            let data = EventData::TicketFailed(TicketChangedData {
+                incident_id: ticket.incident_id,
+                ticket: payload::ticket(&updated),
+            });
+            outbox::queue_webhooks(conn, self.settings, committee, data, now).await?;
+            self.outbox.wake();
+        }
+        Ok(())
+    }
+}
+
+/// Fails deliveries whose last attempt never came back, and counts them.
+pub async fn fail_exhausted(
+    db: &Database,
+    metrics: &Metrics,
+    max_attempts: i32,
+) -> Result<Vec<DeliveryRow>, DbErr> {
+    let tx = db.begin_write().await?;
+    let failed = deliveries::fail_exhausted(&*tx, Utc::now(), max_attempts).await?;
+    tx.commit().await?;
+    for delivery in &failed {
+        metrics.delivery(delivery.channel, DeliveryOutcome::Failed);
+    }
+    Ok(failed)
+}
+
+/// For each incident whose first delivery to a party is among `arrived` (just marked
+/// delivered in this transaction), the time from its filing to `now`.
+async fn first_arrivals(
+    conn: &impl Conn,
+    arrived: &[&Attempted],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Duration>> {
+    let to_parties: Vec<&Attempted> = arrived
+        .iter()
+        .copied()
+        .filter(|a| a.delivery.event_type != REPORTER_CONFIRMATION)
+        .collect();
+    let mut incidents: Vec<Uuid> = to_parties.iter().map(|a| a.ticket.incident_id).collect();
+    incidents.sort();
+    incidents.dedup();
+    let counts = deliveries::arrived_per_incident(conn, incidents, REPORTER_CONFIRMATION).await?;
+    Ok(counts
+        .into_iter()
+        .filter(|(incident, _, arrived)| {
+            let now_arrived = to_parties
+                .iter()
+                .filter(|a| a.ticket.incident_id == *incident)
+                .count();
+            usize::try_from(*arrived).is_ok_and(|all| all == now_arrived)
+        })
+        .map(|(_, filed_at, _)| (now - filed_at).to_std().unwrap_or_default())
+        .collect())
+}
