@@ -83,3 +83,6 @@ pub fn incident_ref(incident: &IncidentRow) -> WebhookIncidentRef {
         reference: incident.reference.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests;
