@@ -67,6 +67,60 @@ pub struct Problem {
     pub allowed: Option<Vec<String>>,
 }
 
+/// The problem answers the operations share, published once under `components/responses`.
+#[expect(
+    dead_code,
+    reason = "each type only names its body for the published document; none is built"
+)]
+pub mod answers {
+    use utoipa::ToResponse;
+
+    use super::Problem;
+
+    /// Malformed JSON (or data after it), not an object where one is expected, or an unknown
+    /// query parameter.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct BadRequest(Problem);
+
+    /// No valid API key.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct Unauthorized(Problem);
+
+    /// The key lacks a scope the operation requires (see its security), or may not act on
+    /// this object.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct Forbidden(Problem);
+
+    /// No such object within the key's reach.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct NotFound(Problem);
+
+    /// Not allowed from the object's current state (the problem lists the allowed ones), or
+    /// a request with this Idempotency-Key is in progress.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct Conflict(Problem);
+
+    /// The body is larger than `server.max_body_bytes`.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct TooLarge(Problem);
+
+    /// The body is not `application/json`.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct NotJson(Problem);
+
+    /// Invalid fields: the problem names each field and the rule it broke.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct Invalid(Problem);
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProblemField {
     /// Path of the field, such as `page.url`.

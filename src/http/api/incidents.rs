@@ -308,13 +308,13 @@ fn created_body(filed: &Filed, state: &AppState) -> IncidentCreated {
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h when the same key is sent with the same body")),
     responses(
         (status = 201, description = "Filed", body = IncidentCreated),
-        (status = 400, description = "Malformed JSON", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing scope `incidents:write`, or a committee outside the key's subtree", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 400, response = crate::http::error::answers::BadRequest),
+        (status = 401, response = crate::http::error::answers::Unauthorized),
+        (status = 403, response = crate::http::error::answers::Forbidden),
+        (status = 409, response = crate::http::error::answers::Conflict),
+        (status = 413, response = crate::http::error::answers::TooLarge),
+        (status = 415, response = crate::http::error::answers::NotJson),
+        (status = 422, response = crate::http::error::answers::Invalid),
     ),
     security(("api_key" = ["incidents:write"]))
 )]
@@ -436,10 +436,10 @@ fn decode_cursor(raw: &str) -> Result<Uuid, ApiError> {
     params(ListQuery),
     responses(
         (status = 200, description = "A page of incidents", body = IncidentPage),
-        (status = 400, description = "Unknown query parameter", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing scope `incidents:read`", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter value", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 400, response = crate::http::error::answers::BadRequest),
+        (status = 401, response = crate::http::error::answers::Unauthorized),
+        (status = 403, response = crate::http::error::answers::Forbidden),
+        (status = 422, response = crate::http::error::answers::Invalid),
     ),
     security(("api_key" = ["incidents:read"]))
 )]
@@ -553,9 +553,9 @@ async fn detail(
     params(("id" = String, Path, description = "The incident's id or its reference such as INC-2026-000123")),
     responses(
         (status = 200, description = "The incident", body = IncidentDetail),
-        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing scope `incidents:read`", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such incident within the key's committees", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, response = crate::http::error::answers::Unauthorized),
+        (status = 403, response = crate::http::error::answers::Forbidden),
+        (status = 404, response = crate::http::error::answers::NotFound),
     ),
     security(("api_key" = ["incidents:read"]))
 )]
@@ -576,11 +576,11 @@ pub async fn get_incident(
     request_body = ContainmentInput,
     responses(
         (status = 200, description = "The updated incident", body = IncidentDetail),
-        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing scope `incidents:write`", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such incident", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not allowed from the current containment; lists the allowed states", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, response = crate::http::error::answers::Unauthorized),
+        (status = 403, response = crate::http::error::answers::Forbidden),
+        (status = 404, response = crate::http::error::answers::NotFound),
+        (status = 409, response = crate::http::error::answers::Conflict),
+        (status = 422, response = crate::http::error::answers::Invalid),
     ),
     security(("api_key" = ["incidents:write"]))
 )]
@@ -616,11 +616,11 @@ pub async fn change_containment(
     request_body = ChangeStatus,
     responses(
         (status = 200, description = "The updated incident", body = IncidentDetail),
-        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing scope `incidents:write`", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such incident", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not allowed from the current status; lists the allowed ones", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, response = crate::http::error::answers::Unauthorized),
+        (status = 403, response = crate::http::error::answers::Forbidden),
+        (status = 404, response = crate::http::error::answers::NotFound),
+        (status = 409, response = crate::http::error::answers::Conflict),
+        (status = 422, response = crate::http::error::answers::Invalid),
     ),
     security(("api_key" = ["incidents:write"]))
 )]
@@ -695,10 +695,10 @@ pub async fn change_status(
     request_body = AddNote,
     responses(
         (status = 201, description = "The note as recorded on the timeline", body = EventView),
-        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing scope `incidents:write`", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such incident", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, response = crate::http::error::answers::Unauthorized),
+        (status = 403, response = crate::http::error::answers::Forbidden),
+        (status = 404, response = crate::http::error::answers::NotFound),
+        (status = 422, response = crate::http::error::answers::Invalid),
     ),
     security(("api_key" = ["incidents:write"]))
 )]

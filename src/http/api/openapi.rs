@@ -10,7 +10,7 @@ use utoipa::{
 use super::{incidents, tickets, views};
 use crate::{
     domain::webhook::{EventType, WebhookEvent},
-    http::error::{Problem, ProblemField},
+    http::error::{Problem, ProblemField, answers},
 };
 
 #[derive(OpenApi)]
@@ -36,7 +36,12 @@ use crate::{
         crate::http::ops::health::readyz,
         crate::http::ops::metrics::metrics,
     ),
-    components(schemas(
+    components(
+    responses(
+        answers::BadRequest, answers::Unauthorized, answers::Forbidden, answers::NotFound,
+        answers::Conflict, answers::TooLarge, answers::NotJson, answers::Invalid,
+    ),
+    schemas(
         Problem, ProblemField,
         incidents::CreateIncident, incidents::ReporterInput, incidents::PageInput, incidents::ContainmentInput,
         incidents::ChangeStatus, incidents::AddNote,

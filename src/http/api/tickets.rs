@@ -93,9 +93,9 @@ async fn visible_ticket(
     params(("id" = Uuid, Path, description = "The ticket's id")),
     responses(
         (status = 200, description = "The ticket", body = TicketView),
-        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing scope `incidents:read`", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket for this key", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, response = crate::http::error::answers::Unauthorized),
+        (status = 403, response = crate::http::error::answers::Forbidden),
+        (status = 404, response = crate::http::error::answers::NotFound),
     ),
     security(("api_key" = ["incidents:read"]))
 )]
@@ -199,11 +199,11 @@ async fn answer(
     request_body = TicketAnswerInput,
     responses(
         (status = 200, description = "The ticket", body = TicketView),
-        (status = 401, description = "No valid API key", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing scope `tickets:write`, or a key not bound to the ticket's party", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not allowed from the ticket's status", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 401, response = crate::http::error::answers::Unauthorized),
+        (status = 403, response = crate::http::error::answers::Forbidden),
+        (status = 404, response = crate::http::error::answers::NotFound),
+        (status = 409, response = crate::http::error::answers::Conflict),
+        (status = 422, response = crate::http::error::answers::Invalid),
     ),
     security(("api_key" = ["tickets:write"]))
 )]
@@ -232,9 +232,9 @@ pub async fn acknowledge(
     request_body = TicketAnswerInput,
     responses(
         (status = 200, description = "The ticket", body = TicketView),
-        (status = 403, description = "Not the ticket's party", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not allowed from the ticket's status", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, response = crate::http::error::answers::Forbidden),
+        (status = 404, response = crate::http::error::answers::NotFound),
+        (status = 409, response = crate::http::error::answers::Conflict),
     ),
     security(("api_key" = ["tickets:write"]))
 )]
@@ -263,9 +263,9 @@ pub async fn resolve(
     request_body = TicketAnswerInput,
     responses(
         (status = 200, description = "The ticket", body = TicketView),
-        (status = 403, description = "Not the ticket's party", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not allowed from the ticket's status", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, response = crate::http::error::answers::Forbidden),
+        (status = 404, response = crate::http::error::answers::NotFound),
+        (status = 409, response = crate::http::error::answers::Conflict),
     ),
     security(("api_key" = ["tickets:write"]))
 )]
@@ -293,8 +293,8 @@ pub async fn reject(
     params(("id" = Uuid, Path, description = "The ticket's id")),
     responses(
         (status = 200, description = "Queued again", body = Redelivered),
-        (status = 403, description = "Missing scope `incidents:write`", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket within the key's committees", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        (status = 403, response = crate::http::error::answers::Forbidden),
+        (status = 404, response = crate::http::error::answers::NotFound),
         (status = 422, description = "The incident's personal data was purged (rule `purged`): its messages are gone", body = crate::http::error::Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = ["incidents:write"]))
