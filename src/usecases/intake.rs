@@ -452,6 +452,50 @@ async fn write_batch(
     Ok(filed)
 }
 
+/// How a request under an Idempotency-Key came out.
+pub enum Once<T> {
+    /// This request did the work.
+    Done(T),
+    /// An earlier request with the same key and body did it; its stored answer.
+    Replay { status: u16, body: Vec<u8> },
+    /// The key was used before with another body.
+    Mismatch,
+    /// A request with the key is still being handled.
+    InProgress,
+}
+
+/// The Idempotency-Key protocol around one filing: claim the key (when there is one), do
+/// the work only if this request holds it, and free the key again if the work failed, so
+/// that a corrected retry may use it. The receipt itself is stored by the work's own
+/// transaction.
+pub async fn once<T, E, Fut>(
+    db: &Database,
+    principal: &str,
+    key: Option<&str>,
+    request_hash: &str,
+    work: impl FnOnce() -> Fut,
+) -> Result<Once<T>, E>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: From<anyhow::Error>,
+{
+    if let Some(key) = key {
+        match claim_idempotency(db, principal, key, request_hash).await? {
+            idempotency::Claim::Claimed => {}
+            idempotency::Claim::Replay { status, body } => {
+                return Ok(Once::Replay { status, body });
+            }
+            idempotency::Claim::Mismatch => return Ok(Once::Mismatch),
+            idempotency::Claim::InProgress => return Ok(Once::InProgress),
+        }
+    }
+    let result = work().await;
+    if let (Err(_), Some(key)) = (&result, key) {
+        release_idempotency(db, principal, key).await?;
+    }
+    result.map(Once::Done)
+}
+
 /// Claims an idempotency key for a request (a short write of its own).
 pub async fn claim_idempotency(
     db: &Database,
@@ -466,7 +510,7 @@ pub async fn claim_idempotency(
 }
 
 /// Frees a claimed key whose request stored nothing, so that a corrected retry may use it.
-pub async fn release_idempotency(db: &Database, principal: &str, key: &str) -> anyhow::Result<()> {
+async fn release_idempotency(db: &Database, principal: &str, key: &str) -> anyhow::Result<()> {
     let tx = db.begin_write().await?;
     idempotency::release(&*tx, principal, key).await?;
     tx.commit().await?;

@@ -26,8 +26,8 @@ use crate::{
     http::extract::json::JsonBody,
     http::state::AppState,
     usecases::incident::{self, NoteVisibility, StatusChange},
-    usecases::intake::{self, Filed, Receipt, Source},
-    usecases::{Claim, IncidentFilter, IncidentKey, Scope, queries},
+    usecases::intake::{self, Filed, Once, Receipt, Source},
+    usecases::{IncidentFilter, IncidentKey, Scope, queries},
 };
 
 const MAX_LIMIT: u64 = 200;
@@ -327,36 +327,30 @@ pub async fn create_incident(
     principal.require(ApiScope::IncidentsWrite)?;
     let key = idempotency_key(&req)?;
     let principal_id = principal.key_id.to_string();
-    if let Some(key) = &key {
-        match intake::claim_idempotency(&state.db, &principal_id, key, &request_hash(&body.raw))
-            .await?
-        {
-            Claim::Claimed => {}
-            Claim::Replay { status, body } => {
-                return Ok(HttpResponse::build(
-                    actix_web::http::StatusCode::from_u16(status)
-                        .unwrap_or(actix_web::http::StatusCode::CREATED),
-                )
-                .insert_header(("Idempotent-Replayed", "true"))
-                .content_type("application/json")
-                .body(body));
-            }
-            Claim::Mismatch => return Err(ApiError::IdempotencyMismatch),
-            Claim::InProgress => return Err(ApiError::IdempotencyInProgress),
+    let hash = request_hash(&body.raw);
+    let work = || {
+        file(
+            &state,
+            &principal,
+            body.value,
+            key.as_deref(),
+            &principal_id,
+        )
+    };
+    let filed = match intake::once(&state.db, &principal_id, key.as_deref(), &hash, work).await? {
+        Once::Done(filed) => filed,
+        Once::Replay { status, body } => {
+            return Ok(HttpResponse::build(
+                actix_web::http::StatusCode::from_u16(status)
+                    .unwrap_or(actix_web::http::StatusCode::CREATED),
+            )
+            .insert_header(("Idempotent-Replayed", "true"))
+            .content_type("application/json")
+            .body(body));
         }
-    }
-    let result = file(
-        &state,
-        &principal,
-        body.value,
-        key.as_deref(),
-        &principal_id,
-    )
-    .await;
-    if let (Err(_), Some(key)) = (&result, &key) {
-        intake::release_idempotency(&state.db, &principal_id, key).await?;
-    }
-    let filed = result?;
+        Once::Mismatch => return Err(ApiError::IdempotencyMismatch),
+        Once::InProgress => return Err(ApiError::IdempotencyInProgress),
+    };
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",

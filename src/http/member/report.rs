@@ -26,8 +26,7 @@ use crate::{
         new_incident::{ContainmentDraft, IncidentDraft, PageDraft, ReporterDraft},
     },
     http::state::AppState,
-    usecases::Claim,
-    usecases::intake::{self, Receipt, Source},
+    usecases::intake::{self, Once, Receipt, Source},
     usecases::member,
 };
 
@@ -415,45 +414,31 @@ pub async fn submit(
     let submission = form
         .get("submission_id")
         .filter(|v| (16..=64).contains(&v.len()));
-    if let Some(key) = &submission {
-        match intake::claim_idempotency(&state.db, PRINCIPAL, key, "web-form").await {
-            Ok(Claim::Claimed) => {}
-            Ok(Claim::Replay { body, .. }) => {
-                form.discard_files().await;
-                return replay(&req, &state, &body).await;
-            }
-            Ok(Claim::InProgress | Claim::Mismatch) => {
-                form.discard_files().await;
-                return page::message(
-                    &req,
-                    StatusCode::CONFLICT,
-                    "pending-title",
-                    &["pending-body"],
-                );
-            }
-            Err(error) => {
-                form.discard_files().await;
-                tracing::error!(error = %format!("{error:#}"), "could not claim a form submission");
-                return page::message(
-                    &req,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "failed-title",
-                    &["failed-body"],
-                );
-            }
-        }
-    }
-    let result = file(&state, new, &mut form, submission.clone()).await;
+    let key = submission.clone();
+    let work = || file(&state, new, &mut form, submission);
+    let result = intake::once(&state.db, PRINCIPAL, key.as_deref(), "web-form", work).await;
     match result {
-        Ok(token) => HttpResponse::SeeOther()
+        Ok(Once::Done(token)) => HttpResponse::SeeOther()
             .insert_header(("Location", format!("/track/{token}/confirmation")))
             .insert_header(("Cache-Control", "no-store"))
             .finish(),
+        Ok(Once::Replay { body, .. }) => {
+            form.discard_files().await;
+            replay(&req, &state, &body).await
+        }
+        Ok(Once::InProgress | Once::Mismatch) => {
+            form.discard_files().await;
+            page::message(
+                &req,
+                StatusCode::CONFLICT,
+                "pending-title",
+                &["pending-body"],
+            )
+        }
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "could not file a report from the form");
-            if let Some(key) = &submission {
-                let _ = intake::release_idempotency(&state.db, PRINCIPAL, key).await;
-            }
+            // Files already kept are no longer temporary; this removes only the rest.
+            form.discard_files().await;
             page::message(
                 &req,
                 StatusCode::SERVICE_UNAVAILABLE,
