@@ -43,10 +43,7 @@ pub async fn add_party(
             "is not a configured party",
         ));
     };
-    let tx = db.begin_write().await?;
-    let incident = incidents::find_for_update(&*tx, scope, key)
-        .await?
-        .ok_or(ActionError::NotFound)?;
+    let (tx, incident) = super::incident::locked(db, scope, key).await?;
     let existing = tickets::for_incident(&*tx, incident.id).await?;
     if existing.iter().any(|t| t.party_id == party_id) {
         return Err(invalid("party", "already_notified", "already has a ticket"));
@@ -81,10 +78,7 @@ pub async fn escalate(
     key: &IncidentKey,
     actor: Actor,
 ) -> Result<TicketRow, ActionError> {
-    let tx = db.begin_write().await?;
-    let incident = incidents::find_for_update(&*tx, scope, key)
-        .await?
-        .ok_or(ActionError::NotFound)?;
+    let (tx, incident) = super::incident::locked(db, scope, key).await?;
     let Some(parent) = notify
         .settings
         .committee(&incident.committee_id)

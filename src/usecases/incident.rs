@@ -14,7 +14,7 @@ use crate::{
         new_incident::Containment,
         webhook::{self, EventData, WebhookIncident, WebhookTicket},
     },
-    storage::{Conn, DbErr},
+    storage::{Conn, DbErr, WriteTx},
     storage::{
         Database, Scope,
         events::{self, EventRow, NewEvent},
@@ -62,6 +62,20 @@ impl NoteVisibility {
     }
 }
 
+/// Opens a write transaction and locks the incident `key` within `scope`: how every change
+/// to an incident begins.
+pub(crate) async fn locked(
+    db: &Database,
+    scope: &Scope,
+    key: &IncidentKey,
+) -> Result<(WriteTx, IncidentRow), ActionError> {
+    let tx = db.begin_write().await?;
+    let incident = incidents::find_for_update(&*tx, scope, key)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    Ok((tx, incident))
+}
+
 pub async fn change_containment(
     db: &Database,
     notify: Notify<'_>,
@@ -70,10 +84,7 @@ pub async fn change_containment(
     change: Containment,
     actor: Actor,
 ) -> Result<IncidentRow, ActionError> {
-    let tx = db.begin_write().await?;
-    let incident = incidents::find_for_update(&*tx, scope, key)
-        .await?
-        .ok_or(ActionError::NotFound)?;
+    let (tx, incident) = locked(db, scope, key).await?;
     let current = incident.containment;
     current.transition(change.state)?;
     let now = Utc::now();
@@ -126,10 +137,7 @@ pub async fn change_status(
     change: StatusChange,
     actor: Actor,
 ) -> Result<IncidentRow, ActionError> {
-    let tx = db.begin_write().await?;
-    let incident = incidents::find_for_update(&*tx, scope, key)
-        .await?
-        .ok_or(ActionError::NotFound)?;
+    let (tx, incident) = locked(db, scope, key).await?;
     let current = incident.status;
     current.transition(change.status)?;
 
@@ -265,10 +273,7 @@ pub async fn add_note(
     visibility: NoteVisibility,
     actor: Actor,
 ) -> Result<EventRow, ActionError> {
-    let tx = db.begin_write().await?;
-    let incident = incidents::find_for_update(&*tx, scope, key)
-        .await?
-        .ok_or(ActionError::NotFound)?;
+    let (tx, incident) = locked(db, scope, key).await?;
     let now = Utc::now();
     let event = NewEvent {
         incident_id: incident.id,

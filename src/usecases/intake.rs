@@ -4,7 +4,7 @@
 use crate::domain::Named;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -14,7 +14,7 @@ use crate::{
     config::Settings,
     domain::token,
     domain::{
-        Actor, IncidentStatus, TicketStatus, TimelineEvent,
+        Actor, IncidentStatus, TimelineEvent,
         delivery::REPORTER_CONFIRMATION,
         new_incident::NewIncident,
         page_key,
@@ -23,7 +23,7 @@ use crate::{
     storage::{
         Database, deliveries,
         deliveries::DeliveryRow,
-        entities::{incident, ticket},
+        entities::incident,
         events::{self, NewEvent},
         evidence, idempotency,
         incidents::{self, IncidentRow},
@@ -307,26 +307,11 @@ fn build_rows(
         at: now,
     }];
     for route in &routes {
-        let Some(party) = settings.party(&route.party_id) else {
+        if settings.party(&route.party_id).is_none() {
             anyhow::bail!("routing named the unknown party `{}`", route.party_id);
-        };
-        let deadline =
-            TimeDelta::from_std(party.settings.ack_deadline).unwrap_or(TimeDelta::days(1));
-        let ticket = ticket::Model {
-            id: Uuid::now_v7(),
-            incident_id,
-            party_id: route.party_id.clone(),
-            role: route.kind,
-            status: TicketStatus::Pending,
-            external_ref: None,
-            deadline_at: now + deadline,
-            acknowledged_at: None,
-            resolved_at: None,
-            reminded_at: None,
-            escalated_at: None,
-            created_at: now,
-            updated_at: now,
-        };
+        }
+        let ticket =
+            super::ticket::pending(settings, incident_id, &route.party_id, route.kind, now);
         let mut incident = payload::incident(&row, settings, route.kind)?;
         incident.evidence = (!new.evidence.is_empty()).then(|| evidence_view(new));
         let event = WebhookEvent::new(

@@ -75,10 +75,7 @@ pub async fn add_info(
     files: &[EvidenceFile],
     actor: Actor,
 ) -> Result<(), ActionError> {
-    let tx = db.begin_write().await?;
-    incidents::find_for_update(&*tx, &Scope::All, &IncidentKey::Id(incident_id))
-        .await?
-        .ok_or(ActionError::NotFound)?;
+    let (tx, _) = super::incident::locked(db, &Scope::All, &IncidentKey::Id(incident_id)).await?;
     let now = Utc::now();
     let stored = evidence::insert_many(&*tx, incident_id, files, now).await?;
     let names: Vec<&str> = stored.iter().map(|e| e.file_name.as_str()).collect();
@@ -106,10 +103,8 @@ pub async fn record_platform_case(
     case_ref: BoundedText,
     actor: Actor,
 ) -> Result<(), ActionError> {
-    let tx = db.begin_write().await?;
-    let incident = incidents::find_for_update(&*tx, &Scope::All, &IncidentKey::Id(incident_id))
-        .await?
-        .ok_or(ActionError::NotFound)?;
+    let (tx, incident) =
+        super::incident::locked(db, &Scope::All, &IncidentKey::Id(incident_id)).await?;
     let now = Utc::now();
     incidents::set_platform_case_ref(&*tx, incident_id, case_ref.as_str(), now).await?;
     events::append(
@@ -140,10 +135,8 @@ pub async fn revoke(
     incident_id: Uuid,
     actor: Actor,
 ) -> Result<bool, ActionError> {
-    let tx = db.begin_write().await?;
-    let incident = incidents::find_for_update(&*tx, &Scope::All, &IncidentKey::Id(incident_id))
-        .await?
-        .ok_or(ActionError::NotFound)?;
+    let (tx, incident) =
+        super::incident::locked(db, &Scope::All, &IncidentKey::Id(incident_id)).await?;
     let now = Utc::now();
     tracking_tokens::revoke_all(&*tx, incident_id, now).await?;
     let committee = tickets::for_incident(&*tx, incident_id)

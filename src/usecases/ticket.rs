@@ -16,7 +16,6 @@ use crate::{
     },
     storage::{
         Database, Scope, deliveries,
-        entities::ticket,
         events::{self, NewEvent},
         incidents::{self, IncidentKey, IncidentRow},
         tickets::{self, TicketRow},
@@ -175,24 +174,24 @@ pub enum OpeningReason {
     Escalated { from: String },
 }
 
-/// Opens a ticket for a party on a filed incident: the ticket, one delivery per channel
-/// and the timeline entry, in the caller's transaction.
-pub async fn open_ticket(
-    conn: &impl crate::storage::Conn,
+/// A new pending ticket of `party_id` on an incident, due after the party's acknowledgement
+/// deadline (a day when the party sets none).
+pub fn pending(
     settings: &Settings,
-    incident: &IncidentRow,
-    opening: Opening<'_>,
+    incident_id: Uuid,
+    party_id: &str,
+    kind: PartyKind,
     now: DateTime<Utc>,
-) -> Result<TicketRow, crate::storage::DbErr> {
+) -> TicketRow {
     let deadline = settings
-        .party(opening.party_id)
+        .party(party_id)
         .and_then(|p| TimeDelta::from_std(p.settings.ack_deadline).ok())
         .unwrap_or(TimeDelta::days(1));
-    let opened = ticket::Model {
+    TicketRow {
         id: Uuid::now_v7(),
-        incident_id: incident.id,
-        party_id: opening.party_id.to_owned(),
-        role: opening.kind,
+        incident_id,
+        party_id: party_id.to_owned(),
+        role: kind,
         status: TicketStatus::Pending,
         external_ref: None,
         deadline_at: now + deadline,
@@ -202,7 +201,19 @@ pub async fn open_ticket(
         escalated_at: None,
         created_at: now,
         updated_at: now,
-    };
+    }
+}
+
+/// Opens a ticket for a party on a filed incident: the ticket, one delivery per channel
+/// and the timeline entry, in the caller's transaction.
+pub async fn open_ticket(
+    conn: &impl crate::storage::Conn,
+    settings: &Settings,
+    incident: &IncidentRow,
+    opening: Opening<'_>,
+    now: DateTime<Utc>,
+) -> Result<TicketRow, crate::storage::DbErr> {
+    let opened = pending(settings, incident.id, opening.party_id, opening.kind, now);
     tickets::insert_many(conn, vec![opened.clone().into()]).await?;
     let incident_view = payload::incident(incident, settings, opening.kind)?;
     let ticket_view = payload::ticket(&opened);
