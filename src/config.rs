@@ -1,6 +1,6 @@
 //! Typed settings: the embedded defaults, `config/default.toml`, `config/<INCIDENT_DESK_ENV>.toml`,
 //! an extra file (`--config` or `INCIDENT_DESK_CONFIG`), then `INCIDENT_DESK__SECTION__KEY`
-//! variables; validated at load with messages that name the key.
+//! variables; validated at load with messages that name the key. Imports only domain.
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},

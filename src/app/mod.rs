@@ -1,4 +1,5 @@
-//! Builds the application: database, migrations, parties, HTTP server and background tasks.
+//! The composition root, and no rules: builds the application (database, migrations,
+//! parties, HTTP server, background tasks) and runs the CLI. It may import every module.
 
 pub mod cli;
 

@@ -1,4 +1,5 @@
-//! Types and rules of the product: no web framework, no database.
+//! Types and rules of the product: no web framework, no database, no I/O; it imports no
+//! other module of the crate.
 
 pub mod access;
 mod contact;

@@ -20,32 +20,63 @@ pub struct IncidentDraft {
     pub containment: ContainmentDraft,
 }
 
-#[derive(Debug, Clone, Default)]
+/// The member who reports; the API's `reporter` object.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = ReporterInput)]
 pub struct ReporterDraft {
+    #[schema(required = true)]
     pub name: Option<String>,
+    /// Email or phone (at least one).
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// Id of the reporter's committee.
+    #[schema(required = true)]
     pub committee: Option<String>,
+    /// The language of the reporter's emails: `vi` (default) or `en`.
     pub locale: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+/// The affected page. Never send a password or any secret of the account.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PageInput)]
 pub struct PageDraft {
+    /// Detected from the URL when absent; may correct a URL on an unknown host.
+    #[schema(value_type = Option<super::Platform>)]
     pub platform: Option<String>,
+    /// The page's address (this or `handle` is required).
     pub url: Option<String>,
     pub handle: Option<String>,
     pub display_name: Option<String>,
+    /// `profile`, `page`, `channel`, `group`, `official_account`, `website` or `other`.
+    #[schema(value_type = Option<super::AccountType>)]
     pub account_type: Option<String>,
+    /// The email linked to the account, which helps the provider verify ownership.
     pub linked_email: Option<String>,
     pub linked_phone: Option<String>,
+    /// When the page was created (YYYY-MM-DD).
+    #[schema(format = Date)]
     pub created_on: Option<String>,
     pub purpose: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+/// A containment state; `stopped` needs `stopped_at` and at least one action.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = ContainmentInput, example = json!({
+    "state": "stopped",
+    "stopped_at": "2026-11-28T09:10:00+07:00",
+    "actions": ["password_changed", "sessions_revoked", "two_factor_enabled"],
+    "note": "Recovered the admin email through the platform's form."
+}))]
 pub struct ContainmentDraft {
+    #[schema(required = true, value_type = super::ContainmentState)]
     pub state: Option<String>,
+    #[schema(format = DateTime)]
     pub stopped_at: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Vec<super::ContainmentAction>)]
     pub actions: Vec<String>,
     pub note: Option<String>,
 }

@@ -1,4 +1,5 @@
-//! The dispatcher: claims due deliveries under a lease, sends each in its own task (a
+//! The dispatcher (imports usecases, channels, telemetry, config and domain; never
+//! storage): claims due deliveries under a lease, sends each in its own task (a
 //! global limit and a per-endpoint cap, so one slow endpoint never holds up the others),
 //! then records the attempt and its effect on the ticket in one transaction guarded by
 //! the lease. Delivery is at least once; every retry of a delivery carries the same id.

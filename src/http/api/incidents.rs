@@ -72,110 +72,23 @@ pub struct CreateIncident {
     #[schema(required = true, format = DateTime)]
     pub detected_at: Option<String>,
     #[schema(required = true)]
-    pub reporter: Option<ReporterInput>,
+    pub reporter: Option<ReporterDraft>,
     #[schema(required = true)]
-    pub page: Option<PageInput>,
+    pub page: Option<PageDraft>,
     /// Whether the page has been stopped; `active` when absent.
-    pub containment: Option<ContainmentInput>,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReporterInput {
-    #[schema(required = true)]
-    pub name: Option<String>,
-    /// Email or phone (at least one).
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    /// Id of the reporter's committee.
-    #[schema(required = true)]
-    pub committee: Option<String>,
-    /// The language of the reporter's emails: `vi` (default) or `en`.
-    pub locale: Option<String>,
-}
-
-/// The affected page. Never send a password or any secret of the account.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PageInput {
-    /// Detected from the URL when absent; may correct a URL on an unknown host.
-    #[schema(value_type = Option<Platform>)]
-    pub platform: Option<String>,
-    /// The page's address (this or `handle` is required).
-    pub url: Option<String>,
-    pub handle: Option<String>,
-    pub display_name: Option<String>,
-    /// `profile`, `page`, `channel`, `group`, `official_account`, `website` or `other`.
-    #[schema(value_type = Option<crate::domain::AccountType>)]
-    pub account_type: Option<String>,
-    /// The email linked to the account, which helps the provider verify ownership.
-    pub linked_email: Option<String>,
-    pub linked_phone: Option<String>,
-    /// When the page was created (YYYY-MM-DD).
-    #[schema(format = Date)]
-    pub created_on: Option<String>,
-    pub purpose: Option<String>,
-}
-
-/// A containment state; `stopped` needs `stopped_at` and at least one action.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "state": "stopped",
-    "stopped_at": "2026-11-28T09:10:00+07:00",
-    "actions": ["password_changed", "sessions_revoked", "two_factor_enabled"],
-    "note": "Recovered the admin email through the platform's form."
-}))]
-pub struct ContainmentInput {
-    #[schema(required = true, value_type = ContainmentState)]
-    pub state: Option<String>,
-    #[schema(format = DateTime)]
-    pub stopped_at: Option<String>,
-    #[serde(default)]
-    #[schema(value_type = Vec<crate::domain::ContainmentAction>)]
-    pub actions: Vec<String>,
-    pub note: Option<String>,
-}
-
-impl From<ContainmentInput> for ContainmentDraft {
-    fn from(c: ContainmentInput) -> Self {
-        ContainmentDraft {
-            state: c.state,
-            stopped_at: c.stopped_at,
-            actions: c.actions,
-            note: c.note,
-        }
-    }
+    pub containment: Option<ContainmentDraft>,
 }
 
 impl From<CreateIncident> for IncidentDraft {
     fn from(c: CreateIncident) -> Self {
-        let reporter = c.reporter.unwrap_or_default();
-        let page = c.page.unwrap_or_default();
         IncidentDraft {
             kind: c.kind,
             severity: c.severity,
             description: c.description,
             detected_at: c.detected_at,
-            reporter: ReporterDraft {
-                name: reporter.name,
-                email: reporter.email,
-                phone: reporter.phone,
-                committee: reporter.committee,
-                locale: reporter.locale,
-            },
-            page: PageDraft {
-                platform: page.platform,
-                url: page.url,
-                handle: page.handle,
-                display_name: page.display_name,
-                account_type: page.account_type,
-                linked_email: page.linked_email,
-                linked_phone: page.linked_phone,
-                created_on: page.created_on,
-                purpose: page.purpose,
-            },
-            containment: c.containment.map(Into::into).unwrap_or_default(),
+            reporter: c.reporter.unwrap_or_default(),
+            page: c.page.unwrap_or_default(),
+            containment: c.containment.unwrap_or_default(),
         }
     }
 }
@@ -567,7 +480,7 @@ pub async fn get_incident(
 #[utoipa::path(
     post, path = "/api/v1/incidents/{id}/containment", tag = "incidents",
     params(("id" = String, Path, description = "The incident's id or reference")),
-    request_body = ContainmentInput,
+    request_body = ContainmentDraft,
     responses(
         (status = 200, description = "The updated incident", body = IncidentDetail),
         (status = 401, response = crate::http::error::answers::Unauthorized),
@@ -582,13 +495,12 @@ pub async fn change_containment(
     state: web::Data<AppState>,
     principal: ApiPrincipal,
     path: web::Path<String>,
-    body: JsonBody<ContainmentInput>,
+    body: JsonBody<ContainmentDraft>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(ApiScope::IncidentsWrite)?;
     let key = parse_key(&path)?;
     let mut errors = Vec::new();
-    let draft = ContainmentDraft::from(body.value);
-    let change = draft.parse(&mut errors, Utc::now());
+    let change = body.value.parse(&mut errors, Utc::now());
     let change = change.ok_or(ApiError::Validation(errors))?;
     let incident = incident::change_containment(
         &state.db,

@@ -43,7 +43,8 @@ use crate::{
     ),
     schemas(
         Problem, ProblemField,
-        incidents::CreateIncident, incidents::ReporterInput, incidents::PageInput, incidents::ContainmentInput,
+        incidents::CreateIncident, crate::domain::new_incident::ReporterDraft,
+        crate::domain::new_incident::PageDraft, crate::domain::new_incident::ContainmentDraft,
         incidents::ChangeStatus, incidents::AddNote,
         views::IncidentCreated, views::IncidentSummary, views::IncidentPage, views::IncidentDetail,
         views::ReporterView, views::PageView, views::ContainmentView, views::TicketView,
