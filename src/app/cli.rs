@@ -320,11 +320,7 @@ async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<(
         }
         MigrateAction::Status => {
             for m in db.migration_status().await? {
-                println!(
-                    "{} {}",
-                    if m.applied { "applied" } else { "pending" },
-                    m.name
-                );
+                println!("{} {}", m.state(), m.name);
             }
         }
     }

@@ -39,7 +39,8 @@ pub struct OutgoingEmail {
 }
 
 /// What became of one attempt, with the server's reply (or the error) as text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum EmailOutcome {
     /// The server took the message (2xx).
     Delivered { reply: String },
@@ -57,11 +58,7 @@ impl EmailOutcome {
     }
 
     fn label(&self) -> &'static str {
-        match self {
-            Self::Delivered { .. } => "delivered",
-            Self::Retry { .. } => "retry",
-            Self::Failed { .. } => "failed",
-        }
+        self.into()
     }
 }
 

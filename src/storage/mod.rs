@@ -87,6 +87,13 @@ pub struct MigrationStatus {
     pub applied: bool,
 }
 
+impl MigrationStatus {
+    /// `applied` or `pending`, as `migrate status` prints it.
+    pub fn state(&self) -> &'static str {
+        if self.applied { "applied" } else { "pending" }
+    }
+}
+
 impl Database {
     pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
         let url = settings.url.expose_secret();

@@ -87,22 +87,16 @@ const DESCRIPTIONS: [(Kind, &str, &str); 9] = [
 
 static METADATA: Metadata<'static> = Metadata::new(module_path!(), Level::INFO, None);
 
-/// What a recorded delivery attempt (or a delivery given up without one) came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryOutcome {
-    Delivered,
-    Retry,
-    Failed,
-}
+/// What a delivery attempt came to, as the `outcome` label counts it.
+pub use crate::domain::delivery::AttemptOutcome as DeliveryOutcome;
 
-impl DeliveryOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryOutcome::Delivered => "delivered",
-            DeliveryOutcome::Retry => "retry",
-            DeliveryOutcome::Failed => "failed",
-        }
-    }
+/// The `state` label of the queue depth gauge.
+#[derive(Debug, Clone, Copy, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+enum QueueState {
+    Due,
+    InFlight,
+    Failed,
 }
 
 /// The gauges read from the database at scrape time.
@@ -226,10 +220,11 @@ impl Metrics {
     /// The text exposition, with the database gauges just read.
     pub fn render(&self, gauges: &Gauges) -> String {
         for (state, value) in [
-            ("due", gauges.due),
-            ("in_flight", gauges.in_flight),
-            ("failed", gauges.failed),
+            (QueueState::Due, gauges.due),
+            (QueueState::InFlight, gauges.in_flight),
+            (QueueState::Failed, gauges.failed),
         ] {
+            let state: &'static str = state.into();
             self.gauge(QUEUE_DEPTH, vec![Label::new("state", state)])
                 .set(value as f64);
         }

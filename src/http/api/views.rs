@@ -117,9 +117,9 @@ pub struct TicketView {
     #[schema(example = "hn")]
     pub party: String,
     pub party_name: String,
-    #[schema(example = "committee")]
+    #[schema(example = json!(PartyKind::Committee))]
     pub role: PartyKind,
-    #[schema(example = "pending")]
+    #[schema(example = json!(TicketStatus::Pending))]
     pub status: TicketStatus,
     pub deadline_at: DateTime<Utc>,
     /// Derived: past the deadline and not yet acknowledged.
@@ -138,7 +138,7 @@ pub struct DeliveryView {
     #[schema(example = "webhook")]
     pub channel: Channel,
     pub target: String,
-    #[schema(example = "pending")]
+    #[schema(example = json!(DeliveryStatus::Pending))]
     pub status: DeliveryStatus,
     pub event_type: String,
     pub attempts: i32,
