@@ -2,7 +2,6 @@
 //! language, with a signed acknowledge link, threaded per ticket, and sends it. The
 //! reporter's confirmation is written in the member's own language.
 
-use crate::domain::Named;
 use askama::Template;
 use chrono::{TimeDelta, Utc};
 use secrecy::ExposeSecret;
@@ -14,7 +13,7 @@ use super::{
 use crate::{
     config::Settings,
     domain::Locale,
-    domain::delivery::SendOutcome,
+    domain::delivery::{Notice, SendOutcome},
     domain::i18n::{Tr, text, word},
     domain::webhook::EventType,
     storage::{deliveries::DeliveryRow, tickets::TicketRow},
@@ -130,7 +129,7 @@ impl EmailChannel {
         let domain = &settings.email.message_id_domain;
         // The first message to a party starts its thread; every later one replies to it.
         let root = format!("ticket-{}@{domain}", ticket.id);
-        let first = delivery.event_type == EventType::IncidentReported.as_str();
+        let first = delivery.event_type == Notice::Event(EventType::IncidentReported);
         let message_id = if first {
             root.clone()
         } else {

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use super::webhook::EventType;
+
 /// How a notification reaches its party.
 #[derive(
     Debug,
@@ -103,9 +105,48 @@ pub enum AttemptOutcome {
     Retry,
     Failed,
 }
-/// The type of the member's confirmation email; it rides in the outbox beside the parties'
-/// events but is never sent to a webhook.
-pub const REPORTER_CONFIRMATION: &str = "reporter.confirmation";
+
+/// What a delivery carries: one of the webhook contract's events, or the member's
+/// confirmation email, which rides in the outbox beside the parties' events but is never
+/// sent to a webhook. Stored as the event's name, or `reporter.confirmation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Notice {
+    Event(EventType),
+    ReporterConfirmation,
+}
+
+impl Notice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Notice::Event(event) => event.into(),
+            Notice::ReporterConfirmation => "reporter.confirmation",
+        }
+    }
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Notice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == Notice::ReporterConfirmation.as_str() {
+            Ok(Notice::ReporterConfirmation)
+        } else {
+            s.parse().map(Notice::Event)
+        }
+    }
+}
+
+impl serde::Serialize for Notice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendOutcome {

@@ -23,7 +23,7 @@ pub use contact::{Email, Phone};
 pub use evidence::{EvidenceFile, EvidenceType, clean_file_name};
 pub use incident::{
     Actor, ActorKind, ContainmentAction, ContainmentState, IncidentKind, IncidentStatus, Locale,
-    RejectReason, Severity, TicketStatus,
+    RejectReason, Severity, Source, TicketStatus,
 };
 pub use machine::{StateMachine, TransitionError};
 pub use page::{AccountType, PageHandle, PageUrl, Platform, page_key};

@@ -9,9 +9,9 @@ use sea_orm::{
 
 use crate::domain::{
     AccountType, ActorKind, ContainmentState, IncidentKind, IncidentStatus, Locale, Named,
-    Platform, Severity, TicketStatus, TimelineEvent,
+    Platform, Severity, Source, TicketStatus, TimelineEvent,
     access::Role,
-    delivery::{AttemptOutcome, Channel, DeliveryStatus},
+    delivery::{AttemptOutcome, Channel, DeliveryStatus, Notice},
     routing::PartyKind,
 };
 
@@ -74,6 +74,7 @@ string_columns!(
     AttemptOutcome,
     Channel,
     DeliveryStatus,
+    Notice,
     ContainmentState,
     IncidentKind,
     IncidentStatus,
@@ -82,6 +83,7 @@ string_columns!(
     Platform,
     Role,
     Severity,
+    Source,
     TicketStatus,
     TimelineEvent,
 );

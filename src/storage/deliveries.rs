@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{delivery, delivery_attempt, incident, ticket};
-use crate::domain::delivery::{AttemptOutcome, DeliveryStatus};
+use crate::domain::delivery::{AttemptOutcome, DeliveryStatus, Notice};
 
 pub use delivery::Model as DeliveryRow;
 pub use delivery_attempt::Model as AttemptRow;
@@ -360,7 +360,7 @@ pub async fn cancel_pending_to(conn: &impl ConnectionTrait, target: &str) -> Res
 pub async fn arrived_per_incident(
     conn: &impl ConnectionTrait,
     incident_ids: Vec<Uuid>,
-    event_type_left_out: &str,
+    event_type_left_out: Notice,
 ) -> Result<Vec<(Uuid, DateTime<Utc>, i64)>, DbErr> {
     if incident_ids.is_empty() {
         return Ok(Vec::new());

@@ -15,7 +15,11 @@ use super::{
     entities::{delivery, delivery_attempt, event, evidence, incident, ticket},
     incidents::IncidentRow,
 };
-use crate::domain::{IncidentStatus, TimelineEvent, delivery::DeliveryStatus, retention::REDACTED};
+use crate::domain::{
+    IncidentStatus, TimelineEvent,
+    delivery::{DeliveryStatus, Notice},
+    retention::REDACTED,
+};
 
 /// What a finished delivery keeps instead of the message it sent.
 pub const PURGED_PAYLOAD: &[u8] = br#"{"purged":true}"#;
@@ -144,7 +148,7 @@ pub async fn rewrite_event(
 pub async fn redact_deliveries(
     conn: &impl ConnectionTrait,
     ticket_ids: Vec<Uuid>,
-    personal_type: &str,
+    personal_type: Notice,
 ) -> Result<u64, DbErr> {
     let of_tickets = |q: &mut SelectStatement| {
         q.column(delivery::Column::Id)

@@ -17,7 +17,7 @@ use crate::{
     config::Settings,
     domain::{
         Actor, TicketStatus, TimelineEvent,
-        delivery::{Channel, DeliveryStatus, REPORTER_CONFIRMATION},
+        delivery::{Channel, DeliveryStatus, Notice},
         routing::PartyKind,
         webhook::{EventData, TicketChangedData},
     },
@@ -214,7 +214,7 @@ impl Recorder<'_> {
         let reached: Vec<&Attempted> = confirmed
             .iter()
             .copied()
-            .filter(|a| a.delivery.event_type != REPORTER_CONFIRMATION)
+            .filter(|a| a.delivery.event_type != Notice::ReporterConfirmation)
             .collect();
         let mut ticket_ids: Vec<Uuid> = reached.iter().map(|a| a.ticket.id).collect();
         ticket_ids.sort();
@@ -285,11 +285,11 @@ impl Recorder<'_> {
                 at: now,
             });
         }
-        if attempt.next == NextStep::Failed && delivery.event_type != REPORTER_CONFIRMATION {
+        if attempt.next == NextStep::Failed && delivery.event_type != Notice::ReporterConfirmation {
             let all = deliveries::for_tickets(conn, vec![ticket.id]).await?;
             let gave_up = all
                 .iter()
-                .filter(|d| d.event_type != REPORTER_CONFIRMATION)
+                .filter(|d| d.event_type != Notice::ReporterConfirmation)
                 .all(|d| d.status == DeliveryStatus::Failed);
             let moved = gave_up
                 && tickets::transition_if(
@@ -362,12 +362,13 @@ async fn first_arrivals(
     let to_parties: Vec<&Attempted> = arrived
         .iter()
         .copied()
-        .filter(|a| a.delivery.event_type != REPORTER_CONFIRMATION)
+        .filter(|a| a.delivery.event_type != Notice::ReporterConfirmation)
         .collect();
     let mut incidents: Vec<Uuid> = to_parties.iter().map(|a| a.ticket.incident_id).collect();
     incidents.sort();
     incidents.dedup();
-    let counts = deliveries::arrived_per_incident(conn, incidents, REPORTER_CONFIRMATION).await?;
+    let counts =
+        deliveries::arrived_per_incident(conn, incidents, Notice::ReporterConfirmation).await?;
     Ok(counts
         .into_iter()
         .filter(|(incident, _, arrived)| {

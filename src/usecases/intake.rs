@@ -15,7 +15,7 @@ use crate::{
     domain::token,
     domain::{
         Actor, IncidentStatus, TimelineEvent,
-        delivery::REPORTER_CONFIRMATION,
+        delivery::Notice,
         new_incident::NewIncident,
         page_key,
         webhook::{EventData, IncidentReportedData, WebhookEvent, WebhookEvidence},
@@ -36,21 +36,7 @@ use crate::{
     },
 };
 
-/// Where a report came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Api,
-    Web,
-}
-
-impl Source {
-    fn as_str(self) -> &'static str {
-        match self {
-            Source::Api => "api",
-            Source::Web => "web",
-        }
-    }
-}
+pub use crate::domain::Source;
 
 /// A filed incident and its secret tracking token (shown once, stored as a digest).
 pub struct Filed {
@@ -277,7 +263,7 @@ fn build_rows(
         contained_at: new.containment.at,
         containment_actions: json!(actions),
         duplicate_of: None,
-        source: job.source.as_str().to_owned(),
+        source: job.source,
         tracking_token_hash: Some(token::digest(&tracking_token)),
         reporter_locale: new.reporter.locale,
         platform_case_ref: None,
@@ -366,7 +352,7 @@ pub fn confirmation_delivery(
     now: DateTime<Utc>,
 ) -> DeliveryRow {
     let body = serde_json::to_vec(&json!({
-        "type": REPORTER_CONFIRMATION,
+        "type": Notice::ReporterConfirmation,
         "timestamp": payload::rfc3339(now),
         "data": { "incident": {
             "id": row.id,
@@ -380,7 +366,7 @@ pub fn confirmation_delivery(
         committee,
         Channel::Email,
         email.to_owned(),
-        REPORTER_CONFIRMATION,
+        Notice::ReporterConfirmation,
         &body,
         now,
     )

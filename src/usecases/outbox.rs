@@ -1,6 +1,5 @@
 //! Putting notifications in the outbox, and waking the dispatcher when there are new ones.
 
-use crate::domain::Named;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -10,7 +9,7 @@ use uuid::Uuid;
 use crate::{
     config::Settings,
     domain::{
-        delivery::{Channel, DeliveryStatus},
+        delivery::{Channel, DeliveryStatus, Notice},
         webhook::{EventData, WebhookEvent},
     },
     storage::{Conn, DbErr, deliveries, deliveries::DeliveryRow, tickets::TicketRow},
@@ -51,7 +50,7 @@ pub fn rows_for(
     let Some(party) = settings.party(&ticket.party_id) else {
         return Vec::new();
     };
-    let (event_type, body) = (event.event_type.as_str(), event.to_bytes());
+    let (event_type, body) = (event.event_type, event.to_bytes());
     let contacts = &party.settings.contacts;
     let mut targets: Vec<(Channel, String)> = Vec::new();
     if channels == Channels::All && !contacts.emails.is_empty() {
@@ -65,7 +64,16 @@ pub fn rows_for(
     );
     targets
         .into_iter()
-        .map(|(channel, target)| row(ticket, channel, target, event_type, &body, now))
+        .map(|(channel, target)| {
+            row(
+                ticket,
+                channel,
+                target,
+                Notice::Event(event_type),
+                &body,
+                now,
+            )
+        })
         .collect()
 }
 
@@ -74,7 +82,7 @@ pub fn row(
     ticket: &TicketRow,
     channel: Channel,
     target: String,
-    event_type: &str,
+    event_type: Notice,
     body: &[u8],
     now: DateTime<Utc>,
 ) -> DeliveryRow {
@@ -84,7 +92,7 @@ pub fn row(
         channel,
         target,
         status: DeliveryStatus::Pending,
-        event_type: event_type.to_owned(),
+        event_type,
         payload: body.to_vec(),
         attempts: 0,
         next_attempt_at: now,

@@ -14,7 +14,7 @@ use crate::{
     config::Settings,
     domain::{
         Actor, ActorKind, TimelineEvent,
-        delivery::REPORTER_CONFIRMATION,
+        delivery::Notice,
         retention::{REDACTED, redact_event_data},
     },
     storage::{Conn, DbErr},
@@ -146,7 +146,7 @@ async fn purge_one(db: &Database, id: Uuid, cutoff: DateTime<Utc>) -> Result<Out
     for (event_id, data, actor_name) in a.rewrites {
         store::rewrite_event(&*tx, event_id, data, actor_name).await?;
     }
-    store::redact_deliveries(&*tx, a.ticket_ids, REPORTER_CONFIRMATION).await?;
+    store::redact_deliveries(&*tx, a.ticket_ids, Notice::ReporterConfirmation).await?;
     store::delete_evidence(&*tx, id).await?;
     events::append(
         &*tx,

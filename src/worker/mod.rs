@@ -25,7 +25,7 @@ use tokio::{
 use crate::{
     channels::{email_channel::EmailChannel, signature::SigningKey, webhook::WebhookSender},
     config::Settings,
-    domain::delivery::{Channel, REPORTER_CONFIRMATION, SendOutcome, truncate},
+    domain::delivery::{Channel, Notice, SendOutcome, truncate},
     telemetry::metrics::{DeliveryOutcome, Metrics},
     usecases::{
         Database, DeliveryRow, TicketRow,
@@ -450,7 +450,7 @@ impl Dispatcher {
                 error: "endpoint disabled after 410 Gone".to_owned(),
             },
             Channel::Webhook => self.send_webhook(&delivery, &ticket).await,
-            Channel::Email if delivery.event_type == REPORTER_CONFIRMATION => {
+            Channel::Email if delivery.event_type == Notice::ReporterConfirmation => {
                 match member::confirmation_link(&self.db, ticket.incident_id).await {
                     Ok((locale, token)) => {
                         self.email

@@ -9,8 +9,8 @@ use crate::{
     config::Settings,
     domain::{
         AccountType, ActorKind, ContainmentState, IncidentKind, IncidentStatus, Platform, Severity,
-        TicketStatus, TimelineEvent,
-        delivery::{AttemptOutcome, Channel, DeliveryStatus},
+        Source, TicketStatus, TimelineEvent,
+        delivery::{AttemptOutcome, Channel, DeliveryStatus, Notice},
         routing::PartyKind,
     },
     usecases::{DeliveryRow, EventRow, IncidentRow, TicketRow},
@@ -101,8 +101,8 @@ pub struct IncidentDetail {
     pub containment: ContainmentView,
     /// The incident this one duplicates, when rejected as a duplicate.
     pub duplicate_of: Option<Uuid>,
-    #[schema(example = "api")]
-    pub source: String,
+    #[schema(example = json!(Source::Api))]
+    pub source: Source,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub tickets: Vec<TicketView>,
@@ -140,7 +140,8 @@ pub struct DeliveryView {
     pub target: String,
     #[schema(example = json!(DeliveryStatus::Pending))]
     pub status: DeliveryStatus,
-    pub event_type: String,
+    #[schema(value_type = String, example = "incident.reported")]
+    pub event_type: Notice,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
@@ -251,7 +252,7 @@ impl From<&DeliveryRow> for DeliveryView {
             channel: d.channel,
             target: d.target.clone(),
             status: d.status,
-            event_type: d.event_type.clone(),
+            event_type: d.event_type,
             attempts: d.attempts,
             next_attempt_at: d.next_attempt_at,
             delivered_at: d.delivered_at,
@@ -316,7 +317,7 @@ pub fn incident_detail(
             actions: i.containment_actions.clone(),
         },
         duplicate_of: i.duplicate_of,
-        source: i.source.clone(),
+        source: i.source,
         created_at: i.created_at,
         updated_at: i.updated_at,
         tickets,

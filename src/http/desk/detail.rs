@@ -151,7 +151,7 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
             "desk-reported-at",
             Some(local_time(settings, locale, i.created_at)),
         ),
-        fact(tr, "desk-source", Some(i.source.clone())),
+        fact(tr, "desk-source", Some(i.source.to_string())),
         fact(tr, "desk-duplicate-of", d.duplicate_of.clone()),
         fact(tr, "field-platform_case_ref", i.platform_case_ref.clone()),
     ]

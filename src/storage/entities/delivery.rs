@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::delivery::{Channel, DeliveryStatus};
+use crate::domain::delivery::{Channel, DeliveryStatus, Notice};
 
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,7 +12,7 @@ pub struct Model {
     pub channel: Channel,
     pub target: String,
     pub status: DeliveryStatus,
-    pub event_type: String,
+    pub event_type: Notice,
     pub payload: Vec<u8>,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::{
-    AccountType, ContainmentState, IncidentKind, IncidentStatus, Locale, Platform, Severity,
+    AccountType, ContainmentState, IncidentKind, IncidentStatus, Locale, Platform, Severity, Source,
 };
 
 #[sea_orm::model]
@@ -34,7 +34,7 @@ pub struct Model {
     pub contained_at: Option<DateTimeUtc>,
     pub containment_actions: Json,
     pub duplicate_of: Option<Uuid>,
-    pub source: String,
+    pub source: Source,
     pub tracking_token_hash: Option<String>,
     pub reporter_locale: Locale,
     pub platform_case_ref: Option<String>,

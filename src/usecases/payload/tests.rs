@@ -12,7 +12,7 @@ use crate::{
     domain::i18n::try_word,
     domain::{
         AccountType, ContainmentAction, ContainmentState, IncidentKind, IncidentStatus, Platform,
-        Severity, TicketStatus,
+        Severity, Source, TicketStatus,
         routing::PartyKind,
         webhook::{EventData, EventType, IncidentReportedData, WebhookEvent},
     },
@@ -55,7 +55,7 @@ fn incident_row() -> IncidentRow {
         contained_at: Some(at(2, 5)),
         containment_actions: json!(["password_changed", "sessions_revoked"]),
         duplicate_of: None,
-        source: "web".into(),
+        source: Source::Web,
         tracking_token_hash: None,
         reporter_locale: Locale::Vi,
         platform_case_ref: None,
