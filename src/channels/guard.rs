@@ -42,6 +42,8 @@ fn is_internal_v6(ip: Ipv6Addr) -> bool {
     ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
+        // IPv4-compatible addresses (`::a.b.c.d`, deprecated) reach the embedded IPv4 host.
+        || ip.segments()[..6].iter().all(|&s| s == 0)
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
         // NAT64 and 6to4 embed IPv4 addresses that could be internal.
@@ -68,6 +70,19 @@ impl NetworkGuard {
     }
 }
 
+/// Why a name was not resolved: every address it has is in a refused network. The sender
+/// finds this in the error chain and fails the delivery at once instead of retrying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
 /// A resolver that drops every address the guard refuses, and fails when none is left.
 #[derive(Debug, Clone)]
 pub struct GuardedResolver {
@@ -93,8 +108,11 @@ impl Resolve for GuardedResolver {
                 })
                 .collect();
             if allowed.is_empty() {
-                let reason = refused.unwrap_or_else(|| "no address".to_owned());
-                return Err(format!("{host} refused: {reason}").into());
+                let error: Box<dyn std::error::Error + Send + Sync> = match refused {
+                    Some(reason) => Box::new(Refused(format!("{host}: {reason}"))),
+                    None => format!("{host}: no address").into(),
+                };
+                return Err(error);
             }
             let addrs: Addrs = Box::new(allowed.into_iter());
             Ok(addrs)
@@ -131,6 +149,9 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "64:ff9b::7f00:1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::8.8.8.8",
         ] {
             assert!(refused(&guard, ip), "{ip} must be refused");
         }

@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 use reqwest::{StatusCode, header};
 
 use super::{
-    guard::{GuardedResolver, NetworkGuard},
+    guard::{GuardedResolver, NetworkGuard, Refused},
     signature::{SigningKey, signature_header},
 };
 use crate::{
@@ -61,7 +61,7 @@ impl WebhookSender {
             _ => None,
         };
         if let Some(reason) = literal.and_then(|ip| self.guard.refuse(ip)) {
-            return failed(None, format!("refused: {reason}"));
+            return SendOutcome::Refused { reason };
         }
         let timestamp = chrono::Utc::now().timestamp();
         let request = self
@@ -78,6 +78,11 @@ impl WebhookSender {
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => {
+                if let Some(refused) = guard_refusal(&e) {
+                    return SendOutcome::Refused {
+                        reason: refused.0.clone(),
+                    };
+                }
                 let at_least = e.is_timeout().then_some(BACKOFF_FLOOR);
                 return SendOutcome::Retry {
                     status: None,
@@ -133,6 +138,18 @@ fn failed(status: Option<u16>, error: String) -> SendOutcome {
         reply: String::new(),
         error,
     }
+}
+
+/// The network guard's refusal, if that is why the request could not connect.
+fn guard_refusal<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a Refused> {
+    let mut source: Option<&'a (dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(refused) = s.downcast_ref::<Refused>() {
+            return Some(refused);
+        }
+        source = s.source();
+    }
+    None
 }
 
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {

@@ -171,6 +171,11 @@ pub enum SendOutcome {
     Gone {
         reply: String,
     },
+    /// The network guard refused the target (an address in a private or reserved network):
+    /// a configuration error, so the delivery fails at once, with the reason.
+    Refused {
+        reason: String,
+    },
 }
 
 /// Keeps at most `max` bytes of a reply, on a character boundary.

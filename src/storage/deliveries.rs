@@ -336,8 +336,21 @@ pub async fn attempts_for(
         .await
 }
 
-/// Cancels the pending deliveries to a disabled endpoint.
-pub async fn cancel_pending_to(conn: &impl ConnectionTrait, target: &str) -> Result<u64, DbErr> {
+/// Cancels the pending deliveries to a disabled endpoint, claimed ones included (a claim's
+/// attempt is still recorded by its worker, which checks the disabled set before it sends);
+/// returns the deliveries cancelled.
+pub async fn cancel_pending_to(
+    conn: &impl ConnectionTrait,
+    target: &str,
+) -> Result<Vec<DeliveryRow>, DbErr> {
+    let pending = delivery::Entity::find()
+        .filter(delivery::COLUMN.target.eq(target))
+        .filter(delivery::COLUMN.status.eq(DeliveryStatus::Pending))
+        .all(conn)
+        .await?;
+    if pending.is_empty() {
+        return Ok(pending);
+    }
     delivery::Entity::update_many()
         .col_expr(
             delivery::Column::Status,
@@ -347,12 +360,11 @@ pub async fn cancel_pending_to(conn: &impl ConnectionTrait, target: &str) -> Res
             delivery::Column::LastError,
             Expr::value("endpoint disabled after 410 Gone"),
         )
-        .filter(delivery::COLUMN.target.eq(target))
+        .filter(delivery::COLUMN.id.is_in(pending.iter().map(|d| d.id)))
         .filter(delivery::COLUMN.status.eq(DeliveryStatus::Pending))
-        .filter(delivery::COLUMN.locked_by.is_null())
         .exec(conn)
-        .await
-        .map(|r| r.rows_affected)
+        .await?;
+    Ok(pending)
 }
 
 /// For each of these incidents that has any: when it was filed, and how many of its

@@ -19,6 +19,7 @@ pub const OLDEST_DUE_AGE: &str = "delivery_oldest_due_age_seconds";
 pub const FIRST_DELIVERY: &str = "intake_to_first_delivery_seconds";
 pub const ACKNOWLEDGEMENT: &str = "ticket_acknowledgement_seconds";
 pub const TICKETS_OVERDUE: &str = "tickets_overdue";
+pub const WEBHOOKS_REFUSED: &str = "webhook_targets_refused_total";
 
 const HTTP_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -37,7 +38,7 @@ enum Kind {
     Histogram,
 }
 
-const DESCRIPTIONS: [(Kind, &str, &str); 9] = [
+const DESCRIPTIONS: [(Kind, &str, &str); 10] = [
     (
         Kind::Counter,
         HTTP_REQUESTS,
@@ -82,6 +83,11 @@ const DESCRIPTIONS: [(Kind, &str, &str); 9] = [
         Kind::Gauge,
         TICKETS_OVERDUE,
         "Tickets past their deadline and still waiting for the party, of incidents neither closed nor rejected.",
+    ),
+    (
+        Kind::Counter,
+        WEBHOOKS_REFUSED,
+        "Webhook sends refused by the network guard (a target in a private or reserved network): each fails its delivery at once.",
     ),
 ];
 
@@ -200,6 +206,11 @@ impl Metrics {
             ],
         )
         .increment(1);
+    }
+
+    /// A webhook target the network guard refused.
+    pub fn webhook_refused(&self) {
+        self.counter(WEBHOOKS_REFUSED, Vec::new()).increment(1);
     }
 
     /// An incident's first delivery that arrived, `took` after the incident was filed.

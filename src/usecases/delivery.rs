@@ -273,9 +273,11 @@ impl Recorder<'_> {
             disabled_endpoints::disable(conn, &delivery.target, &ticket.party_id, "410 Gone", now)
                 .await?;
             let cancelled = deliveries::cancel_pending_to(conn, &delivery.target).await?;
-            tally
-                .outcomes
-                .extend((0..cancelled).map(|_| (Channel::Webhook, DeliveryOutcome::Failed)));
+            tally.outcomes.extend(
+                cancelled
+                    .iter()
+                    .map(|_| (Channel::Webhook, DeliveryOutcome::Failed)),
+            );
             timeline.push(NewEvent {
                 incident_id: ticket.incident_id,
                 ticket_id: Some(ticket.id),
@@ -284,33 +286,54 @@ impl Recorder<'_> {
                 data: json!({ "party": ticket.party_id, "url": delivery.target, "reason": "410 Gone" }),
                 at: now,
             });
+            let others: HashSet<Uuid> = cancelled
+                .iter()
+                .map(|d| d.ticket_id)
+                .filter(|id| *id != ticket.id)
+                .collect();
+            for other in tickets::find_many(conn, others.into_iter().collect()).await? {
+                self.fail_if_given_up(conn, &other, now, timeline).await?;
+            }
         }
         if attempt.next == NextStep::Failed && delivery.event_type != Notice::ReporterConfirmation {
-            let all = deliveries::for_tickets(conn, vec![ticket.id]).await?;
-            let gave_up = all
-                .iter()
-                .filter(|d| d.event_type != Notice::ReporterConfirmation)
-                .all(|d| d.status == DeliveryStatus::Failed);
-            let moved = gave_up
-                && tickets::transition_if(
-                    conn,
-                    ticket.id,
-                    &[TicketStatus::Pending],
-                    TicketStatus::Failed,
-                    now,
-                )
-                .await?;
-            if moved {
-                timeline.push(NewEvent {
-                    incident_id: ticket.incident_id,
-                    ticket_id: Some(ticket.id),
-                    actor: Actor::system(),
-                    event_type: TimelineEvent::TicketFailed,
-                    data: json!({ "party": ticket.party_id }),
-                    at: now,
-                });
-                self.tell_failure_to_committee(conn, ticket, now).await?;
-            }
+            self.fail_if_given_up(conn, ticket, now, timeline).await?;
+        }
+        Ok(())
+    }
+
+    /// A pending ticket all of whose deliveries to its party have failed becomes failed, and
+    /// the committee is told.
+    async fn fail_if_given_up(
+        &self,
+        conn: &impl Conn,
+        ticket: &TicketRow,
+        now: DateTime<Utc>,
+        timeline: &mut Vec<NewEvent>,
+    ) -> anyhow::Result<()> {
+        let all = deliveries::for_tickets(conn, vec![ticket.id]).await?;
+        let gave_up = all
+            .iter()
+            .filter(|d| d.event_type != Notice::ReporterConfirmation)
+            .all(|d| d.status == DeliveryStatus::Failed);
+        let moved = gave_up
+            && tickets::transition_if(
+                conn,
+                ticket.id,
+                &[TicketStatus::Pending],
+                TicketStatus::Failed,
+                now,
+            )
+            .await?;
+        if moved {
+            timeline.push(NewEvent {
+                incident_id: ticket.incident_id,
+                ticket_id: Some(ticket.id),
+                actor: Actor::system(),
+                event_type: TimelineEvent::TicketFailed,
+                data: json!({ "party": ticket.party_id }),
+                at: now,
+            });
+            self.tell_failure_to_committee(conn, ticket, now).await?;
         }
         Ok(())
     }

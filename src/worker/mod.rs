@@ -7,7 +7,7 @@
 //! waiting for its sends, and [`Dispatcher::run_once`] lets a caller take one and wait.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{
         Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
@@ -49,6 +49,10 @@ pub struct Dispatcher {
     outbox: Outbox,
     permits: Arc<Semaphore>,
     per_target: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Webhook endpoints that answered 410 Gone to this worker. Checked just before each
+    /// send, so no request starts after a 410 has come back, even for deliveries claimed
+    /// before it (the database's disabled set is checked at claim time).
+    gone: Mutex<HashSet<String>>,
     results: mpsc::Sender<Sent>,
     results_rx: Mutex<Option<mpsc::Receiver<Sent>>>,
     /// Finished sends not yet recorded; shutdown waits for it to reach zero.
@@ -177,6 +181,7 @@ impl Dispatcher {
             wake: outbox.waker(),
             outbox: outbox.clone(),
             per_target: Mutex::new(HashMap::new()),
+            gone: Mutex::new(HashSet::new()),
             settings,
             metrics,
         })
@@ -443,6 +448,8 @@ impl Dispatcher {
         };
         let attempted_at = Utc::now();
         let started = Instant::now();
+        let disabled =
+            disabled || (delivery.channel == Channel::Webhook && self.is_gone(&delivery.target));
         let outcome = match delivery.channel {
             Channel::Webhook if disabled => SendOutcome::Failed {
                 status: None,
@@ -467,6 +474,10 @@ impl Dispatcher {
             }
             Channel::Email => self.email.send(&self.settings, &delivery, &ticket).await,
         };
+        if let SendOutcome::Refused { reason } = &outcome {
+            tracing::warn!(delivery = %delivery.id, %reason, "webhook target refused by the network guard");
+            self.metrics.webhook_refused();
+        }
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         Dispatched::Sent(Box::new(Sent {
             delivery,
@@ -498,9 +509,20 @@ impl Dispatcher {
             .filter_map(|s| SigningKey::parse(s.expose_secret()).ok())
             .collect();
         let msg_id = format!("msg_{}", delivery.id.simple());
-        self.webhooks
+        let outcome = self
+            .webhooks
             .send(&delivery.target, &msg_id, &delivery.payload, &keys)
-            .await
+            .await;
+        if matches!(outcome, SendOutcome::Gone { .. })
+            && let Ok(mut gone) = self.gone.lock()
+        {
+            gone.insert(delivery.target.clone());
+        }
+        outcome
+    }
+
+    fn is_gone(&self, target: &str) -> bool {
+        self.gone.lock().is_ok_and(|gone| gone.contains(target))
     }
 
     fn next_step(
@@ -511,7 +533,9 @@ impl Dispatcher {
     ) -> NextStep {
         match outcome {
             SendOutcome::Delivered { .. } => NextStep::Delivered,
-            SendOutcome::Failed { .. } | SendOutcome::Gone { .. } => NextStep::Failed,
+            SendOutcome::Failed { .. } | SendOutcome::Gone { .. } | SendOutcome::Refused { .. } => {
+                NextStep::Failed
+            }
             SendOutcome::Retry { at_least, .. } => {
                 let schedule = &self.settings.dispatcher.schedule;
                 let made = usize::try_from(delivery.attempts).unwrap_or(usize::MAX);
@@ -552,6 +576,11 @@ impl Dispatcher {
                 Some(410),
                 reply.clone(),
                 Some("410 Gone: endpoint disabled".to_owned()),
+            ),
+            SendOutcome::Refused { reason } => (
+                None,
+                String::new(),
+                Some(format!("refused by the network guard: {reason}")),
             ),
         };
         AttemptRecord {

@@ -387,6 +387,127 @@ async fn webhooks_to_private_addresses_are_refused() {
     );
 }
 
+/// The provider `meta` reachable by webhook only, at `hook`.
+fn provider_by_webhook_only(
+    committee_hook: &str,
+    hook: &str,
+    sink: &SmtpSink,
+    extra: &str,
+) -> String {
+    format!(
+        "{extra}\n{}\n[email]\nsmtp_url = \"{}\"\n",
+        parties(committee_hook, hook, false).replacen(
+            "contacts.emails = [\"partners@meta.example.org\"]\n",
+            "contacts.emails = []\n",
+            1
+        ),
+        sink.url()
+    )
+}
+
+#[tokio::test]
+async fn a_target_the_guard_refuses_fails_at_once_and_the_committee_is_told() {
+    let sink = SmtpSink::start().await;
+    let committee = Receiver::start_on("127.0.0.2", Reply::Status(200)).await;
+    let target = Receiver::start(Reply::Status(200)).await;
+    let port = target
+        .url
+        .rsplit(':')
+        .next()
+        .expect("port")
+        .split('/')
+        .next()
+        .expect("port")
+        .to_owned();
+    for refused in [
+        format!("http://localhost:{port}/hook"),
+        format!("http://[::127.0.0.1]:{port}/hook"),
+    ] {
+        // Loopback is refused, except the committee's own receiver's address.
+        let overrides = provider_by_webhook_only(&committee.url, &refused, &sink, "").replacen(
+            "allow_networks = []",
+            "allow_networks = [\"127.0.0.2/32\"]",
+            1,
+        );
+        let app = spawn_app_with(&overrides).await;
+        let filed = app.file(&report_for_hn()).await;
+        let id = filed["id"].as_str().expect("id");
+        app.dispatch_once().await;
+        let detail = app.incident(id).await;
+        let meta = ticket(&detail, "meta");
+        let hook = &meta["deliveries"][0];
+        assert_eq!(
+            hook["status"], "failed",
+            "one attempt, then given up: {hook:#}"
+        );
+        assert_eq!(hook["attempts"], 1, "{hook:#}");
+        let error = hook["last_error"].as_str().expect("error");
+        assert!(error.contains("network guard"), "{error}");
+        assert!(error.contains("private or reserved"), "{error}");
+        assert_eq!(meta["status"], "failed", "{meta:#}");
+        assert_eq!(
+            crate::helpers::sample(&app.metrics().await, "webhook_targets_refused_total", &[]),
+            Some(1.0),
+            "the refusal is counted"
+        );
+        // The committee hears of the failed ticket as for any other.
+        app.dispatch_until_idle().await;
+        let told = committee.received().into_iter().any(|r| {
+            let body: Value = serde_json::from_slice(&r.body).expect("json");
+            body["type"] == "ticket.failed" && body["data"]["ticket"]["party"] == "meta"
+        });
+        assert!(told, "the committee's webhook got ticket.failed for meta");
+    }
+    assert!(
+        target.received().is_empty(),
+        "nothing reached the refused address"
+    );
+}
+
+#[tokio::test]
+async fn no_request_starts_after_an_endpoint_answered_410() {
+    let sink = SmtpSink::start().await;
+    let committee = Receiver::start(Reply::Status(200)).await;
+    let gone = Receiver::start(Reply::After(Duration::from_millis(500), 410)).await;
+    let extra = "[dispatcher]\nper_endpoint_concurrency = 8\n";
+    let overrides = provider_by_webhook_only(&committee.url, &gone.url, &sink, extra).replacen(
+        "allow_networks = []",
+        "allow_networks = [\"127.0.0.0/8\"]",
+        1,
+    );
+    let app = spawn_app_with(&overrides).await;
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        ids.push(
+            app.file(&report_for_hn()).await["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
+    }
+    app.dispatch_until_idle().await;
+    let arrived = gone.received();
+    assert!(!arrived.is_empty());
+    let first_answer = arrived[0].at + Duration::from_millis(500);
+    let late: Vec<_> = arrived.iter().filter(|r| r.at >= first_answer).collect();
+    assert!(
+        late.is_empty(),
+        "{} of {} requests started after the first 410 came back",
+        late.len(),
+        arrived.len()
+    );
+    assert!(arrived.len() <= 8, "{} requests", arrived.len());
+    for id in &ids {
+        let detail = app.incident(id).await;
+        let meta = ticket(&detail, "meta");
+        assert_eq!(meta["deliveries"][0]["status"], "failed", "{meta:#}");
+        assert_eq!(
+            meta["status"], "failed",
+            "its only way in is gone: {meta:#}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn smtp_451_is_retried_and_550_fails() {
     let sink = SmtpSink::start().await;

@@ -13,6 +13,8 @@ pub enum Reply {
     Status(u16),
     /// A status with one extra header.
     WithHeader(u16, &'static str, String),
+    /// A status, answered after a wait.
+    After(Duration, u16),
     /// Never answer.
     Hang,
 }
@@ -21,6 +23,8 @@ pub enum Reply {
 pub struct Received {
     pub headers: reqwest::header::HeaderMap,
     pub body: Vec<u8>,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -55,6 +59,7 @@ async fn handle(
         s.received.push(Received {
             headers,
             body: body.to_vec(),
+            at: std::time::Instant::now(),
         });
         s.script
             .pop_front()
@@ -71,6 +76,11 @@ async fn handle(
                 .insert_header((name, value))
                 .finish()
         }
+        Reply::After(wait, code) => {
+            tokio::time::sleep(wait).await;
+            HttpResponse::build(actix_web::http::StatusCode::from_u16(code).expect("status"))
+                .body("gone")
+        }
         Reply::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             HttpResponse::Ok().finish()
@@ -81,6 +91,11 @@ async fn handle(
 impl Receiver {
     /// Starts a receiver answering `default` once its script is used up.
     pub async fn start(default: Reply) -> Receiver {
+        Self::start_on("127.0.0.1", default).await
+    }
+
+    /// As `start`, listening on another loopback address (such as 127.0.0.2).
+    pub async fn start_on(host: &str, default: Reply) -> Receiver {
         let state = Arc::new(Mutex::new(State {
             default: Some(default),
             ..Default::default()
@@ -92,12 +107,12 @@ impl Receiver {
                 .default_service(web::to(handle))
         })
         .workers(1)
-        .bind(("127.0.0.1", 0))
+        .bind((host, 0))
         .expect("bind receiver");
         let port = server.addrs()[0].port();
         tokio::spawn(server.run());
         Receiver {
-            url: format!("http://127.0.0.1:{port}/hook"),
+            url: format!("http://{host}:{port}/hook"),
             state,
         }
     }
