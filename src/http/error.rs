@@ -237,6 +237,11 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthorized) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
+        if matches!(self, ApiError::IdempotencyInProgress) {
+            // The request holding the key is usually done within a second; a claim left
+            // by a process that died lapses within `intake::CLAIM_LEASE` (5 s).
+            response.insert_header(("Retry-After", "1"));
+        }
         response.json(self.problem())
     }
 }

@@ -12,8 +12,10 @@ use super::entities::idempotency_key;
 
 /// How long a key is remembered.
 pub const RETENTION: TimeDelta = TimeDelta::hours(24);
-/// How long a claimed key may stay unfinished before another request may take it over.
-const CLAIM_LEASE: TimeDelta = TimeDelta::seconds(60);
+/// How long a claimed key may stay unfinished before another request may take it over,
+/// unless the request holding it renews the claim (see `renew`). A request whose process
+/// died frees its key within this time.
+pub const CLAIM_LEASE: TimeDelta = TimeDelta::seconds(5);
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Claim {
@@ -105,6 +107,26 @@ pub async fn claim(
         }),
         _ => Ok(Claim::InProgress),
     }
+}
+
+/// Extends the claim of a request still at work on its key.
+pub async fn renew(
+    conn: &impl ConnectionTrait,
+    principal: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    idempotency_key::Entity::update_many()
+        .col_expr(
+            idempotency_key::Column::LockedUntil,
+            Expr::value(now + CLAIM_LEASE),
+        )
+        .filter(idempotency_key::COLUMN.principal.eq(principal))
+        .filter(idempotency_key::COLUMN.key.eq(key))
+        .filter(idempotency_key::COLUMN.response_status.is_null())
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Stores the response of the request that claimed the key.

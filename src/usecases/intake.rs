@@ -37,6 +37,7 @@ use crate::{
 };
 
 pub use crate::domain::Source;
+pub use crate::storage::idempotency::CLAIM_LEASE;
 
 /// A filed incident and its secret tracking token (shown once, stored as a digest).
 pub struct Filed {
@@ -460,11 +461,45 @@ where
             idempotency::Claim::InProgress => return Ok(Once::InProgress),
         }
     }
-    let result = work().await;
+    let result = match key {
+        Some(key) => renewing(db, principal, key, work()).await,
+        None => work().await,
+    };
     if let (Err(_), Some(key)) = (&result, key) {
         release_idempotency(db, principal, key).await?;
     }
     result.map(Once::Done)
+}
+
+/// How often a request at work renews its claim on its key: well within the lease, so a
+/// live request keeps its key and a dead one frees it within `CLAIM_LEASE`.
+const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs `work`, renewing the claim on `key` while it runs.
+async fn renewing<T>(
+    db: &Database,
+    principal: &str,
+    key: &str,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    tokio::pin!(work);
+    let mut tick = tokio::time::interval(RENEW_EVERY);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = tick.tick() => {
+                let renewed = async {
+                    let tx = db.begin_write().await?;
+                    idempotency::renew(&*tx, principal, key, Utc::now()).await?;
+                    tx.commit().await
+                };
+                if let Err(error) = renewed.await {
+                    tracing::warn!(%error, "could not renew an idempotency key's claim");
+                }
+            }
+        }
+    }
 }
 
 /// Claims an idempotency key for a request (a short write of its own).

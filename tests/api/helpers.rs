@@ -207,6 +207,50 @@ impl TestApp {
             .expect("connect to the test database")
     }
 
+    /// Every `table.column` of the database whose value contains `needle`, whatever the
+    /// column's type (text, JSON or bytes).
+    pub async fn tables_containing(&self, needle: &str) -> Vec<String> {
+        use sea_orm::{DatabaseBackend, Statement};
+        let db = self.database().await;
+        let conn = db.conn();
+        let backend = conn.get_database_backend();
+        let columns_sql = match backend {
+            DatabaseBackend::Sqlite => "SELECT m.name, p.name, p.type FROM sqlite_master m \
+                 JOIN pragma_table_info(m.name) p WHERE m.type = 'table'"
+                .to_owned(),
+            _ => "SELECT table_name::text, column_name::text, data_type::text \
+                  FROM information_schema.columns WHERE table_schema = 'public'"
+                .to_owned(),
+        };
+        let columns = conn
+            .query_all_raw(Statement::from_string(backend, columns_sql))
+            .await
+            .expect("list columns");
+        let pattern = format!("%{}%", needle.replace('\'', "''"));
+        let mut found = Vec::new();
+        for row in columns {
+            let table: String = row.try_get_by_index(0).expect("table");
+            let column: String = row.try_get_by_index(1).expect("column");
+            let kind: String = row.try_get_by_index(2).expect("type");
+            let value = match (backend, kind.as_str()) {
+                (DatabaseBackend::Sqlite, _) => format!("CAST(\"{column}\" AS TEXT)"),
+                (_, "bytea") => format!("encode(\"{column}\", 'escape')"),
+                _ => format!("CAST(\"{column}\" AS TEXT)"),
+            };
+            let sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE {value} LIKE '{pattern}'");
+            let hits = conn
+                .query_one_raw(Statement::from_string(backend, sql))
+                .await
+                .expect("search a column")
+                .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+                .unwrap_or(0);
+            if hits > 0 {
+                found.push(format!("{table}.{column}"));
+            }
+        }
+        found
+    }
+
     /// A key bound to a party, allowed to answer that party's tickets.
     pub async fn create_party_key(&self, party: &str) -> String {
         let db = self.database().await;

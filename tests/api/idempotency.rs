@@ -41,11 +41,13 @@ async fn the_same_key_and_body_replays_the_first_response() {
             .and_then(|v| v.to_str().ok()),
         Some("true")
     );
-    let replay = expect_status(replay, StatusCode::CREATED).await;
-    assert_eq!(
-        replay, first,
-        "the stored response, byte for byte the same JSON"
-    );
+    let mut replay = expect_status(replay, StatusCode::CREATED).await;
+    let mut first = first;
+    // The link is issued afresh on each replay (the receipt keeps no token); the rest is
+    // the stored response.
+    let (first_link, replay_link) = (first["tracking_url"].take(), replay["tracking_url"].take());
+    assert_ne!(first_link, replay_link, "a fresh link");
+    assert_eq!(replay, first, "the stored response, the same JSON");
     assert_eq!(app.all_incidents().await.len(), 1);
 
     // Another key files another incident.
@@ -55,6 +57,50 @@ async fn the_same_key_and_body_replays_the_first_response() {
     )
     .await;
     assert_eq!(app.all_incidents().await.len(), 2);
+}
+
+fn token_of(created: &serde_json::Value) -> String {
+    let url = created["tracking_url"].as_str().expect("tracking_url");
+    url.rsplit('/').next().expect("token").to_owned()
+}
+
+#[tokio::test]
+async fn the_receipt_keeps_no_tracking_token_and_a_replay_gets_a_fresh_link() {
+    let app = spawn_app().await;
+    let first = expect_status(
+        post_with_key(&app, "once", &valid_incident()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let replay = expect_status(
+        post_with_key(&app, "once", &valid_incident()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(replay["id"], first["id"], "the same incident");
+    let tokens = [token_of(&first), token_of(&replay)];
+    assert_ne!(tokens[0], tokens[1], "the replay's link is issued afresh");
+    for token in &tokens {
+        assert!(token.len() >= 20, "{token}");
+        let found = app.tables_containing(token).await;
+        assert!(
+            found.is_empty(),
+            "the token is stored in clear in {found:?}"
+        );
+        // Both links lead to the incident.
+        let page = app
+            .client
+            .get(app.url(&format!("/track/{token}")))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.expect("html");
+        assert!(html.contains(first["reference"].as_str().expect("reference")));
+    }
+    // The search itself finds what is stored.
+    let reference = first["reference"].as_str().expect("reference");
+    assert!(!app.tables_containing(reference).await.is_empty());
 }
 
 #[tokio::test]
@@ -93,6 +139,50 @@ async fn a_key_still_in_progress_is_409() {
     )
     .await;
     assert!(app.all_incidents().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_key_left_by_a_process_that_died_is_free_again_within_five_seconds() {
+    let app = spawn_app().await;
+    let db = app.database().await;
+    // A process claimed the key and died: nothing renews its claim.
+    let me = crate::helpers::key_id(&app, &app.api_key).await;
+    let claim = intake::claim_idempotency(&db, &me, "orphan", "some-hash")
+        .await
+        .expect("claim");
+    assert_eq!(claim, Claim::Claimed);
+    let claimed_at = std::time::Instant::now();
+    let refused = post_with_key(&app, "orphan", &valid_incident()).await;
+    assert_eq!(
+        refused
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("1"),
+        "a 409 says when to try again"
+    );
+    expect_problem(refused, StatusCode::CONFLICT, "idempotency_key_in_use").await;
+    // A client that honours Retry-After gets through once the claim lapses.
+    loop {
+        let response = post_with_key(&app, "orphan", &valid_incident()).await;
+        if response.status() == StatusCode::CREATED {
+            break;
+        }
+        let wait = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .expect("every 409 carries Retry-After");
+        expect_problem(response, StatusCode::CONFLICT, "idempotency_key_in_use").await;
+        assert!(
+            claimed_at.elapsed() < std::time::Duration::from_secs(7),
+            "the key was still held {:?} after its claim",
+            claimed_at.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    }
+    assert_eq!(app.all_incidents().await.len(), 1);
 }
 
 #[tokio::test]

@@ -200,11 +200,7 @@ fn created_body(filed: &Filed, state: &AppState) -> IncidentCreated {
         reference: filed.incident.reference.clone(),
         status: filed.incident.status,
         severity: filed.incident.severity,
-        tracking_url: format!(
-            "{}/track/{}",
-            state.settings.public_base_url.trim_end_matches('/'),
-            filed.tracking_token
-        ),
+        tracking_url: tracking_url(state, &filed.tracking_token),
         tickets: filed
             .tickets
             .iter()
@@ -212,6 +208,38 @@ fn created_body(filed: &Filed, state: &AppState) -> IncidentCreated {
             .collect(),
         created_at: filed.incident.created_at,
     }
+}
+
+/// The 201 body as an idempotency receipt keeps it: everything but the tracking link,
+/// whose token is stored only as a digest.
+fn receipt_body(filed: &Filed, state: &AppState) -> Vec<u8> {
+    let mut body = serde_json::to_value(created_body(filed, state)).unwrap_or_default();
+    if let Some(fields) = body.as_object_mut() {
+        fields.remove("tracking_url");
+    }
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+/// A stored receipt with a tracking link issued now, to the same incident.
+async fn with_fresh_link(state: &AppState, receipt: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let mut body: serde_json::Value = serde_json::from_slice(receipt)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("unreadable receipt: {e}")))?;
+    let id = body["id"]
+        .as_str()
+        .and_then(|id| id.parse::<Uuid>().ok())
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a receipt without an incident id")))?;
+    let token = crate::usecases::member::issue_link(&state.db, id)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    body["tracking_url"] = serde_json::Value::String(tracking_url(state, &token));
+    serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))
+}
+
+fn tracking_url(state: &AppState, token: &str) -> String {
+    format!(
+        "{}/track/{token}",
+        state.settings.public_base_url.trim_end_matches('/')
+    )
 }
 
 /// File an incident: routes it to its parties and queues their notifications.
@@ -253,6 +281,7 @@ pub async fn create_incident(
     let filed = match intake::once(&state.db, &principal_id, key.as_deref(), &hash, work).await? {
         Once::Done(filed) => filed,
         Once::Replay { status, body } => {
+            let body = with_fresh_link(&state, &body).await?;
             return Ok(HttpResponse::build(
                 actix_web::http::StatusCode::from_u16(status)
                     .unwrap_or(actix_web::http::StatusCode::CREATED),
@@ -294,10 +323,7 @@ async fn file(
         Receipt {
             principal: principal_id.to_owned(),
             key: key.to_owned(),
-            render: Box::new(move |filed: &Filed| {
-                let body = serde_json::to_vec(&created_body(filed, &state)).unwrap_or_default();
-                (201u16, body)
-            }),
+            render: Box::new(move |filed: &Filed| (201u16, receipt_body(filed, &state))),
         }
     });
     state

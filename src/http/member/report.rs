@@ -428,12 +428,7 @@ pub async fn submit(
         }
         Ok(Once::InProgress | Once::Mismatch) => {
             form.discard_files().await;
-            page::message(
-                &req,
-                StatusCode::CONFLICT,
-                "pending-title",
-                &["pending-body"],
-            )
+            still_pending(&req)
         }
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "could not file a report from the form");
@@ -477,6 +472,21 @@ async fn file(
     Ok(filed.tracking_token)
 }
 
+/// 409: the same form is still being filed; the browser may try again in a second.
+fn still_pending(req: &HttpRequest) -> HttpResponse {
+    let mut response = page::message(
+        req,
+        StatusCode::CONFLICT,
+        "pending-title",
+        &["pending-body"],
+    );
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from_static("1"),
+    );
+    response
+}
+
 /// The same form sent again (a double click, a reload): the report exists, so the member
 /// gets a new link to it rather than a second report.
 async fn replay(req: &HttpRequest, state: &AppState, body: &[u8]) -> HttpResponse {
@@ -484,12 +494,7 @@ async fn replay(req: &HttpRequest, state: &AppState, body: &[u8]) -> HttpRespons
         .ok()
         .and_then(|v| v["incident_id"].as_str().and_then(|s| s.parse().ok()));
     let Some(incident_id) = incident_id else {
-        return page::message(
-            req,
-            StatusCode::CONFLICT,
-            "pending-title",
-            &["pending-body"],
-        );
+        return still_pending(req);
     };
     let issued = member::issue_link(&state.db, incident_id).await;
     match issued {
