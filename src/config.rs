@@ -352,6 +352,10 @@ impl Settings {
             problems.push("database.max_connections: must be at least 1".to_owned());
         }
         match url::Url::parse(&self.public_base_url) {
+            Ok(u) if crate::domain::has_userinfo(&self.public_base_url, &u) => problems.push(
+                "public_base_url: must not contain a user name or password before the host"
+                    .to_owned(),
+            ),
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
             _ => problems.push("public_base_url: must be an absolute http(s) URL".to_owned()),
         }
@@ -476,6 +480,10 @@ impl Settings {
                 for (j, hook) in party.contacts.webhooks.iter().enumerate() {
                     let hook_key = format!("{key}.contacts.webhooks[{j}]");
                     match url::Url::parse(&hook.url) {
+                        Ok(u) if crate::domain::has_userinfo(&hook.url, &u) => problems
+                            .push(format!(
+                                "{hook_key}.url: must not contain a user name or password before the host"
+                            )),
                         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
                         _ => problems.push(format!(
                             "{hook_key}.url: `{}` must be an absolute http(s) URL",
@@ -650,6 +658,33 @@ mod tests {
                 "missing `{want}` in {problems:#?}"
             );
         }
+    }
+
+    #[test]
+    fn urls_with_a_user_name_or_password_are_refused() {
+        let problems = problems_of(
+            r#"
+            public_base_url = "https://:pw@desk.example.org"
+            [[parties.committees]]
+            id = "a"
+            name = { vi = "A", en = "A" }
+            ack_deadline = "1h"
+            contacts.webhooks = [{ url = "https://:Hunter2@hooks.example.org/x", secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }]
+            "#,
+        );
+        for want in [
+            "public_base_url: must not contain a user name or password",
+            "parties.committees[0].contacts.webhooks[0].url: must not contain a user name or password",
+        ] {
+            assert!(
+                problems.iter().any(|p| p.starts_with(want)),
+                "missing `{want}` in {problems:#?}"
+            );
+        }
+        assert!(
+            problems.iter().all(|p| !p.contains("Hunter2")),
+            "the password is not echoed: {problems:#?}"
+        );
     }
 
     #[test]

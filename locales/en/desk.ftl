@@ -117,6 +117,7 @@ desk-error-unknown_incident = The other incident was not found in your committee
 desk-error-duplicate_only = The other incident goes only with the reason "duplicate".
 desk-error-rejected_only = A reason goes only with the status "rejected".
 desk-error-control_characters = The text contains characters that are not allowed.
+desk-error-invisible_characters = The text contains invisible or direction-changing characters.
 desk-error-purged = The personal data of this incident was purged: its messages can no longer be re-sent.
 desk-actor-member = member
 desk-actor-officer = officer

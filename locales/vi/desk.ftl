@@ -117,6 +117,7 @@ desk-error-unknown_incident = Không tìm thấy sự cố kia trong các ban c�
 desk-error-duplicate_only = Sự cố gốc chỉ dùng khi lý do là "trùng lặp".
 desk-error-rejected_only = Lý do chỉ dùng khi trạng thái là "từ chối".
 desk-error-control_characters = Nội dung có ký tự không hợp lệ.
+desk-error-invisible_characters = Nội dung có ký tự ẩn hoặc ký tự đổi chiều văn bản.
 desk-error-purged = Dữ liệu cá nhân của sự cố này đã bị xoá: không thể gửi lại thông báo nữa.
 desk-actor-member = thành viên
 desk-actor-officer = cán bộ

@@ -55,6 +55,9 @@ impl WebhookSender {
             Ok(u) => u,
             Err(e) => return failed(None, format!("invalid URL: {e}")),
         };
+        if crate::domain::has_userinfo(url, &parsed) {
+            return failed(None, "the URL carries a user name or password".to_owned());
+        }
         let literal = match parsed.host() {
             Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
             Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),

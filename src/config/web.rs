@@ -149,9 +149,11 @@ pub(super) fn problems(
         ] {
             for url in urls {
                 match url::Url::parse(url) {
-                    Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                    Ok(u)
+                        if matches!(u.scheme(), "http" | "https")
+                            && !crate::domain::has_userinfo(url, &u) => {}
                     _ => problems.push(format!(
-                        "platforms.{platform}.{list}: `{url}` is not an http(s) URL"
+                        "platforms.{platform}.{list}: `{url}` is not an http(s) URL without a user name or password"
                     )),
                 }
             }

@@ -26,7 +26,7 @@ pub use incident::{
     RejectReason, Severity, Source, TicketStatus,
 };
 pub use machine::{StateMachine, TransitionError};
-pub use page::{AccountType, PageHandle, PageUrl, Platform, page_key};
+pub use page::{AccountType, PageHandle, PageUrl, Platform, has_userinfo, page_key};
 pub use reference::ReferenceCode;
 pub use text::{BoundedText, TextRule, search_text};
 pub use timeline::TimelineEvent;

@@ -115,8 +115,15 @@ impl PageUrl {
             ));
         }
         let url = url::Url::parse(value).map_err(|_| invalid())?;
-        if !matches!(url.scheme(), "http" | "https") || !url.username().is_empty() {
+        if !matches!(url.scheme(), "http" | "https") {
             return Err(invalid());
+        }
+        if has_userinfo(value, &url) {
+            return Err(FieldError::new(
+                field,
+                "no_userinfo",
+                "must not contain a user name or password before the host (`user:password@`)",
+            ));
         }
         match url.host() {
             Some(url::Host::Domain(d)) if d.contains('.') => Ok(Self(url)),
@@ -157,13 +164,27 @@ impl PageUrl {
     }
 }
 
+/// Whether a URL carries a user name or a password (`user@`, `:pw@`, `user:pw@`), or an
+/// empty one (`:@`, which the parser drops) in the text it was parsed from.
+pub fn has_userinfo(raw: &str, url: &url::Url) -> bool {
+    let authority = raw
+        .split_once("://")
+        .map_or("", |(_, rest)| rest)
+        .split(['/', '?', '#', '\\'])
+        .next()
+        .unwrap_or_default();
+    !url.username().is_empty() || url.password().is_some() || authority.contains('@')
+}
+
 /// A handle or account id, without a leading `@`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageHandle(String);
 
 impl PageHandle {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        let value = raw.trim();
+        use unicode_normalization::UnicodeNormalization;
+        let normalised: String = raw.nfc().collect();
+        let value = normalised.trim();
         let value = value.strip_prefix('@').unwrap_or(value);
         if value.is_empty() {
             return Err(FieldError::new(field, "required", "must not be empty"));
@@ -174,6 +195,9 @@ impl PageHandle {
                 "too_long",
                 "must be at most 100 characters",
             ));
+        }
+        if let Some(error) = super::text::invisible(field, value, false) {
+            return Err(error);
         }
         if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(FieldError::new(
@@ -244,6 +268,19 @@ mod tests {
             "",
         ] {
             assert!(PageUrl::parse("u", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn refuses_any_userinfo() {
+        for bad in [
+            "https://:Hunter2-Secret99@www.facebook.com/badinh.news",
+            "https://user@www.facebook.com/badinh.news",
+            "https://user:pw@www.facebook.com/badinh.news",
+            "https://:@www.facebook.com/badinh.news",
+        ] {
+            let refused = PageUrl::parse("page.url", bad).map_err(|e| e.rule);
+            assert_eq!(refused, Err("no_userinfo"), "{bad}");
         }
     }
 

@@ -1,6 +1,37 @@
-//! Free text with bounds: trimmed, no control characters, a length in characters.
+//! Free text with bounds: trimmed, in Unicode NFC, no control characters, nothing invisible
+//! or direction-changing that could make one name look like another, a length in characters.
+
+use unicode_normalization::UnicodeNormalization;
 
 use super::FieldError;
+
+/// Characters that change the direction of the text after them (U+202A-U+202E, U+2066-U+2069,
+/// and the marks U+200E, U+200F, U+061C).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Characters that take no width (U+200B-U+200D, U+2060-U+2064, U+FEFF, U+180E, U+00AD).
+pub fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{180E}' | '\u{00AD}')
+}
+
+/// The rule broken by a text's invisible characters, if any: direction controls anywhere;
+/// zero-width characters in one-line text (names, handles, references), while longer text
+/// may keep the joiners that emoji and some scripts need.
+pub fn invisible(field: &str, value: &str, multiline: bool) -> Option<FieldError> {
+    let bad = value.chars().any(|c| {
+        is_bidi_control(c)
+            || (is_zero_width(c) && !(multiline && matches!(c, '\u{200C}' | '\u{200D}')))
+    });
+    bad.then(|| {
+        FieldError::new(
+            field,
+            "invisible_characters",
+            "must not contain invisible or direction-changing characters (such as U+200B or U+202E)",
+        )
+    })
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct TextRule {
@@ -32,7 +63,8 @@ pub struct BoundedText(String);
 
 impl BoundedText {
     pub fn parse(field: &str, raw: &str, rule: TextRule) -> Result<Self, FieldError> {
-        let value = raw.trim();
+        let normalised: String = raw.nfc().collect();
+        let value = normalised.trim();
         let len = value.chars().count();
         if len == 0 && rule.min > 0 {
             return Err(FieldError::new(field, "required", "must not be empty"));
@@ -62,6 +94,9 @@ impl BoundedText {
                 "control_characters",
                 "must not contain control characters",
             ));
+        }
+        if let Some(error) = invisible(field, value, rule.multiline) {
+            return Err(error);
         }
         if super::secret::looks_like_password(value) {
             return Err(FieldError::new(
@@ -120,5 +155,36 @@ mod tests {
             Err("control_characters")
         );
         assert!(BoundedText::parse("f", "a\nb", TextRule::block(1, 5)).is_ok());
+    }
+
+    #[test]
+    fn normalises_to_nfc_and_refuses_invisible_characters() {
+        let rule = TextRule::line(1, 50);
+        // "Bình" typed with a combining grave accent is stored composed.
+        let decomposed = "Bi\u{0300}nh";
+        assert_eq!(
+            BoundedText::parse("f", decomposed, rule).map(BoundedText::into_inner),
+            Ok("Bình".to_owned())
+        );
+        for bad in [
+            "admin\u{202E}gnp.exe",
+            "Ba\u{200B}Dinh",
+            "\u{2066}Ba Dinh\u{2069}",
+            "\u{FEFF}Ba Dinh",
+            "Ba\u{200D}Dinh",
+        ] {
+            assert_eq!(
+                BoundedText::parse("f", bad, rule).map_err(|e| e.rule),
+                Err("invisible_characters"),
+                "{bad:?}"
+            );
+        }
+        // Longer text keeps the joiners of emoji sequences, but never direction controls.
+        let block = TextRule::block(1, 100);
+        assert!(BoundedText::parse("f", "Gia đình 👨\u{200D}👩\u{200D}👧", block).is_ok());
+        assert_eq!(
+            BoundedText::parse("f", "see \u{202E}txt.exe", block).map_err(|e| e.rule),
+            Err("invisible_characters")
+        );
     }
 }

@@ -142,6 +142,70 @@ async fn the_ack_link_shows_on_get_and_acknowledges_on_post_once() {
 }
 
 #[tokio::test]
+async fn a_bad_case_number_on_the_ack_form_is_422_with_the_field_marked() {
+    let sink = SmtpSink::start().await;
+    let committee = Receiver::start(Reply::Status(200)).await;
+    let provider = Receiver::start(Reply::Status(200)).await;
+    let app = app_with(&sink, &committee.url, &provider.url, true).await;
+    let filed = app.file(&report_for_hn()).await;
+    let id = filed["id"].as_str().expect("id");
+    settled(&app, id).await;
+    let link = ack_link(&sink, "ir@cert.example.org").await;
+    let browser = browser_client();
+    let html = browser
+        .get(app.url(&link))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    let csrf = hidden_input(&html, "csrf_token");
+    for bad in ["REF\u{0}\u{7}", "REF\u{202E}4411", &"R".repeat(101)] {
+        let response = browser
+            .post(app.url(&link))
+            .form(&[
+                ("external_ref", bad),
+                ("note", "Kept for the next try."),
+                ("csrf_token", csrf.as_str()),
+            ])
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad:?}"
+        );
+        let html = response.text().await.expect("html");
+        assert!(html.contains("id=\"external_ref-error\""), "{html}");
+        assert!(html.contains("aria-invalid=\"true\""), "{html}");
+        assert!(
+            html.contains("href=\"#external_ref\""),
+            "the summary links the field"
+        );
+        assert!(
+            html.contains("<title>Lỗi:"),
+            "the title says there is an error"
+        );
+        assert!(html.contains("Kept for the next try."), "the note is kept");
+        assert_eq!(
+            ticket_of(&app, id, "cert").await["status"],
+            "notified",
+            "nothing was acknowledged"
+        );
+    }
+    let response = browser
+        .post(app.url(&link))
+        .form(&[("external_ref", "CERT-1"), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(ticket_of(&app, id, "cert").await["external_ref"], "CERT-1");
+}
+
+#[tokio::test]
 async fn forged_and_expired_ack_links_are_refused() {
     let sink = SmtpSink::start().await;
     let committee = Receiver::start(Reply::Status(200)).await;

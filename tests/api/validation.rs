@@ -110,6 +110,37 @@ async fn every_validation_rule_is_refused_with_422_naming_field_and_rule() {
             "handle",
         ),
         (
+            with(
+                "page.url",
+                json!("https://:Hunter2-Secret99@www.facebook.com/badinh.news"),
+            ),
+            "page.url",
+            "no_userinfo",
+        ),
+        (
+            with(
+                "page.url",
+                json!("https://owner@www.facebook.com/badinh.news"),
+            ),
+            "page.url",
+            "no_userinfo",
+        ),
+        (
+            with("page.handle", json!("badinh\u{200B}news")),
+            "page.handle",
+            "invisible_characters",
+        ),
+        (
+            with("reporter.name", json!("Nguyễn \u{202E}Bình")),
+            "reporter.name",
+            "invisible_characters",
+        ),
+        (
+            with("page.display_name", json!("\u{2067}Ba Đình News\u{2069}")),
+            "page.display_name",
+            "invisible_characters",
+        ),
+        (
             with("page.platform", json!("myspace")),
             "page.platform",
             "one_of",

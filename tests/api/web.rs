@@ -349,6 +349,24 @@ async fn files_are_typed_from_their_bytes_and_held_to_their_limits() {
 }
 
 #[tokio::test]
+async fn a_page_address_with_a_password_in_it_is_refused_and_never_stored() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let fields = with(
+        good_fields(),
+        "page.url",
+        "https://:Hunter2-Secret99@www.facebook.com/badinh.news",
+    );
+    let response = member.report(&fields, vec![]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("id=\"page-url-error\""), "{html}");
+    assert!(html.contains("mật khẩu"), "the message says why: {html}");
+    assert!(app.all_incidents().await.is_empty());
+    assert!(app.tables_containing("Hunter2-Secret99").await.is_empty());
+}
+
+#[tokio::test]
 async fn a_password_typed_into_the_report_is_refused_and_never_stored() {
     let app = spawn_app().await;
     let member = Member::new(&app);

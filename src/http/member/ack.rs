@@ -11,6 +11,7 @@ use crate::http::{
     extract::csrf::{self, Csrf},
     extract::lang::Lang,
     html::page::{self, Chrome, Extras},
+    html::problems::{self, Shown},
 };
 use crate::{
     channels::ack_link::AckLinkError,
@@ -39,6 +40,27 @@ struct AckPage {
     problem: bool,
     ticket: Option<TicketSummary>,
     csrf_token: String,
+    /// What was wrong with the form, per field, after a refused answer.
+    problems: Vec<Shown>,
+    /// The values sent, shown again after a refused answer.
+    external_ref: String,
+    note: String,
+}
+
+impl AckPage {
+    fn err(&self, name: &str) -> Option<&Shown> {
+        self.problems
+            .iter()
+            .find(|p| p.id == problems::field_id(name))
+    }
+}
+
+/// A refused answer: what was wrong, and what was sent.
+#[derive(Default)]
+struct Refill {
+    problems: Vec<Shown>,
+    external_ref: String,
+    note: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,14 +87,23 @@ fn respond(
     locale: Locale,
     message: Option<&str>,
     ticket: Option<TicketSummary>,
+    refill: Refill,
 ) -> HttpResponse {
-    let chrome = Chrome::new(locale, "ack-title", req.path());
+    let title = if refill.problems.is_empty() {
+        "ack-title"
+    } else {
+        "ack-title-error"
+    };
+    let chrome = Chrome::new(locale, title, req.path());
     let page = AckPage {
         message: message.map(|key| chrome.tr.t(key)),
-        problem: status.is_client_error(),
+        problem: status.is_client_error() && refill.problems.is_empty(),
         ticket,
         csrf_token: state.csrf.token(csrf),
         chrome,
+        problems: refill.problems,
+        external_ref: refill.external_ref,
+        note: refill.note,
     };
     match page::render(&page) {
         Some(body) => page::html(
@@ -93,7 +124,16 @@ fn refused(state: &AppState, req: &HttpRequest, csrf: &Csrf, error: AckLinkError
         AckLinkError::Expired => (StatusCode::GONE, "ack-expired"),
         AckLinkError::Invalid => (StatusCode::NOT_FOUND, "ack-invalid"),
     };
-    respond(state, req, csrf, status, Locale::Vi, Some(key), None)
+    respond(
+        state,
+        req,
+        csrf,
+        status,
+        Locale::Vi,
+        Some(key),
+        None,
+        Refill::default(),
+    )
 }
 
 async fn load(
@@ -171,6 +211,7 @@ pub async fn show(
         locale,
         message,
         summary,
+        Refill::default(),
     ))
 }
 
@@ -203,18 +244,43 @@ pub async fn acknowledge(
             locale,
             Some("refused-csrf"),
             summary,
+            Refill::default(),
         ));
     }
-    let clean = |raw: &Option<String>, rule: TextRule| {
-        raw.as_deref()
-            .filter(|v| !v.trim().is_empty())
-            .and_then(|v| BoundedText::parse("", v, rule).ok())
+    let mut refused = Vec::new();
+    let mut clean = |field: &str, raw: &Option<String>, rule: TextRule| {
+        let raw = raw.as_deref().filter(|v| !v.trim().is_empty())?;
+        BoundedText::parse(field, raw, rule)
+            .map_err(|error| refused.push(problems::from_field_error(&error)))
+            .ok()
     };
     let answer = TicketAnswer {
         status: TicketStatus::Acknowledged,
-        external_ref: clean(&form.external_ref, TextRule::line(1, 100)),
-        note: clean(&form.note, TextRule::block(1, 2000)),
+        external_ref: clean("external_ref", &form.external_ref, TextRule::line(1, 100)),
+        note: clean("note", &form.note, TextRule::block(1, 2000)),
     };
+    if !refused.is_empty() {
+        tracing::info!(
+            fields = refused.len(),
+            "acknowledgement refused: invalid fields"
+        );
+        let summary = summary(&state, locale, &ticket).await;
+        let refill = Refill {
+            problems: problems::show(locale, refused),
+            external_ref: form.external_ref.clone().unwrap_or_default(),
+            note: form.note.clone().unwrap_or_default(),
+        };
+        return Ok(respond(
+            &state,
+            &req,
+            &csrf,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            locale,
+            None,
+            summary,
+            refill,
+        ));
+    }
     let actor = Actor {
         kind: ActorKind::Party,
         id: Some(ticket.party_id.clone()),
@@ -247,6 +313,7 @@ pub async fn acknowledge(
                     locale,
                     Some(message),
                     summary,
+                    Refill::default(),
                 )
             }
             Err(crate::usecases::incident::ActionError::Transition(_)) => {
@@ -259,6 +326,7 @@ pub async fn acknowledge(
                     locale,
                     Some("ack-already"),
                     summary,
+                    Refill::default(),
                 )
             }
             Err(error) => {
