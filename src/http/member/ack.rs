@@ -55,12 +55,23 @@ impl AckPage {
     }
 }
 
-/// A refused answer: what was wrong, and what was sent.
+/// What the page says above the ticket: a message, or what was wrong with a refused
+/// answer, with the values sent.
 #[derive(Default)]
-struct Refill {
+struct Said {
+    message: Option<&'static str>,
     problems: Vec<Shown>,
     external_ref: String,
     note: String,
+}
+
+impl Said {
+    fn message(key: &'static str) -> Self {
+        Self {
+            message: Some(key),
+            ..Self::default()
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -85,9 +96,8 @@ fn respond(
     csrf: &Csrf,
     status: StatusCode,
     locale: Locale,
-    message: Option<&str>,
     ticket: Option<TicketSummary>,
-    refill: Refill,
+    refill: Said,
 ) -> HttpResponse {
     let title = if refill.problems.is_empty() {
         "ack-title"
@@ -96,7 +106,7 @@ fn respond(
     };
     let chrome = Chrome::new(locale, title, req.path());
     let page = AckPage {
-        message: message.map(|key| chrome.tr.t(key)),
+        message: refill.message.map(|key| chrome.tr.t(key)),
         problem: status.is_client_error() && refill.problems.is_empty(),
         ticket,
         csrf_token: state.csrf.token(csrf),
@@ -130,9 +140,8 @@ fn refused(state: &AppState, req: &HttpRequest, csrf: &Csrf, error: AckLinkError
         csrf,
         status,
         Locale::Vi,
-        Some(key),
         None,
-        Refill::default(),
+        Said::message(key),
     )
 }
 
@@ -209,9 +218,8 @@ pub async fn show(
         &csrf,
         StatusCode::OK,
         locale,
-        message,
         summary,
-        Refill::default(),
+        message.map(Said::message).unwrap_or_default(),
     ))
 }
 
@@ -242,9 +250,8 @@ pub async fn acknowledge(
             &csrf,
             StatusCode::FORBIDDEN,
             locale,
-            Some("refused-csrf"),
             summary,
-            Refill::default(),
+            Said::message("refused-csrf"),
         ));
     }
     let mut refused = Vec::new();
@@ -265,7 +272,8 @@ pub async fn acknowledge(
             "acknowledgement refused: invalid fields"
         );
         let summary = summary(&state, locale, &ticket).await;
-        let refill = Refill {
+        let refill = Said {
+            message: None,
             problems: problems::show(locale, refused),
             external_ref: form.external_ref.clone().unwrap_or_default(),
             note: form.note.clone().unwrap_or_default(),
@@ -276,7 +284,6 @@ pub async fn acknowledge(
             &csrf,
             StatusCode::UNPROCESSABLE_ENTITY,
             locale,
-            None,
             summary,
             refill,
         ));
@@ -311,9 +318,8 @@ pub async fn acknowledge(
                     &csrf,
                     StatusCode::OK,
                     locale,
-                    Some(message),
                     summary,
-                    Refill::default(),
+                    Said::message(message),
                 )
             }
             Err(crate::usecases::incident::ActionError::Transition(_)) => {
@@ -324,9 +330,8 @@ pub async fn acknowledge(
                     &csrf,
                     StatusCode::CONFLICT,
                     locale,
-                    Some("ack-already"),
                     summary,
-                    Refill::default(),
+                    Said::message("ack-already"),
                 )
             }
             Err(error) => {
