@@ -337,12 +337,25 @@ async fn a_committee_bound_key_cannot_read_redeliver_or_answer_anothers_tickets(
     )
     .await;
     // Answering is for the party's own key.
+    // Another committee's ticket is out of reach (404, as for reading it); its own is
+    // visible but not this key's to answer (403).
     for answer in ["acknowledge", "resolve", "reject"] {
         expect_problem(
             app.post_json_as(
                 &key,
                 &format!("/api/v1/tickets/{theirs_ticket}/{answer}"),
                 &json!({ "note": "not ours" }),
+            )
+            .await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+        expect_problem(
+            app.post_json_as(
+                &key,
+                &format!("/api/v1/tickets/{ours_ticket}/{answer}"),
+                &json!({ "note": "the party answers, not the committee" }),
             )
             .await,
             StatusCode::FORBIDDEN,

@@ -142,10 +142,9 @@ async fn answer(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(ApiScope::TicketsWrite)?;
     let id = parse_id(&path)?;
-    let ticket = queries::ticket(&state.db, id)
-        .await?
-        .ok_or(ApiError::NotFound("ticket"))?;
-    if principal.party.as_deref() != Some(ticket.party_id.as_str()) {
+    // Another party's ticket, or one outside a committee key's scope, is not found.
+    let ticket = visible_ticket(&state, &principal, id).await?;
+    if principal.party.is_none() {
         return Err(ApiError::Forbidden(format!(
             "only a key bound to the party `{}` may answer this ticket",
             ticket.party_id
