@@ -85,6 +85,7 @@ error-choose_one = Please choose one answer.
 error-too_short = Give at least { $limit } characters.
 error-too_long = Give at most { $limit } characters.
 error-control_characters = This contains characters that are not allowed.
+error-utf8 = This could not be read (the text was not sent as UTF-8); please type it again.
 error-invisible_characters = This contains invisible or direction-changing characters; please type it again without them.
 error-no_userinfo = Remove the user name or password before the site's name (the part ending in @).
 error-no_passwords = This seems to contain a password. We never need it; please remove it.

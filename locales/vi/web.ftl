@@ -85,6 +85,7 @@ error-choose_one = Vui lòng chọn một câu trả lời.
 error-too_short = Cần ít nhất { $limit } ký tự.
 error-too_long = Tối đa { $limit } ký tự.
 error-control_characters = Có ký tự không hợp lệ.
+error-utf8 = Không đọc được nội dung này (văn bản không được gửi ở dạng UTF-8); vui lòng nhập lại.
 error-invisible_characters = Nội dung có ký tự ẩn hoặc ký tự đổi chiều văn bản; vui lòng nhập lại mà không có các ký tự này.
 error-no_userinfo = Vui lòng bỏ tên đăng nhập hoặc mật khẩu đứng trước tên trang (phần kết thúc bằng @).
 error-no_passwords = Có vẻ như có mật khẩu ở đây. Chúng tôi không bao giờ cần mật khẩu; hãy xoá nó đi.

@@ -367,6 +367,39 @@ async fn a_page_address_with_a_password_in_it_is_refused_and_never_stored() {
 }
 
 #[tokio::test]
+async fn a_field_that_is_not_utf8_is_named_beside_the_field() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let html = member.page("/").await;
+    let mut form = Form::new()
+        .text("csrf_token", hidden_input(&html, "csrf_token"))
+        .text("submission_id", hidden_input(&html, "submission_id"));
+    for (name, value) in good_fields() {
+        if name == "reporter.name" {
+            form = form.part(name, Part::bytes(b"Nguy\xff\xfe B\xecnh".to_vec()));
+        } else {
+            form = form.text(name, value);
+        }
+    }
+    let response = member
+        .client
+        .post(app.url("/"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("id=\"reporter-name-error\""), "{html}");
+    assert!(html.contains("UTF-8"), "the message says why: {html}");
+    assert!(
+        html.contains("href=\"#reporter-name\""),
+        "the summary names the field"
+    );
+    assert!(app.all_incidents().await.is_empty());
+}
+
+#[tokio::test]
 async fn a_password_typed_into_the_report_is_refused_and_never_stored() {
     let app = spawn_app().await;
     let member = Member::new(&app);

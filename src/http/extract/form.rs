@@ -39,7 +39,8 @@ pub struct Accepted {
 pub struct FormData {
     fields: HashMap<String, Vec<String>>,
     pub files: Vec<Accepted>,
-    pub file_problems: Vec<Problem>,
+    /// Problems found while reading: refused files, and text fields that are not UTF-8.
+    pub read_problems: Vec<Problem>,
     /// The member chose files (kept or not).
     pub files_sent: bool,
 }
@@ -168,14 +169,14 @@ impl Reader<'_> {
                 }
                 let shown = clean_file_name(&file_name, EvidenceType::Pdf);
                 if files_seen == self.limits.max_files + 1 {
-                    form.file_problems.push(Problem {
+                    form.read_problems.push(Problem {
                         field: name.clone(),
                         key: "error-too_many_files".to_owned(),
                         args: vec![("limit", self.limits.max_files.to_string())],
                     });
                 }
                 if too_large {
-                    form.file_problems.push(Problem {
+                    form.read_problems.push(Problem {
                         field: name.clone(),
                         key: "error-file_too_large".to_owned(),
                         args: vec![
@@ -205,7 +206,7 @@ impl Reader<'_> {
                     }
                     _ => {
                         received.discard().await;
-                        form.file_problems.push(Problem {
+                        form.read_problems.push(Problem {
                             field: name.clone(),
                             key: "error-file_type".to_owned(),
                             args: vec![("name", shown)],
@@ -224,8 +225,19 @@ impl Reader<'_> {
                 }
                 value.extend_from_slice(&chunk);
             }
-            let value = String::from_utf8(value)
-                .map_err(|_| FormError::Malformed(format!("`{name}` is not UTF-8")))?;
+            let value = match String::from_utf8(value) {
+                Ok(value) => value,
+                Err(_) if name == csrf::FIELD => return Err(FormError::Csrf),
+                Err(bytes) => {
+                    // Shown beside the field, like any other problem with it.
+                    form.read_problems.push(Problem {
+                        field: name.clone(),
+                        key: "error-utf8".to_owned(),
+                        args: Vec::new(),
+                    });
+                    String::from_utf8_lossy(bytes.as_bytes()).into_owned()
+                }
+            };
             if name == csrf::FIELD {
                 verified = self.key.verify(self.csrf, &value);
                 if !verified {

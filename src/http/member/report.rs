@@ -402,7 +402,7 @@ pub async fn submit(
     if let Err(errors) = &parsed {
         shown.extend(errors.iter().map(problems::from_field_error));
     }
-    shown.extend(form.file_problems.iter().cloned());
+    shown.extend(form.read_problems.iter().cloned());
     let new = match parsed {
         Ok(new) if shown.is_empty() => new,
         _ => {

@@ -357,7 +357,7 @@ async fn add_info(
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
     let (incident, mut form) = read_form(&req, &state, &token, &csrf, payload, true).await?;
-    let mut problems: Vec<Problem> = form.file_problems.clone();
+    let mut problems: Vec<Problem> = form.read_problems.clone();
     let text = form.get("info").filter(|v| !v.trim().is_empty());
     let text = match text.map(|t| BoundedText::parse("info", &t, TextRule::block(1, 5000))) {
         Some(Ok(text)) => Some(text),
