@@ -151,6 +151,10 @@ pub struct ServerSettings {
     pub port: u16,
     /// Largest JSON body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How long a request's body may take to arrive, whole, after its head; a slower
+    /// body is answered 408 and its connection closed.
+    #[serde(with = "humantime_serde")]
+    pub body_read_timeout: Duration,
     /// HTTP worker threads; the number of cores when absent.
     #[serde(default)]
     pub workers: Option<usize>,
@@ -336,6 +340,9 @@ impl Settings {
 
     fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        if self.server.body_read_timeout < Duration::from_secs(1) {
+            problems.push("server.body_read_timeout: must be at least 1s".to_owned());
+        }
         if self.server.max_body_bytes < 1024 {
             problems.push("server.max_body_bytes: must be at least 1024".to_owned());
         }

@@ -271,6 +271,7 @@ refused-title = The form could not be accepted
 refused-csrf = The form's session expired or is not valid. Please reload the page and send it again.
 refused-too-large = The form or its files are too large.
 refused-malformed = The form could not be read. Please reload the page and try again.
+refused-too-slow = The form took too long to arrive, so it was not kept. Please check your connection and send it again.
 refused-honeypot = A hidden field of the form was filled in. If you are a person, reload the page and send it again.
 pending-title = Your report is being saved
 pending-body = This report was sent and is being saved. Wait a moment, then reload the page.

@@ -271,6 +271,7 @@ refused-title = Không thể nhận biểu mẫu
 refused-csrf = Phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và gửi lại.
 refused-too-large = Biểu mẫu hoặc tệp đính kèm quá lớn.
 refused-malformed = Biểu mẫu không đọc được. Vui lòng tải lại trang và thử lại.
+refused-too-slow = Biểu mẫu được gửi quá chậm nên chưa được ghi nhận. Vui lòng kiểm tra kết nối mạng rồi gửi lại.
 refused-honeypot = Biểu mẫu có một ô ẩn đã bị điền. Nếu bạn là người, hãy tải lại trang và gửi lại.
 pending-title = Báo cáo đang được lưu
 pending-body = Báo cáo này đã được gửi và đang được lưu. Hãy chờ một lát rồi tải lại trang.

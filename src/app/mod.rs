@@ -154,8 +154,12 @@ impl Application {
         spawn_housekeeping(db, metrics.clone());
         let workers = state.settings.server.workers;
         let metrics = web::Data::new(metrics);
+        let body_timeout = web::Data::new(http::body_deadline::BodyReadTimeout(
+            state.settings.server.body_read_timeout,
+        ));
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(http::body_deadline::enforce))
                 .wrap(from_fn(http::ops::metrics::count_requests))
                 .wrap_fn(|req, srv| {
                     let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
@@ -180,6 +184,7 @@ impl Application {
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
                 .app_data(metrics.clone())
+                .app_data(body_timeout.clone())
                 .configure(http::ops::health::configure)
                 .configure(|cfg| http::ops::metrics::configure(cfg, &state.settings.metrics))
                 .configure(http::api::configure)

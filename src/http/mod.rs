@@ -2,6 +2,7 @@
 //! Imports usecases, channels (links), telemetry, config and domain; never storage.
 
 pub mod api;
+pub mod body_deadline;
 pub mod desk;
 pub mod error;
 pub mod extract;

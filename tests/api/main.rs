@@ -13,6 +13,7 @@ mod metrics;
 mod migrations;
 mod notifications;
 mod process;
+mod protocol;
 mod receiver;
 mod smtp;
 mod tickets;

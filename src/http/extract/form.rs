@@ -53,6 +53,8 @@ pub enum FormError {
     TooLarge,
     #[error("the form could not be read: {0}")]
     Malformed(String),
+    #[error("the form did not arrive within the body read timeout")]
+    TimedOut,
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -75,6 +77,18 @@ impl FormData {
         for file in self.files.drain(..) {
             file.received.discard().await;
         }
+    }
+}
+
+/// Why the multipart stream could not be read: too slow, or malformed.
+fn unreadable(error: actix_multipart::MultipartError) -> FormError {
+    match error {
+        actix_multipart::MultipartError::Payload(p)
+            if crate::http::body_deadline::is_timeout(&p) =>
+        {
+            FormError::TimedOut
+        }
+        other => FormError::Malformed(other.to_string()),
     }
 }
 
@@ -109,7 +123,7 @@ impl Reader<'_> {
         let body_cap = self.limits.max_files * self.limits.max_file_bytes + MAX_TEXT_TOTAL;
         let mut body_total = 0usize;
         while let Some(field) = payload.next().await {
-            let mut field = field.map_err(|e| FormError::Malformed(e.to_string()))?;
+            let mut field = field.map_err(unreadable)?;
             parts += 1;
             if parts > MAX_PARTS {
                 return Err(FormError::TooLarge);
@@ -131,7 +145,7 @@ impl Reader<'_> {
                 if file_name.is_empty() {
                     // An empty file input: browsers send an empty part.
                     while let Some(chunk) = field.next().await {
-                        let chunk = chunk.map_err(|e| FormError::Malformed(e.to_string()))?;
+                        let chunk = chunk.map_err(unreadable)?;
                         body_total += chunk.len();
                         if body_total > body_cap {
                             return Err(FormError::TooLarge);
@@ -148,7 +162,7 @@ impl Reader<'_> {
                 };
                 let mut too_large = false;
                 while let Some(chunk) = field.next().await {
-                    let chunk = chunk.map_err(|e| FormError::Malformed(e.to_string()))?;
+                    let chunk = chunk.map_err(unreadable)?;
                     body_total += chunk.len();
                     if body_total > body_cap {
                         if let Some(upload) = upload.take() {
@@ -217,7 +231,7 @@ impl Reader<'_> {
             }
             let mut value = Vec::new();
             while let Some(chunk) = field.next().await {
-                let chunk = chunk.map_err(|e| FormError::Malformed(e.to_string()))?;
+                let chunk = chunk.map_err(unreadable)?;
                 body_total += chunk.len();
                 text_total += chunk.len();
                 if value.len() + chunk.len() > MAX_TEXT_FIELD || text_total > MAX_TEXT_TOTAL {

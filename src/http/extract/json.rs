@@ -32,6 +32,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let limit = req
             .app_data::<web::Data<AppState>>()
             .map_or(64 * 1024, |s| s.settings.server.max_body_bytes);
+        let timeout = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(std::time::Duration::ZERO, |s| {
+                s.settings.server.body_read_timeout
+            });
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -47,8 +52,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    if crate::http::body_deadline::is_timeout(&e) {
+                        ApiError::BodyTimeout(timeout.as_secs())
+                    } else {
+                        ApiError::BadRequest(format!("could not read the body: {e}"))
+                    }
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(ApiError::PayloadTooLarge(limit));
                 }

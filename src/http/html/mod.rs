@@ -22,6 +22,7 @@ pub fn refused(req: &HttpRequest, error: FormError) -> HttpResponse {
         FormError::Csrf => (StatusCode::FORBIDDEN, "refused-csrf"),
         FormError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "refused-too-large"),
         FormError::Malformed(_) => (StatusCode::BAD_REQUEST, "refused-malformed"),
+        FormError::TimedOut => (StatusCode::REQUEST_TIMEOUT, "refused-too-slow"),
         FormError::Io(_) => (StatusCode::SERVICE_UNAVAILABLE, "failed-body"),
     };
     if let FormError::Io(io) = &error {
