@@ -69,3 +69,98 @@ async fn a_body_that_does_not_arrive_in_time_is_cut_with_408_and_the_connection_
     let health = app.get("/healthz").await;
     assert_eq!(health.status(), reqwest::StatusCode::OK);
 }
+
+/// Posts `body` as JSON text to `path` with the app's all-scope key.
+async fn post_raw(app: &TestApp, path: &str, body: String) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(&app.api_key)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("sent")
+}
+
+#[tokio::test]
+async fn json_bodies_are_one_object_and_nothing_else() {
+    let app = crate::helpers::spawn_app().await;
+    let valid = crate::helpers::valid_incident().to_string();
+    let filed = crate::helpers::expect_status(
+        post_raw(&app, "/api/v1/incidents", valid.clone()).await,
+        reqwest::StatusCode::CREATED,
+    )
+    .await;
+    let ticket = filed["tickets"][0]["id"]
+        .as_str()
+        .expect("ticket")
+        .to_owned();
+    let incident = filed["id"].as_str().expect("id").to_owned();
+    let by_position = serde_json::json!([
+        "hijacked",
+        null,
+        "Someone took over the page and posts in our name.",
+        "2026-11-28T08:00:00+07:00"
+    ])
+    .to_string();
+    let cases = [
+        ("/api/v1/incidents".to_owned(), format!("{valid} garbage")),
+        ("/api/v1/incidents".to_owned(), format!("{valid}{valid}")),
+        ("/api/v1/incidents".to_owned(), by_position),
+        ("/api/v1/incidents".to_owned(), "\"hijacked\"".to_owned()),
+        (
+            format!("/api/v1/tickets/{ticket}/acknowledge"),
+            "[null, null]".to_owned(),
+        ),
+        (
+            format!("/api/v1/tickets/{ticket}/acknowledge"),
+            "{} []".to_owned(),
+        ),
+        (
+            format!("/api/v1/incidents/{incident}/notes"),
+            "[\"a note\", \"shared\"]".to_owned(),
+        ),
+        (
+            format!("/api/v1/incidents/{incident}/status"),
+            "[\"triaged\"]".to_owned(),
+        ),
+    ];
+    for (path, body) in cases {
+        let response = post_raw(&app, &path, body.clone()).await;
+        assert_eq!(
+            response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/problem+json"),
+            "{path} {body}"
+        );
+        let problem = crate::helpers::expect_problem(
+            response,
+            reqwest::StatusCode::BAD_REQUEST,
+            "malformed_json",
+        )
+        .await;
+        assert!(problem["detail"].is_string(), "{problem}");
+    }
+    // An array where an object belongs, inside the body, is a wrong type named by its path.
+    let mut nested = crate::helpers::valid_incident();
+    nested["reporter"] =
+        serde_json::json!(["Nguyễn Thị Bình", "binh@example.org", null, "hn-ba-dinh"]);
+    let problem = crate::helpers::expect_problem(
+        post_raw(&app, "/api/v1/incidents", nested.to_string()).await,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        crate::helpers::field_rules(&problem),
+        vec![("reporter".to_owned(), "type".to_owned())]
+    );
+    assert_eq!(app.all_incidents().await.len(), 1, "nothing else was filed");
+    let detail = app.incident(&incident).await;
+    assert_eq!(
+        detail["tickets"][0]["status"],
+        filed["tickets"][0]["status"]
+    );
+}

@@ -72,10 +72,13 @@ pub struct CreateIncident {
     #[schema(required = true, format = DateTime)]
     pub detected_at: Option<String>,
     #[schema(required = true)]
+    #[serde(default, deserialize_with = "crate::http::extract::json::object")]
     pub reporter: Option<ReporterDraft>,
     #[schema(required = true)]
+    #[serde(default, deserialize_with = "crate::http::extract::json::object")]
     pub page: Option<PageDraft>,
     /// Whether the page has been stopped; `active` when absent.
+    #[serde(default, deserialize_with = "crate::http::extract::json::object")]
     pub containment: Option<ContainmentDraft>,
 }
 

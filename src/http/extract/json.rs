@@ -71,9 +71,114 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
-/// Parses JSON; syntax errors are 400, a wrong type or unknown field is 422 naming the field.
+/// Parses JSON; syntax errors, data after the value and an array where an object belongs
+/// are 400; a wrong type or unknown field is 422 naming the field.
 pub fn parse<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
+    let first = raw.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        return Err(ApiError::MalformedJson(
+            "the body must be a JSON object".to_owned(),
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(raw);
+    let value = deserialize(de)?;
+    de.end().map_err(|e| {
+        ApiError::MalformedJson(
+            e.to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    })?;
+    Ok(value)
+}
+
+/// For a struct field of an input object: the value must be a JSON object (serde would
+/// otherwise take an array, field by position).
+pub fn object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    Option::<T>::deserialize(ObjectOnly(deserializer))
+}
+
+/// A deserializer that reads structs as maps only, so a sequence is refused; everything
+/// else goes to the wrapped deserializer unchanged.
+struct ObjectOnly<D>(D);
+
+macro_rules! forward {
+    ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {
+        $(fn $method<V: serde::de::Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+            self.0.$method($($arg,)* visitor)
+        })*
+    };
+}
+
+impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectOnly<D> {
+    type Error = D::Error;
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_map(visitor)
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_option(SomeObject(visitor))
+    }
+
+    forward! {
+        deserialize_any(), deserialize_bool(), deserialize_i8(), deserialize_i16(),
+        deserialize_i32(), deserialize_i64(), deserialize_u8(), deserialize_u16(),
+        deserialize_u32(), deserialize_u64(), deserialize_f32(), deserialize_f64(),
+        deserialize_char(), deserialize_str(), deserialize_string(), deserialize_bytes(),
+        deserialize_byte_buf(), deserialize_unit(), deserialize_unit_struct(name: &'static str),
+        deserialize_newtype_struct(name: &'static str), deserialize_seq(),
+        deserialize_tuple(len: usize), deserialize_tuple_struct(name: &'static str, len: usize),
+        deserialize_map(), deserialize_enum(name: &'static str, variants: &'static [&'static str]),
+        deserialize_identifier(), deserialize_ignored_any(),
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.0.is_human_readable()
+    }
+}
+
+/// The visitor of an `Option` whose `Some` is read through [`ObjectOnly`].
+struct SomeObject<V>(V);
+
+impl<'de, V: serde::de::Visitor<'de>> serde::de::Visitor<'de> for SomeObject<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        self.0.expecting(f)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<V::Value, E> {
+        self.0.visit_none()
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<V::Value, E> {
+        self.0.visit_unit()
+    }
+
+    fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<V::Value, D2::Error> {
+        self.0.visit_some(ObjectOnly(d))
+    }
+}
+
+fn deserialize<'de, T: serde::Deserialize<'de>>(
+    de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
+) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
