@@ -9,4 +9,5 @@ pub mod extract;
 pub mod html;
 pub mod member;
 pub mod ops;
+pub mod routes;
 pub mod state;

@@ -375,6 +375,46 @@ async fn unknown_methods_are_405_and_unknown_paths_404() {
         .await
         .expect("sent");
     expect_problem(r, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    // Every 405 says what is allowed (RFC 9110), on the API, the pages and the operations.
+    for (method, path, allow) in [
+        ("DELETE", "/api/v1/incidents", "GET, HEAD, POST"),
+        ("PATCH", "/api/v1/tickets/x", "GET, HEAD"),
+        ("GET", "/api/v1/tickets/x/acknowledge", "POST"),
+        ("TRACE", "/healthz", "GET, HEAD"),
+        ("TRACE", "/readyz", "GET, HEAD"),
+        ("TRACE", "/metrics", "GET, HEAD"),
+        ("PUT", "/healthz", "GET, HEAD"),
+        ("FOO", "/readyz", "GET, HEAD"),
+        ("DELETE", "/metrics", "GET, HEAD"),
+        ("PUT", "/desk/sign-in", "GET, HEAD, POST"),
+        ("DELETE", "/", "GET, HEAD, POST"),
+        ("PUT", "/api/v1/openapi.json", "GET, HEAD"),
+    ] {
+        let r = app
+            .client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
+                app.url(path),
+            )
+            .bearer_auth(&app.api_key)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(
+            r.headers().get("allow").and_then(|v| v.to_str().ok()),
+            Some(allow),
+            "{method} {path}"
+        );
+        expect_problem(r, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    }
+    // HEAD is answered wherever GET is.
+    let head = app
+        .client
+        .head(app.url("/healthz"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(head.status(), StatusCode::OK);
     expect_problem(
         app.get("/api/v1/nothing-here").await,
         StatusCode::NOT_FOUND,

@@ -142,32 +142,21 @@ pub struct ListQuery {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    use crate::http::routes::at;
     cfg.service(
-        web::resource("/incidents")
-            .route(web::post().to(create_incident))
-            .route(web::get().to(list_incidents))
-            .default_service(web::to(super::method_not_allowed)),
+        at("/incidents")
+            .get(list_incidents)
+            .post(create_incident)
+            .done(),
     )
+    .service(at("/incidents/{id}").get(get_incident).done())
     .service(
-        web::resource("/incidents/{id}")
-            .route(web::get().to(get_incident))
-            .default_service(web::to(super::method_not_allowed)),
+        at("/incidents/{id}/containment")
+            .post(change_containment)
+            .done(),
     )
-    .service(
-        web::resource("/incidents/{id}/containment")
-            .route(web::post().to(change_containment))
-            .default_service(web::to(super::method_not_allowed)),
-    )
-    .service(
-        web::resource("/incidents/{id}/status")
-            .route(web::post().to(change_status))
-            .default_service(web::to(super::method_not_allowed)),
-    )
-    .service(
-        web::resource("/incidents/{id}/notes")
-            .route(web::post().to(add_note))
-            .default_service(web::to(super::method_not_allowed)),
-    );
+    .service(at("/incidents/{id}/status").post(change_status).done())
+    .service(at("/incidents/{id}/notes").post(add_note).done());
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {

@@ -8,7 +8,7 @@ pub mod views;
 
 use actix_web::{HttpResponse, web};
 
-use crate::http::error::ApiError;
+use crate::http::{error::ApiError, routes};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -21,13 +21,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             }))
             .configure(incidents::configure)
             .configure(tickets::configure)
-            .route("/openapi.json", web::get().to(openapi::serve))
+            .service(routes::at("/openapi.json").get(openapi::serve).done())
             .default_service(web::to(not_found)),
     );
-}
-
-pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed)
 }
 
 pub async fn not_found() -> Result<HttpResponse, ApiError> {

@@ -37,23 +37,12 @@ pub struct Redelivered {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/tickets/{id}")
-            .route(web::get().to(get_ticket))
-            .default_service(web::to(super::method_not_allowed)),
-    );
-    for (action, handler) in [
-        ("acknowledge", web::post().to(acknowledge)),
-        ("resolve", web::post().to(resolve)),
-        ("reject", web::post().to(reject)),
-        ("redeliver", web::post().to(redeliver)),
-    ] {
-        cfg.service(
-            web::resource(format!("/tickets/{{id}}/{action}"))
-                .route(handler)
-                .default_service(web::to(super::method_not_allowed)),
-        );
-    }
+    use crate::http::routes::at;
+    cfg.service(at("/tickets/{id}").get(get_ticket).done())
+        .service(at("/tickets/{id}/acknowledge").post(acknowledge).done())
+        .service(at("/tickets/{id}/resolve").post(resolve).done())
+        .service(at("/tickets/{id}/reject").post(reject).done())
+        .service(at("/tickets/{id}/redeliver").post(redeliver).done());
 }
 
 fn parse_id(raw: &str) -> Result<Uuid, ApiError> {

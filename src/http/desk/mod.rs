@@ -58,6 +58,7 @@ pub fn sessions(state: &AppState, key: &Key) -> SessionMiddleware<session::DbSes
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key: &Key) {
+    use crate::http::routes::at;
     let counters = state.counters.clone();
     cfg.service(
         web::scope("/desk")
@@ -75,38 +76,43 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key:
                     Ok(res)
                 }
             })
-            .route("", web::get().to(queue::show))
-            .route("/", web::get().to(queue::show))
-            .route("/export.csv", web::get().to(queue::export))
-            .route("/bulk", web::post().to(actions::bulk))
-            .route("/sign-in", web::get().to(auth::form))
-            .route("/sign-in", web::post().to(auth::sign_in))
-            .route("/sign-out", web::post().to(auth::sign_out))
-            .route("/incidents/{reference}", web::get().to(detail::show))
-            .route(
-                "/incidents/{reference}/evidence/{id}",
-                web::get().to(detail::evidence),
+            .service(at("").get(queue::show).done())
+            .service(at("/").get(queue::show).done())
+            .service(at("/export.csv").get(queue::export).done())
+            .service(at("/bulk").post(actions::bulk).done())
+            .service(at("/sign-in").get(auth::form).post(auth::sign_in).done())
+            .service(at("/sign-out").post(auth::sign_out).done())
+            .service(at("/incidents/{reference}").get(detail::show).done())
+            .service(
+                at("/incidents/{reference}/evidence/{id}")
+                    .get(detail::evidence)
+                    .done(),
             )
-            .route(
-                "/incidents/{reference}/status",
-                web::post().to(actions::status),
+            .service(
+                at("/incidents/{reference}/status")
+                    .post(actions::status)
+                    .done(),
             )
-            .route("/incidents/{reference}/note", web::post().to(actions::note))
-            .route(
-                "/incidents/{reference}/parties",
-                web::post().to(actions::add_party),
+            .service(at("/incidents/{reference}/note").post(actions::note).done())
+            .service(
+                at("/incidents/{reference}/parties")
+                    .post(actions::add_party)
+                    .done(),
             )
-            .route(
-                "/incidents/{reference}/escalate",
-                web::post().to(actions::escalate),
+            .service(
+                at("/incidents/{reference}/escalate")
+                    .post(actions::escalate)
+                    .done(),
             )
-            .route(
-                "/incidents/{reference}/tickets/{ticket}/resend",
-                web::post().to(actions::resend),
+            .service(
+                at("/incidents/{reference}/tickets/{ticket}/resend")
+                    .post(actions::resend)
+                    .done(),
             )
-            .route(
-                "/incidents/{reference}/tickets/{ticket}/test",
-                web::post().to(actions::test),
+            .service(
+                at("/incidents/{reference}/tickets/{ticket}/test")
+                    .post(actions::test)
+                    .done(),
             ),
     );
 }

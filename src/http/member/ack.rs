@@ -83,9 +83,10 @@ pub struct AckForm {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/ack/{token}")
-            .route(web::get().to(show))
-            .route(web::post().to(acknowledge)),
+        crate::http::routes::at("/ack/{token}")
+            .get(show)
+            .post(acknowledge)
+            .done(),
     );
 }
 

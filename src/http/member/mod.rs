@@ -10,7 +10,11 @@ use actix_web::web;
 use crate::http::{extract::limits::WebLimits, html};
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &WebLimits) {
-    cfg.route("/static/site.css", web::get().to(html::stylesheet));
+    cfg.service(
+        crate::http::routes::at("/static/site.css")
+            .get(html::stylesheet)
+            .done(),
+    );
     report::configure(cfg, limits);
     track::configure(cfg, limits);
     ack::configure(cfg);

@@ -125,10 +125,11 @@ impl ReportPage {
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &crate::http::extract::limits::WebLimits) {
     cfg.service(
-        web::resource("/")
-            .wrap(limits.submissions())
-            .route(web::get().to(show))
-            .route(web::post().to(submit)),
+        crate::http::routes::at("/")
+            .get(show)
+            .post(submit)
+            .done()
+            .wrap(limits.submissions()),
     );
 }
 

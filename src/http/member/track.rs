@@ -39,16 +39,17 @@ pub use view::size;
 use view::{EventLine, IncidentFacts, PartyLine};
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &crate::http::extract::limits::WebLimits) {
+    use crate::http::routes::at;
     cfg.service(
         web::scope("/track/{token}")
             .wrap(limits.tracking())
             .wrap(limits.submissions())
-            .route("", web::get().to(show))
-            .route("/confirmation", web::get().to(confirmation))
-            .route("/info", web::post().to(add_info))
-            .route("/containment", web::post().to(update_containment))
-            .route("/case", web::post().to(record_case))
-            .route("/revoke", web::post().to(revoke)),
+            .service(at("").get(show).done())
+            .service(at("/confirmation").get(confirmation).done())
+            .service(at("/info").post(add_info).done())
+            .service(at("/containment").post(update_containment).done())
+            .service(at("/case").post(record_case).done())
+            .service(at("/revoke").post(revoke).done()),
     );
 }
 

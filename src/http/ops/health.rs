@@ -78,6 +78,7 @@ async fn not_ready_because(state: &AppState) -> Vec<String> {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+    use crate::http::routes::at;
+    cfg.service(at("/healthz").get(healthz).done())
+        .service(at("/readyz").get(readyz).done());
 }

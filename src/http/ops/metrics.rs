@@ -123,6 +123,6 @@ fn method_label(method: &Method) -> &'static str {
 /// Routes `/metrics` when enabled; otherwise it is not found like any unknown path.
 pub fn configure(cfg: &mut web::ServiceConfig, settings: &MetricsSettings) {
     if settings.enabled {
-        cfg.route("/metrics", web::get().to(metrics));
+        cfg.service(crate::http::routes::at("/metrics").get(metrics).done());
     }
 }
