@@ -56,10 +56,24 @@ pub struct DeskSettings {
     /// background, while the last count is shown); `0s` counts on every page.
     #[serde(with = "humantime_serde")]
     pub counters_max_age: std::time::Duration,
-    /// Sign-in attempts for one username.
-    pub sign_in_per_account: Rate,
-    /// Sign-in attempts from one client address.
+    /// Failed sign-ins for one username from one client address: tight, so a guesser at
+    /// one address is stopped soon.
+    pub sign_in_failures_per_pair: FailureBudget,
+    /// Failed sign-ins for one username from any address: loose, over a longer window.
+    /// Past it, only an address without recent failures for that username may still try,
+    /// so a stranger cannot lock an officer out.
+    pub sign_in_failures_per_account: FailureBudget,
+    /// Sign-in attempts from one client address, whatever the username.
     pub sign_in_per_address: Rate,
+}
+
+/// At most `max` failures within `window`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureBudget {
+    pub max: u32,
+    #[serde(with = "humantime_serde")]
+    pub window: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -95,15 +109,27 @@ pub(super) fn desk_problems(desk: &DeskSettings, problems: &mut Vec<String>) {
     if !(10..=500).contains(&desk.page_size) {
         problems.push("desk.page_size: must be between 10 and 500".to_owned());
     }
-    for (name, rate) in [
-        ("sign_in_per_account", desk.sign_in_per_account),
-        ("sign_in_per_address", desk.sign_in_per_address),
+    let rate = desk.sign_in_per_address;
+    if rate.per_minute == 0 || rate.burst == 0 {
+        problems
+            .push("desk.sign_in_per_address: per_minute and burst must be at least 1".to_owned());
+    }
+    for (name, budget) in [
+        ("sign_in_failures_per_pair", desk.sign_in_failures_per_pair),
+        (
+            "sign_in_failures_per_account",
+            desk.sign_in_failures_per_account,
+        ),
     ] {
-        if rate.per_minute == 0 || rate.burst == 0 {
-            problems.push(format!(
-                "desk.{name}: per_minute and burst must be at least 1"
-            ));
+        if budget.max == 0 || budget.window.is_zero() {
+            problems.push(format!("desk.{name}: max and window must be at least 1"));
         }
+    }
+    if desk.sign_in_failures_per_account.max < desk.sign_in_failures_per_pair.max {
+        problems.push(
+            "desk.sign_in_failures_per_account: max must be at least sign_in_failures_per_pair's"
+                .to_owned(),
+        );
     }
 }
 

@@ -57,7 +57,8 @@ pub async fn enforce(
     let req = ServiceRequest::from_parts(
         head,
         Payload::Stream {
-            payload: Box::pin(guarded),
+            // Readers may poll again after the end (multipart does).
+            payload: Box::pin(guarded.fuse()),
         },
     );
     let mut response = next.call(req).await?;

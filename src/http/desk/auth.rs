@@ -1,5 +1,7 @@
-//! Signing in and out of the desk. Attempts are throttled per username and per client
-//! address; a wrong password and an unknown or disabled user get the same answer.
+//! Signing in and out of the desk. Attempts are throttled per client address; failures per
+//! (username, address) pair tightly and per username loosely, so that a stranger cannot
+//! lock an officer out; a wrong password and an unknown or disabled user get the same
+//! answer.
 
 use std::{net::IpAddr, num::NonZeroU32, sync::Arc};
 
@@ -10,7 +12,7 @@ use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::session::USER_KEY;
+use super::{session::USER_KEY, throttle::Failures};
 use crate::{
     config::{Rate, Settings},
     http::state::AppState,
@@ -30,41 +32,84 @@ fn quota(rate: Rate) -> Quota {
 /// Sign-in budgets, shared by every worker.
 #[derive(Clone)]
 pub struct SignInLimits {
-    accounts: Arc<DefaultKeyedRateLimiter<String>>,
     addresses: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    pairs: Arc<Failures<(String, Option<IpAddr>)>>,
+    accounts: Arc<Failures<String>>,
     client: ClientAddress,
+}
+
+/// Whether an attempt may check its password.
+#[derive(Debug, PartialEq, Eq)]
+enum Gate {
+    Open,
+    Throttled,
 }
 
 impl SignInLimits {
     pub fn new(settings: &Settings) -> Self {
+        let desk = &settings.desk;
         let limits = Self {
-            accounts: Arc::new(RateLimiter::keyed(quota(settings.desk.sign_in_per_account))),
-            addresses: Arc::new(RateLimiter::keyed(quota(settings.desk.sign_in_per_address))),
+            addresses: Arc::new(RateLimiter::keyed(quota(desk.sign_in_per_address))),
+            pairs: Arc::new(Failures::new(
+                desk.sign_in_failures_per_pair.max,
+                desk.sign_in_failures_per_pair.window,
+            )),
+            accounts: Arc::new(Failures::new(
+                desk.sign_in_failures_per_account.max,
+                desk.sign_in_failures_per_account.window,
+            )),
             client: ClientAddress::new(settings),
         };
         limits.spawn_pruning();
         limits
     }
 
-    /// Spends one attempt of the address's budget, then of the username's; an address
-    /// over its budget records no username, so it cannot fill the table.
-    fn allow(&self, req: &HttpRequest, username: &str) -> bool {
-        let address = match self.client.of_request(req) {
-            Some(ip) => self.addresses.check_key(&ip).is_ok(),
-            None => true,
-        };
+    fn keys(&self, req: &HttpRequest, username: &str) -> (Option<IpAddr>, String) {
         let name: String = username.trim().to_lowercase().chars().take(64).collect();
-        address && self.accounts.check_key(&name).is_ok()
+        (self.client.of_request(req), name)
+    }
+
+    /// Spends one attempt of the address's budget, then looks at the failures: too many
+    /// from this address for this username, or too many for this username from everywhere
+    /// while this address has failed for it too.
+    fn gate(&self, address: Option<IpAddr>, name: &str) -> Gate {
+        if let Some(ip) = address
+            && self.addresses.check_key(&ip).is_err()
+        {
+            return Gate::Throttled;
+        }
+        let pair = (name.to_owned(), address);
+        let pair_failures = self.pairs.recent(&pair);
+        if self.pairs.exhausted(&pair)
+            || (self.accounts.exhausted(&name.to_owned()) && pair_failures > 0)
+        {
+            return Gate::Throttled;
+        }
+        Gate::Open
+    }
+
+    fn failed(&self, address: Option<IpAddr>, name: &str) {
+        self.pairs.record(&(name.to_owned(), address));
+        self.accounts.record(&name.to_owned());
+    }
+
+    fn succeeded(&self, address: Option<IpAddr>, name: &str) {
+        self.pairs.clear(&(name.to_owned(), address));
     }
 
     /// Forgets budgets that are full again, every minute, so the tables stay small.
     fn spawn_pruning(&self) {
-        let (accounts, addresses) = (self.accounts.clone(), self.addresses.clone());
+        let (pairs, accounts, addresses) = (
+            self.pairs.clone(),
+            self.accounts.clone(),
+            self.addresses.clone(),
+        );
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
                 tick.tick().await;
-                accounts.retain_recent();
+                pairs.prune();
+                accounts.prune();
                 addresses.retain_recent();
             }
         });
@@ -159,7 +204,8 @@ pub async fn sign_in(
             Some("refused-csrf"),
         );
     }
-    if !state.sign_in.allow(&req, &form.username) {
+    let (address, name) = state.sign_in.keys(&req, &form.username);
+    if state.sign_in.gate(address, &name) == Gate::Throttled {
         tracing::warn!("desk sign-in throttled");
         return render(
             &state,
@@ -174,6 +220,7 @@ pub async fn sign_in(
         officers::sign_in(&state.db, &form.username, SecretString::from(form.password)).await;
     match result {
         Ok(Ok(officer)) => {
+            state.sign_in.succeeded(address, &name);
             // A new session key at sign-in, so a key planted before cannot be used after.
             session.renew();
             if session.insert(USER_KEY, officer.id).is_err() {
@@ -185,6 +232,7 @@ pub async fn sign_in(
                 .finish()
         }
         Ok(Err(reason)) => {
+            state.sign_in.failed(address, &name);
             if reason == SignInError::Disabled {
                 tracing::info!("sign-in refused: the user is disabled");
             }

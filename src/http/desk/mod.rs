@@ -7,6 +7,7 @@ mod auth;
 mod detail;
 mod queue;
 pub mod session;
+mod throttle;
 
 use actix_session::{
     Session, SessionMiddleware,

@@ -59,7 +59,7 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_401_and_no_session() 
 }
 
 #[tokio::test]
-async fn the_sixth_attempt_for_one_username_within_a_minute_is_429_even_with_the_right_password() {
+async fn five_failures_from_one_address_stop_that_address_for_that_username_only() {
     let app = spawn_app().await;
     let password = app
         .create_officer("mai.tran", Role::Officer, Some("hn-ba-dinh"))
@@ -81,14 +81,48 @@ async fn the_sixth_attempt_for_one_username_within_a_minute_is_429_even_with_the
     let throttled = problem(&sixth.text().await.expect("html"));
     assert_ne!(throttled, wrong, "the form says to wait");
     assert_signed_out(&browser.get("/desk").await);
-    // The budget is the username's, however it is typed and wherever it comes from.
+    // The budget is the username's at this address, however the name is typed.
     let seventh = browser.sign_in("  MAI.TRAN ", &password).await;
     assert_eq!(seventh.status(), StatusCode::TOO_MANY_REQUESTS);
-    let elsewhere = Officer::from_address(&app, IpAddr::from([127, 0, 0, 2]));
-    let eighth = elsewhere.sign_in("mai.tran", &password).await;
-    assert_eq!(eighth.status(), StatusCode::TOO_MANY_REQUESTS);
-    // Another username from the same address still signs in.
+    // The officer, from their own address, is not locked out by the guesser.
+    Officer::signed_in_from(&app, IpAddr::from([127, 0, 0, 2]), "mai.tran", &password).await;
+    // Another username from the guessing address still signs in.
     Officer::signed_in(&app, "hung.le", &other).await;
+}
+
+#[tokio::test]
+async fn a_stranger_guessing_from_many_addresses_cannot_lock_an_officer_out() {
+    let app = spawn_app_with(
+        "[desk]\nsign_in_failures_per_pair = { max = 5, window = \"15m\" }\n\
+         sign_in_failures_per_account = { max = 8, window = \"1h\" }\n",
+    )
+    .await;
+    let password = app
+        .create_officer("mai.tran", Role::Officer, Some("hn-ba-dinh"))
+        .await;
+    // Two failures from each of four addresses: the username's loose budget is spent.
+    for host in 2..=5u8 {
+        let guesser = Officer::from_address(&app, IpAddr::from([127, 0, 0, host]));
+        for attempt in 1..=2 {
+            let r = guesser
+                .sign_in("mai.tran", &format!("guess-{host}-{attempt}"))
+                .await;
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{host}/{attempt}");
+        }
+    }
+    // An address that has failed for this username waits, even with the right password.
+    let guesser = Officer::from_address(&app, IpAddr::from([127, 0, 0, 2]));
+    let r = guesser.sign_in("mai.tran", &password).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_signed_out(&guesser.get("/desk").await);
+    // A fresh address may try once; after its failure it waits too.
+    let fresh = Officer::from_address(&app, IpAddr::from([127, 0, 0, 6]));
+    let r = fresh.sign_in("mai.tran", "another-guess-1").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = fresh.sign_in("mai.tran", &password).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The officer, from an address without failures, signs in with the right password.
+    Officer::signed_in_from(&app, IpAddr::from([127, 0, 0, 1]), "mai.tran", &password).await;
 }
 
 #[tokio::test]
