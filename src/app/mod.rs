@@ -14,7 +14,6 @@ use actix_web::{
 };
 use anyhow::Context;
 use tracing_actix_web::{RequestId, TracingLogger};
-use utoipa::OpenApi;
 use utoipa_scalar::{Scalar, Servable};
 
 use crate::{
@@ -22,7 +21,6 @@ use crate::{
     config::Settings,
     http::{
         self,
-        api::openapi::ApiDoc,
         extract::{csrf::CsrfKey, limits::WebLimits},
         state::AppState,
     },
@@ -190,7 +188,10 @@ impl Application {
                 .configure(http::api::configure)
                 .configure(|cfg| http::member::configure(cfg, &limits))
                 .configure(|cfg| http::desk::configure(cfg, &state, &session_key))
-                .service(Scalar::with_url("/api/docs", ApiDoc::openapi()))
+                .service(Scalar::with_url(
+                    "/api/docs",
+                    http::api::openapi::document(),
+                ))
                 .default_service(web::to(http::api::not_found))
         })
         .shutdown_timeout(20)

@@ -63,6 +63,9 @@ pub struct BoundedText(String);
 
 impl BoundedText {
     pub fn parse(field: &str, raw: &str, rule: TextRule) -> Result<Self, FieldError> {
+        // The longest allowed counts what was sent, as the API document's `maxLength` does;
+        // the shortest counts what is kept.
+        let sent = raw.chars().count();
         let normalised: String = raw.nfc().collect();
         let value = normalised.trim();
         let len = value.chars().count();
@@ -77,7 +80,7 @@ impl BoundedText {
             )
             .with_limit(rule.min));
         }
-        if len > rule.max {
+        if len > rule.max || sent > rule.max {
             return Err(FieldError::new(
                 field,
                 "too_long",
@@ -135,8 +138,13 @@ mod tests {
     fn trims_and_bounds_text() {
         let rule = TextRule::line(2, 5);
         assert_eq!(
-            BoundedText::parse("f", "  abc ", rule).map(BoundedText::into_inner),
+            BoundedText::parse("f", " abc ", rule).map(BoundedText::into_inner),
             Ok("abc".to_owned())
+        );
+        // The longest allowed counts what was sent (as the API document's maxLength).
+        assert_eq!(
+            BoundedText::parse("f", "  abc ", rule).map_err(|e| e.rule),
+            Err("too_long")
         );
         assert_eq!(
             BoundedText::parse("f", "   ", rule).map_err(|e| e.rule),

@@ -113,6 +113,12 @@ pub mod answers {
     #[response(content_type = "application/problem+json")]
     pub struct TooLarge(Problem);
 
+    /// The body did not arrive whole within `server.body_read_timeout` of the request's
+    /// head; the connection is closed.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct BodyTimeout(Problem);
+
     /// The body is not `application/json`.
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json")]

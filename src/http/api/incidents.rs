@@ -60,21 +60,28 @@ const DEFAULT_LIMIT: u64 = 50;
 }))]
 pub struct CreateIncident {
     /// `abnormal`, `hijacked`, `impersonated` or `misused`.
-    #[schema(required = true, value_type = IncidentKind)]
+    #[schema(required = true, nullable = false, value_type = IncidentKind)]
     pub kind: Option<String>,
     /// `low`, `medium`, `high` or `critical`; derived from kind and containment when absent.
     #[schema(value_type = Option<crate::domain::Severity>)]
     pub severity: Option<String>,
-    /// What happened, 10 to 5000 characters.
-    #[schema(required = true)]
+    /// What happened, 10 to 5000 characters (after trimming), no control, invisible or
+    /// direction-changing characters.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 10,
+        max_length = 5000,
+        pattern = "^[\\t\\n\\u000B\\u000C\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B\\u200E\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF]*[^\\s\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B\\u200E\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B\\u200E\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF]*[\\t\\n\\u000B\\u000C\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*$"
+    )]
     pub description: Option<String>,
     /// When the member noticed it (RFC 3339).
-    #[schema(required = true, format = DateTime)]
+    #[schema(required = true, nullable = false, format = DateTime)]
     pub detected_at: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, nullable = false)]
     #[serde(default, deserialize_with = "crate::http::extract::json::object")]
     pub reporter: Option<ReporterDraft>,
-    #[schema(required = true)]
+    #[schema(required = true, nullable = false)]
     #[serde(default, deserialize_with = "crate::http::extract::json::object")]
     pub page: Option<PageDraft>,
     /// Whether the page has been stopped; `active` when absent.
@@ -106,7 +113,12 @@ pub struct ChangeStatus {
     #[schema(value_type = Option<RejectReason>)]
     pub reason: Option<String>,
     /// Id or reference of the original, with the reason `duplicate`.
+    #[schema(min_length = 1, max_length = 64)]
     pub duplicate_of: Option<String>,
+    #[schema(
+        max_length = 2000,
+        pattern = "^[\\t\\n\\u000B\\u000C\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*$|^[\\t\\n\\u000B\\u000C\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B\\u200E\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF]*[^\\s\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B\\u200E\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B\\u200E\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF]*[\\t\\n\\u000B\\u000C\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*$"
+    )]
     pub note: Option<String>,
 }
 
@@ -114,6 +126,12 @@ pub struct ChangeStatus {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({ "text": "Called the member; the page is back under their control.", "visibility": "shared" }))]
 pub struct AddNote {
+    /// 1 to 5000 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "^[\\t\\n\\u000B\\u000C\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B\\u200E\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF]*[^\\s\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B\\u200E\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u00AD\\u061C\\u180E\\u200B\\u200E\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF]*[\\t\\n\\u000B\\u000C\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*$"
+    )]
     pub text: String,
     /// `internal` (default) or `shared` with the member on the tracking page.
     pub visibility: Option<String>,
@@ -134,10 +152,13 @@ pub struct ListQuery {
     #[param(value_type = Option<ContainmentState>)]
     pub containment: Option<String>,
     /// Only incidents updated at or after this time (RFC 3339).
+    #[param(format = DateTime)]
     pub updated_since: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]{22}$")]
     pub cursor: Option<String>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 

@@ -40,6 +40,7 @@ use crate::{
     responses(
         answers::BadRequest, answers::Unauthorized, answers::Forbidden, answers::NotFound,
         answers::Conflict, answers::TooLarge, answers::NotJson, answers::Invalid,
+        answers::BodyTimeout,
     ),
     schemas(
         Problem, ProblemField,
@@ -56,7 +57,7 @@ use crate::{
         crate::http::ops::health::Readiness,
         WebhookEvent,
     )),
-    modifiers(&BearerAuth, &WebhookEvents),
+    modifiers(&BearerAuth, &WebhookEvents, &EveryStatus, &Links),
     tags((name = "incidents", description = "Incident reports and their lifecycle"), (name = "tickets", description = "One party's ticket: deliveries, attempts and its answer"), (name = "operations", description = "Health checks and metrics"))
 )]
 pub struct ApiDoc;
@@ -76,6 +77,138 @@ impl Modify for BearerAuth {
         metrics.description =
             Some("The token of `metrics.bearer_token`, when one is set.".to_owned());
         components.add_security_scheme("metrics_token", SecurityScheme::Http(metrics));
+    }
+}
+
+/// Lists, on every operation, each status its shape can give, from the extractors every
+/// handler shares: a JSON body (400 malformed, 408 too slow, 413 too large, 415 not JSON,
+/// 422 invalid), a query (400 unreadable, 422 out of range), the API key (401, 403) and a
+/// path id (404). Each handler lists the statuses of its own rules (409, 201...).
+struct EveryStatus;
+
+impl Modify for EveryStatus {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, path::ParameterIn};
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                let keyed = operation.security.as_ref().is_some_and(|all| {
+                    serde_json::to_value(all)
+                        .map(|v| v.to_string().contains("\"api_key\""))
+                        .unwrap_or(false)
+                });
+                let queried = operation
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.parameter_in == ParameterIn::Query);
+                let body = operation.request_body.is_some();
+                let mut wanted: Vec<(&str, &str)> = Vec::new();
+                if body || queried {
+                    wanted.extend([("400", "BadRequest"), ("422", "Invalid")]);
+                }
+                if body {
+                    wanted.extend([
+                        ("408", "BodyTimeout"),
+                        ("413", "TooLarge"),
+                        ("415", "NotJson"),
+                    ]);
+                }
+                if keyed {
+                    wanted.extend([("401", "Unauthorized"), ("403", "Forbidden")]);
+                }
+                if path.contains('{') {
+                    wanted.push(("404", "NotFound"));
+                }
+                for (status, answer) in wanted {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| {
+                            RefOr::Ref(utoipa::openapi::Ref::from_response_name(answer))
+                        });
+                }
+            }
+        }
+    }
+}
+
+/// OpenAPI links from a filed incident (and a listed one) to the operations on it and on
+/// its tickets, so a client, or a stateful test, can follow them.
+struct Links;
+
+impl Modify for Links {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, link::Link};
+        let on_incident = [
+            ("GetIncident", "get_incident"),
+            ("ChangeContainment", "change_containment"),
+            ("ChangeStatus", "change_status"),
+            ("AddNote", "add_note"),
+        ];
+        let on_ticket = [
+            ("GetTicket", "get_ticket"),
+            ("AcknowledgeTicket", "acknowledge"),
+            ("ResolveTicket", "resolve"),
+            ("RejectTicket", "reject"),
+            ("RedeliverTicket", "redeliver"),
+        ];
+        let sources = [
+            (
+                "/api/v1/incidents",
+                "post",
+                "201",
+                "$response.body#/id",
+                "$response.body#/tickets/0/id",
+            ),
+            (
+                "/api/v1/incidents",
+                "get",
+                "200",
+                "$response.body#/items/0/id",
+                "",
+            ),
+            (
+                "/api/v1/incidents/{id}",
+                "get",
+                "200",
+                "",
+                "$response.body#/tickets/0/id",
+            ),
+        ];
+        for (path, method, status, incident_id, ticket_id) in sources {
+            let Some(item) = openapi.paths.paths.get_mut(path) else {
+                continue;
+            };
+            let operation = match method {
+                "post" => item.post.as_mut(),
+                _ => item.get.as_mut(),
+            };
+            let Some(RefOr::T(response)) =
+                operation.and_then(|o| o.responses.responses.get_mut(status))
+            else {
+                continue;
+            };
+            let targets = on_incident
+                .iter()
+                .map(|t| (t, incident_id))
+                .chain(on_ticket.iter().map(|t| (t, ticket_id)))
+                .filter(|(_, id)| !id.is_empty());
+            for ((name, operation_id), id) in targets {
+                let link = Link::builder()
+                    .operation_id(*operation_id)
+                    .parameter("id", id)
+                    .build();
+                response.links.insert((*name).to_owned(), RefOr::T(link));
+            }
+        }
     }
 }
 
@@ -104,6 +237,48 @@ impl Modify for WebhookEvents {
     }
 }
 
+/// The served document: utoipa 5 writes a link's fields in snake case (`operation_id`),
+/// so they are renamed to the specification's `operationId`, `operationRef` and
+/// `requestBody` here.
+pub fn document() -> serde_json::Value {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let operations = document
+        .get_mut("paths")
+        .and_then(|p| p.as_object_mut())
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut());
+    for operation in operations {
+        let responses = operation
+            .get_mut("responses")
+            .and_then(|r| r.as_object_mut())
+            .into_iter()
+            .flat_map(|r| r.values_mut());
+        for response in responses {
+            let links = response
+                .get_mut("links")
+                .and_then(|l| l.as_object_mut())
+                .into_iter()
+                .flat_map(|l| l.values_mut())
+                .filter_map(|link| link.as_object_mut());
+            for link in links {
+                for (from, to) in [
+                    ("operation_id", "operationId"),
+                    ("operation_ref", "operationRef"),
+                    ("request_body", "requestBody"),
+                ] {
+                    if let Some(value) = link.remove(from) {
+                        link.insert(to.to_owned(), value);
+                    }
+                }
+            }
+        }
+    }
+    document
+}
+
 pub async fn serve() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    HttpResponse::Ok().json(DOCUMENT.get_or_init(document))
 }
