@@ -239,7 +239,7 @@ impl Modify for WebhookEvents {
 
 /// The served document: utoipa 5 writes a link's fields in snake case (`operation_id`),
 /// so they are renamed to the specification's `operationId`, `operationRef` and
-/// `requestBody` here.
+/// `requestBody` here; the duplicate example names this year's first incident.
 pub fn document() -> serde_json::Value {
     let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     let operations = document
@@ -274,6 +274,14 @@ pub fn document() -> serde_json::Value {
                 }
             }
         }
+    }
+    // The example of a duplicate names the first incident of the current year, which
+    // exists once the service has filed one (the contract check files it first).
+    let first = format!("INC-{}-000001", chrono::Datelike::year(&chrono::Utc::now()));
+    if let Some(example) = document
+        .pointer_mut("/components/schemas/ChangeStatus/example/duplicate_of")
+    {
+        *example = serde_json::Value::String(first);
     }
     document
 }
