@@ -278,8 +278,8 @@ pub fn document() -> serde_json::Value {
     // The example of a duplicate names the first incident of the current year, which
     // exists once the service has filed one (the contract check files it first).
     let first = format!("INC-{}-000001", chrono::Datelike::year(&chrono::Utc::now()));
-    if let Some(example) = document
-        .pointer_mut("/components/schemas/ChangeStatus/example/duplicate_of")
+    if let Some(example) =
+        document.pointer_mut("/components/schemas/ChangeStatus/example/duplicate_of")
     {
         *example = serde_json::Value::String(first);
     }
