@@ -87,3 +87,36 @@ async fn an_invalid_acknowledge_link_shows_an_accessible_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_refused_case_number_is_marked_on_an_accessible_page() {
+    let app = spawn_app().await;
+    let (id, path) = file_with_ack_path(&app, "hn-ba-dinh").await;
+    with_browser(&app.address, async |b| {
+        b.open(&path).await;
+        b.type_into("#external_ref", "BD\u{202E}2026").await;
+        b.type_into("#note", "Đã liên hệ quản trị viên trang.")
+            .await;
+        b.follow("form button[type=submit]").await;
+        assert_eq!(
+            b.attr("#external_ref", "aria-invalid").await.as_deref(),
+            Some("true")
+        );
+        assert!(
+            b.text(".error-summary")
+                .await
+                .contains("Mã hồ sơ của đơn vị"),
+            "the summary names the field"
+        );
+        assert!(b.text("#external_ref-error").await.contains("ký tự ẩn"));
+        b.screenshot("ack-refused").await;
+        b.assert_accessible("the refused acknowledge page").await;
+    })
+    .await;
+    let detail = app.incident(&id).await;
+    assert_eq!(
+        ticket_of(&detail, "hn-ba-dinh")["status"],
+        "pending",
+        "nothing was acknowledged"
+    );
+}
