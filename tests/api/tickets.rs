@@ -195,6 +195,20 @@ async fn a_bad_case_number_on_the_ack_form_is_422_with_the_field_marked() {
             "nothing was acknowledged"
         );
     }
+    // A case number that is not UTF-8 once decoded is named too, not kept as U+FFFD.
+    let token: String = url::form_urlencoded::byte_serialize(csrf.as_bytes()).collect();
+    let response = browser
+        .post(app.url(&link))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("external_ref=REF%FF%FE&note=x&csrf_token={token}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("id=\"external_ref-error\""), "{html}");
+    assert!(html.contains("UTF-8"), "{html}");
+    assert_eq!(ticket_of(&app, id, "cert").await["status"], "notified");
     let response = browser
         .post(app.url(&link))
         .form(&[("external_ref", "CERT-1"), ("csrf_token", csrf.as_str())])

@@ -80,6 +80,39 @@ impl FormData {
     }
 }
 
+/// Reads an `application/x-www-form-urlencoded` body into its fields (the first value of
+/// each name), with a problem for each field whose value is not UTF-8 once decoded, rather
+/// than the replacement characters a lossy decoder would keep.
+pub fn urlencoded(body: &[u8]) -> (HashMap<String, String>, Vec<Problem>) {
+    let decode = |raw: &[u8]| {
+        let spaced: Vec<u8> = raw
+            .iter()
+            .map(|b| if *b == b'+' { b' ' } else { *b })
+            .collect();
+        percent_encoding::percent_decode(&spaced).collect::<Vec<u8>>()
+    };
+    let mut fields = HashMap::new();
+    let mut problems = Vec::new();
+    for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &[][..]),
+        };
+        let name = String::from_utf8_lossy(&decode(name)).into_owned();
+        match String::from_utf8(decode(value)) {
+            Ok(value) => {
+                fields.entry(name).or_insert(value);
+            }
+            Err(_) => problems.push(Problem {
+                field: name,
+                key: "error-utf8".to_owned(),
+                args: Vec::new(),
+            }),
+        }
+    }
+    (fields, problems)
+}
+
 /// Why the multipart stream could not be read: too slow, or malformed.
 fn unreadable(error: actix_multipart::MultipartError) -> FormError {
     match error {

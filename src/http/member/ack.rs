@@ -4,11 +4,11 @@
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 use chrono::Utc;
-use serde::Deserialize;
 
 use crate::http::html::error::PageError;
 use crate::http::{
     extract::csrf::{self, Csrf},
+    extract::form::{Problem, urlencoded},
     extract::lang::Lang,
     html::page::{self, Chrome, Extras},
     html::problems::{self, Shown},
@@ -74,11 +74,25 @@ impl Said {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// The acknowledge form's fields, and the ones that could not be read.
+#[derive(Debug, Default)]
 pub struct AckForm {
     csrf_token: Option<String>,
     external_ref: Option<String>,
     note: Option<String>,
+    unreadable: Vec<Problem>,
+}
+
+impl AckForm {
+    fn read(body: &[u8]) -> Self {
+        let (mut fields, unreadable) = urlencoded(body);
+        Self {
+            csrf_token: fields.remove("csrf_token"),
+            external_ref: fields.remove("external_ref"),
+            note: fields.remove("note"),
+            unreadable,
+        }
+    }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -231,8 +245,9 @@ pub async fn acknowledge(
     metrics: web::Data<Metrics>,
     path: web::Path<String>,
     csrf: Csrf,
-    form: web::Form<AckForm>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
+    let form = AckForm::read(&body);
     let (ticket, locale) = load(&state, &req, &csrf, &path).await?;
     let locale = req
         .cookie(crate::http::extract::lang::COOKIE)
@@ -255,7 +270,7 @@ pub async fn acknowledge(
             Said::message("refused-csrf"),
         ));
     }
-    let mut refused = Vec::new();
+    let mut refused = form.unreadable.clone();
     let mut clean = |field: &str, raw: &Option<String>, rule: TextRule| {
         let raw = raw.as_deref().filter(|v| !v.trim().is_empty())?;
         BoundedText::parse(field, raw, rule)
