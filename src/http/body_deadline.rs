@@ -12,7 +12,7 @@ use std::{
 };
 
 use actix_web::{
-    body::MessageBody,
+    body::{EitherBody, MessageBody},
     dev::{Payload, ServiceRequest, ServiceResponse},
     error::PayloadError,
     http::ConnectionType,
@@ -31,7 +31,19 @@ pub async fn enforce(
     timeout: web::Data<BodyReadTimeout>,
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, impl MessageBody>>, actix_web::Error> {
+    let headers = req.headers();
+    let bodiless = !headers.contains_key(actix_web::http::header::TRANSFER_ENCODING)
+        && headers
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .is_none_or(|v| v.as_bytes() == b"0");
+    if bodiless {
+        // Nothing to wait for: no wrapper on the requests that carry no body.
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
     let cut = Arc::new(AtomicBool::new(false));
     let deadline = tokio::time::Instant::now() + timeout.0;
     let (head, payload) = req.into_parts();
@@ -69,7 +81,7 @@ pub async fn enforce(
             .head_mut()
             .set_connection_type(ConnectionType::Close);
     }
-    Ok(response)
+    Ok(response.map_into_right_body())
 }
 
 /// `server.body_read_timeout`, as app data for the middleware.

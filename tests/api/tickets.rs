@@ -28,19 +28,46 @@ pub async fn ack_link(sink: &SmtpSink, address: &str) -> String {
     link.replacen("http://127.0.0.1", "", 1)
 }
 
+/// An app whose parties answer on loopback, with one report for `hn` filed and its
+/// notifications settled.
+struct Notified {
+    sink: SmtpSink,
+    committee: Receiver,
+    provider: Receiver,
+    app: TestApp,
+    filed: Value,
+}
+
+async fn notified() -> Notified {
+    let sink = SmtpSink::start().await;
+    let committee = Receiver::start(Reply::Status(200)).await;
+    let provider = Receiver::start(Reply::Status(200)).await;
+    let app = app_with(&sink, &committee.url, &provider.url, true).await;
+    let filed = app.file(&report_for_hn()).await;
+    settled(&app, filed["id"].as_str().expect("id")).await;
+    Notified {
+        sink,
+        committee,
+        provider,
+        app,
+        filed,
+    }
+}
+
 async fn ticket_of(app: &TestApp, incident: &str, party: &str) -> Value {
     ticket(&app.incident(incident).await, party).clone()
 }
 
 #[tokio::test]
 async fn the_ack_link_shows_on_get_and_acknowledges_on_post_once() {
-    let sink = SmtpSink::start().await;
-    let committee = Receiver::start(Reply::Status(200)).await;
-    let provider = Receiver::start(Reply::Status(200)).await;
-    let app = app_with(&sink, &committee.url, &provider.url, true).await;
-    let filed = app.file(&report_for_hn()).await;
+    let Notified {
+        sink,
+        committee,
+        provider: _provider,
+        app,
+        filed,
+    } = notified().await;
     let id = filed["id"].as_str().expect("id");
-    settled(&app, id).await;
     let link = ack_link(&sink, "ir@cert.example.org").await;
 
     // A mail scanner opening the link changes nothing.
@@ -143,13 +170,14 @@ async fn the_ack_link_shows_on_get_and_acknowledges_on_post_once() {
 
 #[tokio::test]
 async fn a_bad_case_number_on_the_ack_form_is_422_with_the_field_marked() {
-    let sink = SmtpSink::start().await;
-    let committee = Receiver::start(Reply::Status(200)).await;
-    let provider = Receiver::start(Reply::Status(200)).await;
-    let app = app_with(&sink, &committee.url, &provider.url, true).await;
-    let filed = app.file(&report_for_hn()).await;
+    let Notified {
+        sink,
+        committee: _committee,
+        provider: _provider,
+        app,
+        filed,
+    } = notified().await;
     let id = filed["id"].as_str().expect("id");
-    settled(&app, id).await;
     let link = ack_link(&sink, "ir@cert.example.org").await;
     let browser = browser_client();
     let html = browser
@@ -221,13 +249,14 @@ async fn a_bad_case_number_on_the_ack_form_is_422_with_the_field_marked() {
 
 #[tokio::test]
 async fn forged_and_expired_ack_links_are_refused() {
-    let sink = SmtpSink::start().await;
-    let committee = Receiver::start(Reply::Status(200)).await;
-    let provider = Receiver::start(Reply::Status(200)).await;
-    let app = app_with(&sink, &committee.url, &provider.url, true).await;
-    let filed = app.file(&report_for_hn()).await;
+    let Notified {
+        sink,
+        committee,
+        provider,
+        app,
+        filed,
+    } = notified().await;
     let id = filed["id"].as_str().expect("id");
-    settled(&app, id).await;
     let link = ack_link(&sink, "ir@cert.example.org").await;
     let (data, tag) = link.rsplit_once('.').expect("token");
     let flipped: String = tag.chars().rev().collect();
@@ -285,13 +314,14 @@ async fn forged_and_expired_ack_links_are_refused() {
 
 #[tokio::test]
 async fn parties_answer_their_own_tickets_through_the_api() {
-    let sink = SmtpSink::start().await;
-    let committee = Receiver::start(Reply::Status(200)).await;
-    let provider = Receiver::start(Reply::Status(200)).await;
-    let app = app_with(&sink, &committee.url, &provider.url, true).await;
-    let filed = app.file(&report_for_hn()).await;
+    let Notified {
+        sink: _sink,
+        committee: _committee,
+        provider: _provider,
+        app,
+        filed,
+    } = notified().await;
     let id = filed["id"].as_str().expect("id");
-    settled(&app, id).await;
     let cert_ticket = ticket_of(&app, id, "cert").await["id"]
         .as_str()
         .expect("id")

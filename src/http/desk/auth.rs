@@ -78,10 +78,9 @@ impl SignInLimits {
         {
             return Gate::Throttled;
         }
-        let pair = (name.to_owned(), address);
-        let pair_failures = self.pairs.recent(&pair);
-        if self.pairs.exhausted(&pair)
-            || (self.accounts.exhausted(&name.to_owned()) && pair_failures > 0)
+        let pair_failures = self.pairs.recent(&(name.to_owned(), address));
+        if self.pairs.is_full(pair_failures)
+            || (pair_failures > 0 && self.accounts.exhausted(&name.to_owned()))
         {
             return Gate::Throttled;
         }

@@ -43,7 +43,12 @@ impl<K: Eq + Hash + Clone> Failures<K> {
 
     /// `key` has failed as often as the window allows.
     pub fn exhausted(&self, key: &K) -> bool {
-        self.recent(key) >= self.max
+        self.is_full(self.recent(key))
+    }
+
+    /// Whether `recent` failures fill the window.
+    pub fn is_full(&self, recent: usize) -> bool {
+        recent >= self.max
     }
 
     /// Counts one failure of `key`; keeps at most `max` times per key.

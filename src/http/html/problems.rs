@@ -20,6 +20,12 @@ pub fn field_id(name: &str) -> String {
     base.replace('.', "-")
 }
 
+/// The problem shown for the field `name`, if any.
+pub fn of<'a>(shown: &'a [Shown], name: &str) -> Option<&'a Shown> {
+    let id = field_id(name);
+    shown.iter().find(|p| p.id == id)
+}
+
 pub fn from_field_error(error: &FieldError) -> Problem {
     let mut args = Vec::new();
     if let Some(limit) = error.limit {

@@ -49,9 +49,7 @@ struct AckPage {
 
 impl AckPage {
     fn err(&self, name: &str) -> Option<&Shown> {
-        self.problems
-            .iter()
-            .find(|p| p.id == problems::field_id(name))
+        problems::of(&self.problems, name)
     }
 }
 

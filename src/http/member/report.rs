@@ -93,8 +93,7 @@ impl ReportPage {
 
     /// The problem shown beside `name`.
     pub fn err(&self, name: &str) -> Option<&Shown> {
-        let id = problems::field_id(name);
-        self.problems.iter().find(|p| p.id == id)
+        problems::of(&self.problems, name)
     }
 
     pub fn id(&self, name: &str) -> String {

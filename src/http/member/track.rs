@@ -88,8 +88,7 @@ struct TrackPage {
 
 impl TrackPage {
     fn err(&self, name: &str) -> Option<&Shown> {
-        let id = problems::field_id(name);
-        self.problems.iter().find(|p| p.id == id)
+        problems::of(&self.problems, name)
     }
 
     fn v(&self, name: &str) -> &str {
