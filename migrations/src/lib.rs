@@ -9,6 +9,7 @@ mod m20261129_000004_add_member_web_fields;
 mod m20261129_000005_create_officers;
 mod m20261129_000006_add_incident_search_text;
 mod m20261129_000008_add_incident_purged_at;
+mod m20261203_000009_create_directory;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_create_officers::Migration),
             Box::new(m20261129_000006_add_incident_search_text::Migration),
             Box::new(m20261129_000008_add_incident_purged_at::Migration),
+            Box::new(m20261203_000009_create_directory::Migration),
         ]
     }
 }

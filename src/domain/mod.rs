@@ -4,6 +4,7 @@
 pub mod access;
 mod contact;
 pub mod delivery;
+pub mod directory;
 mod evidence;
 pub mod i18n;
 mod incident;
@@ -28,7 +29,7 @@ pub use incident::{
 pub use machine::{StateMachine, TransitionError};
 pub use page::{AccountType, PageHandle, PageUrl, Platform, has_userinfo, page_key};
 pub use reference::ReferenceCode;
-pub use text::{BoundedText, TextRule, search_text};
+pub use text::{BoundedText, TextRule, fold_for_search, search_text};
 pub use timeline::TimelineEvent;
 
 /// A closed set of snake_case names: the vocabulary's enums derive their text, parsing and

@@ -33,7 +33,7 @@ pub enum PartyKind {
 
 /// An authority receives incidents of these kinds (all when empty), on these
 /// platforms (all when empty), at this severity or above.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorityRule {
     pub party: String,
@@ -49,7 +49,7 @@ fn lowest() -> Severity {
     Severity::Low
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingRules {
     #[serde(default)]

@@ -120,6 +120,16 @@ impl BoundedText {
     }
 }
 
+/// `text` lower-cased, without diacritics (`đ` as `d`), for matching Vietnamese names
+/// typed with or without their marks.
+pub fn fold_for_search(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'đ' { 'd' } else { c })
+        .collect()
+}
+
 /// What the desk's search looks in: the parts, lower-cased (Unicode), space-separated.
 pub fn search_text(parts: &[Option<&str>]) -> String {
     parts
