@@ -3,13 +3,12 @@
 //! variables; validated at load with messages that name the key. Imports only domain.
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{BTreeMap, HashSet},
     path::{Path, PathBuf},
     str::FromStr,
     time::Duration,
 };
 
-use base64::Engine;
 use figment::{
     Figment,
     providers::{Env, Format, Toml},
@@ -17,8 +16,11 @@ use figment::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+mod directory_file;
 mod retention;
 mod web;
+
+pub use directory_file::{DirectoryFile, party_rows, read_csv, read_toml};
 
 pub use retention::RetentionSettings;
 pub use web::{
@@ -196,21 +198,7 @@ pub struct PartiesSettings {
 
 pub use crate::domain::Locale;
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Names {
-    pub vi: String,
-    pub en: String,
-}
-
-impl Names {
-    pub fn get(&self, locale: Locale) -> &str {
-        match locale {
-            Locale::Vi => &self.vi,
-            Locale::En => &self.en,
-        }
-    }
-}
+pub use crate::domain::directory::Names;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -313,25 +301,6 @@ impl Settings {
 
     pub fn committee(&self, id: &str) -> Option<&PartySettings> {
         self.parties.committees.iter().find(|c| c.id == id)
-    }
-
-    /// The committee and all committees below it.
-    pub fn committee_subtree(&self, root: &str) -> Vec<String> {
-        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
-        for c in &self.parties.committees {
-            if let Some(parent) = &c.parent {
-                children.entry(parent.as_str()).or_default().push(&c.id);
-            }
-        }
-        let mut out = vec![root.to_owned()];
-        let mut i = 0;
-        while i < out.len() {
-            if let Some(kids) = children.get(out[i].as_str()) {
-                out.extend(kids.iter().map(|k| (*k).to_owned()));
-            }
-            i += 1;
-        }
-        out
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -555,20 +524,7 @@ impl Settings {
     }
 }
 
-/// Checks the Standard Webhooks secret format: `whsec_` + base64 of 24 to 64 bytes.
-pub fn check_webhook_secret(secret: &str) -> Result<(), &'static str> {
-    let encoded = secret
-        .strip_prefix("whsec_")
-        .ok_or("must start with `whsec_`")?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .map_err(|_| "must be `whsec_` followed by base64")?;
-    if (24..=64).contains(&bytes.len()) {
-        Ok(())
-    } else {
-        Err("must encode 24 to 64 random bytes")
-    }
-}
+pub use crate::domain::directory::check_webhook_secret;
 
 /// The layered sources, lowest priority first.
 pub fn figment(sources: &Sources) -> Figment {
@@ -620,8 +576,20 @@ mod tests {
     fn embedded_defaults_are_valid() {
         let settings = from_defaults_and("", None).expect("defaults load");
         assert_eq!(settings.server.port, 8080);
+        let plan = crate::domain::directory::ImportPlan::new(
+            &crate::domain::directory::Directory::default(),
+            party_rows(&settings.parties),
+            Some(settings.routing.clone()),
+            chrono::Utc::now(),
+        );
+        assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+        let seeded = crate::domain::directory::Directory::new(
+            1,
+            plan.created.into_iter().map(|p| p.after).collect(),
+            settings.routing.clone(),
+        );
         assert_eq!(
-            settings.committee_subtree("hn"),
+            seeded.committee_subtree("hn"),
             ["hn", "hn-ba-dinh", "hn-cau-giay", "hn-ba-dinh-phuc-xa"]
         );
     }

@@ -14,7 +14,7 @@ use crate::{
     domain::access::{ApiScope, Role},
     storage::{Database, api_keys, files::FileStore},
     telemetry,
-    usecases::officers,
+    usecases::{directory::DirectoryCache, officers},
 };
 
 #[derive(Debug, Parser)]
@@ -63,6 +63,11 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Import parties and routing rules into the directory, or list it.
+    Directory {
+        #[command(subcommand)]
+        action: DirectoryAction,
+    },
     /// Copy the SQLite database (consistently, while the service runs) to <FILE> and the
     /// evidence folder to <FILE>.evidence/. For PostgreSQL use `pg_dump -Fc`.
     Backup { file: PathBuf },
@@ -101,6 +106,25 @@ pub enum UserAction {
         username: String,
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryAction {
+    /// Create and update parties from FILE: TOML with `[[parties.committees]]`,
+    /// `[[parties.authorities]]`, `[[parties.providers]]` and `[routing]` as in the config,
+    /// or CSV of committees with the header `id,parent,name.vi,name.en,emails` (optional
+    /// `kind`, `locale`, `ack_deadline`; addresses separated by `;`). Idempotent; parties
+    /// the file does not name are left as they are. Exits 1 and writes nothing when a row
+    /// is refused.
+    Import {
+        file: PathBuf,
+        /// Print what would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print only the counts, not each created or changed party.
+        #[arg(long)]
+        quiet: bool,
     },
 }
 
@@ -168,6 +192,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate { action } => migrate(&settings, action).await,
         Command::ApiKey { action } => api_key(&settings, action).await,
+        Command::Directory { action } => directory(&settings, action).await,
         Command::User { action } => user(&settings, action).await,
         Command::Purge {
             closed_before,
@@ -245,9 +270,10 @@ async fn user(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
         } => {
             let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role {e}"))?;
             let (password, generated) = password(password_stdin)?;
+            let directory = DirectoryCache::open(&db, settings).await?;
             let row = officers::create(
                 &db,
-                settings,
+                &directory.current(),
                 officers::NewOfficer {
                     username: &username,
                     name: &name,
@@ -340,19 +366,19 @@ async fn api_key(settings: &Settings, action: ApiKeyAction) -> anyhow::Result<()
             party,
         } => {
             let scopes = ApiScope::parse_list(&scopes.join(",")).map_err(anyhow::Error::msg)?;
+            let dir = DirectoryCache::open(&db, settings).await?.current();
             if let Some(c) = &committee {
                 anyhow::ensure!(
-                    settings.committee(c).is_some(),
-                    "`{c}` is not a configured committee"
+                    dir.committee(c).is_some(),
+                    "`{c}` is not a committee of the directory"
                 );
             }
             if let Some(p) = &party {
                 anyhow::ensure!(
-                    settings.party(p).is_some(),
-                    "`{p}` is not a configured party"
+                    dir.party(p).is_some(),
+                    "`{p}` is not a party of the directory"
                 );
             }
-            crate::storage::parties::sync(db.conn(), settings).await?;
             let (row, secret) = api_keys::create(
                 db.conn(),
                 api_keys::NewApiKey {
@@ -394,5 +420,108 @@ async fn api_key(settings: &Settings, action: ApiKeyAction) -> anyhow::Result<()
             println!("revoked {id}");
         }
     }
+    Ok(())
+}
+
+async fn directory(settings: &Settings, action: DirectoryAction) -> anyhow::Result<()> {
+    let DirectoryAction::Import {
+        file,
+        dry_run,
+        quiet,
+    } = action;
+    let db = Database::connect(&settings.database).await?;
+    db.migrate_up()
+        .await
+        .context("could not apply migrations")?;
+    let cache = DirectoryCache::open(&db, settings).await?;
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("could not read {}", file.display()))?;
+    let is_csv = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let parsed = if is_csv {
+        crate::config::read_csv(&text, &cache.current())
+    } else {
+        crate::config::read_toml(&text).map_err(|e| vec![e])
+    };
+    let parsed = match parsed {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{}: {e}", file.display());
+            }
+            std::process::exit(1);
+        }
+    };
+    let actor = crate::domain::Actor {
+        kind: crate::domain::ActorKind::System,
+        id: Some("directory-import".to_owned()),
+        name: Some(format!("import of {}", file.display())),
+    };
+    let started = std::time::Instant::now();
+    let report = crate::usecases::directory::import(&db, &cache, &actor, parsed, dry_run).await?;
+    let plan = &report.plan;
+    if !plan.errors.is_empty() {
+        for e in &plan.errors {
+            eprintln!("{}: {e}", file.display());
+        }
+        eprintln!(
+            "nothing imported: {} problem(s) in {}",
+            plan.errors.len(),
+            file.display()
+        );
+        std::process::exit(1);
+    }
+    if !quiet {
+        for p in &plan.created {
+            println!("+ {} {} ({})", p.after.kind, p.after.id, p.after.name.vi);
+        }
+        for p in &plan.changed {
+            let before = p
+                .before
+                .as_ref()
+                .map(crate::domain::directory::party_record);
+            let after = crate::domain::directory::party_record(&p.after);
+            let mut fields: Vec<String> = match before {
+                Some(serde_json::Value::Object(b)) => b
+                    .iter()
+                    .filter(|(k, v)| after.get(k.as_str()) != Some(*v))
+                    .map(|(k, v)| format!("{k}: {v} -> {}", after[k.as_str()]))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let endpoints_before = p.before.as_ref().map_or(0, |b| b.endpoints.len());
+            if fields.is_empty() || endpoints_before != p.after.endpoints.len() {
+                fields.push(format!(
+                    "webhooks: {endpoints_before} -> {}",
+                    p.after.endpoints.len()
+                ));
+            }
+            println!("~ {} {}: {}", p.after.kind, p.after.id, fields.join("; "));
+        }
+        if plan.routing.is_some() {
+            println!("~ routing rules");
+        }
+    }
+    let verb = if report.applied {
+        "imported"
+    } else if dry_run {
+        "dry run, nothing written"
+    } else {
+        "nothing to change"
+    };
+    println!(
+        "{verb}: {} created, {} changed, {} unchanged, {} not in the file (left as they are){}; {:.2}s",
+        plan.created.len(),
+        plan.changed.len(),
+        plan.unchanged.len(),
+        report.not_in_file,
+        if plan.routing.is_some() {
+            ", routing rules changed"
+        } else {
+            ""
+        },
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

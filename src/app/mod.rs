@@ -27,10 +27,14 @@ use crate::{
     storage::{self, Database, files::FileStore},
     telemetry::RequestSpan,
     telemetry::metrics::Metrics,
+    usecases::directory::DirectoryCache,
     usecases::intake::Intake,
     usecases::outbox::Outbox,
     worker::{Dispatcher, DispatcherHandle},
 };
+
+/// How often each instance checks whether another changed the directory.
+const DIRECTORY_CHECK: Duration = Duration::from_secs(1);
 
 pub struct Application {
     port: u16,
@@ -44,6 +48,7 @@ pub struct Application {
 struct DispatcherParts {
     db: Database,
     settings: Arc<Settings>,
+    directory: DirectoryCache,
     outbox: Outbox,
     ack: AckKey,
     metrics: Metrics,
@@ -55,6 +60,7 @@ impl DispatcherParts {
         Dispatcher::new(
             self.db.clone(),
             self.settings.clone(),
+            self.directory.clone(),
             &self.outbox,
             email,
             self.metrics.clone(),
@@ -63,16 +69,17 @@ impl DispatcherParts {
 }
 
 impl Application {
-    /// Connects, migrates, syncs the configured parties and binds the listener
+    /// Connects, migrates, loads the directory (seeding it from the config when empty) and binds the listener
     /// (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = Database::connect(&settings.database).await?;
         db.migrate_up()
             .await
             .context("could not apply migrations")?;
-        storage::parties::sync(db.conn(), &settings)
+        let directory = DirectoryCache::open(&db, &settings)
             .await
-            .context("could not sync the configured parties")?;
+            .context("could not load the directory")?;
+        directory.spawn_watch(db.clone(), DIRECTORY_CHECK);
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
                 format!(
@@ -117,6 +124,7 @@ impl Application {
         let parts = DispatcherParts {
             db: db.clone(),
             settings: settings.clone(),
+            directory: directory.clone(),
             outbox: outbox.clone(),
             ack: ack.clone(),
             metrics: metrics.clone(),
@@ -128,10 +136,12 @@ impl Application {
         };
         let counters =
             crate::usecases::desk_counters::CounterCache::new(settings.desk.counters_max_age);
+        let webhooks = crate::channels::webhook::WebhookSender::new(&settings.webhooks)?;
         let state = web::Data::new(AppState {
             intake: Intake::start(
                 db.clone(),
                 settings.clone(),
+                directory.clone(),
                 outbox.clone(),
                 metrics.clone(),
             ),
@@ -143,6 +153,8 @@ impl Application {
             files,
             sign_in,
             counters,
+            webhooks,
+            directory,
         });
         crate::usecases::retention::spawn_schedule(
             db.clone(),

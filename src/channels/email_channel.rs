@@ -101,6 +101,7 @@ impl EmailChannel {
     pub async fn send(
         &self,
         settings: &Settings,
+        dir: &crate::domain::directory::Directory,
         delivery: &DeliveryRow,
         ticket: &TicketRow,
     ) -> SendOutcome {
@@ -111,21 +112,16 @@ impl EmailChannel {
                 error: "stored payload is not JSON".to_owned(),
             };
         };
-        let Some(party) = settings.party(&ticket.party_id) else {
+        let Some(party) = dir.party(&ticket.party_id) else {
             return SendOutcome::Failed {
                 status: None,
                 reply: String::new(),
-                error: "the party is no longer configured".to_owned(),
+                error: "the party is no longer in the directory".to_owned(),
             };
         };
         let open = ticket.status.is_open();
         let ack_url = open.then(|| self.ack_url(settings, ticket));
-        let rendered = render(
-            party.kind,
-            party.settings.locale,
-            &event,
-            ack_url.as_deref(),
-        );
+        let rendered = render(party.kind, party.locale, &event, ack_url.as_deref());
         let domain = &settings.email.message_id_domain;
         // The first message to a party starts its thread; every later one replies to it.
         let root = format!("ticket-{}@{domain}", ticket.id);

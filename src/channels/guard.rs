@@ -70,6 +70,29 @@ impl NetworkGuard {
     }
 }
 
+impl NetworkGuard {
+    /// Why a webhook URL may not be saved: its host is an address in a refused network, or
+    /// a name whose addresses all are. A name that does not resolve now is let through;
+    /// every send checks again at connect time.
+    pub async fn refuse_url(&self, url: &url::Url) -> Option<String> {
+        let host = match url.host()? {
+            url::Host::Ipv4(ip) => return self.refuse(IpAddr::V4(ip)),
+            url::Host::Ipv6(ip) => return self.refuse(IpAddr::V6(ip)),
+            url::Host::Domain(name) => name.to_owned(),
+        };
+        let port = url.port_or_known_default().unwrap_or(443);
+        let lookup = tokio::net::lookup_host((host.as_str(), port));
+        let Ok(Ok(addrs)) = tokio::time::timeout(std::time::Duration::from_secs(2), lookup).await
+        else {
+            return None;
+        };
+        let reasons: Vec<String> = addrs
+            .map(|a| self.refuse(a.ip()))
+            .collect::<Option<Vec<_>>>()?;
+        reasons.into_iter().next().map(|r| format!("{host}: {r}"))
+    }
+}
+
 /// Why a name was not resolved: every address it has is in a refused network. The sender
 /// finds this in the error chain and fails the delivery at once instead of retrying.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,7 @@ impl std::fmt::Debug for SigningKey {
 
 impl SigningKey {
     pub fn parse(secret: &str) -> Result<Self, &'static str> {
-        crate::config::check_webhook_secret(secret)?;
+        crate::domain::directory::check_webhook_secret(secret)?;
         let encoded = secret.trim_start_matches("whsec_");
         STANDARD
             .decode(encoded)

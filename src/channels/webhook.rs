@@ -43,6 +43,11 @@ impl WebhookSender {
         Ok(Self { client, guard })
     }
 
+    /// The guard every send goes through, for checking a URL before it is saved.
+    pub fn guard(&self) -> &NetworkGuard {
+        &self.guard
+    }
+
     /// Posts `body` to `url`, signed with every key.
     pub async fn send(
         &self,

@@ -313,7 +313,7 @@ impl ReporterDraft {
                 errors.push(
                     "reporter.committee",
                     "unknown_committee",
-                    format!("`{id}` is not a configured committee"),
+                    format!("`{id}` is not a committee that takes reports"),
                 );
                 None
             }

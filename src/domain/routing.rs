@@ -31,6 +31,31 @@ pub enum PartyKind {
     Provider,
 }
 
+/// How a stored routing rule reads: an authority by kind, platform and severity; the
+/// provider of some platforms; the provider of every other platform.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::AsRefStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum RuleKind {
+    Authority,
+    Provider,
+    DefaultProvider,
+}
+
 /// An authority receives incidents of these kinds (all when empty), on these
 /// platforms (all when empty), at this severity or above.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -10,10 +10,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
 pub use data::{
-    ContainmentChange, ContainmentChangedData, IncidentReportedData, NotificationTestData,
-    StatusChange, StatusChangedData, TicketChangedData, TicketEscalatedData, TicketReminderData,
-    WebhookContainment, WebhookEvidence, WebhookIncident, WebhookIncidentRef, WebhookPage,
-    WebhookReporter, WebhookTicket,
+    ContainmentChange, ContainmentChangedData, EndpointTestData, IncidentReportedData,
+    NotificationTestData, StatusChange, StatusChangedData, TicketChangedData, TicketEscalatedData,
+    TicketReminderData, WebhookContainment, WebhookEvidence, WebhookIncident, WebhookIncidentRef,
+    WebhookPage, WebhookReporter, WebhookTicket,
 };
 
 use super::TicketStatus;
@@ -81,6 +81,10 @@ pub enum EventType {
     #[strum(serialize = "notification.test")]
     #[serde(rename = "notification.test")]
     NotificationTest,
+    /// Someone checks one webhook endpoint; no incident or ticket is involved.
+    #[strum(serialize = "endpoint.test")]
+    #[serde(rename = "endpoint.test")]
+    EndpointTest,
 }
 
 impl EventType {
@@ -108,6 +112,7 @@ pub enum EventData {
     TicketReminder(TicketReminderData),
     TicketEscalated(TicketEscalatedData),
     NotificationTest(NotificationTestData),
+    EndpointTest(EndpointTestData),
 }
 
 impl EventData {
@@ -123,6 +128,7 @@ impl EventData {
             EventData::TicketReminder(_) => EventType::TicketReminder,
             EventData::TicketEscalated(_) => EventType::TicketEscalated,
             EventData::NotificationTest(_) => EventType::NotificationTest,
+            EventData::EndpointTest(_) => EventType::EndpointTest,
         }
     }
 

@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use crate::{
-    channels::ack_link::AckKey,
+    channels::{ack_link::AckKey, webhook::WebhookSender},
     config::Settings,
     http::{desk::SignInLimits, extract::csrf::CsrfKey},
+    usecases::directory::DirectoryCache,
     usecases::{Database, FileStore},
     usecases::{desk_counters::CounterCache, intake::Intake, outbox::Outbox},
 };
@@ -21,12 +22,17 @@ pub struct AppState {
     pub files: FileStore,
     pub sign_in: SignInLimits,
     pub counters: CounterCache,
+    /// The directory's current snapshot, reloaded on change.
+    pub directory: DirectoryCache,
+    /// Sends an endpoint's test event, and checks endpoint URLs with its network guard.
+    pub webhooks: WebhookSender,
 }
 
 impl AppState {
     pub fn notify(&self) -> crate::usecases::incident::Notify<'_> {
         crate::usecases::incident::Notify {
             settings: &self.settings,
+            dir: self.directory.current(),
             outbox: &self.outbox,
         }
     }

@@ -12,7 +12,8 @@ use crate::domain::{
     Platform, Severity, Source, TicketStatus, TimelineEvent,
     access::Role,
     delivery::{AttemptOutcome, Channel, DeliveryStatus, Notice},
-    routing::PartyKind,
+    directory::{ChangeAction, ChangeSubject},
+    routing::{PartyKind, RuleKind},
 };
 
 macro_rules! string_columns {
@@ -81,6 +82,9 @@ string_columns!(
     Locale,
     PartyKind,
     Platform,
+    RuleKind,
+    ChangeAction,
+    ChangeSubject,
     Role,
     Severity,
     Source,

@@ -1,38 +1,20 @@
-//! Webhook endpoints disabled after answering 410 Gone.
+//! Webhook endpoints that an earlier version disabled after 410 Gone, by URL; read once,
+//! when the directory is seeded, so that they stay disabled.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, sea_query::OnConflict};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
 use super::entities::disabled_endpoint;
 
-pub async fn disable(
+pub async fn all_with_reasons(
     conn: &impl ConnectionTrait,
-    url: &str,
-    party_id: &str,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    disabled_endpoint::Entity::insert(disabled_endpoint::ActiveModel {
-        url: Set(url.to_owned()),
-        party_id: Set(party_id.to_owned()),
-        reason: Set(reason.to_owned()),
-        disabled_at: Set(now),
-    })
-    .on_conflict(
-        OnConflict::column(disabled_endpoint::Column::Url)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(conn)
-    .await
-    .map(|_| ())
-}
-
-pub async fn all(conn: &impl ConnectionTrait) -> Result<std::collections::HashSet<String>, DbErr> {
+) -> Result<HashMap<String, (String, DateTime<Utc>)>, DbErr> {
     Ok(disabled_endpoint::Entity::find()
         .all(conn)
         .await?
         .into_iter()
-        .map(|d| d.url)
+        .map(|d| (d.url, (d.reason, d.disabled_at)))
         .collect())
 }

@@ -5,6 +5,7 @@
 pub mod api_keys;
 mod columns;
 pub mod deliveries;
+pub mod directory;
 pub mod disabled_endpoints;
 pub mod dossier;
 pub mod entities;
@@ -14,7 +15,6 @@ pub mod files;
 pub mod idempotency;
 pub mod incidents;
 pub mod ops;
-pub mod parties;
 pub mod queue;
 pub mod retention;
 mod scope;

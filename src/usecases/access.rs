@@ -5,8 +5,8 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use crate::{
-    config::Settings,
     domain::access::ApiScope,
+    domain::directory::Directory,
     storage::{Database, DbErr, Scope, api_keys},
 };
 
@@ -24,7 +24,7 @@ pub struct KeyHolder {
 /// The active key whose secret is `presented`; its use is recorded at most once a minute.
 pub async fn authenticate(
     db: &Database,
-    settings: &Settings,
+    dir: &Directory,
     presented: &str,
 ) -> Result<Option<KeyHolder>, DbErr> {
     let conn = db.conn();
@@ -33,7 +33,7 @@ pub async fn authenticate(
     };
     api_keys::mark_used(conn, &key, Utc::now()).await?;
     let scope = match &key.committee_id {
-        Some(committee) => Scope::Committees(settings.committee_subtree(committee)),
+        Some(committee) => Scope::Committees(dir.committee_subtree(committee)),
         None => Scope::All,
     };
     Ok(Some(KeyHolder {

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::{
     config::Settings,
+    domain::directory::Directory,
     domain::{
         Actor, TimelineEvent,
         routing::PartyKind,
@@ -27,7 +28,12 @@ use crate::{
 const SWEEP_LIMIT: u64 = 200;
 
 /// Reminds and escalates every overdue ticket; returns how many were handled.
-pub async fn sweep(db: &Database, settings: &Settings, outbox: &Outbox) -> anyhow::Result<usize> {
+pub async fn sweep(
+    db: &Database,
+    settings: &Settings,
+    dir: &Directory,
+    outbox: &Outbox,
+) -> anyhow::Result<usize> {
     let now = Utc::now();
     let overdue = tickets::overdue_unreminded(db.conn(), now, SWEEP_LIMIT).await?;
     let mut handled = 0;
@@ -41,9 +47,9 @@ pub async fn sweep(db: &Database, settings: &Settings, outbox: &Outbox) -> anyho
         else {
             continue;
         };
-        remind(&*tx, settings, &incident, &ticket, now).await?;
+        remind(&*tx, settings, dir, &incident, &ticket, now).await?;
         if ticket.role == PartyKind::Committee {
-            escalate(&*tx, settings, &incident, &ticket, now).await?;
+            escalate(&*tx, settings, dir, &incident, &ticket, now).await?;
         }
         tx.commit().await?;
         handled += 1;
@@ -61,6 +67,7 @@ fn party_kind(ticket: &TicketRow) -> PartyKind {
 async fn remind(
     conn: &impl crate::storage::Conn,
     settings: &Settings,
+    dir: &Directory,
     incident: &IncidentRow,
     ticket: &TicketRow,
     now: DateTime<Utc>,
@@ -72,7 +79,7 @@ async fn remind(
             ticket: payload::ticket(ticket),
         }),
     );
-    let rows = outbox::rows_for(settings, ticket, &event, Channels::All, now);
+    let rows = outbox::rows_for(dir, ticket, &event, Channels::All, now);
     if !rows.is_empty() {
         deliveries::insert_many(conn, rows).await?;
     }
@@ -94,13 +101,15 @@ async fn remind(
 async fn escalate(
     conn: &impl crate::storage::Conn,
     settings: &Settings,
+    dir: &Directory,
     incident: &IncidentRow,
     ticket: &TicketRow,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let Some(parent) = settings
+    let Some(parent) = dir
         .committee(&ticket.party_id)
-        .and_then(|c| c.parent.clone())
+        .and_then(|_| dir.enabled_parent(&ticket.party_id))
+        .map(|c| c.id.clone())
     else {
         return Ok(());
     };
@@ -114,6 +123,7 @@ async fn escalate(
     let opened = crate::usecases::ticket::open_ticket(
         conn,
         settings,
+        dir,
         incident,
         crate::usecases::ticket::Opening {
             party_id: &parent,

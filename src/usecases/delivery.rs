@@ -13,6 +13,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::domain::directory::{
+    ChangeAction, ChangeSubject, Directory, DirectoryChange, Disabled, Endpoint, endpoint_record,
+};
+use crate::storage::directory;
 use crate::{
     config::Settings,
     domain::{
@@ -24,7 +28,6 @@ use crate::{
     storage::{
         Conn, Database, DbErr,
         deliveries::{self, DeliveryRow},
-        disabled_endpoints,
         events::{self, NewEvent},
         tickets::{self, TicketRow},
     },
@@ -41,7 +44,7 @@ pub use crate::storage::deliveries::{AttemptRecord, NextStep, Skip};
 pub struct Claim {
     pub delivery: DeliveryRow,
     pub ticket: TicketRow,
-    /// Its webhook endpoint answered 410 Gone before.
+    /// Its webhook endpoint is disabled (after 410 Gone, or by hand) or was removed.
     pub disabled: bool,
 }
 
@@ -66,6 +69,7 @@ pub struct Lease<'a> {
 /// whether `limit` were due.
 pub async fn claim(
     db: &Database,
+    dir: &Directory,
     lease: Lease<'_>,
     limit: usize,
     busy: &Skip,
@@ -93,16 +97,13 @@ pub async fn claim(
         .into_iter()
         .map(|t| (t.id, t))
         .collect();
-    let disabled = if claimed.iter().any(|d| d.channel == Channel::Webhook) {
-        disabled_endpoints::all(db.conn()).await?
-    } else {
-        HashSet::new()
-    };
     let claims = claimed
         .into_iter()
         .filter_map(|delivery| {
             let ticket = tickets.get(&delivery.ticket_id).cloned()?;
-            let disabled = disabled.contains(&delivery.target);
+            let disabled = delivery.channel == Channel::Webhook
+                && endpoint_of(dir, &ticket.party_id, &delivery)
+                    .is_none_or(|e| e.disabled.is_some());
             Some(Claim {
                 delivery,
                 ticket,
@@ -129,6 +130,7 @@ pub async fn release(
 pub struct Recorder<'a> {
     pub db: &'a Database,
     pub settings: &'a Settings,
+    pub dir: &'a Directory,
     pub outbox: &'a Outbox,
     pub metrics: &'a Metrics,
     pub worker: &'a str,
@@ -270,7 +272,7 @@ impl Recorder<'_> {
             .outcomes
             .push((delivery.channel, outcome_of(&attempt.next)));
         if attempted.gone {
-            disabled_endpoints::disable(conn, &delivery.target, &ticket.party_id, "410 Gone", now)
+            self.disable_gone_endpoint(conn, ticket, delivery, now)
                 .await?;
             let cancelled = deliveries::cancel_pending_to(conn, &delivery.target).await?;
             tally.outcomes.extend(
@@ -338,6 +340,43 @@ impl Recorder<'_> {
         Ok(())
     }
 
+    /// Disables the endpoint that answered 410 Gone, on the directory's audit trail; every
+    /// instance sees it at its next directory check (this one at once: the dispatcher
+    /// keeps the endpoints gone in memory).
+    async fn disable_gone_endpoint(
+        &self,
+        conn: &impl Conn,
+        ticket: &TicketRow,
+        delivery: &DeliveryRow,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        let Some(before) = endpoint_of(self.dir, &ticket.party_id, delivery) else {
+            return Ok(());
+        };
+        if before.disabled.is_some() {
+            return Ok(());
+        }
+        let mut after = before.clone();
+        after.disabled = Some(Disabled {
+            reason: "410 Gone".to_owned(),
+            at: now,
+        });
+        after.updated_at = now;
+        let change = DirectoryChange::new(
+            &Actor::system(),
+            now,
+            ChangeSubject::Endpoint,
+            &after.id,
+            Some(&after.party_id),
+            ChangeAction::Disabled,
+        )
+        .before(endpoint_record(before))
+        .after(endpoint_record(&after));
+        directory::save_endpoints(conn, &[&after]).await?;
+        directory::record(conn, &[change]).await?;
+        directory::bump(conn).await
+    }
+
     /// Queues `ticket.failed` about `ticket` for the webhooks of the incident's committee.
     async fn tell_failure_to_committee(
         &self,
@@ -353,7 +392,7 @@ impl Recorder<'_> {
                 incident_id: ticket.incident_id,
                 ticket: payload::ticket(&updated),
             });
-            outbox::queue_webhooks(conn, self.settings, committee, data, now).await?;
+            outbox::queue_webhooks(conn, self.dir, committee, data, now).await?;
             self.outbox.wake();
         }
         Ok(())
@@ -403,4 +442,18 @@ async fn first_arrivals(
         })
         .map(|(_, filed_at, _)| (now - filed_at).to_std().unwrap_or_default())
         .collect())
+}
+
+/// The endpoint a webhook delivery goes to: by its id, or (for deliveries queued before
+/// endpoints had ids) by its URL among the party's endpoints.
+pub fn endpoint_of<'a>(
+    dir: &'a Directory,
+    party_id: &str,
+    delivery: &DeliveryRow,
+) -> Option<&'a Endpoint> {
+    let party = dir.party(party_id)?;
+    match &delivery.endpoint_id {
+        Some(id) => party.endpoint(id),
+        None => party.endpoints.iter().find(|e| e.url == delivery.target),
+    }
 }

@@ -36,13 +36,16 @@ pub async fn add_party(
     party_id: &str,
     actor: Actor,
 ) -> Result<TicketRow, ActionError> {
-    let Some(party) = notify.settings.party(party_id) else {
+    let Some(party) = notify.dir.party(party_id) else {
+        return Err(invalid("party", "unknown_party", "is not a party"));
+    };
+    if !party.is_enabled() {
         return Err(invalid(
             "party",
-            "unknown_party",
-            "is not a configured party",
+            "disabled_party",
+            "is disabled and receives nothing new",
         ));
-    };
+    }
     let (tx, incident) = super::incident::locked(db, scope, key).await?;
     let existing = tickets::for_incident(&*tx, incident.id).await?;
     if existing.iter().any(|t| t.party_id == party_id) {
@@ -52,6 +55,7 @@ pub async fn add_party(
     let opened = open_ticket(
         &*tx,
         notify.settings,
+        &notify.dir,
         &incident,
         Opening {
             party_id,
@@ -80,14 +84,14 @@ pub async fn escalate(
 ) -> Result<TicketRow, ActionError> {
     let (tx, incident) = super::incident::locked(db, scope, key).await?;
     let Some(parent) = notify
-        .settings
-        .committee(&incident.committee_id)
-        .and_then(|c| c.parent.clone())
+        .dir
+        .enabled_parent(&incident.committee_id)
+        .map(|c| c.id.clone())
     else {
         return Err(invalid(
             "escalate",
             "no_parent",
-            "the committee has no parent",
+            "the committee has no enabled parent",
         ));
     };
     let existing = tickets::for_incident(&*tx, incident.id).await?;
@@ -102,6 +106,7 @@ pub async fn escalate(
     let opened = open_ticket(
         &*tx,
         notify.settings,
+        &notify.dir,
         &incident,
         Opening {
             party_id: &parent,
@@ -157,7 +162,7 @@ pub async fn send_test(
             ticket: payload::ticket(&ticket),
         }),
     );
-    let rows = outbox::rows_for(notify.settings, &ticket, &event, outbox::Channels::All, now);
+    let rows = outbox::rows_for(&notify.dir, &ticket, &event, outbox::Channels::All, now);
     let sent = rows.len();
     if sent > 0 {
         deliveries::insert_many(&*tx, rows).await?;

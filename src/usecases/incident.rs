@@ -116,7 +116,7 @@ pub async fn change_containment(
         from: current,
         to: change.state,
     };
-    broadcast(&*tx, notify.settings, &updated, now, |incident, ticket| {
+    broadcast(&*tx, &notify, &updated, now, |incident, ticket| {
         EventData::IncidentContainmentChanged(webhook::ContainmentChangedData {
             change: change.clone(),
             incident,
@@ -225,7 +225,7 @@ pub async fn change_status(
         reason: change.reason,
         to: change.status,
     };
-    broadcast(&*tx, notify.settings, &updated, now, |incident, ticket| {
+    broadcast(&*tx, &notify, &updated, now, |incident, ticket| {
         EventData::IncidentStatusChanged(webhook::StatusChangedData {
             change: change.clone(),
             incident,
@@ -242,7 +242,7 @@ pub async fn change_status(
 /// of the incident as its kind of party is.
 async fn broadcast(
     conn: &impl Conn,
-    settings: &Settings,
+    notify: &Notify<'_>,
     incident: &IncidentRow,
     now: DateTime<Utc>,
     event: impl Fn(WebhookIncident, WebhookTicket) -> EventData,
@@ -250,18 +250,19 @@ async fn broadcast(
     for ticket in tickets::for_incident(conn, incident.id).await? {
         let kind = ticket.role;
         let data = event(
-            payload::incident(incident, settings, kind)?,
+            payload::incident(incident, notify.settings, kind)?,
             payload::ticket(&ticket),
         );
-        outbox::queue_webhooks(conn, settings, &ticket, data, now).await?;
+        outbox::queue_webhooks(conn, &notify.dir, &ticket, data, now).await?;
     }
     Ok(())
 }
 
 /// What an action needs to tell the parties about it.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Notify<'a> {
     pub settings: &'a Settings,
+    pub dir: std::sync::Arc<crate::domain::directory::Directory>,
     pub outbox: &'a Outbox,
 }
 

@@ -10,6 +10,8 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::domain::delivery::Channel;
+use crate::domain::directory::Directory;
+use crate::usecases::directory::DirectoryCache;
 use crate::{
     config::Settings,
     domain::token,
@@ -80,17 +82,25 @@ pub struct Intake {
 struct Writer {
     db: Database,
     settings: Arc<Settings>,
+    directory: DirectoryCache,
     outbox: Outbox,
 }
 
 impl Intake {
     /// Starts the writer, counting each committed filing in `metrics`.
-    pub fn start(db: Database, settings: Arc<Settings>, outbox: Outbox, metrics: Metrics) -> Self {
+    pub fn start(
+        db: Database,
+        settings: Arc<Settings>,
+        directory: DirectoryCache,
+        outbox: Outbox,
+        metrics: Metrics,
+    ) -> Self {
         let (jobs, rx) = mpsc::channel(1024);
         tokio::spawn(writer(
             Writer {
                 db,
                 settings,
+                directory,
                 outbox,
             },
             rx,
@@ -133,6 +143,7 @@ async fn writer(w: Writer, mut rx: mpsc::Receiver<Job>) {
     let Writer {
         db,
         settings,
+        directory,
         outbox,
     } = w;
     while let Some(first) = rx.recv().await {
@@ -144,7 +155,7 @@ async fn writer(w: Writer, mut rx: mpsc::Receiver<Job>) {
             }
         }
         let started = std::time::Instant::now();
-        let result = write_batch(&db, &settings, &batch).await;
+        let result = write_batch(&db, &settings, &directory.current(), &batch).await;
         tracing::debug!(
             size = batch.len(),
             micros = started.elapsed().as_micros() as u64,
@@ -162,9 +173,14 @@ async fn writer(w: Writer, mut rx: mpsc::Receiver<Job>) {
             Err(error) if batch.len() > 1 => {
                 tracing::warn!(%error, size = batch.len(), "batch failed; writing its reports one by one");
                 for job in batch {
-                    let result = write_batch(&db, &settings, std::slice::from_ref(&job))
-                        .await
-                        .map(|mut filed| filed.remove(0));
+                    let result = write_batch(
+                        &db,
+                        &settings,
+                        &directory.current(),
+                        std::slice::from_ref(&job),
+                    )
+                    .await
+                    .map(|mut filed| filed.remove(0));
                     outbox.wake();
                     let _ = job.reply.send(result);
                 }
@@ -200,6 +216,7 @@ fn evidence_view(new: &NewIncident) -> Vec<WebhookEvidence> {
 
 fn build_rows(
     settings: &Settings,
+    dir: &Directory,
     job: &Job,
     reference: String,
     now: DateTime<Utc>,
@@ -207,7 +224,7 @@ fn build_rows(
     let new = &job.new;
     let incident_id = Uuid::now_v7();
     let tracking_token = token::random_token(16);
-    let routes = settings.routing.route(
+    let routes = dir.route(
         &new.reporter.committee,
         new.kind,
         new.severity,
@@ -294,11 +311,10 @@ fn build_rows(
         at: now,
     }];
     for route in &routes {
-        if settings.party(&route.party_id).is_none() {
+        if dir.party(&route.party_id).is_none() {
             anyhow::bail!("routing named the unknown party `{}`", route.party_id);
         }
-        let ticket =
-            super::ticket::pending(settings, incident_id, &route.party_id, route.kind, now);
+        let ticket = super::ticket::pending(dir, incident_id, &route.party_id, route.kind, now);
         let mut incident = payload::incident(&row, settings, route.kind)?;
         incident.evidence = (!new.evidence.is_empty()).then(|| evidence_view(new));
         let event = WebhookEvent::new(
@@ -309,13 +325,7 @@ fn build_rows(
                 ticket: payload::ticket(&ticket),
             }),
         );
-        deliveries.extend(outbox::rows_for(
-            settings,
-            &ticket,
-            &event,
-            Channels::All,
-            now,
-        ));
+        deliveries.extend(outbox::rows_for(dir, &ticket, &event, Channels::All, now));
         timeline.push(NewEvent {
             incident_id,
             ticket_id: Some(ticket.id),
@@ -378,6 +388,7 @@ pub fn confirmation_delivery(
 async fn write_batch(
     db: &Database,
     settings: &Settings,
+    dir: &Directory,
     batch: &[Job],
 ) -> anyhow::Result<Vec<Filed>> {
     let now = Utc::now();
@@ -385,7 +396,7 @@ async fn write_batch(
     let references = incidents::next_references(&*tx, now.year(), batch.len() as u64).await?;
     let mut all = Vec::with_capacity(batch.len());
     for (job, reference) in batch.iter().zip(references) {
-        all.push(build_rows(settings, job, reference.to_string(), now)?);
+        all.push(build_rows(settings, dir, job, reference.to_string(), now)?);
     }
     incidents::insert_many(
         &*tx,

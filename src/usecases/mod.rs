@@ -7,6 +7,7 @@ pub mod deadlines;
 pub mod delivery;
 pub mod desk;
 pub mod desk_counters;
+pub mod directory;
 pub mod incident;
 pub mod intake;
 pub mod member;

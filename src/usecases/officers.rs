@@ -9,8 +9,8 @@ use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
+use crate::domain::directory::Directory;
 use crate::{
-    config::Settings,
     domain::access::{Officer, Role},
     storage::{
         Database, sessions,
@@ -66,7 +66,7 @@ pub struct NewOfficer<'a> {
 
 pub async fn create(
     db: &Database,
-    settings: &Settings,
+    dir: &Directory,
     new: NewOfficer<'_>,
 ) -> Result<UserRow, OfficerError> {
     let username = new.username.trim();
@@ -90,9 +90,9 @@ pub async fn create(
                 "officers and viewers belong to a committee (--committee)".into(),
             ));
         }
-        (_, Some(c)) if settings.committee(c).is_none() => {
+        (_, Some(c)) if dir.committee(c).is_none() => {
             return Err(OfficerError::Invalid(format!(
-                "`{c}` is not a configured committee"
+                "`{c}` is not a committee of the directory"
             )));
         }
         _ => {}
@@ -211,12 +211,10 @@ pub async fn current(db: &Database, id: Uuid) -> Result<Option<Officer>, Officer
 
 /// The incidents an officer may see: every one for an admin, else their committee's
 /// subtree.
-pub fn scope(officer: &Officer, settings: &Settings) -> crate::storage::Scope {
+pub fn scope(officer: &Officer, dir: &Directory) -> crate::storage::Scope {
     match (officer.role, &officer.committee) {
         (Role::Admin, _) => crate::storage::Scope::All,
-        (_, Some(committee)) => {
-            crate::storage::Scope::Committees(settings.committee_subtree(committee))
-        }
+        (_, Some(committee)) => crate::storage::Scope::Committees(dir.committee_subtree(committee)),
         // An officer without a committee sees nothing.
         (_, None) => crate::storage::Scope::Committees(vec![String::new()]),
     }

@@ -7,9 +7,9 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::{
-    config::Settings,
     domain::{
         delivery::{Channel, DeliveryStatus, Notice},
+        directory::Directory,
         webhook::{EventData, WebhookEvent},
     },
     storage::{Conn, DbErr, deliveries, deliveries::DeliveryRow, tickets::TicketRow},
@@ -40,41 +40,42 @@ pub enum Channels {
 
 /// Delivery rows for one event to one ticket's party: one email to all of its addresses,
 /// one per webhook endpoint, all with the same payload bytes.
+/// A disabled party receives nothing new; an endpoint receives only the event types it
+/// chose, and nothing while it is disabled.
 pub fn rows_for(
-    settings: &Settings,
+    dir: &Directory,
     ticket: &TicketRow,
     event: &WebhookEvent,
     channels: Channels,
     now: DateTime<Utc>,
 ) -> Vec<DeliveryRow> {
-    let Some(party) = settings.party(&ticket.party_id) else {
+    let Some(party) = dir.party(&ticket.party_id).filter(|p| p.is_enabled()) else {
         return Vec::new();
     };
     let (event_type, body) = (event.event_type, event.to_bytes());
-    let contacts = &party.settings.contacts;
-    let mut targets: Vec<(Channel, String)> = Vec::new();
-    if channels == Channels::All && !contacts.emails.is_empty() {
-        targets.push((Channel::Email, contacts.emails.join(", ")));
+    let notice = Notice::Event(event_type);
+    let mut rows = Vec::new();
+    if channels == Channels::All && !party.emails.is_empty() {
+        rows.push(row(
+            ticket,
+            Channel::Email,
+            party.emails.join(", "),
+            notice,
+            &body,
+            now,
+        ));
     }
-    targets.extend(
-        contacts
-            .webhooks
+    rows.extend(
+        party
+            .endpoints
             .iter()
-            .map(|w| (Channel::Webhook, w.url.clone())),
+            .filter(|e| e.accepts(event_type))
+            .map(|e| DeliveryRow {
+                endpoint_id: Some(e.id.clone()),
+                ..row(ticket, Channel::Webhook, e.url.clone(), notice, &body, now)
+            }),
     );
-    targets
-        .into_iter()
-        .map(|(channel, target)| {
-            row(
-                ticket,
-                channel,
-                target,
-                Notice::Event(event_type),
-                &body,
-                now,
-            )
-        })
-        .collect()
+    rows
 }
 
 /// One pending delivery of `body` to `target` over `channel`.
@@ -102,19 +103,20 @@ pub fn row(
         delivered_at: None,
         created_at: now,
         updated_at: now,
+        endpoint_id: None,
     }
 }
 
 /// Queues an event for the webhooks of `recipient`'s party.
 pub async fn queue_webhooks(
     conn: &impl Conn,
-    settings: &Settings,
+    dir: &Directory,
     recipient: &TicketRow,
     data: EventData,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let event = WebhookEvent::new(now, data);
-    let rows = rows_for(settings, recipient, &event, Channels::WebhooksOnly, now);
+    let rows = rows_for(dir, recipient, &event, Channels::WebhooksOnly, now);
     if rows.is_empty() {
         return Ok(());
     }

@@ -9,6 +9,7 @@ use crate::{
     config::Settings,
     domain::{
         Actor, BoundedText, FieldError, StateMachine, TicketStatus, TimelineEvent,
+        directory::Directory,
         routing::PartyKind,
         webhook::{
             EventData, IncidentReportedData, TicketChangedData, TicketEscalatedData, WebhookEvent,
@@ -40,7 +41,7 @@ pub struct TicketAnswer {
 /// Records a party's answer. Answering the same way twice changes nothing.
 pub async fn answer(
     db: &Database,
-    settings: &Settings,
+    dir: &Directory,
     outbox: &Outbox,
     metrics: &Metrics,
     ticket_id: uuid::Uuid,
@@ -96,7 +97,7 @@ pub async fn answer(
         all.iter().find(|t| t.role == PartyKind::Committee),
         EventData::answered(answer.status, change),
     ) {
-        outbox::queue_webhooks(&*tx, settings, committee, data, now).await?;
+        outbox::queue_webhooks(&*tx, dir, committee, data, now).await?;
     }
     tx.commit().await?;
     outbox.wake();
@@ -177,15 +178,15 @@ pub enum OpeningReason {
 /// A new pending ticket of `party_id` on an incident, due after the party's acknowledgement
 /// deadline (a day when the party sets none).
 pub fn pending(
-    settings: &Settings,
+    dir: &Directory,
     incident_id: Uuid,
     party_id: &str,
     kind: PartyKind,
     now: DateTime<Utc>,
 ) -> TicketRow {
-    let deadline = settings
+    let deadline = dir
         .party(party_id)
-        .and_then(|p| TimeDelta::from_std(p.settings.ack_deadline).ok())
+        .and_then(|p| TimeDelta::from_std(p.ack_deadline).ok())
         .unwrap_or(TimeDelta::days(1));
     TicketRow {
         id: Uuid::now_v7(),
@@ -209,11 +210,12 @@ pub fn pending(
 pub async fn open_ticket(
     conn: &impl crate::storage::Conn,
     settings: &Settings,
+    dir: &Directory,
     incident: &IncidentRow,
     opening: Opening<'_>,
     now: DateTime<Utc>,
 ) -> Result<TicketRow, crate::storage::DbErr> {
-    let opened = pending(settings, incident.id, opening.party_id, opening.kind, now);
+    let opened = pending(dir, incident.id, opening.party_id, opening.kind, now);
     tickets::insert_many(conn, vec![opened.clone().into()]).await?;
     let incident_view = payload::incident(incident, settings, opening.kind)?;
     let ticket_view = payload::ticket(&opened);
@@ -241,7 +243,7 @@ pub async fn open_ticket(
         }
     };
     let event = WebhookEvent::new(now, data);
-    let rows = outbox::rows_for(settings, &opened, &event, outbox::Channels::All, now);
+    let rows = outbox::rows_for(dir, &opened, &event, outbox::Channels::All, now);
     if !rows.is_empty() {
         deliveries::insert_many(conn, rows).await?;
     }

@@ -22,6 +22,7 @@ use tokio::{
     task::JoinSet,
 };
 
+use crate::usecases::directory::DirectoryCache;
 use crate::{
     channels::{email_channel::EmailChannel, signature::SigningKey, webhook::WebhookSender},
     config::Settings,
@@ -42,6 +43,7 @@ const ENDPOINT_WAIT: Duration = Duration::from_secs(2);
 pub struct Dispatcher {
     db: Database,
     settings: Arc<Settings>,
+    directory: DirectoryCache,
     webhooks: WebhookSender,
     email: EmailChannel,
     worker: String,
@@ -158,6 +160,7 @@ impl Dispatcher {
     pub fn new(
         db: Database,
         settings: Arc<Settings>,
+        directory: DirectoryCache,
         outbox: &Outbox,
         email: EmailChannel,
         metrics: Metrics,
@@ -183,6 +186,7 @@ impl Dispatcher {
             per_target: Mutex::new(HashMap::new()),
             gone: Mutex::new(HashSet::new()),
             settings,
+            directory,
             metrics,
         })
     }
@@ -352,7 +356,14 @@ impl Dispatcher {
             }
         }
         if deadlines {
-            match crate::usecases::deadlines::sweep(&self.db, &self.settings, &self.outbox).await {
+            match crate::usecases::deadlines::sweep(
+                &self.db,
+                &self.settings,
+                &self.directory.current(),
+                &self.outbox,
+            )
+            .await
+            {
                 Ok(reminded) => turned.step.reminded = reminded,
                 Err(error) => {
                     tracing::warn!(%error, "could not check ticket deadlines");
@@ -389,7 +400,14 @@ impl Dispatcher {
             length: TimeDelta::from_std(self.settings.dispatcher.lease)?,
             max_attempts: self.max_attempts(),
         };
-        Ok(delivery::claim(&self.db, lease, limit, &self.saturated()).await?)
+        Ok(delivery::claim(
+            &self.db,
+            &self.directory.current(),
+            lease,
+            limit,
+            &self.saturated(),
+        )
+        .await?)
     }
 
     fn target_key(delivery: &DeliveryRow) -> String {
@@ -472,7 +490,16 @@ impl Dispatcher {
                     },
                 }
             }
-            Channel::Email => self.email.send(&self.settings, &delivery, &ticket).await,
+            Channel::Email => {
+                self.email
+                    .send(
+                        &self.settings,
+                        &self.directory.current(),
+                        &delivery,
+                        &ticket,
+                    )
+                    .await
+            }
         };
         if let SendOutcome::Refused { reason } = &outcome {
             tracing::warn!(delivery = %delivery.id, %reason, "webhook target refused by the network guard");
@@ -489,29 +516,24 @@ impl Dispatcher {
     }
 
     async fn send_webhook(&self, delivery: &DeliveryRow, ticket: &TicketRow) -> SendOutcome {
-        let endpoint = self.settings.party(&ticket.party_id).and_then(|p| {
-            p.settings
-                .contacts
-                .webhooks
-                .iter()
-                .find(|w| w.url == delivery.target)
-        });
-        let Some(endpoint) = endpoint else {
+        let dir = self.directory.current();
+        let Some(endpoint) = delivery::endpoint_of(&dir, &ticket.party_id, delivery) else {
             return SendOutcome::Failed {
                 status: None,
                 reply: String::new(),
-                error: "the endpoint is no longer configured for this party".to_owned(),
+                error: "the endpoint was removed from this party".to_owned(),
             };
         };
         use secrecy::ExposeSecret;
-        let keys: Vec<SigningKey> = std::iter::once(&endpoint.secret)
-            .chain(endpoint.previous_secret.as_ref())
+        let keys: Vec<SigningKey> = endpoint
+            .signing_secrets(Utc::now())
+            .into_iter()
             .filter_map(|s| SigningKey::parse(s.expose_secret()).ok())
             .collect();
         let msg_id = format!("msg_{}", delivery.id.simple());
         let outcome = self
             .webhooks
-            .send(&delivery.target, &msg_id, &delivery.payload, &keys)
+            .send(&endpoint.url, &msg_id, &delivery.payload, &keys)
             .await;
         if matches!(outcome, SendOutcome::Gone { .. })
             && let Ok(mut gone) = self.gone.lock()
@@ -605,9 +627,11 @@ impl Dispatcher {
                 gone: matches!(sent.outcome, SendOutcome::Gone { .. }),
             })
             .collect();
+        let dir = self.directory.current();
         Recorder {
             db: &self.db,
             settings: &self.settings,
+            dir: &dir,
             outbox: &self.outbox,
             metrics: &self.metrics,
             worker: &self.worker,

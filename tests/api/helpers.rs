@@ -299,9 +299,13 @@ impl TestApp {
     ) -> String {
         let password = format!("pw-{}", Uuid::now_v7().simple());
         let db = self.database().await;
+        let directory =
+            incident_desk::usecases::directory::DirectoryCache::open(&db, &self.settings)
+                .await
+                .expect("load the directory");
         officers::create(
             &db,
-            &self.settings,
+            &directory.current(),
             officers::NewOfficer {
                 username,
                 name: &officer_name(username),

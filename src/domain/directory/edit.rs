@@ -13,7 +13,7 @@ use crate::domain::{
 
 /// The shortest and longest acknowledgement deadlines a party may have.
 pub const DEADLINE_BOUNDS: (Duration, Duration) =
-    (Duration::from_secs(60), Duration::from_secs(30 * 24 * 3600));
+    (Duration::from_secs(1), Duration::from_secs(30 * 24 * 3600));
 
 /// At most this many addresses per party, and endpoints per party.
 pub const MAX_EMAILS: usize = 20;
@@ -68,7 +68,7 @@ pub fn parse_deadline(field: &str, raw: &str) -> Result<Duration, FieldError> {
         return Err(FieldError::new(
             field,
             "out_of_range",
-            "must be between 1m and 30d",
+            "must be between 1s and 30d",
         ));
     }
     Ok(d)

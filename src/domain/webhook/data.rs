@@ -212,3 +212,17 @@ pub struct NotificationTestData {
     /// The receiving party's ticket, unchanged by the test.
     pub ticket: WebhookTicket,
 }
+
+/// The `data` of `endpoint.test`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct EndpointTestData {
+    /// The endpoint checked.
+    #[schema(example = "ep_01938f6c2a3b7c4d9e8f0a1b2c3d4e5f")]
+    pub endpoint: String,
+    /// Its party.
+    #[schema(example = "cert")]
+    pub party: String,
+    /// Who sent the test: an officer's user name or an API key's name.
+    #[schema(required = true)]
+    pub sent_by: Option<String>,
+}

@@ -14,8 +14,9 @@ use utoipa::{
 };
 
 use super::{
-    ContainmentChangedData, EventType, IncidentReportedData, NotificationTestData,
-    StatusChangedData, TicketChangedData, TicketEscalatedData, TicketReminderData, WebhookEvent,
+    ContainmentChangedData, EndpointTestData, EventType, IncidentReportedData,
+    NotificationTestData, StatusChangedData, TicketChangedData, TicketEscalatedData,
+    TicketReminderData, WebhookEvent,
 };
 
 type Schemas = Vec<(String, RefOr<Schema>)>;
@@ -39,6 +40,7 @@ impl EventType {
             EventType::TicketReminder => add::<TicketReminderData>(schemas),
             EventType::TicketEscalated => add::<TicketEscalatedData>(schemas),
             EventType::NotificationTest => add::<NotificationTestData>(schemas),
+            EventType::EndpointTest => add::<EndpointTestData>(schemas),
         }
     }
 

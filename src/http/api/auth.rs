@@ -61,7 +61,7 @@ impl FromRequest for ApiPrincipal {
             let presented = presented
                 .filter(|p| !p.is_empty())
                 .ok_or(ApiError::Unauthorized)?;
-            let key = access::authenticate(&state.db, &state.settings, &presented)
+            let key = access::authenticate(&state.db, &state.directory.current(), &presented)
                 .await?
                 .ok_or(ApiError::Unauthorized)?;
             Ok(ApiPrincipal {

@@ -208,6 +208,7 @@ fn request_hash(raw: &[u8]) -> String {
 
 fn created_body(filed: &Filed, state: &AppState) -> IncidentCreated {
     let now = Utc::now();
+    let dir = state.directory.current();
     IncidentCreated {
         id: filed.incident.id,
         reference: filed.incident.reference.clone(),
@@ -217,7 +218,7 @@ fn created_body(filed: &Filed, state: &AppState) -> IncidentCreated {
         tickets: filed
             .tickets
             .iter()
-            .map(|t| TicketView::new(t, &state.settings, now, None))
+            .map(|t| TicketView::new(t, &dir, now, None))
             .collect(),
         created_at: filed.incident.created_at,
     }
@@ -323,7 +324,9 @@ async fn file(
 ) -> Result<Filed, ApiError> {
     let draft = IncidentDraft::from(input);
     let new = draft
-        .parse(Utc::now(), |c| state.settings.committee(c).is_some())
+        .parse(Utc::now(), |c| {
+            state.directory.current().open_committee(c).is_some()
+        })
         .map_err(ApiError::Validation)?;
     if !principal.scope.allows(&new.reporter.committee) {
         return Err(ApiError::Forbidden(format!(
@@ -405,14 +408,14 @@ pub async fn list_incidents(
         )]));
     }
     let committees = match &q.committee {
-        Some(c) if state.settings.committee(c).is_none() => {
+        Some(c) if state.directory.current().committee(c).is_none() => {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "committee",
                 "unknown_committee",
-                format!("`{c}` is not a configured committee"),
+                format!("`{c}` is not a committee"),
             )]));
         }
-        Some(c) => Some(state.settings.committee_subtree(c)),
+        Some(c) => Some(state.directory.current().committee_subtree(c)),
         None => None,
     };
     let updated_since = q
@@ -470,13 +473,14 @@ async fn detail(
         .tickets
         .iter()
         .map(|t| {
+            let dir = state.directory.current();
             let mine = dossier
                 .deliveries
                 .iter()
                 .filter(|d| d.ticket_id == t.id)
                 .map(DeliveryView::from)
                 .collect();
-            TicketView::new(t, &state.settings, now, Some(mine))
+            TicketView::new(t, &dir, now, Some(mine))
         })
         .collect();
     let timeline = dossier.events.iter().map(EventView::from).collect();

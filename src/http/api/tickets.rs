@@ -125,7 +125,7 @@ pub async fn get_ticket(
         .collect();
     Ok(HttpResponse::Ok().json(TicketView::new(
         &ticket,
-        &state.settings,
+        &state.directory.current(),
         Utc::now(),
         Some(views),
     )))
@@ -175,7 +175,7 @@ async fn answer(
     }
     let updated = ticket::answer(
         &state.db,
-        &state.settings,
+        &state.directory.current(),
         &state.outbox,
         &metrics,
         id,
@@ -187,7 +187,12 @@ async fn answer(
         principal.actor(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(TicketView::new(&updated, &state.settings, Utc::now(), None)))
+    Ok(HttpResponse::Ok().json(TicketView::new(
+        &updated,
+        &state.directory.current(),
+        Utc::now(),
+        None,
+    )))
 }
 
 /// The party acknowledges its ticket; doing it twice is harmless.

@@ -6,7 +6,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    config::Settings,
     domain::{
         AccountType, ActorKind, ContainmentState, IncidentKind, IncidentStatus, Platform, Severity,
         Source, TicketStatus, TimelineEvent,
@@ -221,7 +220,7 @@ impl From<&IncidentRow> for IncidentSummary {
 impl TicketView {
     pub fn new(
         t: &TicketRow,
-        settings: &Settings,
+        dir: &crate::domain::directory::Directory,
         now: DateTime<Utc>,
         deliveries: Option<Vec<DeliveryView>>,
     ) -> Self {
@@ -229,9 +228,9 @@ impl TicketView {
         Self {
             id: t.id,
             party: t.party_id.clone(),
-            party_name: settings
+            party_name: dir
                 .party(&t.party_id)
-                .map(|p| p.settings.name.en.clone())
+                .map(|p| p.name.en.clone())
                 .unwrap_or_else(|| t.party_id.clone()),
             role: t.role,
             status: t.status,

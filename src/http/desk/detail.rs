@@ -119,6 +119,7 @@ fn actor(tr: Tr, kind: crate::domain::ActorKind, name: Option<&str>, id: Option<
 
 fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> DetailPage {
     let settings = &state.settings;
+    let dir = state.directory.current();
     let tr = desk.tr();
     let locale: Locale = tr.0;
     let i = &d.incident;
@@ -139,7 +140,7 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
         fact(
             tr,
             "desk-committee",
-            Some(committee_name(settings, locale, &i.committee_id)),
+            Some(committee_name(&dir, locale, &i.committee_id)),
         ),
         fact(
             tr,
@@ -258,9 +259,9 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
                 .collect();
             TicketBlock {
                 id: t.id,
-                party: settings
+                party: dir
                     .party(&t.party_id)
-                    .map(|p| p.settings.name.get(locale).to_owned())
+                    .map(|p| p.name.get(locale).to_owned())
                     .unwrap_or_else(|| t.party_id.clone()),
                 role: tr.t(&format!("role-{}", t.role)),
                 status: tr.t(&format!("ticket-{}", t.status)),
@@ -296,23 +297,30 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
             label: tr.t(&format!("desk-reason-{r}")),
         })
         .collect();
-    let parties = settings
-        .all_parties()
-        .filter(|p| !d.tickets.iter().any(|t| t.party_id == p.settings.id))
+    // The committees above the incident's, then every authority and provider: a tree of
+    // thousands of units is never listed whole.
+    let mut above = dir.path(&i.committee_id);
+    above.pop();
+    let parties = above
+        .into_iter()
+        .chain(dir.of_kind(crate::domain::routing::PartyKind::Authority))
+        .chain(dir.of_kind(crate::domain::routing::PartyKind::Provider))
+        .filter(|p| p.is_enabled())
+        .filter(|p| !d.tickets.iter().any(|t| t.party_id == p.id))
         .map(|p| Choice {
-            value: p.settings.id.clone(),
+            value: p.id.clone(),
             label: format!(
                 "{} ({})",
-                p.settings.name.get(locale),
+                p.name.get(locale),
                 tr.t(&format!("role-{}", p.kind.as_str()))
             ),
         })
         .collect();
-    let escalate_to = settings
-        .committee(&i.committee_id)
-        .and_then(|c| c.parent.clone())
+    let escalate_to = dir
+        .enabled_parent(&i.committee_id)
+        .map(|c| c.id.clone())
         .filter(|parent| !d.tickets.iter().any(|t| &t.party_id == parent))
-        .map(|parent| committee_name(settings, locale, &parent));
+        .map(|parent| committee_name(&dir, locale, &parent));
     DetailPage {
         chrome: desk.chrome(
             "desk-detail-title",

@@ -156,7 +156,7 @@ impl Desk {
                 .into());
         };
         Ok(Self {
-            scope: officers::scope(&officer, &state.settings),
+            scope: officers::scope(&officer, &state.directory.current()),
             lang: Lang::of(req),
             csrf_token: state.csrf.token(&csrf),
             csrf,

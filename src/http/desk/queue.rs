@@ -11,6 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Desk, Who};
+use crate::domain::directory::Directory;
 use crate::http::html::error::PageError;
 use crate::{
     config::Settings,
@@ -79,7 +80,7 @@ fn cursor_after(row: &IncidentRow, sort: Sort) -> String {
 }
 
 impl QueueQuery {
-    pub fn filter(&self, settings: &Settings, limit: u64) -> QueueFilter {
+    pub fn filter(&self, dir: &Directory, limit: u64) -> QueueFilter {
         QueueFilter {
             status: parsed::<IncidentStatus>(&self.status),
             kind: parsed::<IncidentKind>(&self.kind),
@@ -88,8 +89,8 @@ impl QueueQuery {
             committees: self
                 .committee
                 .as_deref()
-                .filter(|c| settings.committee(c).is_some())
-                .map(|c| settings.committee_subtree(c)),
+                .filter(|c| dir.committee(c).is_some())
+                .map(|c| dir.committee_subtree(c)),
             overdue_only: on(&self.overdue),
             failed_only: on(&self.failed),
             search: self.q.clone().filter(|q| !q.trim().is_empty()),
@@ -182,9 +183,8 @@ fn options<T: Copy>(
         .collect()
 }
 
-pub fn committee_name(settings: &Settings, locale: Locale, id: &str) -> String {
-    settings
-        .committee(id)
+pub fn committee_name(dir: &Directory, locale: Locale, id: &str) -> String {
+    dir.committee(id)
         .map(|c| c.name.get(locale).to_owned())
         .unwrap_or_else(|| id.to_owned())
 }
@@ -193,12 +193,12 @@ pub fn local_time(settings: &Settings, locale: Locale, at: DateTime<Utc>) -> Str
     crate::http::member::track::local(settings, locale, at)
 }
 
-fn row(settings: &Settings, tr: Tr, incident: &IncidentRow, flags: Flags) -> Row {
+fn row(settings: &Settings, dir: &Directory, tr: Tr, incident: &IncidentRow, flags: Flags) -> Row {
     Row {
         reference: incident.reference.clone(),
         id: incident.id,
         created: local_time(settings, tr.0, incident.created_at),
-        committee: committee_name(settings, tr.0, &incident.committee_id),
+        committee: committee_name(dir, tr.0, &incident.committee_id),
         kind: tr.t(&format!("form-kind-{}", incident.kind)),
         platform: tr.w("platform", incident.page_platform),
         page: incident
@@ -226,7 +226,7 @@ pub async fn show(
     let desk = Desk::of(&req, &state, &session, csrf).await?;
     let query = query.into_inner();
     let now = Utc::now();
-    let filter = query.filter(&state.settings, state.settings.desk.page_size);
+    let filter = query.filter(&state.directory.current(), state.settings.desk.page_size);
     let loaded = async {
         let page = queries::queue_page(&state.db, &desk.scope, &filter, now).await?;
         let counters = state.counters.get(&state.db, &desk.scope).await?;
@@ -243,11 +243,9 @@ pub async fn show(
         q.append_pair("after", &cursor_after(last, filter.sort));
         format!("/desk?{}", q.finish())
     });
-    let visible: Vec<_> = state
-        .settings
-        .parties
-        .committees
-        .iter()
+    let dir = state.directory.current();
+    let visible: Vec<_> = dir
+        .of_kind(crate::domain::routing::PartyKind::Committee)
         .filter(|c| desk.scope.allows(&c.id))
         .map(|c| Opt {
             value: c.id.clone(),
@@ -276,6 +274,7 @@ pub async fn show(
             .map(|r| {
                 row(
                     &state.settings,
+                    &dir,
                     tr,
                     r,
                     flags.get(&r.id).copied().unwrap_or_default(),
@@ -382,7 +381,7 @@ async fn next_chunk(mut export: Export) -> Option<(Result<web::Bytes, actix_web:
             ));
         }
     };
-    let settings = &export.state.settings;
+    let dir = export.state.directory.current();
     for r in &rows {
         let f = flags.get(&r.id).copied().unwrap_or_default();
         let page = r
@@ -393,7 +392,7 @@ async fn next_chunk(mut export: Export) -> Option<(Result<web::Bytes, actix_web:
         let _ = out.write_record([
             cell(&r.reference),
             r.created_at.to_rfc3339(),
-            cell(&committee_name(settings, export.locale, &r.committee_id)),
+            cell(&committee_name(&dir, export.locale, &r.committee_id)),
             r.kind.to_string(),
             r.page_platform.to_string(),
             cell(&page),
@@ -428,7 +427,7 @@ pub async fn export(
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, PageError> {
     let desk = Desk::of(&req, &state, &session, csrf).await?;
-    let mut filter = query.filter(&state.settings, CSV_BATCH);
+    let mut filter = query.filter(&state.directory.current(), CSV_BATCH);
     filter.after = None;
     let export = Export {
         state: state.clone(),

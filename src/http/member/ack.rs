@@ -171,9 +171,10 @@ async fn load(
     match queries::ticket(&state.db, id).await {
         Ok(Some(ticket)) => {
             let locale = state
-                .settings
+                .directory
+                .current()
                 .party(&ticket.party_id)
-                .map(|p| p.settings.locale)
+                .map(|p| p.locale)
                 .unwrap_or_default();
             Ok((ticket, locale))
         }
@@ -194,9 +195,10 @@ async fn summary(state: &AppState, locale: Locale, ticket: &TicketRow) -> Option
         .ok()??;
     let tr = crate::domain::i18n::Tr(locale);
     let party = state
-        .settings
+        .directory
+        .current()
         .party(&ticket.party_id)
-        .map(|p| p.settings.name.get(locale).to_owned())
+        .map(|p| p.name.get(locale).to_owned())
         .unwrap_or_else(|| ticket.party_id.clone());
     Some(TicketSummary {
         reference: incident.reference,
@@ -306,15 +308,16 @@ pub async fn acknowledge(
         kind: ActorKind::Party,
         id: Some(ticket.party_id.clone()),
         name: state
-            .settings
+            .directory
+            .current()
             .party(&ticket.party_id)
-            .map(|p| p.settings.name.en.clone()),
+            .map(|p| p.name.en.clone()),
     };
     let already = !is_open(&ticket);
     Ok(
         match ticket::answer(
             &state.db,
-            &state.settings,
+            &state.directory.current(),
             &state.outbox,
             &metrics,
             ticket.id,

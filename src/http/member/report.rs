@@ -11,6 +11,7 @@ use askama::Template;
 use chrono::{NaiveDateTime, Utc};
 use serde_json::json;
 
+use crate::domain::directory::{Directory, Party};
 use crate::http::{
     extract::csrf::Csrf,
     extract::form::{FormData, Problem, Reader},
@@ -147,22 +148,17 @@ fn options<T: Copy + PartialEq>(
         .collect()
 }
 
-/// The committees as a tree: each one indented under its parent.
-fn committees(settings: &Settings, locale: Locale, selected: &str) -> Vec<Opt> {
-    fn walk(
-        settings: &Settings,
+/// The committees that take reports, as a tree: each one indented under its parent.
+fn committees(dir: &Directory, locale: Locale, selected: &str) -> Vec<Opt> {
+    fn walk<'a>(
+        dir: &'a Directory,
         locale: Locale,
         selected: &str,
-        parent: Option<&str>,
+        level: impl Iterator<Item = &'a Party>,
         depth: usize,
         out: &mut Vec<Opt>,
     ) {
-        for committee in settings
-            .parties
-            .committees
-            .iter()
-            .filter(|c| c.parent.as_deref() == parent)
-        {
+        for committee in level.filter(|c| c.is_enabled()) {
             out.push(Opt {
                 value: committee.id.clone(),
                 label: format!(
@@ -173,17 +169,17 @@ fn committees(settings: &Settings, locale: Locale, selected: &str) -> Vec<Opt> {
                 selected: committee.id == selected,
             });
             walk(
-                settings,
+                dir,
                 locale,
                 selected,
-                Some(&committee.id),
+                dir.children(&committee.id),
                 depth + 1,
                 out,
             );
         }
     }
     let mut out = Vec::new();
-    walk(settings, locale, selected, None, 0, &mut out);
+    walk(dir, locale, selected, dir.roots(), 0, &mut out);
     out
 }
 
@@ -217,7 +213,11 @@ pub fn build_page(
         chrome: Chrome::new(locale, "form-title", "/"),
         csrf_token,
         submission_id,
-        committees: committees(&state.settings, locale, &get("reporter.committee")),
+        committees: committees(
+            &state.directory.current(),
+            locale,
+            &get("reporter.committee"),
+        ),
         platforms: options(
             Platform::ALL,
             &get("page.platform"),
@@ -387,7 +387,8 @@ pub async fn submit(
     }
     let locale = lang.locale;
     let draft = draft(&state.settings, &form, locale);
-    let parsed = draft.parse(Utc::now(), |c| state.settings.committee(c).is_some());
+    let dir = state.directory.current();
+    let parsed = draft.parse(Utc::now(), |c| dir.open_committee(c).is_some());
     let mut shown: Vec<Problem> = Vec::new();
     if form
         .get("containment.state")

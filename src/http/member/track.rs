@@ -166,7 +166,13 @@ async fn confirmation(
             duplicate_of: loaded.duplicate_of.clone(),
             ..IncidentFacts::new(&state.settings, locale, &loaded.incident)
         },
-        parties: PartyLine::all(&state.settings, locale, &loaded.tickets, Utc::now()),
+        parties: PartyLine::all(
+            &state.settings,
+            &state.directory.current(),
+            locale,
+            &loaded.tickets,
+            Utc::now(),
+        ),
         tracking_url: tracking_url(&state, &token),
         emailed: loaded.incident.reporter_email.is_some(),
         guide: Guide::new(&state.settings, locale, &loaded.incident, &loaded.evidence),
@@ -239,8 +245,20 @@ async fn render_track(
             duplicate_of: loaded.duplicate_of.clone(),
             ..IncidentFacts::new(&state.settings, locale, &loaded.incident)
         },
-        parties: PartyLine::all(&state.settings, locale, &loaded.tickets, Utc::now()),
-        timeline: EventLine::all(&state.settings, locale, &loaded.events, &loaded.tickets),
+        parties: PartyLine::all(
+            &state.settings,
+            &state.directory.current(),
+            locale,
+            &loaded.tickets,
+            Utc::now(),
+        ),
+        timeline: EventLine::all(
+            &state.settings,
+            &state.directory.current(),
+            locale,
+            &loaded.events,
+            &loaded.tickets,
+        ),
         evidence: loaded
             .evidence
             .iter()

@@ -22,6 +22,8 @@ pub struct Model {
     pub delivered_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The webhook endpoint, for webhook deliveries.
+    pub endpoint_id: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

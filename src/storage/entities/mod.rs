@@ -3,12 +3,16 @@
 pub mod api_key;
 pub mod delivery;
 pub mod delivery_attempt;
+pub mod directory_change;
+pub mod directory_state;
 pub mod disabled_endpoint;
+pub mod endpoint;
 pub mod event;
 pub mod evidence;
 pub mod idempotency_key;
 pub mod incident;
 pub mod party;
+pub mod routing_rule;
 pub mod service_secret;
 pub mod session;
 pub mod ticket;

@@ -14,8 +14,13 @@ pub struct Model {
     pub name_en: String,
     pub locale: Locale,
     pub ack_deadline_secs: i64,
+    /// Kept for the first schema; the directory's parties are all active.
     pub active: bool,
     pub updated_at: DateTimeUtc,
+    /// A JSON array of addresses.
+    pub emails: String,
+    pub disabled_reason: Option<String>,
+    pub disabled_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

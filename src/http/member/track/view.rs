@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::local;
+use crate::domain::directory::Directory;
 use crate::{
     config::Settings,
     domain::i18n::{self, Tr},
@@ -56,16 +57,16 @@ pub struct PartyLine {
     pub overdue: bool,
 }
 
-fn party_name(settings: &Settings, locale: Locale, id: &str) -> String {
-    settings
-        .party(id)
-        .map(|p| p.settings.name.get(locale).to_owned())
+fn party_name(dir: &Directory, locale: Locale, id: &str) -> String {
+    dir.party(id)
+        .map(|p| p.name.get(locale).to_owned())
         .unwrap_or_else(|| id.to_owned())
 }
 
 impl PartyLine {
     pub fn all(
         settings: &Settings,
+        dir: &Directory,
         locale: Locale,
         tickets: &[TicketRow],
         now: DateTime<Utc>,
@@ -77,7 +78,7 @@ impl PartyLine {
                 let open = t.status.is_open();
                 let overdue = open && t.deadline_at < now;
                 PartyLine {
-                    name: party_name(settings, locale, &t.party_id),
+                    name: party_name(dir, locale, &t.party_id),
                     role: tr.t(&format!("role-{}", t.role)),
                     state: tr.t(&format!("ticket-{}", t.status)),
                     state_class: if overdue {
@@ -104,6 +105,7 @@ impl EventLine {
     /// What the member may see, oldest first: internal notes and plumbing are left out.
     pub fn all(
         settings: &Settings,
+        dir: &Directory,
         locale: Locale,
         events: &[EventRow],
         tickets: &[TicketRow],
@@ -116,7 +118,7 @@ impl EventLine {
                 .map(|t| t.party_id.clone())
                 .or_else(|| e.data["party"].as_str().map(str::to_owned))
                 .unwrap_or_default();
-            party_name(settings, locale, &id)
+            party_name(dir, locale, &id)
         };
         let data = |e: &EventRow, key: &str| e.data[key].as_str().map(str::to_owned);
         events
