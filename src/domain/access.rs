@@ -29,6 +29,12 @@ pub enum ApiScope {
     IncidentsRead,
     #[strum(serialize = "tickets:write")]
     TicketsWrite,
+    /// Read parties, their endpoints and the routing preview, within the key's reach.
+    #[strum(serialize = "directory:read")]
+    DirectoryRead,
+    /// Manage the webhook endpoints of the parties within the key's reach.
+    #[strum(serialize = "directory:write")]
+    DirectoryWrite,
 }
 
 impl ApiScope {

@@ -69,7 +69,7 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.description = Some(
-            "An API key created with `incident-desk api-key create`. Scopes: incidents:write, incidents:read, tickets:write."
+            "An API key created with `incident-desk api-key create`. Scopes: incidents:write, incidents:read, tickets:write, directory:read, directory:write."
                 .to_owned(),
         );
         components.add_security_scheme("api_key", SecurityScheme::Http(scheme));
