@@ -41,6 +41,9 @@ pub enum ApiError {
     IdempotencyInProgress,
     #[error("{0}")]
     Unavailable(String),
+    /// What is stored forbids the change (a party with open tickets cannot be removed).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -159,6 +162,7 @@ impl ApiError {
             ApiError::IdempotencyMismatch => "idempotency_key_reused",
             ApiError::IdempotencyInProgress => "idempotency_key_in_use",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::Conflict { code, .. } => code,
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -179,6 +183,7 @@ impl ApiError {
             ApiError::IdempotencyMismatch => "Idempotency key reused",
             ApiError::IdempotencyInProgress => "Idempotency key in use",
             ApiError::Unavailable(_) => "Service unavailable",
+            ApiError::Conflict { .. } => "Conflict",
             ApiError::Internal(_) => "Internal server error",
         }
     }
@@ -234,7 +239,9 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Transition(_) | ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
+            ApiError::Transition(_)
+            | ApiError::IdempotencyInProgress
+            | ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -274,6 +281,21 @@ impl From<ActionError> for ApiError {
             ActionError::Transition(t) => ApiError::Transition(t),
             ActionError::Invalid(fields) => ApiError::Validation(fields),
             ActionError::Storage(e) => ApiError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<crate::usecases::directory::DirectoryError> for ApiError {
+    fn from(e: crate::usecases::directory::DirectoryError) -> Self {
+        use crate::usecases::directory::DirectoryError;
+        match e {
+            DirectoryError::NotFound(what) => ApiError::NotFound(what),
+            DirectoryError::Invalid(fields) => ApiError::Validation(fields),
+            DirectoryError::Refused { rule, message } => ApiError::Conflict {
+                code: rule,
+                message,
+            },
+            DirectoryError::Storage(e) => ApiError::Internal(e.into()),
         }
     }
 }

@@ -46,6 +46,24 @@ impl Methods {
         self.route("POST", web::post().to(handler))
     }
 
+    pub fn patch<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route("PATCH", web::patch().to(handler))
+    }
+
+    pub fn delete<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.route("DELETE", web::delete().to(handler))
+    }
+
     /// The resource, answering 405 with `Allow` to every other method.
     pub fn done(self) -> Resource {
         let allow = self.allow.join(", ");

@@ -160,6 +160,8 @@ pub async fn spawn_app_on(db: TestDb, overrides: &str) -> TestApp {
                 ApiScope::IncidentsWrite,
                 ApiScope::IncidentsRead,
                 ApiScope::TicketsWrite,
+                ApiScope::DirectoryRead,
+                ApiScope::DirectoryWrite,
             ],
             None,
         )
@@ -282,6 +284,28 @@ impl TestApp {
                 scopes: scopes.to_vec(),
                 committee_id: committee.map(str::to_owned),
                 party_id: None,
+            },
+        )
+        .await
+        .expect("create API key");
+        secret
+    }
+
+    /// A key with `scopes`, bound to a committee or a party (or neither).
+    pub async fn create_bound_key(
+        &self,
+        scopes: &[ApiScope],
+        committee: Option<&str>,
+        party: Option<&str>,
+    ) -> String {
+        let db = self.database().await;
+        let (_, secret) = api_keys::create(
+            db.conn(),
+            api_keys::NewApiKey {
+                name: format!("key of {}", party.or(committee).unwrap_or("everyone")),
+                scopes: scopes.to_vec(),
+                committee_id: committee.map(str::to_owned),
+                party_id: party.map(str::to_owned),
             },
         )
         .await

@@ -4,6 +4,7 @@
 mod auth;
 mod crash;
 mod desk;
+mod directory;
 mod health;
 mod helpers;
 mod idempotency;

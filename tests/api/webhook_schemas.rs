@@ -247,6 +247,23 @@ async fn every_webhook_event_the_service_sends_matches_its_published_schema() {
     sink.set_mode(SinkMode::PermFail);
     app.file(&report_for_hn()).await;
 
+    // An endpoint of the committee is checked: `endpoint.test`.
+    let endpoints = expect_status(
+        app.get("/api/v1/parties/hn/endpoints").await,
+        StatusCode::OK,
+    )
+    .await;
+    let endpoint = endpoints["data"][0]["id"]
+        .as_str()
+        .expect("an endpoint of hn");
+    post_ok(
+        &app,
+        None,
+        &format!("/api/v1/parties/hn/endpoints/{endpoint}/test"),
+        json!({}),
+    )
+    .await;
+
     let receivers = [&committee, &provider, &police];
     let sent = every_type_received(&app, &receivers, &published).await;
     assert_eq!(types(&sent), published, "nothing unpublished is sent");

@@ -398,6 +398,11 @@ pub async fn list_incidents(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(ApiScope::IncidentsRead)?;
+    if principal.party.is_some() {
+        return Err(ApiError::Forbidden(
+            "a key bound to a party reads the incidents of its tickets one at a time (GET /api/v1/incidents/{id}), not the list".to_owned(),
+        ));
+    }
     let q = query.into_inner();
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -460,6 +465,43 @@ fn parse_key(raw: &str) -> Result<IncidentKey, ApiError> {
     IncidentKey::parse(raw).ok_or(ApiError::NotFound("incident"))
 }
 
+/// One incident as `principal` may read it. A key bound to a party reads only incidents
+/// on which its party has a ticket, sees only that ticket, and sees the member's own
+/// contacts and the account's linked contacts only where `[notifications]` gives them to
+/// its kind of party, as in the notifications it receives.
+async fn detail_for(
+    state: &AppState,
+    principal: &ApiPrincipal,
+    key: &IncidentKey,
+) -> Result<IncidentDetail, ApiError> {
+    let Some(party) = &principal.party else {
+        return detail(state, &principal.scope, key).await;
+    };
+    let mut view = detail(state, &Scope::All, key).await?;
+    let Some(mine) = view.tickets.iter().find(|t| &t.party == party) else {
+        return Err(ApiError::NotFound("incident"));
+    };
+    let (kind, ticket) = (mine.role, mine.id);
+    view.tickets.retain(|t| &t.party == party);
+    // Its own ticket's entries and the incident's own, never officers' notes or other
+    // parties' tickets, nor other reports of the same page.
+    view.timeline.retain(|e| {
+        e.ticket_id.is_none_or(|t| t == ticket)
+            && e.event_type != crate::domain::TimelineEvent::NoteAdded
+    });
+    view.same_page.clear();
+    let shown = &state.settings.notifications;
+    if !shown.reporter_contacts_for.contains(&kind) {
+        view.reporter.email = None;
+        view.reporter.phone = None;
+    }
+    if !shown.account_contacts_for.contains(&kind) {
+        view.page.linked_email = None;
+        view.page.linked_phone = None;
+    }
+    Ok(view)
+}
+
 async fn detail(
     state: &AppState,
     scope: &Scope,
@@ -516,7 +558,7 @@ pub async fn get_incident(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(ApiScope::IncidentsRead)?;
     let key = parse_key(&path)?;
-    Ok(HttpResponse::Ok().json(detail(&state, &principal.scope, &key).await?))
+    Ok(HttpResponse::Ok().json(detail_for(&state, &principal, &key).await?))
 }
 
 /// Record that the page was stopped, that control was lost, or that it was recovered.

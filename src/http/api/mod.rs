@@ -1,6 +1,7 @@
 //! The versioned JSON API under `/api/v1`.
 
 pub mod auth;
+pub mod directory;
 pub mod incidents;
 pub mod openapi;
 pub mod tickets;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             }))
             .configure(incidents::configure)
             .configure(tickets::configure)
+            .configure(directory::configure)
             .service(routes::at("/openapi.json").get(openapi::serve).done())
             .default_service(web::to(not_found)),
     );

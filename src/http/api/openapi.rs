@@ -7,7 +7,7 @@ use utoipa::{
     openapi::security::{Http, HttpAuthScheme, SecurityScheme},
 };
 
-use super::{incidents, tickets, views};
+use super::{directory, incidents, tickets, views};
 use crate::{
     domain::webhook::{EventType, WebhookEvent},
     http::error::{Problem, ProblemField, answers},
@@ -32,6 +32,20 @@ use crate::{
         tickets::resolve,
         tickets::reject,
         tickets::redeliver,
+        directory::list_parties,
+        directory::get_party,
+        directory::list_endpoints,
+        directory::create_endpoint,
+        directory::get_endpoint,
+        directory::update_endpoint,
+        directory::delete_endpoint,
+        directory::rotate_secret,
+        directory::disable_endpoint,
+        directory::enable_endpoint,
+        directory::test_endpoint,
+        directory::endpoint_activity,
+        directory::routing_preview,
+        directory::list_changes,
         crate::http::ops::health::healthz,
         crate::http::ops::health::readyz,
         crate::http::ops::metrics::metrics,
@@ -51,6 +65,14 @@ use crate::{
         views::ReporterView, views::PageView, views::ContainmentView, views::TicketView,
         views::DeliveryView, views::EventView, views::ActorView, views::AttemptView,
         tickets::TicketAnswerInput, tickets::Redelivered,
+        directory::NamesView, directory::DisabledView, directory::PartyView, directory::PartyPage,
+        directory::EndpointView, directory::EndpointList, directory::EndpointWithSecret,
+        directory::CreateEndpoint, directory::UpdateEndpoint, directory::RotateSecret,
+        directory::RotatedSecretView, directory::DisableEndpoint, directory::EndpointTestView,
+        directory::EndpointActivityView, directory::RoutedParty, directory::RoutingPreview,
+        directory::DirectoryChangeView, directory::DirectoryChangePage,
+        crate::domain::routing::PartyKind, crate::domain::Locale,
+        crate::domain::directory::ChangeSubject, crate::domain::directory::ChangeAction,
         crate::domain::IncidentKind, crate::domain::Severity, crate::domain::IncidentStatus,
         crate::domain::ContainmentState, crate::domain::ContainmentAction, crate::domain::Platform,
         crate::domain::AccountType, crate::domain::RejectReason,
@@ -58,7 +80,7 @@ use crate::{
         WebhookEvent,
     )),
     modifiers(&BearerAuth, &WebhookEvents, &EveryStatus, &Links),
-    tags((name = "incidents", description = "Incident reports and their lifecycle"), (name = "tickets", description = "One party's ticket: deliveries, attempts and its answer"), (name = "operations", description = "Health checks and metrics"))
+    tags((name = "incidents", description = "Incident reports and their lifecycle"), (name = "tickets", description = "One party's ticket: deliveries, attempts and its answer"), (name = "directory", description = "Parties, their webhook endpoints (created, rotated, tested, watched) and the routing preview"), (name = "operations", description = "Health checks and metrics"))
 )]
 pub struct ApiDoc;
 
