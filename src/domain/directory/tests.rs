@@ -114,7 +114,9 @@ fn a_unit_cannot_move_below_itself() {
         emails: vec!["hn@example.org".into()],
         ..Default::default()
     };
-    let errors = draft.check(&d, existing.as_ref()).unwrap_err();
+    let errors = draft
+        .check(&d, existing.as_ref())
+        .expect_err("a unit moved below itself is refused");
     assert_eq!(errors[0].field, "parent");
     assert_eq!(errors[0].rule, "cycle");
 }
