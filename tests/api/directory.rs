@@ -411,6 +411,51 @@ async fn keys_see_and_manage_only_the_parties_within_their_reach() {
     )
     .await;
 
+    // Every operation on an endpoint beyond a key's reach is 404; without the write scope,
+    // every change is 403.
+    let cert = expect_status(
+        app.post_json_as(&app.api_key, "/api/v1/parties/cert/endpoints", &endpoint)
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!(
+        "/api/v1/parties/cert/endpoints/{}",
+        cert["endpoint"]["id"].as_str().expect("id")
+    );
+    let disable = json!({ "reason": "checking" });
+    let empty = json!({});
+    for (key, status) in [(&meta, StatusCode::NOT_FOUND), (&hn, StatusCode::NOT_FOUND)] {
+        for response in [
+            app.get_as(key, &path).await,
+            patch_json(&app, key, &path, &json!({ "description": "x" })).await,
+            delete(&app, key, &path).await,
+            app.post_json_as(key, &format!("{path}/rotate"), &empty).await,
+            app.post_json_as(key, &format!("{path}/disable"), &disable).await,
+            app.post_json_as(key, &format!("{path}/enable"), &empty).await,
+            app.post_json_as(key, &format!("{path}/test"), &empty).await,
+            app.get_as(key, &format!("{path}/activity")).await,
+        ] {
+            assert_eq!(response.status(), status, "{}", response.url());
+        }
+    }
+    for response in [
+        patch_json(&app, &reader, &path, &json!({ "description": "x" })).await,
+        delete(&app, &reader, &path).await,
+        app.post_json_as(&reader, &format!("{path}/rotate"), &empty).await,
+        app.post_json_as(&reader, &format!("{path}/disable"), &disable).await,
+        app.post_json_as(&reader, &format!("{path}/enable"), &empty).await,
+        app.post_json_as(&reader, &format!("{path}/test"), &empty).await,
+    ] {
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{}", response.url());
+    }
+    for path in [path.clone(), format!("{path}/activity")] {
+        expect_status(app.get_as(&reader, &path).await, StatusCode::OK).await;
+    }
+    let unchanged = expect_status(app.get_as(&app.api_key, &path).await, StatusCode::OK).await;
+    assert_eq!(unchanged["description"], "");
+    assert_eq!(unchanged["disabled"], Value::Null);
+
     // A key bound to neither: everything, searched and paged.
     let page = expect_status(
         app.get_as(&reader, "/api/v1/parties?kind=committee&q=BA%20DINH")
