@@ -36,13 +36,13 @@ async fn an_admin_browses_the_directory_and_adds_a_unit_with_a_mistake() {
         b.assert_accessible("the directory's search results").await;
 
         b.follow("#row-hn a.party-link").await;
-        assert_eq!(b.path().await, "/desk/directory/parties/hn");
+        assert!(b.path().await.starts_with("/desk/directory/parties/hn"));
         b.find("#children #row-hn-ba-dinh").await;
         b.screenshot("desk-directory-party").await;
         b.assert_accessible("a party of the directory").await;
 
         b.follow("#add-child").await;
-        assert_eq!(b.path().await, "/desk/directory/new");
+        assert!(b.path().await.starts_with("/desk/directory/new"));
         assert_eq!(b.prop("#parent", "value").await.as_deref(), Some("hn"));
         b.assert_accessible("the form to add a unit").await;
         b.type_into("#id", "Tây Hồ").await;
@@ -65,7 +65,11 @@ async fn an_admin_browses_the_directory_and_adds_a_unit_with_a_mistake() {
         b.set_value("#id", "hn-tay-ho").await;
         b.type_into("#emails", "tay-ho@hn.example.org").await;
         b.follow("button#save").await;
-        assert_eq!(b.path().await, "/desk/directory/parties/hn-tay-ho");
+        assert!(
+            b.path()
+                .await
+                .starts_with("/desk/directory/parties/hn-tay-ho")
+        );
         b.find("#done").await;
         b.assert_accessible("a new unit").await;
 
