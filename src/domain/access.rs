@@ -110,3 +110,50 @@ impl Officer {
         }
     }
 }
+
+/// What an officer may do to one party of the directory in the desk.
+///
+/// Admins manage everything. An officer (`Role::Officer`) manages the contacts of the
+/// committees of their own subtree, that is its email addresses and webhook endpoints,
+/// but not its names, parent, deadline, locale or disabled state, and cannot remove it.
+/// A viewer only reads. Officers and viewers read the committees of their subtree and
+/// every authority and provider (who receives their incidents); other committees are
+/// not theirs to see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DirectoryRight {
+    Read,
+    Contacts,
+    Manage,
+}
+
+impl Officer {
+    /// The officer's right over `party` (`None`: not theirs to see).
+    pub fn directory_right(
+        &self,
+        dir: &super::directory::Directory,
+        party: &super::directory::Party,
+    ) -> Option<DirectoryRight> {
+        use super::routing::PartyKind;
+        if self.role == Role::Admin {
+            return Some(DirectoryRight::Manage);
+        }
+        let own = party.kind == PartyKind::Committee
+            && self
+                .committee
+                .as_deref()
+                .is_some_and(|root| dir.is_within(&party.id, root));
+        match (self.role, own, party.kind) {
+            (Role::Officer, true, _) => Some(DirectoryRight::Contacts),
+            (_, true, _) | (_, false, PartyKind::Authority | PartyKind::Provider) => {
+                Some(DirectoryRight::Read)
+            }
+            (_, false, PartyKind::Committee) => None,
+        }
+    }
+
+    /// Whether the officer may add, rename, move, disable or remove parties and edit the
+    /// routing rules.
+    pub fn manages_directory(&self) -> bool {
+        self.role == Role::Admin
+    }
+}

@@ -399,6 +399,28 @@ pub async fn changes(
     if let Some(p) = party_id {
         query = query.filter(directory_change::COLUMN.party_id.eq(p));
     }
+    changes_page(conn, query, before, limit).await
+}
+
+/// The audit trail of the parties `party_ids` (a committee's subtree), newest first,
+/// older than `before`.
+pub async fn changes_of(
+    conn: &impl ConnectionTrait,
+    party_ids: &[String],
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<DirectoryChange>, DbErr> {
+    let query = directory_change::Entity::find()
+        .filter(directory_change::COLUMN.party_id.is_in(party_ids.to_vec()));
+    changes_page(conn, query, before, limit).await
+}
+
+async fn changes_page(
+    conn: &impl ConnectionTrait,
+    mut query: sea_orm::Select<directory_change::Entity>,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<DirectoryChange>, DbErr> {
     if let Some(before) = before {
         query = query.filter(directory_change::COLUMN.id.lt(before));
     }

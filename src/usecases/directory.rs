@@ -408,3 +408,19 @@ pub async fn changes(
 ) -> Result<Vec<DirectoryChange>, DbErr> {
     store::changes(db.conn(), party, before, limit).await
 }
+
+/// The audit trail within `scope`, newest first, older than `before`: everything for
+/// `Scope::All`, else the changes of the committees of the subtree.
+pub async fn scoped_changes(
+    db: &Database,
+    scope: &crate::storage::Scope,
+    before: Option<uuid::Uuid>,
+    limit: u64,
+) -> Result<Vec<DirectoryChange>, DbErr> {
+    match scope {
+        crate::storage::Scope::All => store::changes(db.conn(), None, before, limit).await,
+        crate::storage::Scope::Committees(ids) => {
+            store::changes_of(db.conn(), ids, before, limit).await
+        }
+    }
+}

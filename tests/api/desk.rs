@@ -5,6 +5,7 @@
 mod access;
 mod actions;
 mod cli;
+mod directory;
 mod export;
 mod flags;
 mod pages;

@@ -5,7 +5,6 @@ use std::{collections::BTreeSet, time::Duration};
 
 use fantoccini::{Locator, elements::Element};
 use incident_desk::{
-    config,
     domain::access::Role,
     usecases::officers::{self, NewOfficer},
 };
@@ -57,11 +56,14 @@ fn settings(hook: &str) -> String {
 }
 
 /// An officer of the Hanoi committee, who sees its districts' incidents.
-async fn create_officer(app: &TestApp, overrides: &str) {
-    let settings = config::from_layers(&[overrides]).expect("the test parties are valid");
+async fn create_officer(app: &TestApp) {
+    let db = app.database().await;
+    let directory = incident_desk::usecases::directory::DirectoryCache::open(&db, &app.settings)
+        .await
+        .expect("load the directory");
     officers::create(
-        &app.database().await,
-        &settings,
+        &db,
+        &directory.current(),
         NewOfficer {
             username: USERNAME,
             name: OFFICER,
@@ -165,7 +167,7 @@ async fn an_officer_signs_in_finds_the_overdue_incidents_reads_the_attempts_and_
     let hook = Receiver::start(Reply::Status(200)).await;
     let overrides = settings(&hook.url);
     let app = spawn_app_with(&overrides).await;
-    create_officer(&app, &overrides).await;
+    create_officer(&app).await;
     let late = [
         file(&app, "hn-cau-giay", "caugiay.news").await,
         file(&app, "hn-cau-giay", "caugiay.youth").await,
