@@ -430,9 +430,12 @@ async fn keys_see_and_manage_only_the_parties_within_their_reach() {
             app.get_as(key, &path).await,
             patch_json(&app, key, &path, &json!({ "description": "x" })).await,
             delete(&app, key, &path).await,
-            app.post_json_as(key, &format!("{path}/rotate"), &empty).await,
-            app.post_json_as(key, &format!("{path}/disable"), &disable).await,
-            app.post_json_as(key, &format!("{path}/enable"), &empty).await,
+            app.post_json_as(key, &format!("{path}/rotate"), &empty)
+                .await,
+            app.post_json_as(key, &format!("{path}/disable"), &disable)
+                .await,
+            app.post_json_as(key, &format!("{path}/enable"), &empty)
+                .await,
             app.post_json_as(key, &format!("{path}/test"), &empty).await,
             app.get_as(key, &format!("{path}/activity")).await,
         ] {
@@ -442,12 +445,21 @@ async fn keys_see_and_manage_only_the_parties_within_their_reach() {
     for response in [
         patch_json(&app, &reader, &path, &json!({ "description": "x" })).await,
         delete(&app, &reader, &path).await,
-        app.post_json_as(&reader, &format!("{path}/rotate"), &empty).await,
-        app.post_json_as(&reader, &format!("{path}/disable"), &disable).await,
-        app.post_json_as(&reader, &format!("{path}/enable"), &empty).await,
-        app.post_json_as(&reader, &format!("{path}/test"), &empty).await,
+        app.post_json_as(&reader, &format!("{path}/rotate"), &empty)
+            .await,
+        app.post_json_as(&reader, &format!("{path}/disable"), &disable)
+            .await,
+        app.post_json_as(&reader, &format!("{path}/enable"), &empty)
+            .await,
+        app.post_json_as(&reader, &format!("{path}/test"), &empty)
+            .await,
     ] {
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{}", response.url());
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{}",
+            response.url()
+        );
     }
     for path in [path.clone(), format!("{path}/activity")] {
         expect_status(app.get_as(&reader, &path).await, StatusCode::OK).await;

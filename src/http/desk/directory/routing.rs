@@ -95,9 +95,9 @@ impl RoutingPage {
     }
 }
 
-fn opts<T: Named>(tr: Tr, all: &[T], label: impl Fn(Tr, T) -> String, chosen: &[T]) -> Vec<Opt>
+fn opts<T>(tr: Tr, all: &[T], label: impl Fn(Tr, T) -> String, chosen: &[T]) -> Vec<Opt>
 where
-    T: PartialEq,
+    T: Named + PartialEq,
 {
     all.iter()
         .map(|v| Opt {
