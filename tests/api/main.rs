@@ -4,6 +4,7 @@
 mod auth;
 mod crash;
 mod desk;
+mod directory_import;
 mod health;
 mod helpers;
 mod idempotency;
