@@ -171,7 +171,9 @@ async fn importing_the_same_csv_again_changes_nothing() {
     let again = cli.import_ok(&file, &[]).await;
 
     assert!(
-        again.summary().contains(" 0 created, 0 changed, 6 unchanged,"),
+        again
+            .summary()
+            .contains(" 0 created, 0 changed, 6 unchanged,"),
         "{}",
         again.stdout
     );
@@ -231,7 +233,9 @@ async fn a_dry_run_shows_a_renamed_committee_and_writes_nothing_until_a_real_run
     );
     let after_real = cli.import_ok(&renamed, &["--dry-run"]).await;
     assert!(
-        after_real.summary().contains(" 0 created, 0 changed, 6 unchanged"),
+        after_real
+            .summary()
+            .contains(" 0 created, 0 changed, 6 unchanged"),
         "{}",
         after_real.stdout
     );
@@ -322,7 +326,9 @@ async fn a_toml_file_imports_authorities_webhooks_and_routing() {
     // Idempotent: the same endpoint (matched by URL), the same rules.
     let again = cli.import_ok(&file, &[]).await;
     assert!(
-        again.summary().contains(" 0 created, 0 changed, 3 unchanged,")
+        again
+            .summary()
+            .contains(" 0 created, 0 changed, 3 unchanged,")
             && !again.summary().contains("routing rules changed"),
         "{}",
         again.stdout
@@ -386,11 +392,7 @@ async fn refused_rows_exit_1_naming_their_line_and_write_nothing() {
             "{case}: {}",
             run.stderr
         );
-        assert!(
-            !run.stdout.contains("imported:"),
-            "{case}: {}",
-            run.stdout
-        );
+        assert!(!run.stdout.contains("imported:"), "{case}: {}", run.stdout);
     }
 
     // Not even the good row of each file was written.
@@ -400,7 +402,8 @@ async fn refused_rows_exit_1_naming_their_line_and_write_nothing() {
     );
     let dry = cli.import_ok(&good_file, &["--dry-run"]).await;
     assert!(
-        dry.summary().contains(": 1 created, 0 changed, 0 unchanged"),
+        dry.summary()
+            .contains(": 1 created, 0 changed, 0 unchanged"),
         "{}",
         dry.stdout
     );
