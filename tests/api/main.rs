@@ -5,6 +5,7 @@ mod auth;
 mod crash;
 mod desk;
 mod directory;
+mod directory_import;
 mod health;
 mod helpers;
 mod idempotency;
