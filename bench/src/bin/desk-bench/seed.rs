@@ -1,4 +1,4 @@
-//! `seed`: applies the migrations, mirrors the configured parties, then writes the
+//! `seed`: applies the migrations, seeds the directory from the config, then writes the
 //! incidents in large transactions while another thread prepares the next one.
 
 use std::{
@@ -14,7 +14,7 @@ use incident_desk::{
     storage::{
         Database, Scope, events,
         incidents::{self, IncidentFilter},
-        parties, tickets,
+        tickets,
     },
 };
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
@@ -111,7 +111,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     db.migrate_up()
         .await
         .context("could not apply migrations")?;
-    parties::sync(db.conn(), &settings).await?;
+    incident_desk::usecases::directory::seed_if_empty(&db, &settings).await?;
     let dialect = match db.backend() {
         DbBackend::Sqlite => {
             db.conn()
