@@ -297,9 +297,9 @@ fn parties_toml() -> String {
             "[[parties.{list}]]\nid = \"{id}\"\nname = {{ vi = \"{vi}\", en = \"{en}\" }}\nlocale = \"{locale}\"\nack_deadline = \"24h\"\ncontacts.emails = [\"{id}@tiep-nhan.example.vn\"]\n"
         );
         if webhook {
-            let _ = write!(
+            let _ = writeln!(
                 toml,
-                "contacts.webhooks = [{{ url = \"https://hooks.{id}.example.vn/incident-desk\", secret = \"{}\" }}]\n",
+                "contacts.webhooks = [{{ url = \"https://hooks.{id}.example.vn/incident-desk\", secret = \"{}\" }}]",
                 incident_desk::domain::directory::new_webhook_secret()
             );
         }

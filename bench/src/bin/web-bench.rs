@@ -238,6 +238,8 @@ async fn app_state(toml: &str) -> anyhow::Result<AppState> {
     let settings = config::from_layers(&[toml])?;
     let db = Database::connect(&settings.database).await?;
     db.migrate_up().await?;
+    let directory =
+        incident_desk::usecases::directory::DirectoryCache::open(&db, &settings).await?;
     let settings = Arc::new(settings);
     let outbox = Outbox::default();
     Ok(AppState {
@@ -248,9 +250,12 @@ async fn app_state(toml: &str) -> anyhow::Result<AppState> {
         intake: Intake::start(
             db.clone(),
             settings.clone(),
+            directory.clone(),
             outbox.clone(),
             incident_desk::telemetry::metrics::Metrics::new(),
         ),
+        webhooks: incident_desk::channels::webhook::WebhookSender::new(&settings.webhooks)?,
+        directory,
         files: FileStore::open(&settings.evidence.dir).await?,
         db,
         settings,
