@@ -61,9 +61,8 @@ struct Args {
         long = "search-path",
         default_values_t = [
             "/api/v1/parties?kind=committee&q={q}&limit=20".to_owned(),
-            "/report".to_owned(),
             "/desk/directory?q={q}".to_owned(),
-            "/".to_owned(),
+            "/desk/directory".to_owned(),
         ]
     )]
     search_paths: Vec<String>,
