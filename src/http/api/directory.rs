@@ -100,6 +100,21 @@ impl Reach {
     }
 }
 
+/// 422 when a query parameter is longer than the document allows.
+fn bounded(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiError> {
+    if value.is_some_and(|v| v.chars().count() > max) {
+        return Err(ApiError::Validation(vec![
+            FieldError::new(
+                field,
+                "too_long",
+                format!("must be at most {max} characters"),
+            )
+            .with_limit(max),
+        ]));
+    }
+    Ok(())
+}
+
 /// A party within the key's reach, or 404.
 fn party_in_reach<'a>(
     dir: &'a Directory,
@@ -240,11 +255,9 @@ pub async fn list_parties(
             .with_limit(MAX_LIMIT),
         ]));
     }
-    if q.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
-        return Err(ApiError::Validation(vec![
-            FieldError::new("q", "too_long", "must be at most 200 characters").with_limit(200u64),
-        ]));
-    }
+    bounded("q", q.q.as_deref(), 200)?;
+    bounded("parent", q.parent.as_deref(), 64)?;
+    bounded("after", q.after.as_deref(), 64)?;
     let dir = state.directory.current();
     let reach = Reach::of(&principal, &dir);
     let within: Option<Vec<String>> = match &reach {
@@ -373,6 +386,7 @@ pub struct CreateEndpoint {
     pub event_types: Option<Vec<String>>,
     /// A secret of your own (`whsec_` and base64 of 24 to 64 bytes); one is generated
     /// when absent.
+    #[schema(pattern = "^whsec_[A-Za-z0-9+/]{32,86}={0,2}$")]
     pub secret: Option<String>,
 }
 
@@ -393,7 +407,9 @@ pub struct UpdateEndpoint {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({ "overlap_seconds": 86400 }))]
 pub struct RotateSecret {
-    /// A secret of your own; one is generated when absent.
+    /// A secret of your own (`whsec_` and base64 of 24 to 64 bytes); one is generated
+    /// when absent.
+    #[schema(pattern = "^whsec_[A-Za-z0-9+/]{32,86}={0,2}$")]
     pub secret: Option<String>,
     /// How long the old secret keeps signing beside the new one: 0 to 604800; a day when
     /// absent.
@@ -887,6 +903,7 @@ pub struct RoutingPreview {
         (status = 401, response = crate::http::error::answers::Unauthorized),
         (status = 403, response = crate::http::error::answers::Forbidden),
         (status = 404, response = crate::http::error::answers::NotFound),
+        (status = 422, response = crate::http::error::answers::Invalid),
     ),
     security(("api_key" = ["directory:read"]))
 )]
@@ -896,6 +913,7 @@ pub async fn routing_preview(
     query: web::Query<PreviewQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(ApiScope::DirectoryRead)?;
+    bounded("committee", Some(&query.committee), 64)?;
     let dir = state.directory.current();
     let committee = dir
         .committee(&query.committee)
@@ -1007,6 +1025,7 @@ pub async fn list_changes(
     query: web::Query<ChangesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(ApiScope::DirectoryRead)?;
+    bounded("party", query.party.as_deref(), 64)?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::Validation(vec![
