@@ -441,3 +441,46 @@ async fn the_routing_preview_shows_who_would_be_notified() {
     let changes = admin.page("/desk/directory/changes").await;
     assert!(changes.contains("routing"), "{changes}");
 }
+
+#[tokio::test]
+async fn a_disabled_unit_takes_no_report_and_a_disabled_authority_gets_no_ticket() {
+    let app = spawn_app().await;
+    let admin = Officer::create(&app, "an.nguyen", Role::Admin, None).await;
+    let mut report = crate::helpers::valid_incident();
+    report["severity"] = serde_json::json!("high");
+    let before = app.file(&report).await;
+    assert_eq!(
+        crate::helpers::ticket_parties(&before),
+        ["hn-ba-dinh", "cert", "meta"]
+    );
+
+    for id in ["hn-ba-dinh", "cert"] {
+        let r = admin
+            .post_form(
+                &format!("/desk/directory/parties/{id}/disable"),
+                &[("reason", "Merged")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{id}");
+    }
+    // The disabled committee takes no new report; its incidents stay where they were.
+    let problem = crate::helpers::expect_problem(
+        app.post_incident(&report).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        crate::helpers::field_rules(&problem),
+        [(
+            "reporter.committee".to_owned(),
+            "unknown_committee".to_owned()
+        )]
+    );
+    let kept = app.incident(before["id"].as_str().expect("id")).await;
+    assert_eq!(kept["reporter"]["committee"], "hn-ba-dinh");
+    // Routing skips the disabled authority.
+    report["reporter"]["committee"] = serde_json::json!("hn");
+    let after = app.file(&report).await;
+    assert_eq!(crate::helpers::ticket_parties(&after), ["hn", "meta"]);
+}
