@@ -707,6 +707,27 @@ pub async fn rotate_secret(
     }))
 }
 
+/// Disables the endpoint of the path with `reason`, or enables it.
+async fn set_disabled(
+    state: &AppState,
+    principal: &ApiPrincipal,
+    path: EndpointPath,
+    reason: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let (party, endpoint) = path.into_inner();
+    reach(state, principal, &party, ApiScope::DirectoryWrite)?;
+    let updated = directory::set_endpoint_disabled(
+        &state.db,
+        &state.directory,
+        &principal.actor(),
+        &party,
+        &endpoint,
+        reason,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(EndpointView::from(&updated)))
+}
+
 #[utoipa::path(
     post, path = "/api/v1/parties/{id}/endpoints/{endpoint}/disable", tag = "directory",
     params(
@@ -730,18 +751,7 @@ pub async fn disable_endpoint(
     path: EndpointPath,
     body: JsonBody<DisableEndpoint>,
 ) -> Result<HttpResponse, ApiError> {
-    let (party, endpoint) = path.into_inner();
-    reach(&state, &principal, &party, ApiScope::DirectoryWrite)?;
-    let updated = directory::set_endpoint_disabled(
-        &state.db,
-        &state.directory,
-        &principal.actor(),
-        &party,
-        &endpoint,
-        Some(&body.value.reason),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(EndpointView::from(&updated)))
+    set_disabled(&state, &principal, path, Some(&body.value.reason)).await
 }
 
 #[utoipa::path(
@@ -763,18 +773,7 @@ pub async fn enable_endpoint(
     principal: ApiPrincipal,
     path: EndpointPath,
 ) -> Result<HttpResponse, ApiError> {
-    let (party, endpoint) = path.into_inner();
-    reach(&state, &principal, &party, ApiScope::DirectoryWrite)?;
-    let updated = directory::set_endpoint_disabled(
-        &state.db,
-        &state.directory,
-        &principal.actor(),
-        &party,
-        &endpoint,
-        None,
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(EndpointView::from(&updated)))
+    set_disabled(&state, &principal, path, None).await
 }
 
 #[utoipa::path(

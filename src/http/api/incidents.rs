@@ -511,11 +511,11 @@ async fn detail(
         .await?
         .ok_or(ApiError::NotFound("incident"))?;
     let now = Utc::now();
+    let dir = state.directory.current();
     let tickets = dossier
         .tickets
         .iter()
         .map(|t| {
-            let dir = state.directory.current();
             let mine = dossier
                 .deliveries
                 .iter()

@@ -283,6 +283,31 @@ pub async fn edit_endpoint_form(
     Ok(respond(&state, &desk, StatusCode::OK, &page))
 }
 
+/// The form, the party and endpoint of the path, and the officer who may change that
+/// party's endpoints (CSRF checked): what every endpoint action starts with.
+async fn endpoint_action(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &Session,
+    csrf: Csrf,
+    path: web::Path<(String, String)>,
+    body: &web::Bytes,
+) -> Result<(Fields, String, String, Desk), PageError> {
+    let f = Fields::parse(body);
+    let (id, ep) = path.into_inner();
+    let desk = acting(
+        req,
+        state,
+        session,
+        csrf,
+        f.token(),
+        Some(&id),
+        DirectoryRight::Contacts,
+    )
+    .await?;
+    Ok((f, id, ep, desk))
+}
+
 pub async fn edit_endpoint(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -291,18 +316,7 @@ pub async fn edit_endpoint(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = Fields::parse(&body);
-    let (id, ep) = path.into_inner();
-    let desk = acting(
-        &req,
-        &state,
-        &session,
-        csrf,
-        f.token(),
-        Some(&id),
-        DirectoryRight::Contacts,
-    )
-    .await?;
+    let (f, id, ep, desk) = endpoint_action(&req, &state, &session, csrf, path, &body).await?;
     let chosen = f.all("event_types");
     let change = uc::EndpointChange {
         url: Some(f.get("url").to_owned()),
@@ -393,18 +407,7 @@ pub async fn rotate_endpoint(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = Fields::parse(&body);
-    let (id, ep) = path.into_inner();
-    let desk = acting(
-        &req,
-        &state,
-        &session,
-        csrf,
-        f.token(),
-        Some(&id),
-        DirectoryRight::Contacts,
-    )
-    .await?;
+    let (f, id, ep, desk) = endpoint_action(&req, &state, &session, csrf, path, &body).await?;
     let raw = f.get("overlap_hours").trim();
     let values = HashMap::from([(format!("{ep}-overlap"), raw.to_owned())]);
     let hours = if raw.is_empty() {
@@ -462,18 +465,7 @@ pub async fn disable_endpoint(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = Fields::parse(&body);
-    let (id, ep) = path.into_inner();
-    let desk = acting(
-        &req,
-        &state,
-        &session,
-        csrf,
-        f.token(),
-        Some(&id),
-        DirectoryRight::Contacts,
-    )
-    .await?;
+    let (f, id, ep, desk) = endpoint_action(&req, &state, &session, csrf, path, &body).await?;
     let reason = f.get("reason");
     let result = uc::set_endpoint_disabled(
         &state.db,
@@ -504,18 +496,7 @@ pub async fn enable_endpoint(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = Fields::parse(&body);
-    let (id, ep) = path.into_inner();
-    let desk = acting(
-        &req,
-        &state,
-        &session,
-        csrf,
-        f.token(),
-        Some(&id),
-        DirectoryRight::Contacts,
-    )
-    .await?;
+    let (_, id, ep, desk) = endpoint_action(&req, &state, &session, csrf, path, &body).await?;
     let result = uc::set_endpoint_disabled(
         &state.db,
         &state.directory,
@@ -542,18 +523,7 @@ pub async fn delete_endpoint(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = Fields::parse(&body);
-    let (id, ep) = path.into_inner();
-    let desk = acting(
-        &req,
-        &state,
-        &session,
-        csrf,
-        f.token(),
-        Some(&id),
-        DirectoryRight::Contacts,
-    )
-    .await?;
+    let (_, id, ep, desk) = endpoint_action(&req, &state, &session, csrf, path, &body).await?;
     let result =
         uc::delete_endpoint(&state.db, &state.directory, &desk.officer.actor(), &id, &ep).await;
     match result {
@@ -573,18 +543,7 @@ pub async fn test_endpoint(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f = Fields::parse(&body);
-    let (id, ep) = path.into_inner();
-    let desk = acting(
-        &req,
-        &state,
-        &session,
-        csrf,
-        f.token(),
-        Some(&id),
-        DirectoryRight::Contacts,
-    )
-    .await?;
+    let (_, id, ep, desk) = endpoint_action(&req, &state, &session, csrf, path, &body).await?;
     let result = uc::test_endpoint(
         &state.db,
         &state.directory,
