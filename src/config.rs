@@ -17,11 +17,13 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 mod directory_file;
+mod register;
 mod retention;
 mod web;
 
 pub use directory_file::{DirectoryFile, party_rows, read_csv, read_toml};
 
+pub use register::RegisterSettings;
 pub use retention::RetentionSettings;
 pub use web::{
     DeskSettings, EvidenceSettings, PlatformGuide, PlatformGuides, Rate, RateLimits, WebSettings,
@@ -59,6 +61,7 @@ pub struct Settings {
     pub notifications: NotificationSettings,
     pub web: WebSettings,
     pub desk: DeskSettings,
+    pub register: RegisterSettings,
     pub evidence: EvidenceSettings,
     /// Each platform's own help pages, for the member's guidance.
     #[serde(default)]
@@ -347,6 +350,7 @@ impl Settings {
         self.delivery_problems(&mut problems);
         web::problems(&self.web, &self.evidence, &self.platforms, &mut problems);
         web::desk_problems(&self.desk, &mut problems);
+        register::problems(&self.register, &mut problems);
         self.party_problems(&mut problems);
         self.routing_problems(&mut problems);
         retention::problems(&self.retention, &mut problems);

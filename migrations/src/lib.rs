@@ -10,6 +10,7 @@ mod m20261129_000005_create_officers;
 mod m20261129_000006_add_incident_search_text;
 mod m20261129_000008_add_incident_purged_at;
 mod m20261203_000009_create_directory;
+mod m20261203_000010_create_register;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_add_incident_search_text::Migration),
             Box::new(m20261129_000008_add_incident_purged_at::Migration),
             Box::new(m20261203_000009_create_directory::Migration),
+            Box::new(m20261203_000010_create_register::Migration),
         ]
     }
 }

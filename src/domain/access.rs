@@ -55,6 +55,31 @@ impl ApiScope {
     }
 }
 
+/// Whose session a cookie stands for: an officer's at the desk or a member's in the
+/// register. Each realm has its own cookie, path and key, and a session is only ever
+/// loaded in its own realm.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::AsRefStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = String, parse_err_fn = super::not_one_of::<Self>)]
+pub enum SessionRealm {
+    Desk,
+    Member,
+}
+
 /// What an officer may do in the desk: an admin everything, in every committee; an
 /// officer reads and acts on the incidents of their committee and its descendants; a
 /// viewer only reads those.

@@ -12,6 +12,7 @@ mod machine;
 pub mod new_incident;
 mod page;
 mod reference;
+pub mod register;
 pub mod retention;
 pub mod routing;
 mod secret;

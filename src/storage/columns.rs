@@ -10,9 +10,10 @@ use sea_orm::{
 use crate::domain::{
     AccountType, ActorKind, ContainmentState, IncidentKind, IncidentStatus, Locale, Named,
     Platform, Severity, Source, TicketStatus, TimelineEvent,
-    access::Role,
+    access::{Role, SessionRealm},
     delivery::{AttemptOutcome, Channel, DeliveryStatus, Notice},
     directory::{ChangeAction, ChangeSubject},
+    register::{AdminRole, MemberMailKind, PageChange, PageStatus, RegisterFlag},
     routing::{PartyKind, RuleKind},
 };
 
@@ -86,6 +87,12 @@ string_columns!(
     ChangeAction,
     ChangeSubject,
     Role,
+    SessionRealm,
+    AdminRole,
+    MemberMailKind,
+    PageChange,
+    PageStatus,
+    RegisterFlag,
     Severity,
     Source,
     TicketStatus,

@@ -1,5 +1,6 @@
-//! Desk sessions. The cookie carries a random key; only its digest is stored, with the
-//! session's state and its expiry.
+//! Sessions of the desk and of the register. The cookie carries a random key; only its
+//! digest is stored, with the session's realm, state and expiry. A session is only ever
+//! loaded in its own realm.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -10,15 +11,17 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::session;
-use crate::domain::token;
+use crate::domain::{access::SessionRealm, token};
 
 pub async fn load(
     conn: &impl ConnectionTrait,
+    realm: SessionRealm,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, DbErr> {
     Ok(session::Entity::find_by_id(token::digest(key))
         .filter(session::COLUMN.expires_at.gt(now))
+        .filter(sea_orm::ColumnTrait::eq(&session::Column::Realm, realm))
         .one(conn)
         .await?
         .map(|s| s.state))
@@ -27,33 +30,49 @@ pub async fn load(
 /// Changes a session's state, if the session still exists.
 pub async fn update(
     conn: &impl ConnectionTrait,
+    realm: SessionRealm,
     key: &str,
-    user_id: Option<Uuid>,
+    subject: Option<Uuid>,
     state: String,
     expires_at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let (user_id, member_id) = subjects(realm, subject);
     session::Entity::update_many()
         .col_expr(session::Column::UserId, Expr::value(user_id))
+        .col_expr(session::Column::MemberId, Expr::value(member_id))
         .col_expr(session::Column::State, Expr::value(state))
         .col_expr(session::Column::ExpiresAt, Expr::value(expires_at))
         .filter(session::COLUMN.key_hash.eq(token::digest(key)))
+        .filter(sea_orm::ColumnTrait::eq(&session::Column::Realm, realm))
         .exec(conn)
         .await
         .map(|_| ())
 }
 
+/// The officer or the member a session stands for, in the column of its realm.
+fn subjects(realm: SessionRealm, subject: Option<Uuid>) -> (Option<Uuid>, Option<Uuid>) {
+    match realm {
+        SessionRealm::Desk => (subject, None),
+        SessionRealm::Member => (None, subject),
+    }
+}
+
 /// Writes a session's state under `key`, creating it when new.
 pub async fn store(
     conn: &impl ConnectionTrait,
+    realm: SessionRealm,
     key: &str,
-    user_id: Option<Uuid>,
+    subject: Option<Uuid>,
     state: String,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let (user_id, member_id) = subjects(realm, subject);
     session::Entity::insert(session::ActiveModel {
         key_hash: Set(token::digest(key)),
         user_id: Set(user_id),
+        realm: Set(realm),
+        member_id: Set(member_id),
         state: Set(state),
         created_at: Set(now),
         expires_at: Set(expires_at),
@@ -62,6 +81,7 @@ pub async fn store(
         OnConflict::column(session::Column::KeyHash)
             .update_columns([
                 session::Column::UserId,
+                session::Column::MemberId,
                 session::Column::State,
                 session::Column::ExpiresAt,
             ])
@@ -93,6 +113,15 @@ pub async fn delete(conn: &impl ConnectionTrait, key: &str) -> Result<(), DbErr>
         .exec(conn)
         .await
         .map(|_| ())
+}
+
+/// Ends every session of a member.
+pub async fn delete_for_member(conn: &impl ConnectionTrait, member_id: Uuid) -> Result<u64, DbErr> {
+    session::Entity::delete_many()
+        .filter(session::COLUMN.member_id.eq(member_id))
+        .exec(conn)
+        .await
+        .map(|r| r.rows_affected)
 }
 
 /// Ends every session of a user (disabled, or given a new password).

@@ -289,6 +289,9 @@ fn build_rows(
         created_at: now,
         updated_at: now,
         purged_at: None,
+        register_page_id: None,
+        register_version: None,
+        register_flag: None,
     };
 
     let mut tickets = Vec::with_capacity(routes.len());

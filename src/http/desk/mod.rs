@@ -43,7 +43,10 @@ pub fn sessions(state: &AppState, key: &Key) -> SessionMiddleware<session::DbSes
     let ttl = actix_web::cookie::time::Duration::seconds(
         i64::try_from(state.settings.desk.session_ttl.as_secs()).unwrap_or(43_200),
     );
-    SessionMiddleware::builder(session::DbSessionStore::new(state.db.clone()), key.clone())
+    SessionMiddleware::builder(session::DbSessionStore::new(
+            state.db.clone(),
+            crate::domain::access::SessionRealm::Desk,
+        ), key.clone())
         .cookie_name(SESSION_COOKIE.to_owned())
         .cookie_path("/desk".to_owned())
         .cookie_http_only(true)

@@ -1,5 +1,6 @@
-//! Desk sessions kept in the database through actix-session: the cookie holds a random
-//! key (signed), and only the key's digest is stored, with the state and its expiry.
+//! Sessions kept in the database through actix-session, for the desk and for the
+//! register's members: the cookie holds a random key (signed), and only the key's digest
+//! is stored, with the realm, the state and its expiry.
 
 use std::collections::HashMap;
 
@@ -8,18 +9,32 @@ use actix_web::cookie::time::Duration;
 use chrono::{TimeDelta, Utc};
 use uuid::Uuid;
 
+use crate::domain::access::SessionRealm;
 use crate::usecases::{Database, sessions};
 
 pub const USER_KEY: &str = "user_id";
+pub const MEMBER_KEY: &str = "member_id";
 
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Database,
+    realm: SessionRealm,
 }
 
 impl DbSessionStore {
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    pub fn new(db: Database, realm: SessionRealm) -> Self {
+        Self { db, realm }
+    }
+
+    /// The officer or member the state names.
+    fn subject(&self, state: &HashMap<String, String>) -> Option<Uuid> {
+        let key = match self.realm {
+            SessionRealm::Desk => USER_KEY,
+            SessionRealm::Member => MEMBER_KEY,
+        };
+        state
+            .get(key)
+            .and_then(|v| serde_json::from_str::<Uuid>(v).ok())
     }
 }
 
@@ -27,15 +42,9 @@ fn expiry(ttl: &Duration) -> chrono::DateTime<Utc> {
     Utc::now() + TimeDelta::seconds(ttl.whole_seconds())
 }
 
-fn user_of(state: &HashMap<String, String>) -> Option<Uuid> {
-    state
-        .get(USER_KEY)
-        .and_then(|v| serde_json::from_str::<Uuid>(v).ok())
-}
-
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
-        let state = sessions::load(&self.db, key.as_ref())
+        let state = sessions::load(&self.db, self.realm, key.as_ref())
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
         state
@@ -50,7 +59,14 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, SaveError> {
         let key = crate::domain::token::random_token(32);
         let body = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
-        sessions::create(&self.db, &key, user_of(&state), body, expiry(ttl))
+        sessions::create(
+            &self.db,
+            self.realm,
+            &key,
+            self.subject(&state),
+            body,
+            expiry(ttl),
+        )
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
@@ -64,7 +80,14 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let body =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
-        sessions::update(&self.db, key.as_ref(), user_of(&state), body, expiry(ttl))
+        sessions::update(
+            &self.db,
+            self.realm,
+            key.as_ref(),
+            self.subject(&state),
+            body,
+            expiry(ttl),
+        )
             .await
             .map_err(|e| UpdateError::Other(e.into()))?;
         Ok(key)

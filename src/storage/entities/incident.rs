@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::{
+    register::RegisterFlag,
     AccountType, ContainmentState, IncidentKind, IncidentStatus, Locale, Platform, Severity, Source,
 };
 
@@ -43,6 +44,11 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// When the personal data was purged (closed incidents only).
     pub purged_at: Option<DateTimeUtc>,
+    /// The declaration of the page register the report started from, and its version.
+    pub register_page_id: Option<Uuid>,
+    pub register_version: Option<i32>,
+    /// What the register says against the report.
+    pub register_flag: Option<RegisterFlag>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
