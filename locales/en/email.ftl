@@ -44,3 +44,17 @@ email-reporter-page = Page
 email-reporter-notified = Your committee, the authorities and the platform provider have been notified.
 email-reporter-follow = Follow the progress, add information and update containment at this private link (do not share it):
 email-reporter-track = Track the incident
+
+# Mail to members from the page register.
+email-member-sign-in-subject = Your sign-in link to declare your pages
+email-member-request-subject = Please declare the pages you run
+email-member-reminder-subject = Reminder: please declare the pages you run
+email-member-sign-in-lead = You asked to sign in to declare the pages and accounts you run online. Please use the link below.
+email-member-reminder-lead = This is the only reminder: you have not confirmed your declaration yet.
+email-member-request-lead = { $committee } asks you to declare, fully and truthfully, every personal page and account you run on the internet and social networks, and to confirm the declarations you already made.
+email-member-request-deadline = Deadline: { $deadline } (Vietnam time).
+email-member-request-message = Message from your committee:
+email-member-request-what = Once signed in, please check each page, add any that are missing, close the pages you no longer use, then press "Confirm my declaration".
+email-member-sign-in-button = Sign in
+email-member-link-rules = The link works once and expires at { $expires } (Vietnam time).
+email-member-not-you = If you did not ask for this, please ignore this email; nobody can sign in without the link.

@@ -44,3 +44,17 @@ email-reporter-page = Trang
 email-reporter-notified = Ban thường trực, cơ quan chức năng và nhà cung cấp nền tảng đã được thông báo.
 email-reporter-follow = Theo dõi tiến độ, bổ sung thông tin và cập nhật việc ngăn chặn tại đường dẫn riêng sau (đừng chia sẻ đường dẫn này):
 email-reporter-track = Theo dõi sự cố
+
+# Mail to members from the page register.
+email-member-sign-in-subject = Liên kết đăng nhập để khai báo trang của bạn
+email-member-request-subject = Đề nghị khai báo các trang bạn đang quản lý
+email-member-reminder-subject = Nhắc lại: đề nghị khai báo các trang bạn đang quản lý
+email-member-sign-in-lead = Bạn vừa đề nghị đăng nhập để khai báo các trang, tài khoản bạn đang quản lý trên mạng. Vui lòng bấm vào liên kết dưới đây.
+email-member-reminder-lead = Đây là lời nhắc duy nhất: bạn chưa xác nhận khai báo của mình.
+email-member-request-lead = { $committee } đề nghị bạn khai báo đầy đủ, trung thực các trang, tài khoản cá nhân bạn đang quản lý trên Internet và mạng xã hội, và xác nhận các khai báo đã có.
+email-member-request-deadline = Hạn xác nhận: { $deadline } (giờ Việt Nam).
+email-member-request-message = Lời nhắn kèm theo:
+email-member-request-what = Sau khi đăng nhập, vui lòng kiểm tra từng trang, bổ sung trang còn thiếu, đóng trang không còn sử dụng, rồi bấm "Xác nhận khai báo".
+email-member-sign-in-button = Đăng nhập
+email-member-link-rules = Liên kết chỉ dùng được một lần và hết hạn lúc { $expires } (giờ Việt Nam).
+email-member-not-you = Nếu bạn không đề nghị việc này, vui lòng bỏ qua thư; không ai đăng nhập được nếu không có liên kết.

@@ -27,6 +27,7 @@ use crate::{
     storage::{self, Database, files::FileStore},
     telemetry::RequestSpan,
     telemetry::metrics::Metrics,
+    domain::token::LinkKey,
     usecases::directory::DirectoryCache,
     usecases::intake::Intake,
     usecases::outbox::Outbox,
@@ -51,6 +52,7 @@ struct DispatcherParts {
     directory: DirectoryCache,
     outbox: Outbox,
     ack: AckKey,
+    links: LinkKey,
     metrics: Metrics,
 }
 
@@ -63,6 +65,7 @@ impl DispatcherParts {
             self.directory.clone(),
             &self.outbox,
             email,
+            self.links.clone(),
             self.metrics.clone(),
         )
     }
@@ -108,9 +111,28 @@ impl Application {
             .await
             .context("could not load the CSRF key")?,
         );
+        let links = LinkKey::new(
+            storage::service_secrets::get_or_create(
+                db.conn(),
+                "member_link_key",
+                crate::domain::token::random_bytes(32),
+            )
+            .await
+            .context("could not load the member link key")?,
+        );
+        let member_session_key = actix_web::cookie::Key::from(
+            &storage::service_secrets::get_or_create(
+                db.conn(),
+                "member_session_key",
+                crate::domain::token::random_bytes(64),
+            )
+            .await
+            .context("could not load the member session key")?,
+        );
         let files = FileStore::open_evidence(&settings.evidence.dir).await?;
         let limits = WebLimits::new(&settings);
         let sign_in = http::desk::SignInLimits::new(&settings);
+        let member_sign_in = http::member::register::SignInLimits::new(&settings);
         let session_key = actix_web::cookie::Key::from(
             &storage::service_secrets::get_or_create(
                 db.conn(),
@@ -127,6 +149,7 @@ impl Application {
             directory: directory.clone(),
             outbox: outbox.clone(),
             ack: ack.clone(),
+            links: links.clone(),
             metrics: metrics.clone(),
         };
         let dispatcher = if settings.dispatcher.enabled {
@@ -155,6 +178,8 @@ impl Application {
             counters,
             webhooks,
             directory,
+            links,
+            member_sign_in,
         });
         crate::usecases::retention::spawn_schedule(
             db.clone(),
@@ -200,6 +225,7 @@ impl Application {
                 .configure(http::api::configure)
                 .configure(|cfg| http::member::configure(cfg, &limits))
                 .configure(|cfg| http::desk::configure(cfg, &state, &session_key))
+                .configure(|cfg| http::member::register::configure(cfg, &state, &member_session_key))
                 .service(Scalar::with_url(
                     "/api/docs",
                     http::api::openapi::document(),

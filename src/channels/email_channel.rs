@@ -34,6 +34,11 @@ impl EmailChannel {
         Ok(Self { sender, ack })
     }
 
+    /// The relay's sender, for mail that is not a party's notification.
+    pub fn sender(&self) -> &EmailSender {
+        &self.sender
+    }
+
     /// The link that acknowledges `ticket`, valid for the configured time.
     pub fn ack_url(&self, settings: &Settings, ticket: &TicketRow) -> String {
         let ttl = TimeDelta::from_std(settings.tickets.ack_link_ttl).unwrap_or(TimeDelta::days(14));

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use super::{
-    BoundedText, Email, FieldError, PageUrl, Phone, Platform, TextRule, fold_for_search, page_key,
+    BoundedText, Email, FieldError, Locale, PageUrl, Phone, Platform, TextRule, fold_for_search, page_key,
 };
 
 /// A string enum of the register's vocabulary, with the derives the crate's enums share.
@@ -101,6 +101,24 @@ register_enum!(
         Stale,
     }
 );
+
+/// One mail ready to render: to whom, in which language, and what it carries. Not
+/// `Debug`: its link carries a live token, which must never reach a log.
+#[derive(Clone)]
+pub struct MailJob {
+    pub id: uuid::Uuid,
+    pub attempts: i32,
+    pub kind: MemberMailKind,
+    pub to: String,
+    pub locale: Locale,
+    /// The sign-in URL, with its freshly derived token.
+    pub link: Option<String>,
+    pub link_expires_at: Option<DateTime<Utc>>,
+    /// For requests and reminders: the committee asking, its deadline and message.
+    pub committee: Option<String>,
+    pub deadline: Option<DateTime<Utc>>,
+    pub message: Option<String>,
+}
 
 /// A date known to the year, the month or the day (`2019`, `2019-03`, `2019-03-10`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -23,6 +23,35 @@ pub fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The token of a link that is derived again whenever it is needed rather than kept:
+/// HMAC-SHA-256 of the link's id under `key`, URL-safe base64. Only its digest is stored.
+pub fn keyed(key: &[u8], id: uuid::Uuid) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(id.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// The key that derives sign-in link tokens.
+#[derive(Clone)]
+pub struct LinkKey(std::sync::Arc<Vec<u8>>);
+
+impl LinkKey {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(std::sync::Arc::new(bytes))
+    }
+
+    pub fn token(&self, link: uuid::Uuid) -> String {
+        keyed(&self.0, link)
+    }
+}
+
+impl std::fmt::Debug for LinkKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkKey(..)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ use crate::{
     channels::{ack_link::AckKey, webhook::WebhookSender},
     config::Settings,
     http::{desk::SignInLimits, extract::csrf::CsrfKey},
+    domain::token::LinkKey,
     usecases::directory::DirectoryCache,
     usecases::{Database, FileStore},
     usecases::{desk_counters::CounterCache, intake::Intake, outbox::Outbox},
@@ -26,6 +27,10 @@ pub struct AppState {
     pub directory: DirectoryCache,
     /// Sends an endpoint's test event, and checks endpoint URLs with its network guard.
     pub webhooks: WebhookSender,
+    /// Derives the tokens of members' sign-in links.
+    pub links: LinkKey,
+    /// Budgets of members' sign-in link requests.
+    pub member_sign_in: crate::http::member::register::SignInLimits,
 }
 
 impl AppState {

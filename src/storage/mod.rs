@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod incidents;
 pub mod ops;
 pub mod queue;
+pub mod register;
 pub mod retention;
 mod scope;
 pub mod service_secrets;

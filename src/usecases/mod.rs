@@ -15,6 +15,7 @@ pub mod officers;
 pub mod outbox;
 pub mod payload;
 pub mod queries;
+pub mod register;
 pub mod retention;
 pub mod sessions;
 pub mod ticket;

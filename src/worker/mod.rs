@@ -46,6 +46,8 @@ pub struct Dispatcher {
     directory: DirectoryCache,
     webhooks: WebhookSender,
     email: EmailChannel,
+    /// Derives the tokens of the sign-in links that member mail carries.
+    links: crate::domain::token::LinkKey,
     worker: String,
     wake: Arc<Notify>,
     outbox: Outbox,
@@ -96,12 +98,20 @@ pub struct Step {
     pub released: usize,
     /// Overdue tickets reminded (and, for committees, escalated).
     pub reminded: usize,
+    /// Member mails (sign-in links, declaration requests, reminders) sent or tried.
+    pub member_mails: usize,
+    /// Declaration request reminders queued.
+    pub request_reminders: usize,
 }
 
 impl Step {
     /// Nothing was due and no sweep changed anything.
     pub fn is_idle(&self) -> bool {
-        self.claimed == 0 && self.failed == 0 && self.reminded == 0
+        self.claimed == 0
+            && self.failed == 0
+            && self.reminded == 0
+            && self.member_mails == 0
+            && self.request_reminders == 0
     }
 
     fn count(&mut self, outcomes: &[DeliveryOutcome]) {
@@ -163,6 +173,7 @@ impl Dispatcher {
         directory: DirectoryCache,
         outbox: &Outbox,
         email: EmailChannel,
+        links: crate::domain::token::LinkKey,
         metrics: Metrics,
     ) -> anyhow::Result<Self> {
         let worker = format!(
@@ -179,6 +190,7 @@ impl Dispatcher {
             webhooks: WebhookSender::new(&settings.webhooks)?,
             permits: Arc::new(Semaphore::new(settings.dispatcher.concurrency)),
             email,
+            links,
             db,
             worker,
             wake: outbox.waker(),
@@ -356,6 +368,29 @@ impl Dispatcher {
             }
         }
         if deadlines {
+            match crate::usecases::register::remind_due(
+                &self.db,
+                &self.links,
+                &self.settings,
+                Utc::now(),
+            )
+            .await
+            {
+                Ok(queued) => turned.step.request_reminders = queued,
+                Err(error) => {
+                    tracing::warn!(%error, "could not queue declaration request reminders");
+                    errors.push(error.into());
+                }
+            }
+        }
+        match self.member_mail().await {
+            Ok(sent) => turned.step.member_mails = sent,
+            Err(error) => {
+                tracing::warn!(%error, "could not send member mail");
+                errors.push(error);
+            }
+        }
+        if deadlines {
             match crate::usecases::deadlines::sweep(
                 &self.db,
                 &self.settings,
@@ -373,6 +408,40 @@ impl Dispatcher {
         }
         turned.error = errors.into_iter().next();
         turned
+    }
+
+    /// Sends the member mail that is due (sign-in links, declaration requests and their
+    /// reminders), a few at a time, and records each outcome.
+    async fn member_mail(&self) -> anyhow::Result<usize> {
+        use crate::usecases::register::mail;
+        let dir = self.directory.current();
+        let jobs = mail::claim(
+            &self.db,
+            &self.links,
+            &self.settings,
+            |committee, locale| {
+                dir.party(committee)
+                    .map_or_else(|| committee.to_owned(), |p| p.name.get(locale).to_owned())
+            },
+            Utc::now(),
+        )
+        .await?;
+        let mut sends = JoinSet::new();
+        for job in jobs {
+            let sender = self.email.sender().clone();
+            let domain = self.settings.email.message_id_domain.clone();
+            sends.spawn(async move {
+                let outcome = crate::channels::member_mail::send(&sender, &domain, &job).await;
+                (job, outcome)
+            });
+        }
+        let mut sent = 0;
+        while let Some(joined) = sends.join_next().await {
+            let (job, outcome) = joined?;
+            mail::record(&self.db, &self.settings, &job, &outcome, Utc::now()).await?;
+            sent += 1;
+        }
+        Ok(sent)
     }
 
     /// Endpoints sending all they may right now: claiming for them would only wait.

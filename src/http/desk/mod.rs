@@ -8,7 +8,7 @@ mod detail;
 mod directory;
 mod queue;
 pub mod session;
-mod throttle;
+pub mod throttle;
 
 use actix_session::{
     Session, SessionMiddleware,

@@ -2,6 +2,7 @@
 //! acknowledge page behind a party's email link.
 
 pub mod ack;
+pub mod register;
 pub mod report;
 pub mod track;
 
