@@ -19,6 +19,7 @@ use utoipa_scalar::{Scalar, Servable};
 use crate::{
     channels::{ack_link::AckKey, email_channel::EmailChannel},
     config::Settings,
+    domain::token::LinkKey,
     http::{
         self,
         extract::{csrf::CsrfKey, limits::WebLimits},
@@ -27,7 +28,6 @@ use crate::{
     storage::{self, Database, files::FileStore},
     telemetry::RequestSpan,
     telemetry::metrics::Metrics,
-    domain::token::LinkKey,
     usecases::directory::DirectoryCache,
     usecases::intake::Intake,
     usecases::outbox::Outbox,
@@ -225,7 +225,9 @@ impl Application {
                 .configure(http::api::configure)
                 .configure(|cfg| http::member::configure(cfg, &limits))
                 .configure(|cfg| http::desk::configure(cfg, &state, &session_key))
-                .configure(|cfg| http::member::register::configure(cfg, &state, &member_session_key))
+                .configure(|cfg| {
+                    http::member::register::configure(cfg, &state, &member_session_key)
+                })
                 .service(Scalar::with_url(
                     "/api/docs",
                     http::api::openapi::document(),

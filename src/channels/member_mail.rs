@@ -6,12 +6,10 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 
 use super::email::{EmailOutcome, EmailSender, OutgoingEmail};
-use crate::{
-    domain::{
-        delivery::SendOutcome,
-        i18n::{Tr, text},
-        register::{MailJob, MemberMailKind},
-    },
+use crate::domain::{
+    delivery::SendOutcome,
+    i18n::{Tr, text},
+    register::{MailJob, MemberMailKind},
 };
 
 struct MemberMailView {
@@ -64,8 +62,10 @@ pub async fn send(sender: &EmailSender, domain: &str, job: &MailJob) -> SendOutc
         deadline: job.deadline.map(vietnam_time).unwrap_or_default(),
         message: job.message.clone().unwrap_or_default(),
     };
-    let (Ok(plain), Ok(html)) = (MemberText { v: &view }.render(), MemberHtml { v: &view }.render())
-    else {
+    let (Ok(plain), Ok(html)) = (
+        MemberText { v: &view }.render(),
+        MemberHtml { v: &view }.render(),
+    ) else {
         return SendOutcome::Failed {
             status: None,
             reply: String::new(),

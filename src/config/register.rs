@@ -32,16 +32,22 @@ pub struct RegisterSettings {
 }
 
 pub(super) fn problems(register: &RegisterSettings, problems: &mut Vec<String>) {
-    let at_least = |name: &str, value: std::time::Duration, min: u64, problems: &mut Vec<String>| {
-        if value.as_secs() < min {
-            problems.push(format!(
-                "register.{name}: must be at least {}",
-                humantime::format_duration(std::time::Duration::from_secs(min))
-            ));
-        }
-    };
+    let at_least =
+        |name: &str, value: std::time::Duration, min: u64, problems: &mut Vec<String>| {
+            if value.as_secs() < min {
+                problems.push(format!(
+                    "register.{name}: must be at least {}",
+                    humantime::format_duration(std::time::Duration::from_secs(min))
+                ));
+            }
+        };
     at_least("link_ttl", register.link_ttl, 60, problems);
-    at_least("request_link_ttl", register.request_link_ttl, 3600, problems);
+    at_least(
+        "request_link_ttl",
+        register.request_link_ttl,
+        3600,
+        problems,
+    );
     at_least("session_ttl", register.session_ttl, 60, problems);
     at_least("stale_after", register.stale_after, 86_400, problems);
     at_least("reminder_before", register.reminder_before, 3600, problems);

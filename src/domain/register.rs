@@ -8,7 +8,8 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use super::{
-    BoundedText, Email, FieldError, Locale, PageUrl, Phone, Platform, TextRule, fold_for_search, page_key,
+    BoundedText, Email, FieldError, Locale, PageUrl, Phone, Platform, TextRule, fold_for_search,
+    page_key,
 };
 
 /// A string enum of the register's vocabulary, with the derives the crate's enums share.
@@ -193,7 +194,11 @@ impl ApproxDate {
             ));
         }
         if first > today {
-            return Err(FieldError::new(field, "future", "must not be in the future"));
+            return Err(FieldError::new(
+                field,
+                "future",
+                "must not be in the future",
+            ));
         }
         Ok(date)
     }
@@ -320,63 +325,88 @@ impl DeclarationDraft {
         let mut errors = Vec::new();
         let name = keep(&mut errors, BoundedText::parse("name", &self.name, NAME));
         let url = keep(&mut errors, PageUrl::parse("url", &self.url));
-        let created_on = keep(&mut errors, if self.created_on.trim().is_empty() {
-            Ok(None)
-        } else {
-            ApproxDate::parse("created_on", &self.created_on, today).map(Some)
-        })
+        let created_on = keep(
+            &mut errors,
+            if self.created_on.trim().is_empty() {
+                Ok(None)
+            } else {
+                ApproxDate::parse("created_on", &self.created_on, today).map(Some)
+            },
+        )
         .flatten();
-        let purpose = keep(&mut errors, BoundedText::parse("purpose", &self.purpose, PURPOSE));
-        let status = keep(&mut errors, if self.status.trim().is_empty() {
-            Err(FieldError::new("status", "required", "must not be empty"))
-        } else {
-            self.status
-                .trim()
-                .parse::<PageStatus>()
-                .map_err(|m| FieldError::new("status", "one_of", m))
-        });
+        let purpose = keep(
+            &mut errors,
+            BoundedText::parse("purpose", &self.purpose, PURPOSE),
+        );
+        let status = keep(
+            &mut errors,
+            if self.status.trim().is_empty() {
+                Err(FieldError::new("status", "required", "must not be empty"))
+            } else {
+                self.status
+                    .trim()
+                    .parse::<PageStatus>()
+                    .map_err(|m| FieldError::new("status", "one_of", m))
+            },
+        );
         let closed = status == Some(PageStatus::Closed);
-        let closed_on = keep(&mut errors, match (closed, self.closed_on.trim()) {
-            (true, "") => Err(FieldError::new(
-                "closed_on",
-                "required",
-                "must say when the page was closed",
-            )),
-            (true, raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .map_err(|_| FieldError::new("closed_on", "date", "must be a date (YYYY-MM-DD)"))
-                .and_then(|d| {
-                    if d > today {
-                        Err(FieldError::new(
-                            "closed_on",
-                            "future",
-                            "must not be in the future",
-                        ))
-                    } else {
-                        Ok(Some(d))
-                    }
-                }),
-            (false, _) => Ok(None),
-        })
+        let closed_on = keep(
+            &mut errors,
+            match (closed, self.closed_on.trim()) {
+                (true, "") => Err(FieldError::new(
+                    "closed_on",
+                    "required",
+                    "must say when the page was closed",
+                )),
+                (true, raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                    .map_err(|_| {
+                        FieldError::new("closed_on", "date", "must be a date (YYYY-MM-DD)")
+                    })
+                    .and_then(|d| {
+                        if d > today {
+                            Err(FieldError::new(
+                                "closed_on",
+                                "future",
+                                "must not be in the future",
+                            ))
+                        } else {
+                            Ok(Some(d))
+                        }
+                    }),
+                (false, _) => Ok(None),
+            },
+        )
         .flatten();
-        let closed_reason = keep(&mut errors, match (closed, self.closed_reason.trim()) {
-            (true, "") => Err(FieldError::new(
-                "closed_reason",
-                "required",
-                "must say why the page was closed",
-            )),
-            (true, raw) => BoundedText::parse("closed_reason", raw, REASON).map(|t| Some(t.into_inner())),
-            (false, _) => Ok(None),
-        })
+        let closed_reason = keep(
+            &mut errors,
+            match (closed, self.closed_reason.trim()) {
+                (true, "") => Err(FieldError::new(
+                    "closed_reason",
+                    "required",
+                    "must say why the page was closed",
+                )),
+                (true, raw) => {
+                    BoundedText::parse("closed_reason", raw, REASON).map(|t| Some(t.into_inner()))
+                }
+                (false, _) => Ok(None),
+            },
+        )
         .flatten();
-        let linked_phone = keep(&mut errors, match self.linked_phone.trim() {
-            "" => Ok(None),
-            raw => Phone::parse("linked_phone", raw).map(|p| Some(p.as_str().to_owned())),
-        })
+        let linked_phone = keep(
+            &mut errors,
+            match self.linked_phone.trim() {
+                "" => Ok(None),
+                raw => Phone::parse("linked_phone", raw).map(|p| Some(p.as_str().to_owned())),
+            },
+        )
         .flatten();
-        let linked_email = keep(&mut errors, match self.linked_email.trim() {
-            "" => Ok(None),
-            raw => Email::parse("linked_email", raw).map(|e| Some(e.as_str().to_lowercase())),
-        })
+        let linked_email = keep(
+            &mut errors,
+            match self.linked_email.trim() {
+                "" => Ok(None),
+                raw => Email::parse("linked_email", raw).map(|e| Some(e.as_str().to_lowercase())),
+            },
+        )
         .flatten();
         let mut admins = Vec::new();
         let mut memberships = Vec::new();
@@ -389,8 +419,12 @@ impl DeclarationDraft {
             .collect();
         if admin_rows.len() > MAX_ROWS {
             errors.push(
-                FieldError::new("admins", "too_many", format!("must list at most {MAX_ROWS}"))
-                    .with_limit(MAX_ROWS),
+                FieldError::new(
+                    "admins",
+                    "too_many",
+                    format!("must list at most {MAX_ROWS}"),
+                )
+                .with_limit(MAX_ROWS),
             );
         }
         if member_rows.len() > MAX_ROWS {
@@ -405,9 +439,10 @@ impl DeclarationDraft {
         }
         for (i, (account, role)) in admin_rows.into_iter().take(MAX_ROWS).enumerate() {
             let account = BoundedText::parse(&format!("admins[{i}].account"), account, ACCOUNT);
-            let role = role.trim().parse::<AdminRole>().map_err(|m| {
-                FieldError::new(format!("admins[{i}].role"), "one_of", m)
-            });
+            let role = role
+                .trim()
+                .parse::<AdminRole>()
+                .map_err(|m| FieldError::new(format!("admins[{i}].role"), "one_of", m));
             match (account, role) {
                 (Ok(account), Ok(role)) => admins.push(PageAdmin {
                     account: account.into_inner(),
@@ -580,7 +615,11 @@ impl RequestDraft {
         let mut errors = Vec::new();
         let committee = self.committee.trim().to_owned();
         if committee.is_empty() {
-            errors.push(FieldError::new("committee", "required", "must not be empty"));
+            errors.push(FieldError::new(
+                "committee",
+                "required",
+                "must not be empty",
+            ));
         }
         let deadline = match NaiveDate::parse_from_str(self.deadline.trim(), "%Y-%m-%d") {
             Err(_) => {
@@ -663,7 +702,10 @@ pub fn answer_state(
 
 /// What the register says about a reported page, given the declarations of its key:
 /// (declarer, whether that declaration is closed).
-pub fn flag_for(reporter: Option<uuid::Uuid>, declarations: &[(uuid::Uuid, bool)]) -> Option<RegisterFlag> {
+pub fn flag_for(
+    reporter: Option<uuid::Uuid>,
+    declarations: &[(uuid::Uuid, bool)],
+) -> Option<RegisterFlag> {
     if declarations.is_empty() {
         return None;
     }
@@ -708,7 +750,10 @@ mod tests {
             status: "active".into(),
             linked_phone: "0912 345 678".into(),
             linked_email: "Admin@Example.org".into(),
-            admins: vec![("@lan.nguyen".into(), "owner".into()), (" ".into(), "".into())],
+            admins: vec![
+                ("@lan.nguyen".into(), "owner".into()),
+                (" ".into(), "".into()),
+            ],
             memberships: vec![("Nhóm phường".into(), "https://facebook.com/groups/1".into())],
             ..Default::default()
         }
@@ -721,7 +766,10 @@ mod tests {
         assert_eq!(d.linked_phone.as_deref(), Some("0912345678"));
         assert_eq!(d.linked_email.as_deref(), Some("admin@example.org"));
         assert_eq!(d.admins.len(), 1);
-        assert_eq!(d.created_on.map(|c| c.to_string()).as_deref(), Some("2019-03"));
+        assert_eq!(
+            d.created_on.map(|c| c.to_string()).as_deref(),
+            Some("2019-03")
+        );
         assert_eq!(d.page_key(), "facebook:facebook.com/badinh.news");
         assert_eq!(d.draft().check(today()), Ok(d));
     }
@@ -760,10 +808,7 @@ mod tests {
             ApproxDate::from_parts("d", "", "3", "2019", today()).map(|d| d.map(|d| d.to_string())),
             Ok(Some("2019-03".to_owned()))
         );
-        assert_eq!(
-            ApproxDate::from_parts("d", "", "", "", today()),
-            Ok(None)
-        );
+        assert_eq!(ApproxDate::from_parts("d", "", "", "", today()), Ok(None));
         assert!(ApproxDate::from_parts("d", "5", "", "2019", today()).is_err());
         assert!(ApproxDate::parse("d", "2019-02-30", today()).is_err());
         assert_eq!(
@@ -776,7 +821,9 @@ mod tests {
     fn queries_tell_links_phones_emails_and_names_apart() {
         assert_eq!(
             RegisterQuery::parse("https://m.facebook.com/badinh.news/"),
-            Some(RegisterQuery::PageKey("facebook:facebook.com/badinh.news".into()))
+            Some(RegisterQuery::PageKey(
+                "facebook:facebook.com/badinh.news".into()
+            ))
         );
         assert_eq!(
             RegisterQuery::parse("0912-345-678"),
@@ -798,12 +845,18 @@ mod tests {
         let other = uuid::Uuid::from_u128(2);
         assert_eq!(flag_for(Some(me), &[]), None);
         assert_eq!(flag_for(Some(me), &[(me, false)]), None);
-        assert_eq!(flag_for(Some(me), &[(me, true)]), Some(RegisterFlag::Closed));
+        assert_eq!(
+            flag_for(Some(me), &[(me, true)]),
+            Some(RegisterFlag::Closed)
+        );
         assert_eq!(
             flag_for(Some(me), &[(other, false)]),
             Some(RegisterFlag::DeclaredByOther)
         );
-        assert_eq!(flag_for(None, &[(other, false)]), Some(RegisterFlag::DeclaredByOther));
+        assert_eq!(
+            flag_for(None, &[(other, false)]),
+            Some(RegisterFlag::DeclaredByOther)
+        );
     }
 
     #[test]

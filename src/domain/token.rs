@@ -27,7 +27,8 @@ pub fn digest(token: &str) -> String {
 /// HMAC-SHA-256 of the link's id under `key`, URL-safe base64. Only its digest is stored.
 pub fn keyed(key: &[u8], id: uuid::Uuid) -> String {
     use hmac::{Hmac, Mac};
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
     mac.update(id.as_bytes());
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }

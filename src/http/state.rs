@@ -5,8 +5,8 @@ use std::sync::Arc;
 use crate::{
     channels::{ack_link::AckKey, webhook::WebhookSender},
     config::Settings,
-    http::{desk::SignInLimits, extract::csrf::CsrfKey},
     domain::token::LinkKey,
+    http::{desk::SignInLimits, extract::csrf::CsrfKey},
     usecases::directory::DirectoryCache,
     usecases::{Database, FileStore},
     usecases::{desk_counters::CounterCache, intake::Intake, outbox::Outbox},

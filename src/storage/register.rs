@@ -72,7 +72,11 @@ pub async fn ensure_member(
         created_at: Set(now),
         last_signed_in_at: Set(None),
     })
-    .on_conflict(OnConflict::column(member::Column::Email).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(member::Column::Email)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(conn)
     .await?;
     member_by_email(conn, email)
@@ -88,7 +92,10 @@ pub async fn set_committee(
 ) -> Result<(), DbErr> {
     member::Entity::update_many()
         .col_expr(member::Column::CommitteeId, Expr::value(committee))
-        .col_expr(member::Column::CommitteeConfirmedAt, Expr::value(confirmed_at))
+        .col_expr(
+            member::Column::CommitteeConfirmedAt,
+            Expr::value(confirmed_at),
+        )
         .filter(member::COLUMN.id.eq(id))
         .exec(conn)
         .await
@@ -488,11 +495,14 @@ pub async fn search(
         }
         Some(RegisterQuery::Words(words)) => {
             for word in words.split_whitespace().take(8) {
-                let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                select = select.filter(
-                    Expr::col(register_page::Column::SearchText)
-                        .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-                );
+                let escaped = word
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                select =
+                    select.filter(Expr::col(register_page::Column::SearchText).like(
+                        sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'),
+                    ));
             }
         }
         None => {}
@@ -510,10 +520,7 @@ pub async fn search(
         select = select.filter(register_page::COLUMN.member_id.eq(member));
     }
     if let Some((at, id)) = after {
-        let (later, same) = (
-            register_page::Column::UpdatedAt,
-            register_page::Column::Id,
-        );
+        let (later, same) = (register_page::Column::UpdatedAt, register_page::Column::Id);
         select = if oldest_first {
             select.filter(
                 sea_orm::Condition::any()
@@ -578,10 +585,7 @@ pub async fn shared_keys(
 }
 
 /// The declarations of one page key: (member, whether closed).
-pub async fn declarers(
-    conn: &impl ConnectionTrait,
-    key: &str,
-) -> Result<Vec<(Uuid, bool)>, DbErr> {
+pub async fn declarers(conn: &impl ConnectionTrait, key: &str) -> Result<Vec<(Uuid, bool)>, DbErr> {
     let rows: Vec<(Uuid, PageStatus)> = register_page::Entity::find()
         .select_only()
         .column(register_page::Column::MemberId)
@@ -755,7 +759,10 @@ pub async fn answer_requests(
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     Ok(declaration_request_member::Entity::update_many()
-        .col_expr(declaration_request_member::Column::AnsweredAt, Expr::value(now))
+        .col_expr(
+            declaration_request_member::Column::AnsweredAt,
+            Expr::value(now),
+        )
         .filter(declaration_request_member::COLUMN.member_id.eq(member))
         .filter(declaration_request_member::COLUMN.answered_at.is_null())
         .exec(conn)
@@ -909,7 +916,10 @@ pub async fn record_mail(
     member_mail::Entity::update_many()
         .col_expr(member_mail::Column::Status, Expr::value(status))
         .col_expr(member_mail::Column::Attempts, Expr::value(attempts))
-        .col_expr(member_mail::Column::NextAttemptAt, Expr::value(next_attempt_at))
+        .col_expr(
+            member_mail::Column::NextAttemptAt,
+            Expr::value(next_attempt_at),
+        )
         .col_expr(member_mail::Column::LastError, Expr::value(error))
         .col_expr(
             member_mail::Column::SentAt,

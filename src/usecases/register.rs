@@ -79,7 +79,13 @@ pub async fn ask_link(
     let email = member_email("email", email)?;
     let tx = db.begin_write().await?;
     let member = store::ensure_member(&*tx, &email, locale, None, now).await?;
-    let link = new_link(key, member.id, None, now + delta(settings.register.link_ttl), now);
+    let link = new_link(
+        key,
+        member.id,
+        None,
+        now + delta(settings.register.link_ttl),
+        now,
+    );
     let link_id = link.id;
     store::insert_link(&*tx, link).await?;
     store::enqueue_mail(
@@ -191,7 +197,12 @@ pub async fn choose_committee(
         .into());
     }
     if dir.open_committee(committee).is_none() {
-        return Err(FieldError::new("committee", "unknown", "must be a committee of the directory").into());
+        return Err(FieldError::new(
+            "committee",
+            "unknown",
+            "must be a committee of the directory",
+        )
+        .into());
     }
     let tx = db.begin_write().await?;
     store::set_committee(&*tx, member.id, committee, None).await?;
@@ -220,7 +231,12 @@ pub async fn declare(
     now: DateTime<Utc>,
 ) -> Result<PageRow, RegisterError> {
     let Some(committee) = member.committee_id.clone() else {
-        return Err(FieldError::new("committee", "required", "must be chosen before declaring a page").into());
+        return Err(FieldError::new(
+            "committee",
+            "required",
+            "must be chosen before declaring a page",
+        )
+        .into());
     };
     let declaration = draft
         .check(today_in_vietnam(now))
@@ -229,7 +245,12 @@ pub async fn declare(
     let tx = db.begin_write().await?;
     let mine = store::pages_of(&*tx, member.id).await?;
     if mine.iter().any(|p| p.page_key == key) {
-        return Err(FieldError::new("url", "already_declared", "is a page you have already declared").into());
+        return Err(FieldError::new(
+            "url",
+            "already_declared",
+            "is a page you have already declared",
+        )
+        .into());
     }
     let page = PageRow {
         id: Uuid::now_v7(),
@@ -268,7 +289,12 @@ pub async fn edit(
     if key != current.page_key {
         let mine = store::pages_of(&*tx, member.id).await?;
         if mine.iter().any(|p| p.id != id && p.page_key == key) {
-            return Err(FieldError::new("url", "already_declared", "is a page you have already declared").into());
+            return Err(FieldError::new(
+                "url",
+                "already_declared",
+                "is a page you have already declared",
+            )
+            .into());
         }
     }
     if declaration == current.declaration {
@@ -281,7 +307,10 @@ pub async fn edit(
         version: current.version + 1,
         updated_at: now,
         confirmed_at: now,
-        committee_id: member.committee_id.clone().unwrap_or(current.committee_id.clone()),
+        committee_id: member
+            .committee_id
+            .clone()
+            .unwrap_or(current.committee_id.clone()),
         ..current
     };
     if !store::update_page(&*tx, &page, change).await? {
@@ -394,7 +423,11 @@ pub struct PageRecord {
     pub others: Vec<ListedPage>,
 }
 
-pub async fn page_record(db: &Database, scope: &Scope, id: Uuid) -> Result<Option<PageRecord>, DbErr> {
+pub async fn page_record(
+    db: &Database,
+    scope: &Scope,
+    id: Uuid,
+) -> Result<Option<PageRecord>, DbErr> {
     let conn = db.conn();
     let Some(page) = store::page_in(conn, scope, id).await? else {
         return Ok(None);
@@ -471,7 +504,9 @@ pub async fn add_members(
     now: DateTime<Utc>,
 ) -> Result<usize, RegisterError> {
     if dir.open_committee(committee).is_none() || !scope.allows(committee) {
-        return Err(FieldError::new("committee", "unknown", "must be a committee you look after").into());
+        return Err(
+            FieldError::new("committee", "unknown", "must be a committee you look after").into(),
+        );
     }
     let mut errors = Vec::new();
     let mut clean = Vec::new();
@@ -482,15 +517,29 @@ pub async fn add_members(
         }
     }
     if emails.len() > 1000 {
-        errors.push(FieldError::new("emails", "too_many", "must list at most 1000 addresses").with_limit(1000));
+        errors.push(
+            FieldError::new("emails", "too_many", "must list at most 1000 addresses")
+                .with_limit(1000),
+        );
     }
     if clean.is_empty() && errors.is_empty() {
-        errors.push(FieldError::new("emails", "required", "must list at least one address"));
+        errors.push(FieldError::new(
+            "emails",
+            "required",
+            "must list at least one address",
+        ));
     }
     let tx = db.begin_write().await?;
     let mut added = 0;
     for (i, email) in clean.iter().enumerate() {
-        let member = store::ensure_member(&*tx, email, dir.party(committee).map_or(Locale::Vi, |p| p.locale), None, now).await?;
+        let member = store::ensure_member(
+            &*tx,
+            email,
+            dir.party(committee).map_or(Locale::Vi, |p| p.locale),
+            None,
+            now,
+        )
+        .await?;
         match member.committee_id.as_deref() {
             Some(c) if c != committee && member.committee_confirmed_at.is_some() => {
                 errors.push(FieldError::new(
@@ -527,7 +576,9 @@ pub async fn start_request(
 ) -> Result<(RequestRow, usize), RegisterError> {
     let request = draft.check(now).map_err(RegisterError::Invalid)?;
     if dir.committee(&request.committee).is_none() || !scope.allows(&request.committee) {
-        return Err(FieldError::new("committee", "unknown", "must be a committee you look after").into());
+        return Err(
+            FieldError::new("committee", "unknown", "must be a committee you look after").into(),
+        );
     }
     let subtree = dir.committee_subtree(&request.committee);
     let tx = db.begin_write().await?;
@@ -539,13 +590,26 @@ pub async fn start_request(
         created_by_name: officer.name.clone(),
         message: request.message.clone(),
         deadline: request.deadline,
-        remind_at: reminder_at(now, request.deadline, delta(settings.register.reminder_before)),
+        remind_at: reminder_at(
+            now,
+            request.deadline,
+            delta(settings.register.reminder_before),
+        ),
         reminded_at: None,
         created_at: now,
     };
     store::insert_request(&*tx, row.clone(), &asked).await?;
     let members: Vec<Uuid> = asked.iter().map(|(m, _)| *m).collect();
-    queue_links(&*tx, key, settings, &row, &members, MemberMailKind::Request, now).await?;
+    queue_links(
+        &*tx,
+        key,
+        settings,
+        &row,
+        &members,
+        MemberMailKind::Request,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok((row, asked.len()))
 }
@@ -682,7 +746,16 @@ pub async fn remind_due(
             continue;
         }
         let members = store::unanswered(&*tx, request.id).await?;
-        queue_links(&*tx, key, settings, &request, &members, MemberMailKind::Reminder, now).await?;
+        queue_links(
+            &*tx,
+            key,
+            settings,
+            &request,
+            &members,
+            MemberMailKind::Reminder,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         queued += members.len();
     }

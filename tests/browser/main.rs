@@ -17,4 +17,8 @@ mod png;
 #[allow(dead_code)]
 #[path = "../api/receiver.rs"]
 mod receiver;
+mod register;
 mod report;
+#[allow(dead_code)]
+#[path = "../api/smtp.rs"]
+mod smtp;

@@ -43,23 +43,23 @@ pub fn sessions(state: &AppState, key: &Key) -> SessionMiddleware<session::DbSes
     let ttl = actix_web::cookie::time::Duration::seconds(
         i64::try_from(state.settings.desk.session_ttl.as_secs()).unwrap_or(43_200),
     );
-    SessionMiddleware::builder(session::DbSessionStore::new(
-            state.db.clone(),
-            crate::domain::access::SessionRealm::Desk,
-        ), key.clone())
-        .cookie_name(SESSION_COOKIE.to_owned())
-        .cookie_path("/desk".to_owned())
-        .cookie_http_only(true)
-        .cookie_secure(secure(state))
-        .cookie_same_site(SameSite::Strict)
-        .cookie_content_security(CookieContentSecurity::Signed)
-        .session_lifecycle(
-            BrowserSession::default()
-                .state_ttl(ttl)
-                // Idle time counts from the last request, not the last change.
-                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
-        )
-        .build()
+    SessionMiddleware::builder(
+        session::DbSessionStore::new(state.db.clone(), crate::domain::access::SessionRealm::Desk),
+        key.clone(),
+    )
+    .cookie_name(SESSION_COOKIE.to_owned())
+    .cookie_path("/desk".to_owned())
+    .cookie_http_only(true)
+    .cookie_secure(secure(state))
+    .cookie_same_site(SameSite::Strict)
+    .cookie_content_security(CookieContentSecurity::Signed)
+    .session_lifecycle(
+        BrowserSession::default()
+            .state_ttl(ttl)
+            // Idle time counts from the last request, not the last change.
+            .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+    )
+    .build()
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key: &Key) {

@@ -67,8 +67,8 @@ impl SessionStore for DbSessionStore {
             body,
             expiry(ttl),
         )
-            .await
-            .map_err(|e| SaveError::Other(e.into()))?;
+        .await
+        .map_err(|e| SaveError::Other(e.into()))?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
     }
 
@@ -88,8 +88,8 @@ impl SessionStore for DbSessionStore {
             body,
             expiry(ttl),
         )
-            .await
-            .map_err(|e| UpdateError::Other(e.into()))?;
+        .await
+        .map_err(|e| UpdateError::Other(e.into()))?;
         Ok(key)
     }
 

@@ -1,8 +1,8 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::{
-    register::RegisterFlag,
-    AccountType, ContainmentState, IncidentKind, IncidentStatus, Locale, Platform, Severity, Source,
+    AccountType, ContainmentState, IncidentKind, IncidentStatus, Locale, Platform, Severity,
+    Source, register::RegisterFlag,
 };
 
 #[sea_orm::model]

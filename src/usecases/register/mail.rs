@@ -28,7 +28,9 @@ pub async fn claim(
     committee_name: impl Fn(&str, Locale) -> String,
     now: DateTime<Utc>,
 ) -> Result<Vec<MailJob>, DbErr> {
-    let lease = now + delta(settings.dispatcher.lease) + TimeDelta::from_std(settings.email.timeout).unwrap_or(TimeDelta::seconds(30));
+    let lease = now
+        + delta(settings.dispatcher.lease)
+        + TimeDelta::from_std(settings.email.timeout).unwrap_or(TimeDelta::seconds(30));
     let tx = db.begin_write().await?;
     let claimed = store::claim_mails(&*tx, now, lease, CLAIM).await?;
     let mut jobs = Vec::with_capacity(claimed.len());
@@ -75,7 +77,10 @@ pub async fn claim(
                 .as_ref()
                 .map(|r| committee_name(&r.committee_id, member.locale)),
             deadline: request.as_ref().map(|r| r.deadline),
-            message: request.as_ref().map(|r| r.message.clone()).filter(|m| !m.is_empty()),
+            message: request
+                .as_ref()
+                .map(|r| r.message.clone())
+                .filter(|m| !m.is_empty()),
         });
     }
     tx.commit().await?;
@@ -105,7 +110,7 @@ pub async fn record(
             {
                 Some(wait) => (
                     DeliveryStatus::Pending,
-                    now + delta(wait.0).max(TimeDelta::seconds(1)),
+                    now + delta(wait.0),
                     Some(e.clone()),
                 ),
                 None => (DeliveryStatus::Failed, now, Some(e.clone())),

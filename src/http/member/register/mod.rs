@@ -26,7 +26,10 @@ use actix_web::{
 use crate::{
     domain::{access::SessionRealm, i18n::Tr},
     http::{
-        desk::{session::{DbSessionStore, MEMBER_KEY}, throttle::Failures},
+        desk::{
+            session::{DbSessionStore, MEMBER_KEY},
+            throttle::Failures,
+        },
         extract::{csrf::Csrf, lang::Lang, limits::ClientAddress},
         html::{
             error::PageError,
@@ -51,8 +54,8 @@ pub struct SignInLimits {
 impl SignInLimits {
     pub fn new(settings: &crate::config::Settings) -> Self {
         let rate = settings.register.sign_in_per_address;
-        let per_minute = std::num::NonZeroU32::new(rate.per_minute.max(1))
-            .unwrap_or(std::num::NonZeroU32::MIN);
+        let per_minute =
+            std::num::NonZeroU32::new(rate.per_minute.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
         let burst =
             std::num::NonZeroU32::new(rate.burst.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
         let budget = settings.register.sign_in_per_email;
@@ -131,7 +134,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key:
             .service(at("").get(pages::index).done())
             .service(at("/").get(pages::index).done())
             .service(at("/sign-in").get(sign_in::form).post(sign_in::ask).done())
-            .service(at("/link/{token}").get(sign_in::link).post(sign_in::redeem).done())
+            .service(
+                at("/link/{token}")
+                    .get(sign_in::link)
+                    .post(sign_in::redeem)
+                    .done(),
+            )
             .service(at("/sign-out").post(sign_in::sign_out).done())
             .service(
                 at("/committee")
@@ -231,7 +239,12 @@ impl Me {
         Chrome::new(self.lang.locale, title_key, path)
     }
 
-    pub fn respond(&self, state: &AppState, status: StatusCode, body: Option<String>) -> HttpResponse {
+    pub fn respond(
+        &self,
+        state: &AppState,
+        status: StatusCode,
+        body: Option<String>,
+    ) -> HttpResponse {
         respond(state, &self.lang, &self.csrf, status, body)
     }
 }

@@ -88,7 +88,10 @@ fn line(tr: Tr, p: &PageRow) -> PageLine {
         name: p.declaration.name.clone(),
         url: p.declaration.url.clone(),
         platform: tr.w("platform", p.declaration.platform.as_str()),
-        status: tr.t(&format!("register-status-{}", p.declaration.status.as_str())),
+        status: tr.t(&format!(
+            "register-status-{}",
+            p.declaration.status.as_str()
+        )),
         closed: p.declaration.status == PageStatus::Closed,
         updated: local(p.updated_at),
     }
@@ -279,7 +282,11 @@ fn rows_of(pairs: &[(String, String)], extra: usize) -> Vec<Row> {
     let total = (filled.len() + BLANK_ROWS + extra).min(MAX_ROWS);
     (0..total)
         .map(|i| {
-            let (a, b) = filled.get(i).map_or((String::new(), String::new()), |(a, b)| (a.clone(), b.clone()));
+            let (a, b) = filled
+                .get(i)
+                .map_or((String::new(), String::new()), |(a, b)| {
+                    (a.clone(), b.clone())
+                });
             Row { i, a, b }
         })
         .collect()
@@ -334,7 +341,10 @@ fn form_page(
                 selected: current == s.as_str(),
             })
             .collect(),
-        roles: AdminRole::ALL.iter().map(|r| r.as_str().to_owned()).collect(),
+        roles: AdminRole::ALL
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect(),
         role_labels: AdminRole::ALL
             .iter()
             .map(|r| tr.t(&format!("register-role-{}", r.as_str())))
@@ -382,7 +392,16 @@ pub async fn new_form(
         status: PageStatus::Active.as_str().to_owned(),
         ..Default::default()
     };
-    Ok(form_page(&me, &state, StatusCode::OK, None, &draft, 0, Vec::new(), None))
+    Ok(form_page(
+        &me,
+        &state,
+        StatusCode::OK,
+        None,
+        &draft,
+        0,
+        Vec::new(),
+        None,
+    ))
 }
 
 /// Declares or edits, from the posted form: asking for more rows re-shows it unsaved.
@@ -410,7 +429,11 @@ async fn save(
         && p.declaration.status == PageStatus::Closed
         && draft.status == PageStatus::Closed.as_str()
     {
-        draft.closed_on = p.declaration.closed_on.map(|d| d.to_string()).unwrap_or_default();
+        draft.closed_on = p
+            .declaration
+            .closed_on
+            .map(|d| d.to_string())
+            .unwrap_or_default();
         draft.closed_reason = p.declaration.closed_reason.clone().unwrap_or_default();
         draft.deleted_on_platform = p.declaration.deleted_on_platform;
     }
@@ -449,7 +472,11 @@ async fn save(
         Ok(page) => Ok(redirect(format!(
             "/me/pages/{}?done={}",
             page.id,
-            if editing.is_some() { "saved" } else { "declared" }
+            if editing.is_some() {
+                "saved"
+            } else {
+                "declared"
+            }
         ))),
         Err(RegisterError::Invalid(errors)) => Ok(form_page(
             &me,
@@ -501,7 +528,16 @@ pub async fn edit_form(
         Err(e) => return Err(broken(e)),
     };
     let draft = page_row.declaration.draft();
-    Ok(form_page(&me, &state, StatusCode::OK, Some(&page_row), &draft, 0, Vec::new(), None))
+    Ok(form_page(
+        &me,
+        &state,
+        StatusCode::OK,
+        Some(&page_row),
+        &draft,
+        0,
+        Vec::new(),
+        None,
+    ))
 }
 
 pub async fn edit(
@@ -539,7 +575,12 @@ impl ClosePage {
     }
 }
 
-async fn own(req: &HttpRequest, state: &AppState, me: &Me, raw: &str) -> Result<(PageRow, Vec<VersionRow>), PageError> {
+async fn own(
+    req: &HttpRequest,
+    state: &AppState,
+    me: &Me,
+    raw: &str,
+) -> Result<(PageRow, Vec<VersionRow>), PageError> {
     let id = page_id(req, raw)?;
     match uc::my_page(&state.db, &me.member, id).await {
         Ok(found) => Ok(found),
@@ -593,11 +634,23 @@ pub async fn close(
         ..p.declaration.draft()
     };
     let shown_version = get("version").parse().unwrap_or(p.version);
-    match uc::edit(&state.db, &me.member, p.id, shown_version, &draft, Utc::now()).await {
+    match uc::edit(
+        &state.db,
+        &me.member,
+        p.id,
+        shown_version,
+        &draft,
+        Utc::now(),
+    )
+    .await
+    {
         Ok(page) => Ok(redirect(format!("/me/pages/{}?done=closed", page.id))),
         Err(RegisterError::Invalid(errors)) => {
             let page = ClosePage {
-                chrome: me.chrome("register-close-title-error", &format!("/me/pages/{}/close", p.id)),
+                chrome: me.chrome(
+                    "register-close-title-error",
+                    &format!("/me/pages/{}/close", p.id),
+                ),
                 csrf_token: me.csrf_token.clone(),
                 id: p.id.to_string(),
                 name: p.declaration.name.clone(),
@@ -608,7 +661,11 @@ pub async fn close(
                 today: today_in_vietnam(Utc::now()).to_string(),
                 problems: shown(me.lang.locale, &errors),
             };
-            Ok(me.respond(&state, StatusCode::UNPROCESSABLE_ENTITY, page::render(&page)))
+            Ok(me.respond(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page::render(&page),
+            ))
         }
         Err(RegisterError::Conflict) => Ok(page::message(
             &req,
@@ -662,7 +719,10 @@ pub fn facts(tr: Tr, d: &Declaration) -> Vec<Fact> {
     if d.status == PageStatus::Closed {
         out.push(Fact {
             label: tr.t("register-field-closed_on"),
-            value: d.closed_on.map(|c| c.format("%d/%m/%Y").to_string()).unwrap_or_default(),
+            value: d
+                .closed_on
+                .map(|c| c.format("%d/%m/%Y").to_string())
+                .unwrap_or_default(),
         });
         out.push(Fact {
             label: tr.t("register-field-closed_reason"),
@@ -677,11 +737,17 @@ pub fn facts(tr: Tr, d: &Declaration) -> Vec<Fact> {
     }
     out.push(Fact {
         label: tr.t("register-field-linked_phone"),
-        value: d.linked_phone.clone().unwrap_or_else(|| tr.t("register-not-given")),
+        value: d
+            .linked_phone
+            .clone()
+            .unwrap_or_else(|| tr.t("register-not-given")),
     });
     out.push(Fact {
         label: tr.t("register-field-linked_email"),
-        value: d.linked_email.clone().unwrap_or_else(|| tr.t("register-not-given")),
+        value: d
+            .linked_email
+            .clone()
+            .unwrap_or_else(|| tr.t("register-not-given")),
     });
     out.push(Fact {
         label: tr.t("register-field-admins"),
@@ -690,7 +756,13 @@ pub fn facts(tr: Tr, d: &Declaration) -> Vec<Fact> {
         } else {
             d.admins
                 .iter()
-                .map(|a| format!("{} ({})", a.account, tr.t(&format!("register-role-{}", a.role.as_str()))))
+                .map(|a| {
+                    format!(
+                        "{} ({})",
+                        a.account,
+                        tr.t(&format!("register-role-{}", a.role.as_str()))
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         },
@@ -819,22 +891,27 @@ fn committee_results(state: &AppState, locale: Locale, q: &str) -> Vec<(String, 
     if q.trim().chars().count() < 2 {
         return Vec::new();
     }
-    dir.search(q, Some(crate::domain::routing::PartyKind::Committee), None, 30)
-        .into_iter()
-        .filter(|p| p.is_enabled())
-        .map(|p| {
-            let path = dir
-                .path(&p.id)
-                .iter()
-                .rev()
-                .skip(1)
-                .rev()
-                .map(|a| a.name.get(locale).to_owned())
-                .collect::<Vec<_>>()
-                .join(" › ");
-            (p.id.clone(), p.name.get(locale).to_owned(), path)
-        })
-        .collect()
+    dir.search(
+        q,
+        Some(crate::domain::routing::PartyKind::Committee),
+        None,
+        30,
+    )
+    .into_iter()
+    .filter(|p| p.is_enabled())
+    .map(|p| {
+        let path = dir
+            .path(&p.id)
+            .iter()
+            .rev()
+            .skip(1)
+            .rev()
+            .map(|a| a.name.get(locale).to_owned())
+            .collect::<Vec<_>>()
+            .join(" › ");
+        (p.id.clone(), p.name.get(locale).to_owned(), path)
+    })
+    .collect()
 }
 
 pub async fn committee_form(
@@ -860,7 +937,11 @@ pub async fn committee_form(
             .and_then(|c| dir.party(c))
             .map(|p| p.name.get(me.lang.locale).to_owned()),
         confirmed: me.member.committee_confirmed_at.is_some(),
-        next: if query.next == "new" { "new".to_owned() } else { String::new() },
+        next: if query.next == "new" {
+            "new".to_owned()
+        } else {
+            String::new()
+        },
         problems: Vec::new(),
     };
     Ok(me.respond(&state, StatusCode::OK, page::render(&page)))
@@ -907,7 +988,11 @@ pub async fn choose_committee(
                 next: form.next.clone(),
                 problems: shown(me.lang.locale, &errors),
             };
-            Ok(me.respond(&state, StatusCode::UNPROCESSABLE_ENTITY, page::render(&page)))
+            Ok(me.respond(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page::render(&page),
+            ))
         }
         Err(e) => Err(broken(e)),
     }

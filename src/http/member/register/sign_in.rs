@@ -94,10 +94,23 @@ pub async fn form(
     lang: Lang,
     csrf: Csrf,
 ) -> HttpResponse {
-    if session.get::<uuid::Uuid>(MEMBER_KEY).ok().flatten().is_some() {
+    if session
+        .get::<uuid::Uuid>(MEMBER_KEY)
+        .ok()
+        .flatten()
+        .is_some()
+    {
         return redirect("/me");
     }
-    sign_in_page(&state, &lang, &csrf, StatusCode::OK, String::new(), Vec::new(), false)
+    sign_in_page(
+        &state,
+        &lang,
+        &csrf,
+        StatusCode::OK,
+        String::new(),
+        Vec::new(),
+        false,
+    )
 }
 
 #[tracing::instrument(skip_all)]
@@ -110,7 +123,12 @@ pub async fn ask(
 ) -> HttpResponse {
     let form = form.into_inner();
     if !state.csrf.verify(&csrf, &form.csrf_token) {
-        return page::message(&req, StatusCode::FORBIDDEN, "refused-title", &["refused-csrf"]);
+        return page::message(
+            &req,
+            StatusCode::FORBIDDEN,
+            "refused-title",
+            &["refused-csrf"],
+        );
     }
     if !state.member_sign_in.address_allows(&req) {
         tracing::warn!("member sign-in links throttled for a client address");
@@ -155,7 +173,15 @@ pub async fn ask(
     } else {
         tracing::info!("member sign-in links throttled for an email address");
     }
-    sign_in_page(&state, &lang, &csrf, StatusCode::OK, form.email, Vec::new(), true)
+    sign_in_page(
+        &state,
+        &lang,
+        &csrf,
+        StatusCode::OK,
+        form.email,
+        Vec::new(),
+        true,
+    )
 }
 
 /// The page behind the emailed link: one button that signs in.
@@ -176,14 +202,22 @@ pub async fn link(
     let page = LinkPage {
         chrome: Chrome::new(
             lang.locale,
-            if live { "register-link-title" } else { "register-link-spent-title" },
+            if live {
+                "register-link-title"
+            } else {
+                "register-link-spent-title"
+            },
             "/me/sign-in",
         ),
         csrf_token: state.csrf.token(&csrf),
         action: format!("/me/link/{token}"),
         live,
     };
-    let status = if live { StatusCode::OK } else { StatusCode::GONE };
+    let status = if live {
+        StatusCode::OK
+    } else {
+        StatusCode::GONE
+    };
     respond(&state, &lang, &csrf, status, page::render(&page))
 }
 
@@ -198,7 +232,12 @@ pub async fn redeem(
     form: web::Form<TokenForm>,
 ) -> HttpResponse {
     if !state.csrf.verify(&csrf, &form.csrf_token) {
-        return page::message(&req, StatusCode::FORBIDDEN, "refused-title", &["refused-csrf"]);
+        return page::message(
+            &req,
+            StatusCode::FORBIDDEN,
+            "refused-title",
+            &["refused-csrf"],
+        );
     }
     match uc::redeem(&state.db, &path.into_inner(), lang.locale, Utc::now()).await {
         Ok(member) => {
