@@ -270,8 +270,8 @@ impl Application {
 }
 
 /// Checkpoints the SQLite log every second; folds recorded histogram samples into their
-/// buckets every few seconds; forgets idempotency records past their retention and
-/// expired desk sessions, hourly.
+/// buckets every few seconds; forgets idempotency records past their retention, expired
+/// sessions and sign-in links expired a day ago, hourly.
 fn spawn_housekeeping(db: Database, metrics: Metrics) {
     let checkpoints = db.clone();
     tokio::spawn(async move {
@@ -298,17 +298,19 @@ fn spawn_housekeeping(db: Database, metrics: Metrics) {
                 let tx = db.begin_write().await?;
                 let now = chrono::Utc::now();
                 let purged = storage::idempotency::purge_expired(&*tx, now).await?
-                    + storage::sessions::purge_expired(&*tx, now).await?;
+                    + storage::sessions::purge_expired(&*tx, now).await?
+                    + storage::register::purge_links(&*tx, now - chrono::TimeDelta::days(1))
+                        .await?;
                 tx.commit().await?;
                 Ok::<_, crate::storage::DbErr>(purged)
             }
             .await;
             match result {
                 Ok(purged) => {
-                    tracing::debug!(purged, "expired idempotency keys and sessions purged")
+                    tracing::debug!(purged, "expired idempotency keys, sessions and sign-in links purged")
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "could not purge expired idempotency keys and sessions")
+                    tracing::warn!(%error, "could not purge expired idempotency keys, sessions and sign-in links")
                 }
             }
         }

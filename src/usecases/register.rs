@@ -213,7 +213,7 @@ pub async fn choose_committee(
 
 /// The member's page, when it is theirs.
 async fn own_page(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &impl crate::storage::Conn,
     member: &MemberRow,
     id: Uuid,
 ) -> Result<PageRow, RegisterError> {
@@ -392,7 +392,7 @@ pub async fn search(
 }
 
 async fn listed(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &impl crate::storage::Conn,
     rows: Vec<PageRow>,
 ) -> Result<Vec<ListedPage>, DbErr> {
     let keys: Vec<String> = rows.iter().map(|p| p.page_key.clone()).collect();
@@ -616,7 +616,7 @@ pub async fn start_request(
 
 /// A link and a mail of `kind` for each member, for a request.
 async fn queue_links(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &impl crate::storage::Conn,
     key: &LinkKey,
     settings: &Settings,
     request: &RequestRow,
