@@ -70,7 +70,8 @@ async fn a_member_signs_in_by_email_and_declares_a_page_on_a_phone() {
         b.assert_accessible("the committee search results").await;
         b.click("#committee-hn-ba-dinh").await;
         b.follow("button#choose").await;
-        assert_eq!(b.path().await, "/me");
+        assert_eq!(b.path().await, "/me?done=committee");
+        b.find("#done").await;
         b.find("#committee-unconfirmed").await;
 
         b.follow("#declare").await;
