@@ -68,6 +68,11 @@ pub enum Command {
         #[command(subcommand)]
         action: DirectoryAction,
     },
+    /// Load the members of each committee into the page register.
+    Members {
+        #[command(subcommand)]
+        action: MembersAction,
+    },
     /// Copy the SQLite database (consistently, while the service runs) to <FILE> and the
     /// evidence folder to <FILE>.evidence/. For PostgreSQL use `pg_dump -Fc`.
     Backup { file: PathBuf },
@@ -123,6 +128,23 @@ pub enum DirectoryAction {
         #[arg(long)]
         dry_run: bool,
         /// Print only the counts, not each created or changed party.
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MembersAction {
+    /// Create members and set their committees from a CSV with the header
+    /// `email,committee` (other columns ignored): each member confirmed in that committee
+    /// at once, a member already in another committee moved with their pages. Idempotent.
+    /// Exits 1 and writes nothing when a row is refused.
+    Import {
+        file: PathBuf,
+        /// Print what would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print only the counts.
         #[arg(long)]
         quiet: bool,
     },
@@ -194,6 +216,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { action } => migrate(&settings, action).await,
         Command::ApiKey { action } => api_key(&settings, action).await,
         Command::Directory { action } => directory(&settings, action).await,
+        Command::Members { action } => members(&settings, action).await,
         Command::User { action } => user(&settings, action).await,
         Command::Purge {
             closed_before,
@@ -421,6 +444,69 @@ async fn api_key(settings: &Settings, action: ApiKeyAction) -> anyhow::Result<()
             println!("revoked {id}");
         }
     }
+    Ok(())
+}
+
+async fn members(settings: &Settings, action: MembersAction) -> anyhow::Result<()> {
+    let MembersAction::Import {
+        file,
+        dry_run,
+        quiet,
+    } = action;
+    let db = Database::connect(&settings.database).await?;
+    db.migrate_up()
+        .await
+        .context("could not apply migrations")?;
+    let cache = DirectoryCache::open(&db, settings).await?;
+    let dir = cache.current();
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("could not read {}", file.display()))?;
+    let rows =
+        match crate::domain::register::read_roster(&text, |c| dir.open_committee(c).is_some()) {
+            Ok(rows) => rows,
+            Err(errors) => {
+                for e in &errors {
+                    eprintln!("{}: {e}", file.display());
+                }
+                eprintln!(
+                    "nothing imported: {} problem(s) in {}",
+                    errors.len(),
+                    file.display()
+                );
+                std::process::exit(1);
+            }
+        };
+    let started = std::time::Instant::now();
+    let report =
+        crate::usecases::register::import_roster(&db, &dir, rows, dry_run, chrono::Utc::now())
+            .await?;
+    if !quiet {
+        for r in &report.created {
+            println!("+ {} {}", r.email, r.committee);
+        }
+        for (r, before) in &report.moved {
+            println!(
+                "~ {}: committee: {} -> {}",
+                r.email,
+                before.as_deref().unwrap_or("none"),
+                r.committee
+            );
+        }
+    }
+    let verb = if report.applied {
+        "imported"
+    } else if dry_run {
+        "dry run, nothing written"
+    } else {
+        "nothing to change"
+    };
+    println!(
+        "{verb}: {} created, {} moved or confirmed, {} unchanged; {:.2}s",
+        report.created.len(),
+        report.moved.len(),
+        report.unchanged,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

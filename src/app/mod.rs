@@ -307,7 +307,10 @@ fn spawn_housekeeping(db: Database, metrics: Metrics) {
             .await;
             match result {
                 Ok(purged) => {
-                    tracing::debug!(purged, "expired idempotency keys, sessions and sign-in links purged")
+                    tracing::debug!(
+                        purged,
+                        "expired idempotency keys, sessions and sign-in links purged"
+                    )
                 }
                 Err(error) => {
                     tracing::warn!(%error, "could not purge expired idempotency keys, sessions and sign-in links")

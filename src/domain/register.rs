@@ -591,6 +591,83 @@ pub fn member_email(field: &str, raw: &str) -> Result<String, FieldError> {
     Email::parse(field, raw).map(|e| e.as_str().to_lowercase())
 }
 
+/// One row of a roster file: a member's email and their committee, with its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterRow {
+    pub line: usize,
+    pub email: String,
+    pub committee: String,
+}
+
+/// Reads a roster CSV (header `email,committee`, in any order, other columns ignored):
+/// every row checked (a real address; a committee of the directory, open), every problem
+/// named with its line, and an address given twice refused.
+pub fn read_roster(
+    text: &str,
+    is_committee: impl Fn(&str) -> bool,
+) -> Result<Vec<RosterRow>, Vec<String>> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Err(vec![
+            "line 1: the file is empty; it needs the header `email,committee`".to_owned(),
+        ]);
+    };
+    let names: Vec<String> = header
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let (Some(at_email), Some(at_committee)) = (
+        names.iter().position(|n| n == "email"),
+        names.iter().position(|n| n == "committee"),
+    ) else {
+        return Err(vec![
+            "line 1: the header must name the columns `email` and `committee`".to_owned(),
+        ]);
+    };
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    for (i, raw) in lines {
+        let line = i + 1;
+        let cells: Vec<&str> = raw.split(',').map(str::trim).collect();
+        let email = cells.get(at_email).copied().unwrap_or_default();
+        let committee = cells.get(at_committee).copied().unwrap_or_default();
+        let email = match member_email("email", email) {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(format!("line {line}: email: {}", e.message));
+                continue;
+            }
+        };
+        if !is_committee(committee) {
+            errors.push(format!(
+                "line {line}: committee: `{committee}` is not an open committee of the directory"
+            ));
+            continue;
+        }
+        if let Some(first) = seen.insert(email.clone(), line) {
+            errors.push(format!(
+                "line {line}: email: {email} is already on line {first}"
+            ));
+            continue;
+        }
+        rows.push(RosterRow {
+            line,
+            email,
+            committee: committee.to_owned(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
 /// A declaration request as an officer sends it: the committee (a subtree root), the
 /// deadline and a message.
 #[derive(Debug, Clone)]
@@ -837,6 +914,29 @@ mod tests {
             RegisterQuery::parse("Tin Tức"),
             Some(RegisterQuery::Words("tin tuc".into()))
         );
+    }
+
+    #[test]
+    fn a_roster_names_every_bad_line() {
+        let known = |c: &str| c == "hn" || c == "hn-ba-dinh";
+        let ok = read_roster(
+            "committee,email\nhn, Lan@Example.org\n\nhn-ba-dinh,minh@example.org\n",
+            known,
+        )
+        .expect("valid");
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok[0].email, "lan@example.org");
+        assert_eq!(ok[1].line, 4);
+        let bad = read_roster(
+            "email,committee\nx,hn\na@example.org,nowhere\nb@example.org,hn\nB@example.org,hn\n",
+            known,
+        )
+        .expect_err("invalid");
+        assert_eq!(bad.len(), 3, "{bad:?}");
+        assert!(bad[0].starts_with("line 2: email:"));
+        assert!(bad[1].starts_with("line 3: committee:"));
+        assert!(bad[2].starts_with("line 5: email:"));
+        assert!(read_roster("name\nx\n", known).is_err());
     }
 
     #[test]

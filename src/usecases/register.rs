@@ -562,6 +562,56 @@ pub async fn add_members(
     Ok(added)
 }
 
+/// What importing a roster did (or would do).
+#[derive(Debug, Default)]
+pub struct RosterImport {
+    pub created: Vec<crate::domain::register::RosterRow>,
+    /// Members moved: the row, and the committee they were in.
+    pub moved: Vec<(crate::domain::register::RosterRow, Option<String>)>,
+    pub unchanged: usize,
+    pub applied: bool,
+}
+
+/// Imports a checked roster, all rows in one transaction: each member is created or moved
+/// to the row's committee, confirmed at once (the file comes from the organisation), their
+/// pages with them. With `dry_run`, only says what would change.
+pub async fn import_roster(
+    db: &Database,
+    dir: &Directory,
+    rows: Vec<crate::domain::register::RosterRow>,
+    dry_run: bool,
+    now: DateTime<Utc>,
+) -> Result<RosterImport, DbErr> {
+    let tx = db.begin_write().await?;
+    let mut report = RosterImport::default();
+    for row in rows {
+        let existing = store::member_by_email(&*tx, &row.email).await?;
+        let confirmed_here = existing.as_ref().is_some_and(|m| {
+            m.committee_id.as_deref() == Some(row.committee.as_str())
+                && m.committee_confirmed_at.is_some()
+        });
+        if confirmed_here {
+            report.unchanged += 1;
+            continue;
+        }
+        if !dry_run {
+            let locale = dir.party(&row.committee).map_or(Locale::Vi, |p| p.locale);
+            let member = store::ensure_member(&*tx, &row.email, locale, None, now).await?;
+            store::set_committee(&*tx, member.id, &row.committee, Some(now)).await?;
+            store::move_pages(&*tx, member.id, &row.committee).await?;
+        }
+        match existing {
+            None => report.created.push(row),
+            Some(m) => report.moved.push((row, m.committee_id)),
+        }
+    }
+    report.applied = !dry_run && (!report.created.is_empty() || !report.moved.is_empty());
+    if report.applied {
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
 /// Sends a declaration request to every member of a committee's subtree: each gets a
 /// one-time link valid until the deadline (at most `register.request_link_ttl`).
 pub async fn start_request(

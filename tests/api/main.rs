@@ -11,6 +11,7 @@ mod helpers;
 mod idempotency;
 mod incidents;
 mod lifecycle;
+mod members_import;
 mod metrics;
 mod migrations;
 mod notifications;
