@@ -61,6 +61,11 @@ async fn a_member_signs_in_by_email_and_declares_a_page_on_a_phone() {
         b.find("#no-pages").await;
         b.screenshot("register-home").await;
         b.assert_accessible("My pages, empty").await;
+        b.open(&path).await;
+        assert_eq!(b.status().await, 410);
+        b.find("#link-spent").await;
+        b.assert_accessible("the page of a link already used").await;
+        b.open("/me").await;
 
         b.follow("#choose-committee").await;
         b.type_into("#q", "ba dinh").await;
