@@ -186,6 +186,26 @@ pub async fn roster(
         .await
 }
 
+/// The email of each of these members.
+pub async fn emails_of(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(BATCH) {
+        let rows: Vec<(Uuid, String)> = member::Entity::find()
+            .select_only()
+            .column(member::Column::Id)
+            .column(member::Column::Email)
+            .filter(member::COLUMN.id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// Every member of these committees: (id, committee).
 pub async fn members_of(
     conn: &impl ConnectionTrait,

@@ -397,14 +397,10 @@ async fn listed(
 ) -> Result<Vec<ListedPage>, DbErr> {
     let keys: Vec<String> = rows.iter().map(|p| p.page_key.clone()).collect();
     let shared = store::shared_keys(conn, &keys).await?;
-    let mut emails: HashMap<Uuid, String> = HashMap::new();
-    for p in &rows {
-        if !emails.contains_key(&p.member_id)
-            && let Some(m) = store::member(conn, p.member_id).await?
-        {
-            emails.insert(p.member_id, m.email);
-        }
-    }
+    let mut ids: Vec<Uuid> = rows.iter().map(|p| p.member_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let emails = store::emails_of(conn, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|page| ListedPage {
