@@ -515,6 +515,7 @@ pub async fn add_members(
 
 /// Sends a declaration request to every member of a committee's subtree: each gets a
 /// one-time link valid until the deadline (at most `register.request_link_ttl`).
+#[allow(clippy::too_many_arguments)]
 pub async fn start_request(
     db: &Database,
     key: &LinkKey,
