@@ -17,6 +17,7 @@ mod notifications;
 mod process;
 mod protocol;
 mod receiver;
+mod register_api;
 mod smtp;
 mod tickets;
 mod transitions;
