@@ -306,8 +306,14 @@ pub async fn list_pages(
             next_after: None,
         }));
     };
+    // A control character separates words, as a space does; the database never sees one.
+    let words = q.q.map(|q| {
+        q.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+    });
     let filter = PageFilter {
-        query: q.q.as_deref().and_then(RegisterQuery::parse),
+        query: words.as_deref().and_then(RegisterQuery::parse),
         committee,
         status,
         updated_since,

@@ -210,6 +210,9 @@ async fn an_item_carries_every_declared_field_and_search_finds_it_by_link_phone_
     )
     .await;
     assert!(ids(&none).is_empty());
+    // A control character in the words is a separator, never a database error.
+    let split = read(&app, &key, "/api/v1/pages?q=tin%00ba%0Ad%C3%ACnh").await;
+    assert_eq!(ids(&split), vec![r.pages[0].clone()]);
 }
 
 fn urlencoding(raw: &str) -> String {
