@@ -62,6 +62,28 @@ async fn request_for_ba_dinh(app: &TestApp) -> String {
     request.id.to_string()
 }
 
+/// Moves the last confirmation of every page of `email` back by `ago`, as time would.
+async fn last_confirmed(app: &TestApp, email: &str, ago: TimeDelta) {
+    use incident_desk::storage::entities::{member, register_page};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let db = app.database().await;
+    let member = member::Entity::find()
+        .filter(member::Column::Email.eq(email))
+        .one(db.conn())
+        .await
+        .expect("query")
+        .expect("the member");
+    register_page::Entity::update_many()
+        .col_expr(
+            register_page::Column::ConfirmedAt,
+            Expr::value(Utc::now() - ago),
+        )
+        .filter(register_page::Column::MemberId.eq(member.id))
+        .exec(db.conn())
+        .await
+        .expect("update");
+}
+
 fn emails(list: &Value) -> Vec<String> {
     list["data"]
         .as_array()
@@ -121,6 +143,19 @@ async fn a_committees_tool_lists_who_has_not_answered_who_has_and_nothing_beyond
     assert!(answered["data"][0]["oldest_confirmation"].is_string());
     let stale = read(&app, &key, &members("?state=stale")).await;
     assert!(emails(&stale).is_empty());
+
+    // A year and more later, Lan's answer stands but her page was not confirmed again.
+    last_confirmed(&app, "lan@example.org", TimeDelta::days(400)).await;
+    let stale = read(&app, &key, &members("?state=stale")).await;
+    assert_eq!(emails(&stale), vec!["lan@example.org"]);
+    assert_eq!(stale["data"][0]["state"], "stale");
+    let answered = read(&app, &key, &members("?state=answered")).await;
+    assert_eq!(
+        emails(&answered),
+        vec!["lan@example.org"],
+        "stale is answered too"
+    );
+    assert_eq!(answered["data"][0]["state"], "stale");
 
     // One at a time, by member id, each once.
     let first = read(&app, &key, &members("?state=not_answered&limit=1")).await;
