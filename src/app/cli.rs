@@ -167,8 +167,8 @@ pub enum ApiKeyAction {
     Create {
         #[arg(long)]
         name: String,
-        /// incidents:write, incidents:read, tickets:write, directory:read, directory:write
-        /// (repeat or comma-separate).
+        /// incidents:write, incidents:read, tickets:write, directory:read, directory:write,
+        /// register:read (repeat or comma-separate).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
         /// Bind the key to a committee: it sees only that committee's subtree.

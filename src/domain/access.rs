@@ -35,6 +35,9 @@ pub enum ApiScope {
     /// Manage the webhook endpoints of the parties within the key's reach.
     #[strum(serialize = "directory:write")]
     DirectoryWrite,
+    /// Read the page register and the declaration requests within the key's reach.
+    #[strum(serialize = "register:read")]
+    RegisterRead,
 }
 
 impl ApiScope {

@@ -798,6 +798,25 @@ pub fn flag_for(
         .then_some(RegisterFlag::Closed)
 }
 
+/// The version of a declaration an incident's report started from, as the register kept
+/// it: the member's proof of ownership that goes with the incident's notifications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredVersion {
+    pub page_id: uuid::Uuid,
+    pub version: i32,
+    /// When this version was written.
+    pub at: DateTime<Utc>,
+    /// When the page was first declared (version 1).
+    pub first_declared_at: DateTime<Utc>,
+    pub declaration: Declaration,
+}
+
+/// The register's key of a reported page: from its link, as declarations are keyed, since
+/// a report's own key prefers the handle.
+pub fn report_key(url: Option<&PageUrl>) -> Option<String> {
+    url.map(|u| page_key(u.platform(), None, Some(u)))
+}
+
 /// A year's months are 1 to 12; today's date in Vietnam for the checks above.
 pub fn today_in_vietnam(now: DateTime<Utc>) -> NaiveDate {
     (now + chrono::TimeDelta::hours(7)).date_naive()

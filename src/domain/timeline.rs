@@ -99,6 +99,11 @@ pub enum TimelineEvent {
     #[strum(serialize = "tracking.revoked")]
     #[serde(rename = "tracking.revoked")]
     TrackingRevoked,
+    /// The page register contradicts the report: the page is declared by another member,
+    /// or its declaration says it was closed.
+    #[strum(serialize = "register.flagged")]
+    #[serde(rename = "register.flagged")]
+    RegisterFlagged,
     /// The incident's personal data was purged.
     #[strum(serialize = "personal_data_purged")]
     #[serde(rename = "personal_data_purged")]

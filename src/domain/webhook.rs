@@ -12,8 +12,8 @@ use serde::{Serialize, Serializer};
 pub use data::{
     ContainmentChange, ContainmentChangedData, EndpointTestData, IncidentReportedData,
     NotificationTestData, StatusChange, StatusChangedData, TicketChangedData, TicketEscalatedData,
-    TicketReminderData, WebhookContainment, WebhookEvidence, WebhookIncident, WebhookIncidentRef,
-    WebhookPage, WebhookReporter, WebhookTicket,
+    TicketReminderData, WebhookContainment, WebhookDeclaration, WebhookEvidence, WebhookIncident,
+    WebhookIncidentRef, WebhookPage, WebhookPageAdmin, WebhookReporter, WebhookTicket,
 };
 
 use super::TicketStatus;

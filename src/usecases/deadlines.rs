@@ -72,10 +72,11 @@ async fn remind(
     ticket: &TicketRow,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
+    let declared = payload::declared(conn, incident).await?;
     let event = WebhookEvent::new(
         now,
         EventData::TicketReminder(TicketReminderData {
-            incident: payload::incident(incident, settings, party_kind(ticket))?,
+            incident: payload::incident(incident, declared.as_ref(), settings, party_kind(ticket))?,
             ticket: payload::ticket(ticket),
         }),
     );

@@ -247,10 +247,11 @@ async fn broadcast(
     now: DateTime<Utc>,
     event: impl Fn(WebhookIncident, WebhookTicket) -> EventData,
 ) -> Result<(), DbErr> {
+    let declared = payload::declared(conn, incident).await?;
     for ticket in tickets::for_incident(conn, incident.id).await? {
         let kind = ticket.role;
         let data = event(
-            payload::incident(incident, notify.settings, kind)?,
+            payload::incident(incident, declared.as_ref(), notify.settings, kind)?,
             payload::ticket(&ticket),
         );
         outbox::queue_webhooks(conn, &notify.dir, &ticket, data, now).await?;

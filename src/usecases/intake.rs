@@ -1,5 +1,7 @@
 //! Filing an incident: validate, route, then write the incident, its tickets, one delivery
 //! per ticket and channel, the timeline and the idempotency receipt in ONE transaction.
+//! What the page register says of the report (the declaration it started from, and a flag
+//! when the register contradicts it) is read before the write, outside the group commit.
 
 use crate::domain::Named;
 use std::sync::Arc;
@@ -20,6 +22,7 @@ use crate::{
         delivery::Notice,
         new_incident::NewIncident,
         page_key,
+        register::{DeclaredVersion, RegisterFlag, report_key},
         webhook::{EventData, IncidentReportedData, WebhookEvent, WebhookEvidence},
     },
     storage::{
@@ -34,7 +37,7 @@ use crate::{
     telemetry::metrics::Metrics,
     usecases::{
         outbox::{self, Channels, Outbox},
-        payload,
+        payload, register,
     },
 };
 
@@ -61,11 +64,26 @@ pub struct Receipt {
 /// Most reports written in one transaction.
 const MAX_BATCH: usize = 64;
 
+/// A report that starts from a member's declaration in the page register.
+pub struct FromRegister {
+    /// The version of the declaration the report used.
+    pub declared: DeclaredVersion,
+    /// The signed-in member's email: who the register knows the reporter as.
+    pub member_email: String,
+}
+
+/// What the register says of one report, read before it is written.
+struct Registered {
+    declared: Option<DeclaredVersion>,
+    flag: Option<RegisterFlag>,
+}
+
 struct Job {
     new: NewIncident,
     source: Source,
     actor: Actor,
     receipt: Option<Receipt>,
+    register: Registered,
     reply: oneshot::Sender<anyhow::Result<Filed>>,
 }
 
@@ -76,6 +94,7 @@ struct Job {
 #[derive(Clone)]
 pub struct Intake {
     jobs: mpsc::Sender<Job>,
+    db: Database,
     metrics: Metrics,
 }
 
@@ -98,18 +117,17 @@ impl Intake {
         let (jobs, rx) = mpsc::channel(1024);
         tokio::spawn(writer(
             Writer {
-                db,
+                db: db.clone(),
                 settings,
                 directory,
                 outbox,
             },
             rx,
         ));
-        Self { jobs, metrics }
+        Self { jobs, db, metrics }
     }
 
     /// Routes and writes one report; returns once it is committed.
-    #[tracing::instrument(skip_all, fields(kind = %new.kind, platform = %new.page.platform))]
     pub async fn file(
         &self,
         new: NewIncident,
@@ -117,12 +135,28 @@ impl Intake {
         actor: Actor,
         receipt: Option<Receipt>,
     ) -> anyhow::Result<Filed> {
+        self.file_from(new, source, actor, receipt, None).await
+    }
+
+    /// Routes and writes one report, which may start from a declaration of the register;
+    /// returns once it is committed.
+    #[tracing::instrument(skip_all, fields(kind = %new.kind, platform = %new.page.platform))]
+    pub async fn file_from(
+        &self,
+        new: NewIncident,
+        source: Source,
+        actor: Actor,
+        receipt: Option<Receipt>,
+        from: Option<FromRegister>,
+    ) -> anyhow::Result<Filed> {
+        let register = self.registered(&new, from).await?;
         let (reply, answer) = oneshot::channel();
         let job = Job {
             new,
             source,
             actor,
             receipt,
+            register,
             reply,
         };
         self.jobs
@@ -136,6 +170,27 @@ impl Intake {
         self.metrics
             .incident_filed(filed.incident.kind, filed.incident.page_platform);
         Ok(filed)
+    }
+
+    /// The register's word on a report: its page declared by someone else than the
+    /// reporter (known by their email, or as the signed-in member), or declared closed.
+    async fn registered(
+        &self,
+        new: &NewIncident,
+        from: Option<FromRegister>,
+    ) -> anyhow::Result<Registered> {
+        let reporter = match &from {
+            Some(from) => Some(from.member_email.as_str()),
+            None => new.reporter.email.as_ref().map(|e| e.as_str()),
+        };
+        let flag = match report_key(new.page.url.as_ref()) {
+            Some(key) => register::flag_for_report(&self.db, &key, reporter).await?,
+            None => None,
+        };
+        Ok(Registered {
+            declared: from.map(|f| f.declared),
+            flag,
+        })
     }
 }
 
@@ -289,9 +344,9 @@ fn build_rows(
         created_at: now,
         updated_at: now,
         purged_at: None,
-        register_page_id: None,
-        register_version: None,
-        register_flag: None,
+        register_page_id: job.register.declared.as_ref().map(|d| d.page_id),
+        register_version: job.register.declared.as_ref().map(|d| d.version),
+        register_flag: job.register.flag,
     };
 
     let mut tickets = Vec::with_capacity(routes.len());
@@ -313,12 +368,23 @@ fn build_rows(
         }),
         at: now,
     }];
+    if let Some(flag) = job.register.flag {
+        timeline.push(NewEvent {
+            incident_id,
+            ticket_id: None,
+            actor: Actor::system(),
+            event_type: TimelineEvent::RegisterFlagged,
+            data: json!({ "flag": flag, "page_key": report_key(new.page.url.as_ref()) }),
+            at: now,
+        });
+    }
     for route in &routes {
         if dir.party(&route.party_id).is_none() {
             anyhow::bail!("routing named the unknown party `{}`", route.party_id);
         }
         let ticket = super::ticket::pending(dir, incident_id, &route.party_id, route.kind, now);
-        let mut incident = payload::incident(&row, settings, route.kind)?;
+        let mut incident =
+            payload::incident(&row, job.register.declared.as_ref(), settings, route.kind)?;
         incident.evidence = (!new.evidence.is_empty()).then(|| evidence_view(new));
         let event = WebhookEvent::new(
             now,

@@ -5,19 +5,25 @@ pub use crate::domain::webhook::rfc3339;
 use crate::{
     config::Settings,
     domain::{
+        register::DeclaredVersion,
         routing::PartyKind,
         webhook::{
-            WebhookContainment, WebhookIncident, WebhookIncidentRef, WebhookPage, WebhookReporter,
-            WebhookTicket,
+            WebhookContainment, WebhookDeclaration, WebhookIncident, WebhookIncidentRef,
+            WebhookPage, WebhookPageAdmin, WebhookReporter, WebhookTicket,
         },
     },
     storage::{DbErr, incidents::IncidentRow, tickets::TicketRow},
 };
 
-/// What a party of `kind` is told about an incident; who gets the reporter's and the
-/// account's contacts is set in `[notifications]`.
+/// The declaration an incident's report used, to pass to [`incident`].
+pub use super::register::report::of_incident as declared;
+
+/// What a party of `kind` is told about an incident, with the declaration its report used
+/// (`declared`, from [`declared`]); who gets the reporter's and the account's contacts is
+/// set in `[notifications]`, and the declared contacts follow the account's.
 pub fn incident(
     incident: &IncidentRow,
+    declared: Option<&DeclaredVersion>,
     settings: &Settings,
     kind: PartyKind,
 ) -> Result<WebhookIncident, DbErr> {
@@ -33,6 +39,7 @@ pub fn incident(
             at: incident.contained_at,
             state: incident.containment,
         },
+        declaration: declared.map(|d| declaration(d, account)),
         description: incident.description.clone(),
         detected_at: incident.detected_at,
         evidence: None,
@@ -64,6 +71,28 @@ pub fn incident(
             incident.id
         ),
     })
+}
+
+fn declaration(declared: &DeclaredVersion, contacts: bool) -> WebhookDeclaration {
+    let d = &declared.declaration;
+    WebhookDeclaration {
+        admins: d
+            .admins
+            .iter()
+            .map(|a| WebhookPageAdmin {
+                account: a.account.clone(),
+                role: a.role,
+            })
+            .collect(),
+        created_on: d.created_on.map(|c| c.to_string()),
+        declared_at: declared.at,
+        first_declared_at: declared.first_declared_at,
+        linked_email: d.linked_email.clone().filter(|_| contacts),
+        linked_phone: d.linked_phone.clone().filter(|_| contacts),
+        page_id: declared.page_id,
+        status: d.status,
+        version: declared.version,
+    }
 }
 
 pub fn ticket(ticket: &TicketRow) -> WebhookTicket {

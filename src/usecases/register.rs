@@ -10,6 +10,7 @@
 //! when it was spent (once).
 
 pub mod mail;
+pub mod report;
 
 use std::collections::HashMap;
 

@@ -217,7 +217,8 @@ pub async fn open_ticket(
 ) -> Result<TicketRow, crate::storage::DbErr> {
     let opened = pending(dir, incident.id, opening.party_id, opening.kind, now);
     tickets::insert_many(conn, vec![opened.clone().into()]).await?;
-    let incident_view = payload::incident(incident, settings, opening.kind)?;
+    let declared = payload::declared(conn, incident).await?;
+    let incident_view = payload::incident(incident, declared.as_ref(), settings, opening.kind)?;
     let ticket_view = payload::ticket(&opened);
     let mut entry = json!({
         "party": opened.party_id,

@@ -19,6 +19,7 @@ mod process;
 mod protocol;
 mod receiver;
 mod register;
+mod register_api;
 mod smtp;
 mod tickets;
 mod transitions;

@@ -97,7 +97,7 @@ async fn every_type_received(
 
 /// Marks every object schema of the document closed, so that a field sent but not
 /// published fails validation too.
-fn closed(schema: &mut Value) {
+pub fn closed(schema: &mut Value) {
     match schema {
         Value::Object(object) => {
             if object.contains_key("properties") && !object.contains_key("additionalProperties") {
@@ -111,7 +111,7 @@ fn closed(schema: &mut Value) {
 }
 
 /// A validator for the schema at `reference` (`#/components/schemas/..`) in `components`.
-fn validator(components: &Value, reference: &str) -> Validator {
+pub fn validator(components: &Value, reference: &str) -> Validator {
     jsonschema::options()
         .with_draft(Draft::Draft202012)
         .should_validate_formats(true)
@@ -119,7 +119,7 @@ fn validator(components: &Value, reference: &str) -> Validator {
         .unwrap_or_else(|e| panic!("{reference} compiles: {e}"))
 }
 
-fn problems(validator: &Validator, body: &Value) -> Vec<String> {
+pub fn problems(validator: &Validator, body: &Value) -> Vec<String> {
     validator
         .iter_errors(body)
         .map(|e| format!("{} at {}", e, e.instance_path()))

@@ -9,6 +9,7 @@ use super::formats::Formats;
 use crate::{
     config::Locale,
     domain::i18n::{Tr, text_with, try_word},
+    domain::register::ApproxDate,
     domain::routing::PartyKind,
     domain::webhook::EventType,
 };
@@ -241,9 +242,70 @@ fn sections(tr: Tr, kind: PartyKind, incident: &Value, ticket: &Value) -> Vec<Se
     if kind == PartyKind::Provider {
         all.push(ownership);
     }
+    all.extend(declaration(tr, incident));
     all.push(containment);
     all.retain(|section| !section.rows.is_empty());
     all
+}
+
+/// The member's declaration of the page in the register, when the report started from
+/// one: what they declared, and when, before the incident.
+fn declaration(tr: Tr, incident: &Value) -> Option<Section> {
+    let declared = incident.pointer("/declaration").filter(|d| d.is_object())?;
+    let when = |pointer: &str| text(declared, pointer).map(|t| instant(tr.0, &t));
+    let before = match (
+        text(declared, "/first_declared_at").and_then(|t| DateTime::parse_from_rfc3339(&t).ok()),
+        text(incident, "/detected_at").and_then(|t| DateTime::parse_from_rfc3339(&t).ok()),
+    ) {
+        (Some(declared), Some(detected)) => Some(tr.t(if declared < detected {
+            "email-declared-before-yes"
+        } else {
+            "email-declared-before-no"
+        })),
+        _ => None,
+    };
+    let admins: Vec<String> = declared
+        .pointer("/admins")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            let account = text(a, "/account")?;
+            Some(match text(a, "/role") {
+                Some(role) => format!("{account} ({})", tr.w("admin_role", &role)),
+                None => account,
+            })
+        })
+        .collect();
+    let status = text(declared, "/status");
+    let mut lines = rows([
+        (tr.t("email-declared-first"), when("/first_declared_at")),
+        (tr.t("email-declared-at"), when("/declared_at")),
+        (tr.t("email-declared-version"), text(declared, "/version")),
+        (tr.t("email-declared-before"), before),
+        (
+            tr.t("email-declared-created-on"),
+            text(declared, "/created_on").map(|d| approximate(tr.0, &d)),
+        ),
+    ]);
+    if let Some(status) = status {
+        lines.push(Row {
+            alert: status == "closed",
+            ..Row::new(tr.t("email-declared-status"), tr.w("page_status", &status))
+        });
+    }
+    lines.extend(rows([
+        (tr.t("email-linked-email"), text(declared, "/linked_email")),
+        (tr.t("email-linked-phone"), text(declared, "/linked_phone")),
+        (
+            tr.t("email-declared-admins"),
+            (!admins.is_empty()).then(|| admins.join("; ")),
+        ),
+    ]));
+    Some(Section {
+        heading: tr.t("email-heading-declaration"),
+        rows: lines,
+    })
 }
 
 fn evidence(locale: Locale, incident: &Value) -> Vec<Evidence> {
@@ -317,6 +379,15 @@ fn date(locale: Locale, raw: &str) -> String {
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .map(|d| d.format(Formats::of(locale).date_format).to_string())
         .unwrap_or_else(|_| raw.to_owned())
+}
+
+/// A declared date known to the year, the month or the day, in the reader's order.
+fn approximate(locale: Locale, raw: &str) -> String {
+    match ApproxDate::parse("created_on", raw, NaiveDate::MAX) {
+        Ok(d) if locale == Locale::Vi => d.display(),
+        Ok(d) => d.to_string(),
+        Err(_) => raw.to_owned(),
+    }
 }
 
 fn size(locale: Locale, bytes: u64) -> String {

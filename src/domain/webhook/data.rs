@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use crate::domain::{
     AccountType, ContainmentAction, ContainmentState, IncidentKind, IncidentStatus, Platform,
-    RejectReason, Severity, TicketStatus, routing::PartyKind,
+    RejectReason, Severity, TicketStatus,
+    register::{AdminRole, PageStatus},
+    routing::PartyKind,
 };
 
 /// An incident as one kind of party is told of it; which contacts it shows is set in
@@ -18,6 +20,11 @@ pub struct WebhookIncident {
     #[schema(example = "hn-ba-dinh")]
     pub committee: String,
     pub containment: WebhookContainment,
+    /// The member's declaration of the page in the organisation's page register, when the
+    /// report started from one: their proof of ownership, written before the incident.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub declaration: Option<WebhookDeclaration>,
     pub description: String,
     #[serde(serialize_with = "super::millis")]
     pub detected_at: DateTime<Utc>,
@@ -39,6 +46,48 @@ pub struct WebhookIncident {
     /// The incident in the API.
     #[schema(format = "uri")]
     pub url: String,
+}
+
+/// What the member had declared about the page in the page register, in the version the
+/// report used. `linked_email` and `linked_phone` are null unless the party's kind is in
+/// `notifications.account_contacts_for`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct WebhookDeclaration {
+    /// The administrator accounts declared: names or handles and their roles, never a
+    /// password.
+    pub admins: Vec<WebhookPageAdmin>,
+    /// When the page was created, as declared: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    #[schema(
+        required = true,
+        pattern = "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
+        example = "2019-03"
+    )]
+    pub created_on: Option<String>,
+    /// When this version of the declaration was written.
+    #[serde(serialize_with = "super::millis")]
+    pub declared_at: DateTime<Utc>,
+    /// When the page was first declared.
+    #[serde(serialize_with = "super::millis")]
+    pub first_declared_at: DateTime<Utc>,
+    #[schema(required = true)]
+    pub linked_email: Option<String>,
+    #[schema(required = true)]
+    pub linked_phone: Option<String>,
+    /// The declaration's id in the page register.
+    pub page_id: Uuid,
+    pub status: PageStatus,
+    /// The version the report used (1 for the first declaration).
+    #[schema(minimum = 1, example = 2)]
+    pub version: i32,
+}
+
+/// An administrator account of a declared page.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct WebhookPageAdmin {
+    /// The account's name or handle.
+    #[schema(example = "@lan.nguyen")]
+    pub account: String,
+    pub role: AdminRole,
 }
 
 /// Whether the page's activity has been stopped, and how.

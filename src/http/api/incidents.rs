@@ -490,6 +490,9 @@ async fn detail_for(
             && e.event_type != crate::domain::TimelineEvent::NoteAdded
     });
     view.same_page.clear();
+    if kind != crate::domain::routing::PartyKind::Committee {
+        view.register_flag = None;
+    }
     let shown = &state.settings.notifications;
     if !shown.reporter_contacts_for.contains(&kind) {
         view.reporter.email = None;

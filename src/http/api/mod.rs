@@ -4,6 +4,7 @@ pub mod auth;
 pub mod directory;
 pub mod incidents;
 pub mod openapi;
+pub mod register;
 pub mod tickets;
 pub mod views;
 
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(incidents::configure)
             .configure(tickets::configure)
             .configure(directory::configure)
+            .configure(register::configure)
             .service(routes::at("/openapi.json").get(openapi::serve).done())
             .default_service(web::to(not_found)),
     );

@@ -7,7 +7,7 @@ use utoipa::{
     openapi::security::{Http, HttpAuthScheme, SecurityScheme},
 };
 
-use super::{directory, incidents, tickets, views};
+use super::{directory, incidents, register, tickets, views};
 use crate::{
     domain::webhook::{EventType, WebhookEvent},
     http::error::{Problem, ProblemField, answers},
@@ -46,6 +46,9 @@ use crate::{
         directory::endpoint_activity,
         directory::routing_preview,
         directory::list_changes,
+        register::list_pages,
+        register::get_page,
+        register::request_members,
         crate::http::ops::health::healthz,
         crate::http::ops::health::readyz,
         crate::http::ops::metrics::metrics,
@@ -64,6 +67,7 @@ use crate::{
         views::IncidentCreated, views::IncidentSummary, views::IncidentPage, views::IncidentDetail,
         views::ReporterView, views::PageView, views::ContainmentView, views::TicketView,
         views::DeliveryView, views::EventView, views::ActorView, views::AttemptView,
+        views::DeclarationRef, crate::domain::register::RegisterFlag,
         tickets::TicketAnswerInput, tickets::Redelivered,
         directory::NamesView, directory::DisabledView, directory::PartyView, directory::PartyPage,
         directory::EndpointView, directory::EndpointList, directory::EndpointWithSecret,
@@ -71,6 +75,12 @@ use crate::{
         directory::RotatedSecretView, directory::DisableEndpoint, directory::EndpointTestView,
         directory::EndpointActivityView, directory::RoutedParty, directory::RoutingPreview,
         directory::DirectoryChangeView, directory::DirectoryChangePage,
+        register::DeclarationView, register::RegisterPageView, register::RegisterPageList,
+        register::PageVersionView, register::OtherDeclarationView, register::RegisterPageDetail,
+        register::AskedMemberView, register::AskedMemberList,
+        crate::domain::register::PageStatus, crate::domain::register::PageChange,
+        crate::domain::register::AnswerState, crate::domain::register::AdminRole,
+        crate::domain::register::PageAdmin, crate::domain::register::Membership,
         crate::domain::routing::PartyKind, crate::domain::Locale,
         crate::domain::directory::ChangeSubject, crate::domain::directory::ChangeAction,
         crate::domain::IncidentKind, crate::domain::Severity, crate::domain::IncidentStatus,
@@ -80,7 +90,7 @@ use crate::{
         WebhookEvent,
     )),
     modifiers(&BearerAuth, &WebhookEvents, &EveryStatus, &Links),
-    tags((name = "incidents", description = "Incident reports and their lifecycle"), (name = "tickets", description = "One party's ticket: deliveries, attempts and its answer"), (name = "directory", description = "Parties, their webhook endpoints (created, rotated, tested, watched) and the routing preview"), (name = "operations", description = "Health checks and metrics"))
+    tags((name = "incidents", description = "Incident reports and their lifecycle"), (name = "tickets", description = "One party's ticket: deliveries, attempts and its answer"), (name = "directory", description = "Parties, their webhook endpoints (created, rotated, tested, watched) and the routing preview"), (name = "register", description = "The page register: the pages members declared, with every version, and who answered a committee's declaration request"), (name = "operations", description = "Health checks and metrics"))
 )]
 pub struct ApiDoc;
 
@@ -91,7 +101,7 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.description = Some(
-            "An API key created with `incident-desk api-key create`. Scopes: incidents:write, incidents:read, tickets:write, directory:read, directory:write."
+            "An API key created with `incident-desk api-key create`. Scopes: incidents:write, incidents:read, tickets:write, directory:read, directory:write, register:read."
                 .to_owned(),
         );
         components.add_security_scheme("api_key", SecurityScheme::Http(scheme));

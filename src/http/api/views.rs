@@ -10,6 +10,7 @@ use crate::{
         AccountType, ActorKind, ContainmentState, IncidentKind, IncidentStatus, Platform, Severity,
         Source, TicketStatus, TimelineEvent,
         delivery::{AttemptOutcome, Channel, DeliveryStatus, Notice},
+        register::RegisterFlag,
         routing::PartyKind,
     },
     usecases::{DeliveryRow, EventRow, IncidentRow, TicketRow},
@@ -100,6 +101,13 @@ pub struct IncidentDetail {
     pub containment: ContainmentView,
     /// The incident this one duplicates, when rejected as a duplicate.
     pub duplicate_of: Option<Uuid>,
+    /// The member's declaration in the page register the report started from.
+    pub declaration: Option<DeclarationRef>,
+    /// What the page register says against the report: the page is declared by another
+    /// member than the reporter (`declared_by_other`), or declared closed (`closed`).
+    /// For the committee; null for a key bound to another kind of party.
+    #[schema(example = json!(RegisterFlag::DeclaredByOther))]
+    pub register_flag: Option<RegisterFlag>,
     #[schema(example = json!(Source::Api))]
     pub source: Source,
     pub created_at: DateTime<Utc>,
@@ -108,6 +116,14 @@ pub struct IncidentDetail {
     pub timeline: Vec<EventView>,
     /// Other incidents about the same page.
     pub same_page: Vec<IncidentSummary>,
+}
+
+/// A version of a declared page: read it with `GET /api/v1/pages/{page_id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeclarationRef {
+    pub page_id: Uuid,
+    #[schema(minimum = 1, example = 2)]
+    pub version: i32,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -316,6 +332,11 @@ pub fn incident_detail(
             actions: i.containment_actions.clone(),
         },
         duplicate_of: i.duplicate_of,
+        declaration: i
+            .register_page_id
+            .zip(i.register_version)
+            .map(|(page_id, version)| DeclarationRef { page_id, version }),
+        register_flag: i.register_flag,
         source: i.source,
         created_at: i.created_at,
         updated_at: i.updated_at,

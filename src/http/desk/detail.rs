@@ -80,6 +80,8 @@ struct DetailPage {
     who: Who,
     reference: String,
     headline: String,
+    /// What the page register says against the report, as one line for the committee.
+    register_flag: Option<String>,
     description: String,
     facts: Vec<Fact>,
     reporter: Vec<Fact>,
@@ -336,6 +338,9 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
                 .or_else(|| i.page_handle.clone())
                 .unwrap_or_default()
         ),
+        register_flag: i
+            .register_flag
+            .map(|f| tr.t(&format!("desk-register-flag-{}", f.as_str()))),
         description: i.description.clone(),
         facts,
         reporter,

@@ -1,6 +1,7 @@
 //! The report form at `/`: shown empty, shown again with every typed value and each
 //! problem beside its field, or accepted and answered with a redirect to the
-//! confirmation page.
+//! confirmation page. A signed-in member's report from a declared page
+//! (`member::register::report`) is the same form, filled in from the declaration.
 
 use crate::domain::Named;
 use std::collections::HashMap;
@@ -27,7 +28,7 @@ use crate::{
         new_incident::{ContainmentDraft, IncidentDraft, PageDraft, ReporterDraft},
     },
     http::state::AppState,
-    usecases::intake::{self, Once, Receipt, Source},
+    usecases::intake::{self, FromRegister, Once, Receipt, Source},
     usecases::member,
 };
 
@@ -63,10 +64,34 @@ pub struct Choice {
     pub checked: bool,
 }
 
+/// The form of a report that starts from a member's declared page: where it is sent, and
+/// what it says of the declaration above the fields.
+#[derive(Clone)]
+pub struct FromPage {
+    pub action: String,
+    /// Which declaration filled the form in, and its version.
+    pub lead: String,
+    pub evidence: String,
+    /// The declared creation date, when it is only a month or a year.
+    pub approximate: Option<String>,
+    pub version: i32,
+}
+
+/// A report from a declared page, as the form is received: the declaration it uses, the
+/// page key it must keep, and the form to show again.
+pub struct Declared {
+    pub from: FromRegister,
+    pub key: String,
+    pub page: FromPage,
+}
+
 #[derive(Template)]
 #[template(path = "web/report.html")]
 pub struct ReportPage {
     pub chrome: Chrome,
+    /// Where the form is sent.
+    pub action: String,
+    pub from_page: Option<FromPage>,
     pub csrf_token: String,
     pub submission_id: String,
     values: HashMap<String, String>,
@@ -198,6 +223,7 @@ pub fn build_page(
     csrf_token: String,
     submission_id: String,
     filled: Filled,
+    from_page: Option<FromPage>,
 ) -> ReportPage {
     let Filled {
         values,
@@ -209,8 +235,17 @@ pub fn build_page(
     let get = |name: &str| values.get(name).cloned().unwrap_or_default();
     let kind = get("kind");
     let state_value = get("containment.state");
+    let (chrome, action) = match &from_page {
+        Some(f) => (
+            Chrome::new(locale, "register-report-title", &f.action),
+            f.action.clone(),
+        ),
+        None => (Chrome::new(locale, "form-title", "/"), "/".to_owned()),
+    };
     ReportPage {
-        chrome: Chrome::new(locale, "form-title", "/"),
+        chrome,
+        action,
+        from_page,
         csrf_token,
         submission_id,
         committees: committees(
@@ -281,6 +316,7 @@ pub async fn show(state: web::Data<AppState>, lang: Lang, csrf: Csrf) -> HttpRes
         state.csrf.token(&csrf),
         crate::domain::token::random_token(16),
         Filled::default(),
+        None,
     );
     match page::render(&page) {
         Some(body) => page::html(
@@ -364,27 +400,54 @@ pub async fn submit(
     csrf: Csrf,
     payload: Multipart,
 ) -> HttpResponse {
+    match read(&req, &state, &csrf, payload).await {
+        Ok(form) => accept(&req, &state, &lang, &csrf, form, None).await,
+        Err(refused) => refused,
+    }
+}
+
+/// Reads a sent report form, its token checked and its files received; a refused form is
+/// the answer to send.
+pub async fn read(
+    req: &HttpRequest,
+    state: &AppState,
+    csrf: &Csrf,
+    payload: Multipart,
+) -> Result<FormData, HttpResponse> {
     let reader = Reader {
         store: &state.files,
         limits: &state.settings.evidence,
         key: &state.csrf,
-        csrf: &csrf,
+        csrf,
         file_field: Some(FILE_FIELD),
     };
     let mut form = match reader.read(payload).await {
         Ok(form) => form,
-        Err(error) => return crate::http::html::refused(&req, error),
+        Err(error) => return Err(crate::http::html::refused(req, error)),
     };
     if form.get(HONEYPOT).is_some_and(|v| !v.is_empty()) {
         form.discard_files().await;
         tracing::info!("report refused: the honeypot field was filled");
-        return page::message(
-            &req,
+        return Err(page::message(
+            req,
             StatusCode::BAD_REQUEST,
             "refused-title",
             &["refused-honeypot"],
-        );
+        ));
     }
+    Ok(form)
+}
+
+/// Files the report of a read form, from a declared page or not, or shows the form again
+/// with each problem beside its field.
+pub async fn accept(
+    req: &HttpRequest,
+    state: &AppState,
+    lang: &Lang,
+    csrf: &Csrf,
+    mut form: FormData,
+    declared: Option<Declared>,
+) -> HttpResponse {
     let locale = lang.locale;
     let draft = draft(&state.settings, &form, locale);
     let dir = state.directory.current();
@@ -400,23 +463,40 @@ pub async fn submit(
             args: Vec::new(),
         });
     }
-    if let Err(errors) = &parsed {
-        shown.extend(errors.iter().map(problems::from_field_error));
+    match &parsed {
+        Err(errors) => shown.extend(errors.iter().map(problems::from_field_error)),
+        // A report from a declared page is about that page.
+        Ok(new)
+            if declared.as_ref().is_some_and(|d| {
+                crate::domain::register::report_key(new.page.url.as_ref()).as_ref() != Some(&d.key)
+            }) =>
+        {
+            shown.push(Problem {
+                field: "page.url".to_owned(),
+                key: "error-declared_page".to_owned(),
+                args: Vec::new(),
+            });
+        }
+        Ok(_) => {}
     }
     shown.extend(form.read_problems.iter().cloned());
+    let (from, from_page) = match declared {
+        Some(d) => (Some(d.from), Some(d.page)),
+        None => (None, None),
+    };
     let new = match parsed {
         Ok(new) if shown.is_empty() => new,
         _ => {
             let files_lost = form.files_sent;
             form.discard_files().await;
-            return form_again(&state, &lang, &csrf, &form, shown, files_lost);
+            return form_again(state, lang, csrf, &form, shown, files_lost, from_page);
         }
     };
     let submission = form
         .get("submission_id")
         .filter(|v| (16..=64).contains(&v.len()));
     let key = submission.clone();
-    let work = || file(&state, new, &mut form, submission);
+    let work = || file(state, new, &mut form, submission, from);
     let result = intake::once(&state.db, PRINCIPAL, key.as_deref(), "web-form", work).await;
     match result {
         Ok(Once::Done(token)) => HttpResponse::SeeOther()
@@ -425,18 +505,18 @@ pub async fn submit(
             .finish(),
         Ok(Once::Replay { body, .. }) => {
             form.discard_files().await;
-            replay(&req, &state, &body).await
+            replay(req, state, &body).await
         }
         Ok(Once::InProgress | Once::Mismatch) => {
             form.discard_files().await;
-            still_pending(&req)
+            still_pending(req)
         }
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "could not file a report from the form");
             // Files already kept are no longer temporary; this removes only the rest.
             form.discard_files().await;
             page::message(
-                &req,
+                req,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "failed-title",
                 &["failed-body"],
@@ -451,6 +531,7 @@ async fn file(
     mut new: crate::domain::new_incident::NewIncident,
     form: &mut FormData,
     submission: Option<String>,
+    from: Option<FromRegister>,
 ) -> anyhow::Result<String> {
     for accepted in &form.files {
         state.files.keep(&accepted.received).await?;
@@ -469,7 +550,10 @@ async fn file(
             (303u16, body.to_string().into_bytes())
         }),
     });
-    let filed = state.intake.file(new, Source::Web, actor, receipt).await?;
+    let filed = state
+        .intake
+        .file_from(new, Source::Web, actor, receipt, from)
+        .await?;
     Ok(filed.tracking_token)
 }
 
@@ -521,6 +605,7 @@ fn form_again(
     form: &FormData,
     shown: Vec<Problem>,
     files_lost: bool,
+    from_page: Option<FromPage>,
 ) -> HttpResponse {
     let values: HashMap<String, String> = form
         .fields()
@@ -541,6 +626,7 @@ fn form_again(
             problems: shown,
             files_lost,
         },
+        from_page,
     );
     match page::render(&page) {
         Some(body) => page::html(

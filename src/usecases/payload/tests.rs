@@ -90,7 +90,7 @@ fn event_for(row: &IncidentRow, kind: PartyKind) -> Value {
         row.created_at,
         EventData::IncidentReported(IncidentReportedData {
             added_by: None,
-            incident: payload::incident(row, &settings(), kind).expect("a known row"),
+            incident: payload::incident(row, None, &settings(), kind).expect("a known row"),
             ticket: payload::ticket(&ticket),
         }),
     )
@@ -368,6 +368,100 @@ fn both_locales_name_every_code_of_the_domain() {
             "no Vietnamese word for {group}.{code}"
         );
     }
+}
+
+fn declared() -> crate::domain::register::DeclaredVersion {
+    use crate::domain::register::{AdminRole, ApproxDate, Declaration, PageAdmin, PageStatus};
+    crate::domain::register::DeclaredVersion {
+        page_id: Uuid::now_v7(),
+        version: 3,
+        at: at(1, 0) - chrono::TimeDelta::days(30),
+        first_declared_at: at(1, 0) - chrono::TimeDelta::days(400),
+        declaration: Declaration {
+            platform: Platform::Facebook,
+            url: "https://www.facebook.com/doanphuongphucxa".into(),
+            name: "Đoàn phường Phúc Xá".into(),
+            created_on: Some(ApproxDate {
+                year: 2019,
+                month: Some(5),
+                day: None,
+            }),
+            purpose: "Thông tin hoạt động của phường".into(),
+            status: PageStatus::Active,
+            closed_on: None,
+            closed_reason: None,
+            deleted_on_platform: false,
+            linked_phone: Some("0241234567".into()),
+            linked_email: Some("trang.phucxa@example.org".into()),
+            admins: vec![PageAdmin {
+                account: "@an.nguyen".into(),
+                role: AdminRole::Owner,
+            }],
+            memberships: Vec::new(),
+        },
+    }
+}
+
+#[test]
+fn the_declaration_goes_to_every_party_with_its_contacts_only_where_the_rule_gives_them() {
+    let row = incident_row();
+    let declared = declared();
+    let mut settings = settings();
+    settings.notifications.account_contacts_for = vec![PartyKind::Committee];
+    for (kind, contacts) in [(PartyKind::Committee, true), (PartyKind::Provider, false)] {
+        let incident = payload::incident(&row, Some(&declared), &settings, kind).expect("a row");
+        let d = incident.declaration.expect("the declaration");
+        assert_eq!(d.version, 3);
+        assert_eq!(d.created_on.as_deref(), Some("2019-05"));
+        assert_eq!(d.linked_phone.is_some(), contacts, "{kind}");
+        assert_eq!(d.linked_email.is_some(), contacts, "{kind}");
+        let event = serde_json::to_value(WebhookEvent::new(
+            row.created_at,
+            EventData::IncidentReported(IncidentReportedData {
+                added_by: None,
+                incident: payload::incident(&row, Some(&declared), &settings, kind).expect("a row"),
+                ticket: payload::ticket(&ticket::Model {
+                    id: Uuid::now_v7(),
+                    incident_id: row.id,
+                    party_id: "meta".into(),
+                    role: kind,
+                    status: TicketStatus::Pending,
+                    external_ref: None,
+                    deadline_at: at(6, 10),
+                    acknowledged_at: None,
+                    resolved_at: None,
+                    reminded_at: None,
+                    escalated_at: None,
+                    created_at: row.created_at,
+                    updated_at: row.created_at,
+                }),
+            }),
+        ))
+        .expect("JSON");
+        let vi = render(kind, Locale::Vi, &event, None);
+        for expected in [
+            "KHAI BÁO TRANG TRONG SỔ ĐĂNG KÝ CỦA TỔ CHỨC",
+            "- Khai báo lần đầu lúc: 08:00 ngày 26/01/2025 (UTC+7)",
+            "- Phiên bản khai báo: 3",
+            "- Khai báo trước khi phát hiện sự cố: Có",
+            "- Ngày tạo trang (theo khai báo): 05/2019",
+            "- Tình trạng trang (theo khai báo): Đang hoạt động",
+            "- Tài khoản quản trị: @an.nguyen (chủ sở hữu)",
+        ] {
+            assert!(
+                vi.text.contains(expected),
+                "lacks {expected:?}:\n{}",
+                vi.text
+            );
+        }
+        assert_eq!(vi.text.contains("0241234567"), contacts, "{}", vi.text);
+    }
+    let without = payload::incident(&row, None, &settings, PartyKind::Provider).expect("a row");
+    let json = serde_json::to_value(&without).expect("JSON");
+    assert!(
+        json.get("declaration").is_none(),
+        "left out when there is none"
+    );
 }
 
 fn settings() -> crate::config::Settings {

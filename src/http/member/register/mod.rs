@@ -7,6 +7,7 @@
 //! member's pages nor the reverse. No password exists anywhere.
 
 mod pages;
+mod report;
 mod sign_in;
 
 use std::{net::IpAddr, sync::Arc};
@@ -165,6 +166,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key:
                 at("/pages/{id}/close")
                     .get(pages::close_form)
                     .post(pages::close)
+                    .done(),
+            )
+            .service(
+                at("/pages/{id}/report")
+                    .get(report::form)
+                    .post(report::submit)
                     .done(),
             ),
     );
