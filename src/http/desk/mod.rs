@@ -6,6 +6,7 @@ mod actions;
 mod auth;
 mod detail;
 mod directory;
+mod export;
 mod queue;
 pub mod session;
 pub mod throttle;
