@@ -477,7 +477,7 @@ pub async fn add_members(
     let mut clean = Vec::new();
     for (i, raw) in emails.iter().enumerate().take(1000) {
         match member_email(&format!("emails[{i}]"), raw) {
-            Ok(e) => clean.push(e),
+            Ok(e) => clean.push((i, e)),
             Err(e) => errors.push(e),
         }
     }
@@ -489,7 +489,10 @@ pub async fn add_members(
     }
     let tx = db.begin_write().await?;
     let mut added = 0;
-    for (i, email) in clean.iter().enumerate() {
+    let mut seen = std::collections::HashSet::new();
+    // Each refusal names the address by its place in `emails`, as typed; an address
+    // listed twice counts once.
+    for (i, email) in clean.iter().filter(|(_, e)| seen.insert(e.clone())) {
         let member = store::ensure_member(&*tx, email, dir.party(committee).map_or(Locale::Vi, |p| p.locale), None, now).await?;
         match member.committee_id.as_deref() {
             Some(c) if c != committee && member.committee_confirmed_at.is_some() => {
@@ -515,6 +518,7 @@ pub async fn add_members(
 
 /// Sends a declaration request to every member of a committee's subtree: each gets a
 /// one-time link valid until the deadline (at most `register.request_link_ttl`).
+#[allow(clippy::too_many_arguments)]
 pub async fn start_request(
     db: &Database,
     key: &LinkKey,

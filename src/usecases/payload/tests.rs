@@ -63,6 +63,9 @@ fn incident_row() -> IncidentRow {
         created_at: at(2, 10),
         updated_at: at(2, 10),
         purged_at: None,
+        register_page_id: None,
+        register_version: None,
+        register_flag: None,
     }
 }
 
