@@ -1,6 +1,6 @@
-//! The committee desk: sign-in, the queue, incident detail and officer actions. Pages
-//! share the member pages' frame and protections; every query goes through the
-//! officer's scope.
+//! The committee desk: sign-in, the queue, incident detail and officer actions, the
+//! directory, and the page register. Pages share the member pages' frame and
+//! protections; every query goes through the officer's scope.
 
 mod actions;
 mod auth;
@@ -8,6 +8,7 @@ mod detail;
 mod directory;
 mod export;
 mod queue;
+mod register;
 pub mod session;
 pub mod throttle;
 
@@ -44,23 +45,23 @@ pub fn sessions(state: &AppState, key: &Key) -> SessionMiddleware<session::DbSes
     let ttl = actix_web::cookie::time::Duration::seconds(
         i64::try_from(state.settings.desk.session_ttl.as_secs()).unwrap_or(43_200),
     );
-    SessionMiddleware::builder(session::DbSessionStore::new(
-            state.db.clone(),
-            crate::domain::access::SessionRealm::Desk,
-        ), key.clone())
-        .cookie_name(SESSION_COOKIE.to_owned())
-        .cookie_path("/desk".to_owned())
-        .cookie_http_only(true)
-        .cookie_secure(secure(state))
-        .cookie_same_site(SameSite::Strict)
-        .cookie_content_security(CookieContentSecurity::Signed)
-        .session_lifecycle(
-            BrowserSession::default()
-                .state_ttl(ttl)
-                // Idle time counts from the last request, not the last change.
-                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
-        )
-        .build()
+    SessionMiddleware::builder(
+        session::DbSessionStore::new(state.db.clone(), crate::domain::access::SessionRealm::Desk),
+        key.clone(),
+    )
+    .cookie_name(SESSION_COOKIE.to_owned())
+    .cookie_path("/desk".to_owned())
+    .cookie_http_only(true)
+    .cookie_secure(secure(state))
+    .cookie_same_site(SameSite::Strict)
+    .cookie_content_security(CookieContentSecurity::Signed)
+    .session_lifecycle(
+        BrowserSession::default()
+            .state_ttl(ttl)
+            // Idle time counts from the last request, not the last change.
+            .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+    )
+    .build()
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key: &Key) {
@@ -120,6 +121,28 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key:
                     .post(actions::test)
                     .done(),
             )
+            .service(at("/register").get(register::index).done())
+            .service(at("/register/export.csv").get(register::export).done())
+            .service(at("/register/pages/{id}").get(register::show).done())
+            .service(
+                at("/register/pages/{id}/versions/{version}")
+                    .get(register::version)
+                    .done(),
+            )
+            .service(at("/register/members").get(register::roster).done())
+            .service(
+                at("/register/members/confirm")
+                    .post(register::confirm)
+                    .done(),
+            )
+            .service(at("/register/members/add").post(register::add).done())
+            .service(
+                at("/register/requests")
+                    .get(register::requests)
+                    .post(register::start)
+                    .done(),
+            )
+            .service(at("/register/requests/{id}").get(register::request).done())
             .service(at("/directory").get(directory::index).done())
             .service(at("/directory/changes").get(directory::changes).done())
             .service(
