@@ -1137,6 +1137,47 @@ async fn a_request_mails_every_member_of_the_subtree_follows_their_answers_and_r
 }
 
 #[tokio::test]
+async fn the_lists_of_a_request_come_in_keyset_pages() {
+    let app = spawn_app_with("[register]\npage_size = 10\n").await;
+    let officer = Officer::create(&app, "mai.tran", Role::Officer, Some("hn-ba-dinh")).await;
+    let emails: Vec<String> = (0..12).map(|i| format!("tv{i:02}@example.org")).collect();
+    let added = officer
+        .post_form(
+            "/desk/register/members/add",
+            &[("committee", "hn-ba-dinh"), ("emails", &emails.join("\n"))],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let members = officer.page("/desk/register/members").await;
+    assert_eq!(roster(&members).len(), 10);
+    let rest = officer
+        .page(&next_page(&members).expect("the roster's next page"))
+        .await;
+    assert_eq!(roster(&rest), ["tv10@example.org", "tv11@example.org"]);
+
+    let request = start_request(&officer, "hn-ba-dinh", "").await;
+    let page = officer.page(&request).await;
+    assert_eq!(text_of(&page, "count-asked"), "12");
+    let first = asked(&page, "not_answered");
+    assert_eq!(first.len(), 10);
+    let list = section(&page, "asked-not_answered");
+    let (before, _) = list.split_once("class=\"next-page\"").expect("a next page");
+    let next = before
+        .rsplit("href=\"")
+        .next()
+        .and_then(|h| h.split('"').next())
+        .expect("href")
+        .replace("&#38;", "&");
+    assert!(next.contains("not_answered_after="), "{next}");
+    let second = asked(&officer.page(&next).await, "not_answered");
+    assert_eq!(second.len(), 2);
+    let mut all = [first, second].concat();
+    all.sort();
+    all.dedup();
+    assert_eq!(all, emails, "every member once");
+}
+
+#[tokio::test]
 async fn the_request_form_names_each_problem_and_sends_nothing() {
     let app = spawn_app().await;
     member(&app, "an@example.org", "hn-ba-dinh", true).await;
