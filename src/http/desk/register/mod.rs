@@ -7,6 +7,7 @@
 //! admins act, and every form carries its token. Each handler calls one use case of
 //! `usecases::register`.
 
+mod csv;
 mod members;
 mod pages;
 mod requests;
@@ -14,8 +15,9 @@ mod requests;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
 use chrono::{DateTime, Utc};
 
+pub use csv::export;
 pub use members::{add, confirm, roster};
-pub use pages::{export, index, show, version};
+pub use pages::{index, show, version};
 pub use requests::{request, requests, start};
 
 use super::{Desk, queue::Opt};
