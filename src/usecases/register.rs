@@ -509,7 +509,7 @@ pub async fn add_members(
     let mut clean = Vec::new();
     for (i, raw) in emails.iter().enumerate().take(1000) {
         match member_email(&format!("emails[{i}]"), raw) {
-            Ok(e) => clean.push(e),
+            Ok(e) => clean.push((i, e)),
             Err(e) => errors.push(e),
         }
     }
@@ -528,7 +528,10 @@ pub async fn add_members(
     }
     let tx = db.begin_write().await?;
     let mut added = 0;
-    for (i, email) in clean.iter().enumerate() {
+    let mut seen = std::collections::HashSet::new();
+    // Each refusal names the address by its place in `emails`, as typed; an address
+    // listed twice counts once.
+    for (i, email) in clean.iter().filter(|(_, e)| seen.insert(e.clone())) {
         let member = store::ensure_member(
             &*tx,
             email,

@@ -10,6 +10,7 @@ mod export;
 mod flags;
 mod pages;
 mod queue;
+mod register;
 mod sign_in;
 mod tickets;
 

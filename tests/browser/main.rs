@@ -8,6 +8,7 @@ mod ack;
 mod axe;
 mod browser;
 mod desk;
+mod desk_register;
 mod directory;
 // Shared with the API tests, which use the parts these tests do not.
 #[allow(dead_code)]

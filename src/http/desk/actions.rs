@@ -20,7 +20,7 @@ use crate::{
 };
 
 /// The officer, when they may act and the form is theirs; otherwise the answer.
-async fn acting(
+pub(super) async fn acting(
     req: &HttpRequest,
     state: &AppState,
     session: &Session,

@@ -1,12 +1,14 @@
-//! The committee desk: sign-in, the queue, incident detail and officer actions. Pages
-//! share the member pages' frame and protections; every query goes through the
-//! officer's scope.
+//! The committee desk: sign-in, the queue, incident detail and officer actions, the
+//! directory, and the page register. Pages share the member pages' frame and
+//! protections; every query goes through the officer's scope.
 
 mod actions;
 mod auth;
 mod detail;
 mod directory;
+mod export;
 mod queue;
+mod register;
 pub mod session;
 pub mod throttle;
 
@@ -119,6 +121,28 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key:
                     .post(actions::test)
                     .done(),
             )
+            .service(at("/register").get(register::index).done())
+            .service(at("/register/export.csv").get(register::export).done())
+            .service(at("/register/pages/{id}").get(register::show).done())
+            .service(
+                at("/register/pages/{id}/versions/{version}")
+                    .get(register::version)
+                    .done(),
+            )
+            .service(at("/register/members").get(register::roster).done())
+            .service(
+                at("/register/members/confirm")
+                    .post(register::confirm)
+                    .done(),
+            )
+            .service(at("/register/members/add").post(register::add).done())
+            .service(
+                at("/register/requests")
+                    .get(register::requests)
+                    .post(register::start)
+                    .done(),
+            )
+            .service(at("/register/requests/{id}").get(register::request).done())
             .service(at("/directory").get(directory::index).done())
             .service(at("/directory/changes").get(directory::changes).done())
             .service(

@@ -10,7 +10,10 @@ use futures_util::stream;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Desk, Who};
+use super::{
+    Desk, Who,
+    export::{self, cell},
+};
 use crate::domain::directory::Directory;
 use crate::http::html::error::PageError;
 use crate::{
@@ -324,17 +327,6 @@ pub async fn show(
     ))
 }
 
-/// A CSV cell that a spreadsheet will not run as a formula.
-fn cell(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    }
-}
-
-const CSV_BATCH: u64 = 1000;
-
 struct Export {
     state: web::Data<AppState>,
     scope: Scope,
@@ -427,9 +419,9 @@ pub async fn export(
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, PageError> {
     let desk = Desk::of(&req, &state, &session, csrf).await?;
-    let mut filter = query.filter(&state.directory.current(), CSV_BATCH);
+    let mut filter = query.filter(&state.directory.current(), export::BATCH);
     filter.after = None;
-    let export = Export {
+    let first = Export {
         state: state.clone(),
         scope: desk.scope.clone(),
         filter,
@@ -438,15 +430,8 @@ pub async fn export(
         done: false,
     };
     tracing::info!(user = %desk.officer.username, "CSV export");
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!(
-                "attachment; filename=\"incidents-{}.csv\"",
-                Utc::now().format("%Y%m%d-%H%M")
-            ),
-        ))
-        .insert_header(("Cache-Control", "no-store"))
-        .streaming(stream::unfold(export, next_chunk)))
+    Ok(export::attachment(
+        "incidents",
+        stream::unfold(first, next_chunk),
+    ))
 }
