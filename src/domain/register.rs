@@ -396,7 +396,7 @@ impl DeclarationDraft {
             &mut errors,
             match self.linked_phone.trim() {
                 "" => Ok(None),
-                raw => Phone::parse("linked_phone", raw).map(|p| Some(p.as_str().to_owned())),
+                raw => Phone::parse("linked_phone", raw).map(|p| Some(national_phone(p.as_str()))),
             },
         )
         .flatten();
@@ -580,9 +580,19 @@ impl RegisterQuery {
             return Some(Self::Email(email.as_str().to_lowercase()));
         }
         if let Ok(phone) = Phone::parse("q", raw) {
-            return Some(Self::Phone(phone.as_str().to_owned()));
+            return Some(Self::Phone(national_phone(phone.as_str())));
         }
         Some(Self::Words(fold_for_search(raw)))
+    }
+}
+
+/// A Vietnamese number in the form people dial at home (`+84 912…` as `0912…`), so that
+/// a page is found by its phone however the number was typed; other numbers as they are.
+pub fn national_phone(phone: &str) -> String {
+    match phone.strip_prefix("+84") {
+        Some(rest) if !rest.starts_with('0') => format!("0{rest}"),
+        Some(rest) => rest.to_owned(),
+        None => phone.to_owned(),
     }
 }
 
@@ -923,6 +933,10 @@ mod tests {
         );
         assert_eq!(
             RegisterQuery::parse("0912-345-678"),
+            Some(RegisterQuery::Phone("0912345678".into()))
+        );
+        assert_eq!(
+            RegisterQuery::parse("+84 912 345 678"),
             Some(RegisterQuery::Phone("0912345678".into()))
         );
         assert_eq!(

@@ -193,6 +193,7 @@ async fn an_item_carries_every_declared_field_and_search_finds_it_by_link_phone_
     for q in [
         "https://m.facebook.com/badinh.news/",
         "0912-345-678",
+        "+84 912 345 678",
         "TRANG.BADINH@EXAMPLE.ORG",
         "tin tuc ba dinh",
     ] {
