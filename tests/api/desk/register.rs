@@ -588,7 +588,7 @@ async fn the_csv_is_the_filtered_register_of_the_scope_with_formula_cells_neutra
     );
     evil.purpose = "+84 là số của tôi".to_owned();
     evil.admins = vec![("@SUM(A1:A9)".to_owned(), "admin".to_owned())];
-    evil.linked_phone = "+84 912 345 678".to_owned();
+    evil.linked_phone = "+33 6 12 34 56 78".to_owned();
     let page = declare(&app, &lan, &evil).await;
     let mut closed = draft("-1+1 trang cũ", "https://zalo.me/trangcu");
     closed.status = "closed".to_owned();
@@ -648,7 +648,7 @@ async fn the_csv_is_the_filtered_register_of_the_scope_with_formula_cells_neutra
     assert_eq!(line[6], "Ban Quận Ba Đình");
     assert_eq!(line[7], "2019-03");
     assert_eq!(line[8], "'+84 là số của tôi");
-    assert_eq!(line[9], "'+84912345678");
+    assert_eq!(line[9], "'+33612345678");
     assert_eq!(line[11], "'@SUM(A1:A9) (admin)");
     line[16]
         .parse::<chrono::DateTime<Utc>>()
