@@ -116,9 +116,28 @@ async fn a_member_signs_in_by_email_and_declares_a_page_on_a_phone() {
         assert!(b.path().await.starts_with("/me/pages/"));
         b.find("#done").await;
         b.find("#history").await;
+        let page_path = b
+            .path()
+            .await
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         b.screenshot("register-page").await;
         b.assert_accessible("a declared page with its history")
             .await;
+
+        b.follow("#report").await;
+        assert!(b.path().await.ends_with("/report"));
+        assert_eq!(
+            b.prop("#page-url", "value").await.as_deref(),
+            Some("https://www.facebook.com/badinh.news"),
+            "the declared link is filled in"
+        );
+        b.screenshot("register-report").await;
+        b.assert_accessible("the report form started from a declared page")
+            .await;
+        b.open(&page_path).await;
 
         b.follow("#edit").await;
         b.assert_accessible("the form to edit a declaration").await;
