@@ -12,10 +12,7 @@ mod register;
 pub mod session;
 pub mod throttle;
 
-use actix_session::{
-    Session, SessionMiddleware,
-    config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy},
-};
+use actix_session::{Session, SessionMiddleware};
 use actix_web::{
     HttpRequest, HttpResponse,
     cookie::{Key, SameSite},
@@ -39,29 +36,20 @@ use crate::{
 
 pub const SESSION_COOKIE: &str = "desk_session";
 
-/// The session middleware: a signed cookie holding a random key, the state in the
-/// database under the key's digest.
+/// The desk's session middleware: its own cookie, path `/desk`, SameSite=Strict.
 pub fn sessions(state: &AppState, key: &Key) -> SessionMiddleware<session::DbSessionStore> {
-    let ttl = actix_web::cookie::time::Duration::seconds(
-        i64::try_from(state.settings.desk.session_ttl.as_secs()).unwrap_or(43_200),
-    );
-    SessionMiddleware::builder(
-        session::DbSessionStore::new(state.db.clone(), crate::domain::access::SessionRealm::Desk),
-        key.clone(),
+    session::middleware(
+        state.db.clone(),
+        key,
+        session::CookieSpec {
+            realm: crate::domain::access::SessionRealm::Desk,
+            name: SESSION_COOKIE,
+            path: "/desk",
+            same_site: SameSite::Strict,
+            ttl: state.settings.desk.session_ttl,
+            secure: secure(state),
+        },
     )
-    .cookie_name(SESSION_COOKIE.to_owned())
-    .cookie_path("/desk".to_owned())
-    .cookie_http_only(true)
-    .cookie_secure(secure(state))
-    .cookie_same_site(SameSite::Strict)
-    .cookie_content_security(CookieContentSecurity::Signed)
-    .session_lifecycle(
-        BrowserSession::default()
-            .state_ttl(ttl)
-            // Idle time counts from the last request, not the last change.
-            .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
-    )
-    .build()
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key: &Key) {
@@ -251,8 +239,7 @@ impl Desk {
         session: &Session,
         csrf: Csrf,
     ) -> Result<Self, PageError> {
-        let id = session.get::<uuid::Uuid>(session::USER_KEY).ok().flatten();
-        let officer = match id {
+        let officer = match session::subject(session, session::USER_KEY) {
             Some(id) => officers::current(&state.db, id).await.map_err(|error| {
                 PageError::broken(
                     anyhow::Error::new(error).context("could not load the signed-in officer"),
@@ -261,11 +248,7 @@ impl Desk {
             None => None,
         };
         let Some(officer) = officer else {
-            session.purge();
-            return Err(HttpResponse::SeeOther()
-                .insert_header(("Location", "/desk/sign-in"))
-                .finish()
-                .into());
+            return Err(session::to_sign_in(session, "/desk/sign-in"));
         };
         Ok(Self {
             scope: officers::scope(&officer, &state.directory.current()),

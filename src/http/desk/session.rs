@@ -13,6 +13,58 @@ use crate::domain::access::SessionRealm;
 use crate::usecases::{Database, sessions};
 
 pub const USER_KEY: &str = "user_id";
+
+/// Where a realm's session cookie lives and how it behaves.
+pub struct CookieSpec {
+    pub realm: SessionRealm,
+    pub name: &'static str,
+    pub path: &'static str,
+    pub same_site: actix_web::cookie::SameSite,
+    /// Idle time after which the session ends.
+    pub ttl: std::time::Duration,
+    pub secure: bool,
+}
+
+/// A realm's session middleware: a signed cookie holding a random key, HttpOnly, the state
+/// in the database under the key's digest; idle time counts from the last request.
+pub fn middleware(
+    db: Database,
+    key: &actix_web::cookie::Key,
+    spec: CookieSpec,
+) -> actix_session::SessionMiddleware<DbSessionStore> {
+    use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+    let ttl = Duration::seconds(i64::try_from(spec.ttl.as_secs()).unwrap_or(7200));
+    actix_session::SessionMiddleware::builder(DbSessionStore::new(db, spec.realm), key.clone())
+        .cookie_name(spec.name.to_owned())
+        .cookie_path(spec.path.to_owned())
+        .cookie_http_only(true)
+        .cookie_secure(spec.secure)
+        .cookie_same_site(spec.same_site)
+        .cookie_content_security(CookieContentSecurity::Signed)
+        .session_lifecycle(
+            BrowserSession::default()
+                .state_ttl(ttl)
+                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+        )
+        .build()
+}
+
+/// The id a session names under `key`, if any.
+pub fn subject(session: &actix_session::Session, key: &str) -> Option<Uuid> {
+    session.get::<Uuid>(key).ok().flatten()
+}
+
+/// Ends a session that names nobody valid, and sends its holder to sign in.
+pub fn to_sign_in(
+    session: &actix_session::Session,
+    location: &str,
+) -> crate::http::html::error::PageError {
+    session.purge();
+    actix_web::HttpResponse::SeeOther()
+        .insert_header(("Location", location.to_owned()))
+        .finish()
+        .into()
+}
 pub const MEMBER_KEY: &str = "member_id";
 
 #[derive(Clone)]

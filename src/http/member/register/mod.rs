@@ -13,10 +13,7 @@ mod sign_in;
 use std::{net::IpAddr, sync::Arc};
 
 use actix_governor::governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use actix_session::{
-    Session, SessionMiddleware,
-    config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy},
-};
+use actix_session::{Session, SessionMiddleware};
 use actix_web::{
     HttpRequest, HttpResponse,
     cookie::{Key, SameSite},
@@ -28,7 +25,7 @@ use crate::{
     domain::{access::SessionRealm, i18n::Tr},
     http::{
         desk::{
-            session::{DbSessionStore, MEMBER_KEY},
+            session::{self, DbSessionStore, MEMBER_KEY},
             throttle::Failures,
         },
         extract::{csrf::Csrf, lang::Lang, limits::ClientAddress},
@@ -102,29 +99,21 @@ fn secure(state: &AppState) -> bool {
     state.settings.public_base_url.starts_with("https://")
 }
 
-/// The member session middleware: a signed cookie holding a random key, the state in the
-/// database under the key's digest, in the member realm.
+/// The member's session middleware: its own cookie and realm, path `/me`, SameSite=Lax so
+/// that the link in the member's email opens the session.
 fn sessions(state: &AppState, key: &Key) -> SessionMiddleware<DbSessionStore> {
-    let ttl = actix_web::cookie::time::Duration::seconds(
-        i64::try_from(state.settings.register.session_ttl.as_secs()).unwrap_or(7200),
-    );
-    SessionMiddleware::builder(
-        DbSessionStore::new(state.db.clone(), SessionRealm::Member),
-        key.clone(),
+    session::middleware(
+        state.db.clone(),
+        key,
+        session::CookieSpec {
+            realm: SessionRealm::Member,
+            name: SESSION_COOKIE,
+            path: "/me",
+            same_site: SameSite::Lax,
+            ttl: state.settings.register.session_ttl,
+            secure: secure(state),
+        },
     )
-    .cookie_name(SESSION_COOKIE.to_owned())
-    .cookie_path("/me".to_owned())
-    .cookie_http_only(true)
-    .cookie_secure(secure(state))
-    // Lax, so that the link in the member's email opens the member's session.
-    .cookie_same_site(SameSite::Lax)
-    .cookie_content_security(CookieContentSecurity::Signed)
-    .session_lifecycle(
-        BrowserSession::default()
-            .state_ttl(ttl)
-            .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
-    )
-    .build()
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key: &Key) {
@@ -193,8 +182,7 @@ impl Me {
         session: &Session,
         csrf: Csrf,
     ) -> Result<Self, PageError> {
-        let id = session.get::<uuid::Uuid>(MEMBER_KEY).ok().flatten();
-        let member = match id {
+        let member = match session::subject(session, MEMBER_KEY) {
             Some(id) => uc::member(&state.db, id).await.map_err(|error| {
                 PageError::broken(
                     anyhow::Error::new(error).context("could not load the signed-in member"),
@@ -203,11 +191,7 @@ impl Me {
             None => None,
         };
         let Some(member) = member else {
-            session.purge();
-            return Err(HttpResponse::SeeOther()
-                .insert_header(("Location", "/me/sign-in"))
-                .finish()
-                .into());
+            return Err(session::to_sign_in(session, "/me/sign-in"));
         };
         Ok(Self {
             lang: Lang::of(req),
