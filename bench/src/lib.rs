@@ -1,5 +1,10 @@
 //! What the benchmark tools share: the configuration of a served instance and the wait
-//! until it is ready.
+//! until it is ready, the shapes of load and the server's resource figures, and bulk
+//! INSERT statements for seeding.
+
+pub mod load;
+pub mod rng;
+pub mod sql;
 
 use std::{path::Path, time::Duration};
 

@@ -81,6 +81,8 @@ enum DeclarationRequests {
     RemindAt,
     RemindedAt,
     CreatedAt,
+    AskedCount,
+    AnsweredCount,
 }
 
 #[derive(DeriveIden)]
@@ -308,6 +310,10 @@ impl MigrationTrait for Migration {
                         DeclarationRequests::RemindedAt,
                     ))
                     .col(timestamp_with_time_zone(DeclarationRequests::CreatedAt))
+                    // Kept with the members' rows, so that showing a request's progress
+                    // does not count a subtree of members on every view.
+                    .col(integer(DeclarationRequests::AskedCount).default(0))
+                    .col(integer(DeclarationRequests::AnsweredCount).default(0))
                     .to_owned(),
             )
             .await?;

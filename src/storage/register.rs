@@ -639,6 +639,8 @@ pub async fn insert_request(
         remind_at: Set(request.remind_at),
         reminded_at: Set(None),
         created_at: Set(request.created_at),
+        asked_count: Set(i32::try_from(asked.len()).unwrap_or(i32::MAX)),
+        answered_count: Set(0),
     })
     .exec_without_returning(conn)
     .await?;
@@ -687,18 +689,21 @@ pub async fn requests(
         .await
 }
 
-/// How many members a request asked, and how many answered.
+/// How many members a request asked, and how many answered: kept on the request as members
+/// answer, so that it costs one row however many were asked.
 pub async fn request_counts(conn: &impl ConnectionTrait, id: Uuid) -> Result<(u64, u64), DbErr> {
-    let asked = declaration_request_member::Entity::find()
-        .filter(declaration_request_member::COLUMN.request_id.eq(id))
-        .count(conn)
+    let counts: Option<(i32, i32)> = declaration_request::Entity::find_by_id(id)
+        .select_only()
+        .column(declaration_request::Column::AskedCount)
+        .column(declaration_request::Column::AnsweredCount)
+        .into_tuple()
+        .one(conn)
         .await?;
-    let answered = declaration_request_member::Entity::find()
-        .filter(declaration_request_member::COLUMN.request_id.eq(id))
-        .filter(declaration_request_member::COLUMN.answered_at.is_not_null())
-        .count(conn)
-        .await?;
-    Ok((asked, answered))
+    let (asked, answered) = counts.unwrap_or_default();
+    Ok((
+        u64::try_from(asked).unwrap_or_default(),
+        u64::try_from(answered).unwrap_or_default(),
+    ))
 }
 
 /// A member asked by a request, with their email and the oldest confirmation of their pages.
@@ -772,22 +777,44 @@ pub async fn oldest_confirmations(
     Ok(out)
 }
 
-/// The member answered every open request that asked them.
+/// The member answered every open request that asked them; each request's count of
+/// answers grows by the rows this call marked, so that two confirmations at once count once.
 pub async fn answer_requests(
     conn: &impl ConnectionTrait,
     member: Uuid,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    Ok(declaration_request_member::Entity::update_many()
-        .col_expr(
-            declaration_request_member::Column::AnsweredAt,
-            Expr::value(now),
-        )
+    let open: Vec<Uuid> = declaration_request_member::Entity::find()
+        .select_only()
+        .column(declaration_request_member::Column::RequestId)
         .filter(declaration_request_member::COLUMN.member_id.eq(member))
         .filter(declaration_request_member::COLUMN.answered_at.is_null())
-        .exec(conn)
-        .await?
-        .rows_affected)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut answered = 0;
+    for request in open {
+        let marked = declaration_request_member::Entity::update_many()
+            .col_expr(declaration_request_member::Column::AnsweredAt, Expr::value(now))
+            .filter(declaration_request_member::COLUMN.request_id.eq(request))
+            .filter(declaration_request_member::COLUMN.member_id.eq(member))
+            .filter(declaration_request_member::COLUMN.answered_at.is_null())
+            .exec(conn)
+            .await?
+            .rows_affected;
+        if marked == 1 {
+            declaration_request::Entity::update_many()
+                .col_expr(
+                    declaration_request::Column::AnsweredCount,
+                    Expr::col(declaration_request::Column::AnsweredCount).add(1),
+                )
+                .filter(declaration_request::COLUMN.id.eq(request))
+                .exec(conn)
+                .await?;
+            answered += 1;
+        }
+    }
+    Ok(answered)
 }
 
 /// Requests of this member not answered yet, with their deadlines.

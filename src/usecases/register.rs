@@ -648,6 +648,8 @@ pub async fn start_request(
         ),
         reminded_at: None,
         created_at: now,
+        asked_count: i32::try_from(asked.len()).unwrap_or(i32::MAX),
+        answered_count: 0,
     };
     store::insert_request(&*tx, row.clone(), &asked).await?;
     let members: Vec<Uuid> = asked.iter().map(|(m, _)| *m).collect();

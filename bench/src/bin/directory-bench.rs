@@ -25,8 +25,9 @@ use std::{
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
 use incident_desk::domain::{IncidentKind, Platform, Severity, fold_for_search};
+use intake_bench::load::{Load, cpu_seconds, open_loop, peak_rss_kib, percentile};
 use serde_json::json;
-use tokio::{io::AsyncWriteExt, process::Command, sync::Mutex};
+use tokio::{io::AsyncWriteExt, process::Command};
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -445,31 +446,6 @@ fn summary(stdout: &str, expect: &str) -> anyhow::Result<String> {
     Ok(line)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
-}
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-/// User and system CPU seconds of a process so far (clock ticks of 1/100 s).
-fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces: the fields start after its closing parenthesis.
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / 100.0)
-}
-
 struct Served {
     child: tokio::process::Child,
     pid: u32,
@@ -516,82 +492,6 @@ async fn serve(args: &Args, config: &Path, scopes: &str) -> anyhow::Result<Serve
         pid,
         base,
         key,
-    })
-}
-
-/// What an open-loop run measured.
-#[derive(Default)]
-struct Load {
-    /// Milliseconds from each request's scheduled start to its answer, of the good ones.
-    latencies_ms: Vec<f64>,
-    errors: u64,
-    /// Good answers per second of the time it took to answer them.
-    accepted_per_s: f64,
-    bytes: u64,
-}
-
-/// Offers `rate` requests per second for 2 s of warm-up and `seconds` measured; `send`
-/// makes request `i` and says whether it was answered as it should be, with its size.
-async fn open_loop<F, Fut>(rate: u64, seconds: u64, send: F) -> anyhow::Result<Load>
-where
-    F: Fn(u64) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Option<u64>> + Send + 'static,
-{
-    #[derive(Default)]
-    struct Acc {
-        latencies_ms: Vec<f64>,
-        errors: u64,
-        last_done: Option<Instant>,
-        bytes: u64,
-    }
-    let acc: Arc<Mutex<Acc>> = Arc::default();
-    let send = Arc::new(send);
-    let warmup = Duration::from_secs(2);
-    let total = warmup + Duration::from_secs(seconds);
-    let interval = Duration::from_secs_f64(1.0 / rate as f64);
-    let start = Instant::now();
-    let measure_from = start + warmup;
-    let mut tasks = Vec::new();
-    let mut i = 0u64;
-    loop {
-        let scheduled = start + interval.mul_f64(i as f64);
-        if scheduled.duration_since(start) >= total {
-            break;
-        }
-        tokio::time::sleep_until(scheduled.into()).await;
-        let (send, acc) = (send.clone(), acc.clone());
-        tasks.push(tokio::spawn(async move {
-            let answer = send(i).await;
-            if scheduled >= measure_from {
-                let done = Instant::now();
-                let mut a = acc.lock().await;
-                match answer {
-                    Some(bytes) => {
-                        a.latencies_ms
-                            .push(done.duration_since(scheduled).as_secs_f64() * 1000.0);
-                        a.bytes += bytes;
-                        a.last_done = Some(a.last_done.map_or(done, |l| l.max(done)));
-                    }
-                    None => a.errors += 1,
-                }
-            }
-        }));
-        i += 1;
-    }
-    for t in tasks {
-        t.await?;
-    }
-    let mut acc = acc.lock().await;
-    acc.latencies_ms.sort_by(|a, b| a.total_cmp(b));
-    let span = acc
-        .last_done
-        .map_or(0.0, |l| l.duration_since(measure_from).as_secs_f64())
-        .max(seconds as f64);
-    Ok(Load {
-        accepted_per_s: acc.latencies_ms.len() as f64 / span,
-        latencies_ms: std::mem::take(&mut acc.latencies_ms),
-        errors: acc.errors,
-        bytes: acc.bytes,
     })
 }
 

@@ -244,6 +244,8 @@ async fn app_state(toml: &str) -> anyhow::Result<AppState> {
     let outbox = Outbox::default();
     Ok(AppState {
         sign_in: incident_desk::http::desk::SignInLimits::new(&settings),
+        member_sign_in: incident_desk::http::member::register::SignInLimits::new(&settings),
+        links: token::LinkKey::new(token::random_bytes(32)),
         counters: incident_desk::usecases::desk_counters::CounterCache::new(
             settings.desk.counters_max_age,
         ),

@@ -15,6 +15,10 @@ pub struct Model {
     pub remind_at: DateTimeUtc,
     pub reminded_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// Members the request asked.
+    pub asked_count: i32,
+    /// Of them, members who have answered.
+    pub answered_count: i32,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -8,7 +8,6 @@
 mod dataset;
 mod measure;
 mod seed;
-mod sql;
 
 use clap::{Parser, Subcommand};
 

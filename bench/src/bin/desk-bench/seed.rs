@@ -17,12 +17,10 @@ use incident_desk::{
         tickets,
     },
 };
+use intake_bench::sql::Dialect;
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 
-use crate::{
-    dataset::{Batch, Generator, Plan},
-    sql::Dialect,
-};
+use crate::dataset::{Batch, Generator, Plan};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

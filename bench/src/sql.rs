@@ -148,6 +148,18 @@ impl Row<'_> {
         self
     }
 
+    /// On SQLite a boolean is stored as 0 or 1.
+    pub fn bool(&mut self, value: bool) -> &mut Self {
+        let dialect = self.insert.dialect;
+        self.next().push_str(match (dialect, value) {
+            (Dialect::Sqlite, true) => "1",
+            (Dialect::Sqlite, false) => "0",
+            (Dialect::Postgres, true) => "TRUE",
+            (Dialect::Postgres, false) => "FALSE",
+        });
+        self
+    }
+
     pub fn bytes(&mut self, value: &[u8]) -> &mut Self {
         let dialect = self.insert.dialect;
         let out = self.next();
