@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Select,
     sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
@@ -795,7 +795,10 @@ pub async fn answer_requests(
     let mut answered = 0;
     for request in open {
         let marked = declaration_request_member::Entity::update_many()
-            .col_expr(declaration_request_member::Column::AnsweredAt, Expr::value(now))
+            .col_expr(
+                declaration_request_member::Column::AnsweredAt,
+                Expr::value(now),
+            )
             .filter(declaration_request_member::COLUMN.request_id.eq(request))
             .filter(declaration_request_member::COLUMN.member_id.eq(member))
             .filter(declaration_request_member::COLUMN.answered_at.is_null())
