@@ -287,6 +287,7 @@ async fn in_process(
             token::random_token(32),
             token::random_token(16),
             Filled::default(),
+            None,
         );
         let body = page::render(&page).context("the form did not render")?;
         let took = t0.elapsed();

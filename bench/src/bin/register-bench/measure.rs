@@ -68,7 +68,7 @@ struct Queries {
 
 impl Queries {
     fn link(&self, i: u64) -> (String, bool) {
-        if self.unknown_every > 0 && i % self.unknown_every == 0 {
+        if self.unknown_every > 0 && i.is_multiple_of(self.unknown_every) {
             return (
                 format!("https://www.facebook.com/khong.co.trang.{i}"),
                 false,
@@ -86,7 +86,7 @@ impl Queries {
     }
 
     fn phone(&self, i: u64) -> (String, bool) {
-        if self.unknown_every > 0 && i % self.unknown_every == 0 {
+        if self.unknown_every > 0 && i.is_multiple_of(self.unknown_every) {
             return (format!("0999{:06}", i % 1_000_000), false);
         }
         let p = &self.phones[(spread(i) % self.phones.len() as u64) as usize];
