@@ -17,12 +17,14 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 mod directory_file;
+mod inbound;
 mod register;
 mod retention;
 mod web;
 
 pub use directory_file::{DirectoryFile, party_rows, read_csv, read_toml};
 
+pub use inbound::InboundSettings;
 pub use register::RegisterSettings;
 pub use retention::RetentionSettings;
 pub use web::{
@@ -90,6 +92,19 @@ pub struct EmailSettings {
     pub timeout: Duration,
     /// The domain of Message-IDs.
     pub message_id_domain: String,
+    /// The mailbox replies go to. Every email then carries `Reply-To: local+<token>@domain`,
+    /// a per-ticket address that reveals nothing and cannot be forged.
+    #[serde(default)]
+    pub reply_address: Option<String>,
+    #[serde(default)]
+    pub inbound: InboundSettings,
+}
+
+impl EmailSettings {
+    /// The reply mailbox, when one is configured (checked at start).
+    pub fn reply_mailbox(&self) -> Option<crate::domain::correspondence::ReplyMailbox> {
+        crate::domain::correspondence::ReplyMailbox::parse(self.reply_address.as_deref()?).ok()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -351,6 +366,11 @@ impl Settings {
         web::problems(&self.web, &self.evidence, &self.platforms, &mut problems);
         web::desk_problems(&self.desk, &mut problems);
         register::problems(&self.register, &mut problems);
+        inbound::problems(
+            self.email.reply_address.as_deref(),
+            &self.email.inbound,
+            &mut problems,
+        );
         self.party_problems(&mut problems);
         self.routing_problems(&mut problems);
         retention::problems(&self.retention, &mut problems);

@@ -11,6 +11,7 @@ mod m20261129_000006_add_incident_search_text;
 mod m20261129_000008_add_incident_purged_at;
 mod m20261203_000009_create_directory;
 mod m20261203_000010_create_register;
+mod m20261204_000011_create_correspondence;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_add_incident_purged_at::Migration),
             Box::new(m20261203_000009_create_directory::Migration),
             Box::new(m20261203_000010_create_register::Migration),
+            Box::new(m20261204_000011_create_correspondence::Migration),
         ]
     }
 }

@@ -73,6 +73,23 @@ pub enum Command {
         #[command(subcommand)]
         action: MembersAction,
     },
+    /// Hand one message on standard input to the service, for a mail server's pipe
+    /// transport (Postfix `pipe`, Exim). Exits 0 when stored, 75 (try again later) when the
+    /// service cannot take it now, 65 when it refuses the message, 77 when the key is refused.
+    Mailgate {
+        /// The service's base URL, e.g. https://desk.example.org.
+        #[arg(long)]
+        url: String,
+        /// A file holding an API key with the `mail:inbound` scope.
+        #[arg(long)]
+        key_file: PathBuf,
+        /// The envelope recipient, e.g. Postfix's ${original_recipient}.
+        #[arg(long)]
+        recipient: Option<String>,
+        /// How long to wait for the service.
+        #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+        timeout: std::time::Duration,
+    },
     /// Copy the SQLite database (consistently, while the service runs) to <FILE> and the
     /// evidence folder to <FILE>.evidence/. For PostgreSQL use `pg_dump -Fc`.
     Backup { file: PathBuf },
@@ -185,6 +202,16 @@ pub enum ApiKeyAction {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // The mail server runs mailgate on its own host: it needs no configuration.
+    if let Command::Mailgate {
+        url,
+        key_file,
+        recipient,
+        timeout,
+    } = &cli.command
+    {
+        std::process::exit(mailgate(url, key_file, recipient.as_deref(), *timeout).await);
+    }
     let sources = Sources {
         dir: None,
         extra_file: cli.config.clone(),
@@ -222,6 +249,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             closed_before,
             dry_run,
         } => purge(&settings, &closed_before, dry_run).await,
+        Command::Mailgate { .. } => Ok(()),
         Command::Backup { file } => {
             let done = crate::usecases::backup::run(&settings, &file).await?;
             println!(
@@ -611,4 +639,37 @@ async fn directory(settings: &Settings, action: DirectoryAction) -> anyhow::Resu
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Reads the message and the key, hands the message in, and returns the exit status.
+async fn mailgate(
+    url: &str,
+    key_file: &std::path::Path,
+    recipient: Option<&str>,
+    timeout: std::time::Duration,
+) -> i32 {
+    use crate::channels::mailgate::{Handed, hand_in};
+    use tokio::io::AsyncReadExt;
+    const EX_IOERR: i32 = 74;
+    const EX_CONFIG: i32 = 78;
+    let key = match tokio::fs::read_to_string(key_file).await {
+        Ok(key) if !key.trim().is_empty() => key.trim().to_owned(),
+        _ => {
+            eprintln!(
+                "mailgate: cannot read an API key from {}",
+                key_file.display()
+            );
+            return EX_CONFIG;
+        }
+    };
+    let mut raw = Vec::new();
+    if let Err(error) = tokio::io::stdin().read_to_end(&mut raw).await {
+        eprintln!("mailgate: cannot read the message: {error}");
+        return EX_IOERR;
+    }
+    let (handed, said) = hand_in(url, &key, raw, recipient, timeout).await;
+    if handed != Handed::Stored {
+        eprintln!("mailgate: {said}");
+    }
+    handed.exit_code()
 }

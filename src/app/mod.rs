@@ -19,7 +19,7 @@ use utoipa_scalar::{Scalar, Servable};
 use crate::{
     channels::{ack_link::AckKey, email_channel::EmailChannel},
     config::Settings,
-    domain::token::LinkKey,
+    domain::{correspondence::ReplyKey, token::LinkKey},
     http::{
         self,
         extract::{csrf::CsrfKey, limits::WebLimits},
@@ -52,13 +52,16 @@ struct DispatcherParts {
     directory: DirectoryCache,
     outbox: Outbox,
     ack: AckKey,
+    reply: ReplyKey,
+    files: FileStore,
     links: LinkKey,
     metrics: Metrics,
 }
 
 impl DispatcherParts {
     fn dispatcher(&self) -> anyhow::Result<Dispatcher> {
-        let email = EmailChannel::new(&self.settings, self.ack.clone())?;
+        let email = EmailChannel::new(&self.settings, self.ack.clone(), self.reply.clone())?
+            .with_files(self.files.clone());
         Dispatcher::new(
             self.db.clone(),
             self.settings.clone(),
@@ -133,6 +136,15 @@ impl Application {
         let limits = WebLimits::new(&settings);
         let sign_in = http::desk::SignInLimits::new(&settings);
         let member_sign_in = http::member::register::SignInLimits::new(&settings);
+        let reply = ReplyKey::new(
+            &storage::service_secrets::get_or_create(
+                db.conn(),
+                "reply_token_key",
+                crate::domain::token::random_bytes(32),
+            )
+            .await
+            .context("could not load the reply-address key")?,
+        );
         let session_key = actix_web::cookie::Key::from(
             &storage::service_secrets::get_or_create(
                 db.conn(),
@@ -149,6 +161,8 @@ impl Application {
             directory: directory.clone(),
             outbox: outbox.clone(),
             ack: ack.clone(),
+            reply: reply.clone(),
+            files: files.clone(),
             links: links.clone(),
             metrics: metrics.clone(),
         };
@@ -180,6 +194,7 @@ impl Application {
             directory,
             links,
             member_sign_in,
+            reply: reply.clone(),
         });
         crate::usecases::retention::spawn_schedule(
             db.clone(),

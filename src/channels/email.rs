@@ -14,7 +14,7 @@ use std::{
 use anyhow::Context;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, MultiPart},
+    message::{Attachment, Mailbox, MultiPart, header::ContentType},
     transport::smtp::{self, AsyncSmtpTransportBuilder, response::Severity},
 };
 
@@ -36,6 +36,17 @@ pub struct OutgoingEmail {
     pub message_id: String,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
+    /// Where replies go: the conversation's own plus-address.
+    pub reply_to: Option<String>,
+    pub attachments: Vec<MailFile>,
+}
+
+/// A file sent with an email.
+#[derive(Debug, Clone)]
+pub struct MailFile {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// What became of one attempt, with the server's reply (or the error) as text.
@@ -196,6 +207,12 @@ impl EmailSender {
                 .map_err(|e| format!("recipient {} is not a valid address: {e}", i + 1))?;
             builder = builder.to(mailbox);
         }
+        if let Some(reply_to) = &email.reply_to {
+            let mailbox: Mailbox = reply_to
+                .parse()
+                .map_err(|e| format!("the reply address is not valid: {e}"))?;
+            builder = builder.reply_to(mailbox);
+        }
         if let Some(parent) = &email.in_reply_to {
             builder = builder.in_reply_to(message_id(parent)?);
         }
@@ -207,11 +224,22 @@ impl EmailSender {
                 .collect::<Result<_, _>>()?;
             builder = builder.references(ids.join(" "));
         }
+        let body = MultiPart::alternative_plain_html(email.text.clone(), email.html.clone());
+        let body = if email.attachments.is_empty() {
+            body
+        } else {
+            let mut mixed = MultiPart::mixed().multipart(body);
+            for file in &email.attachments {
+                let content_type = ContentType::parse(&file.content_type)
+                    .map_err(|e| format!("attachment {} has no valid type: {e}", file.name))?;
+                mixed = mixed.singlepart(
+                    Attachment::new(one_line(&file.name)).body(file.bytes.clone(), content_type),
+                );
+            }
+            mixed
+        };
         builder
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))
+            .multipart(body)
             .map_err(|e| format!("the message cannot be built: {e}"))
     }
 }

@@ -8,30 +8,50 @@ use secrecy::ExposeSecret;
 
 use super::{
     ack_link::AckKey,
-    email::{EmailOutcome, EmailSender, OutgoingEmail, render},
+    email::{EmailOutcome, EmailSender, MailFile, OutgoingEmail, RenderedEmail, render},
 };
 use crate::{
     config::Settings,
     domain::Locale,
+    domain::correspondence::{ReplyKey, ReplyTo},
     domain::delivery::{Notice, SendOutcome},
     domain::i18n::{Tr, text, word},
     domain::webhook::EventType,
-    storage::{deliveries::DeliveryRow, tickets::TicketRow},
+    storage::{deliveries::DeliveryRow, files::FileStore, tickets::TicketRow},
 };
 
 pub struct EmailChannel {
     sender: EmailSender,
     ack: AckKey,
+    reply: ReplyKey,
+    files: Option<FileStore>,
 }
 
 impl EmailChannel {
-    pub fn new(settings: &Settings, ack: AckKey) -> anyhow::Result<Self> {
+    pub fn new(settings: &Settings, ack: AckKey, reply: ReplyKey) -> anyhow::Result<Self> {
         let sender = EmailSender::new(
             settings.email.smtp_url.expose_secret(),
             &settings.email.from,
             settings.email.timeout,
         )?;
-        Ok(Self { sender, ack })
+        Ok(Self {
+            sender,
+            ack,
+            reply,
+            files: None,
+        })
+    }
+
+    /// The evidence folder, from which messages' attachments are read.
+    pub fn with_files(mut self, files: FileStore) -> Self {
+        self.files = Some(files);
+        self
+    }
+
+    /// The plus-address replies to this conversation go to, when a reply mailbox is set.
+    fn reply_to(&self, settings: &Settings, to: ReplyTo) -> Option<String> {
+        let mailbox = settings.email.reply_mailbox()?;
+        Some(mailbox.address(&self.reply.token(to)))
     }
 
     /// The relay's sender, for mail that is not a party's notification.
@@ -98,6 +118,11 @@ impl EmailChannel {
             message_id: format!("{}@{domain}", delivery.id),
             in_reply_to: None,
             references: Vec::new(),
+            reply_to: incident["id"]
+                .as_str()
+                .and_then(|id| uuid::Uuid::parse_str(id).ok())
+                .and_then(|id| self.reply_to(settings, ReplyTo::Incident(id))),
+            attachments: Vec::new(),
         };
         outcome_of(self.sender.send(&email).await)
     }
@@ -126,7 +151,18 @@ impl EmailChannel {
         };
         let open = ticket.status.is_open();
         let ack_url = open.then(|| self.ack_url(settings, ticket));
-        let rendered = render(party.kind, party.locale, &event, ack_url.as_deref());
+        let is_message = delivery.event_type == Notice::Event(EventType::TicketMessage);
+        let (rendered, attachments) = if is_message {
+            match self.message(party.locale, &event, ack_url.as_deref()).await {
+                Ok(done) => done,
+                Err(error) => return failed(&error),
+            }
+        } else {
+            (
+                render(party.kind, party.locale, &event, ack_url.as_deref()),
+                Vec::new(),
+            )
+        };
         let domain = &settings.email.message_id_domain;
         // The first message to a party starts its thread; every later one replies to it.
         let root = format!("ticket-{}@{domain}", ticket.id);
@@ -149,9 +185,98 @@ impl EmailChannel {
             message_id,
             in_reply_to: (!first).then(|| root.clone()),
             references: if first { Vec::new() } else { vec![root] },
+            reply_to: self.reply_to(settings, ReplyTo::Ticket(ticket.id)),
+            attachments,
         };
         outcome_of(self.sender.send(&email).await)
     }
+}
+
+impl EmailChannel {
+    /// An officer's message to the party: its text, the case it is about, how to answer,
+    /// and the evidence files chosen, attached.
+    async fn message(
+        &self,
+        locale: Locale,
+        event: &serde_json::Value,
+        ack_url: Option<&str>,
+    ) -> Result<(RenderedEmail, Vec<MailFile>), String> {
+        let data = &event["data"];
+        let as_text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        let reference = as_text(&data["incident"]["reference"]);
+        let body = as_text(&data["message"]["body"]);
+        let files: Vec<&serde_json::Value> = data["message"]["evidence"]
+            .as_array()
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        let mut attachments = Vec::new();
+        for file in &files {
+            let Some(store) = &self.files else {
+                return Err("the evidence folder is not available to the email channel".to_owned());
+            };
+            let bytes = store
+                .read(&as_text(&file["sha256"]))
+                .await
+                .map_err(|e| format!("could not read an attachment: {e}"))?;
+            attachments.push(MailFile {
+                name: as_text(&file["name"]),
+                content_type: as_text(&file["content_type"]),
+                bytes,
+            });
+        }
+        let view = MessageMail {
+            tr: Tr(locale),
+            reference: reference.clone(),
+            lines: body.lines().map(str::to_owned).collect(),
+            body,
+            ack_url,
+            ack_href: ack_url.filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            files: attachments.iter().map(|f| f.name.clone()).collect(),
+        };
+        let (Ok(text), Ok(html)) = (
+            MessageText { v: &view }.render(),
+            MessageHtml { v: &view }.render(),
+        ) else {
+            return Err("could not render the message".to_owned());
+        };
+        let subject = as_text(&data["message"]["subject"]);
+        let tag = format!("[{reference}]");
+        let subject = if subject.contains(&tag) {
+            subject
+        } else {
+            format!("{tag} {subject}")
+        };
+        Ok((
+            RenderedEmail {
+                subject,
+                text,
+                html,
+            },
+            attachments,
+        ))
+    }
+}
+
+struct MessageMail<'a> {
+    tr: Tr,
+    reference: String,
+    body: String,
+    lines: Vec<String>,
+    ack_url: Option<&'a str>,
+    ack_href: Option<&'a str>,
+    files: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "email/message.txt", escape = "none")]
+struct MessageText<'a> {
+    v: &'a MessageMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/message.html")]
+struct MessageHtml<'a> {
+    v: &'a MessageMail<'a>,
 }
 
 struct ReporterMail {

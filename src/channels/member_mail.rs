@@ -85,6 +85,8 @@ pub async fn send(sender: &EmailSender, domain: &str, job: &MailJob) -> SendOutc
         message_id: format!("member-{}@{domain}", job.id),
         in_reply_to: None,
         references: Vec::new(),
+        reply_to: None,
+        attachments: Vec::new(),
     };
     match sender.send(&email).await {
         EmailOutcome::Delivered { reply } => SendOutcome::Delivered {

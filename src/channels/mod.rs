@@ -5,6 +5,7 @@ pub mod ack_link;
 pub mod email;
 pub mod email_channel;
 pub mod guard;
+pub mod mailgate;
 pub mod member_mail;
 pub mod signature;
 pub mod webhook;

@@ -38,6 +38,10 @@ pub enum ApiScope {
     /// Read the page register and the declaration requests within the key's reach.
     #[strum(serialize = "register:read")]
     RegisterRead,
+    /// Hand in raw mail received for the service (`POST /api/v1/inbound/email`): for a mail
+    /// service that forwards by HTTP, or `incident-desk mailgate`.
+    #[strum(serialize = "mail:inbound")]
+    MailInbound,
 }
 
 impl ApiScope {

@@ -317,7 +317,8 @@ impl StateMachine for TicketStatus {
         use TicketStatus::*;
         match self {
             Pending => &[Notified, Acknowledged, Resolved, Rejected, Failed],
-            Notified => &[Acknowledged, Resolved, Rejected],
+            // A mail server can report a notification undeliverable after taking it.
+            Notified => &[Acknowledged, Resolved, Rejected, Failed],
             Failed => &[Pending, Notified, Acknowledged, Resolved, Rejected],
             Acknowledged => &[Resolved, Rejected],
             Resolved | Rejected => &[],
@@ -475,6 +476,7 @@ mod tests {
                 (Notified, Acknowledged),
                 (Notified, Resolved),
                 (Notified, Rejected),
+                (Notified, Failed),
                 (Failed, Pending),
                 (Failed, Notified),
                 (Failed, Acknowledged),

@@ -3,6 +3,7 @@
 
 pub mod access;
 mod contact;
+pub mod correspondence;
 pub mod delivery;
 pub mod directory;
 mod evidence;

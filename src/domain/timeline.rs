@@ -104,6 +104,23 @@ pub enum TimelineEvent {
     #[strum(serialize = "register.flagged")]
     #[serde(rename = "register.flagged")]
     RegisterFlagged,
+    /// A party or the member wrote to the desk (by mail or by API); `kind` says whether a
+    /// person wrote it or an auto-reply.
+    #[strum(serialize = "message.received")]
+    #[serde(rename = "message.received")]
+    MessageReceived,
+    /// An officer wrote to a party or to the member.
+    #[strum(serialize = "message.sent")]
+    #[serde(rename = "message.sent")]
+    MessageSent,
+    /// A mail server reported an email it had taken undeliverable (a hard bounce).
+    #[strum(serialize = "mail.bounced")]
+    #[serde(rename = "mail.bounced")]
+    MailBounced,
+    /// A mail server reported an email delayed (a soft bounce); it may still arrive.
+    #[strum(serialize = "mail.delayed")]
+    #[serde(rename = "mail.delayed")]
+    MailDelayed,
     /// The incident's personal data was purged.
     #[strum(serialize = "personal_data_purged")]
     #[serde(rename = "personal_data_purged")]

@@ -12,8 +12,9 @@ use serde::{Serialize, Serializer};
 pub use data::{
     ContainmentChange, ContainmentChangedData, EndpointTestData, IncidentReportedData,
     NotificationTestData, StatusChange, StatusChangedData, TicketChangedData, TicketEscalatedData,
-    TicketReminderData, WebhookContainment, WebhookDeclaration, WebhookEvidence, WebhookIncident,
-    WebhookIncidentRef, WebhookPage, WebhookPageAdmin, WebhookReporter, WebhookTicket,
+    TicketMessageData, TicketReminderData, WebhookContainment, WebhookDeclaration, WebhookEvidence,
+    WebhookIncident, WebhookIncidentRef, WebhookMessage, WebhookPage, WebhookPageAdmin,
+    WebhookReporter, WebhookTicket,
 };
 
 use super::TicketStatus;
@@ -77,6 +78,11 @@ pub enum EventType {
     #[strum(serialize = "ticket.escalated")]
     #[serde(rename = "ticket.escalated")]
     TicketEscalated,
+    /// A message on a ticket's conversation, written by an officer to the party or received
+    /// from the party; sent to the incident's committee and to the ticket's party.
+    #[strum(serialize = "ticket.message")]
+    #[serde(rename = "ticket.message")]
+    TicketMessage,
     /// An officer checks the party's channels; the ticket does not change.
     #[strum(serialize = "notification.test")]
     #[serde(rename = "notification.test")]
@@ -111,6 +117,7 @@ pub enum EventData {
     TicketFailed(TicketChangedData),
     TicketReminder(TicketReminderData),
     TicketEscalated(TicketEscalatedData),
+    TicketMessage(TicketMessageData),
     NotificationTest(NotificationTestData),
     EndpointTest(EndpointTestData),
 }
@@ -127,6 +134,7 @@ impl EventData {
             EventData::TicketFailed(_) => EventType::TicketFailed,
             EventData::TicketReminder(_) => EventType::TicketReminder,
             EventData::TicketEscalated(_) => EventType::TicketEscalated,
+            EventData::TicketMessage(_) => EventType::TicketMessage,
             EventData::NotificationTest(_) => EventType::NotificationTest,
             EventData::EndpointTest(_) => EventType::EndpointTest,
         }

@@ -18,8 +18,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("the body is not valid JSON: {0}")]
     MalformedJson(String),
-    #[error("the body must be application/json")]
-    UnsupportedMediaType,
+    #[error("the body must be {0}")]
+    UnsupportedMediaType(&'static str),
     #[error("the body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     #[error("the body did not arrive within {0} s of the request's head")]
@@ -127,6 +127,11 @@ pub mod answers {
     #[response(content_type = "application/problem+json")]
     pub struct NotJson(Problem);
 
+    /// The body is not of the media type the operation takes (`message/rfc822`).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct UnsupportedMediaType(Problem);
+
     /// Invalid fields: the problem names each field and the rule it broke.
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json")]
@@ -151,7 +156,7 @@ impl ApiError {
             ApiError::Validation(_) => "validation_failed",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::MalformedJson(_) => "malformed_json",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::BodyTimeout(_) => "body_timeout",
             ApiError::Unauthorized => "unauthorized",
@@ -172,7 +177,7 @@ impl ApiError {
             ApiError::Validation(_) => "The request is invalid",
             ApiError::BadRequest(_) => "Bad request",
             ApiError::MalformedJson(_) => "Malformed JSON",
-            ApiError::UnsupportedMediaType => "Unsupported media type",
+            ApiError::UnsupportedMediaType(_) => "Unsupported media type",
             ApiError::PayloadTooLarge(_) => "Payload too large",
             ApiError::BodyTimeout(_) => "Request timeout",
             ApiError::Unauthorized => "Unauthorized",
@@ -232,7 +237,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::BadRequest(_) | ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,

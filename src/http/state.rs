@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::{
     channels::{ack_link::AckKey, webhook::WebhookSender},
     config::Settings,
-    domain::token::LinkKey,
+    domain::{correspondence::ReplyKey, directory::Directory, token::LinkKey},
     http::{desk::SignInLimits, extract::csrf::CsrfKey},
     usecases::directory::DirectoryCache,
     usecases::{Database, FileStore},
@@ -31,9 +31,26 @@ pub struct AppState {
     pub links: LinkKey,
     /// Budgets of members' sign-in link requests.
     pub member_sign_in: crate::http::member::register::SignInLimits,
+    /// Seals and opens the tokens of reply addresses.
+    pub reply: ReplyKey,
 }
 
 impl AppState {
+    /// What the inbound mail pipeline needs, with the directory snapshot `dir`.
+    pub fn mailroom<'a>(
+        &'a self,
+        dir: &'a Directory,
+    ) -> crate::usecases::correspondence::Mailroom<'a> {
+        crate::usecases::correspondence::Mailroom {
+            db: &self.db,
+            settings: &self.settings,
+            dir,
+            outbox: &self.outbox,
+            files: &self.files,
+            reply: &self.reply,
+        }
+    }
+
     pub fn notify(&self) -> crate::usecases::incident::Notify<'_> {
         crate::usecases::incident::Notify {
             settings: &self.settings,

@@ -22,6 +22,8 @@ pub struct Dossier {
     pub duplicate_of: Option<String>,
     /// Other incidents about the same page, within the reader's scope.
     pub same_page: Vec<IncidentRow>,
+    /// Every message of every conversation of the incident, oldest first.
+    pub messages: Vec<super::correspondence::MessageRow>,
 }
 
 pub async fn load(
@@ -46,6 +48,7 @@ pub async fn load(
         None => None,
     };
     let same_page = incidents::same_page(&tx, scope, &incident.page_key, incident.id).await?;
+    let messages = super::correspondence::incident_messages(&tx, incident.id).await?;
     tx.commit().await?;
     Ok(Some(Dossier {
         incident,
@@ -56,5 +59,6 @@ pub async fn load(
         events,
         duplicate_of,
         same_page,
+        messages,
     }))
 }

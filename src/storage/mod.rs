@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 mod columns;
+pub mod correspondence;
 pub mod deliveries;
 pub mod directory;
 pub mod disabled_endpoints;

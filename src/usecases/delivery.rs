@@ -303,8 +303,6 @@ impl Recorder<'_> {
         Ok(())
     }
 
-    /// A pending ticket all of whose deliveries to its party have failed becomes failed, and
-    /// the committee is told.
     async fn fail_if_given_up(
         &self,
         conn: &impl Conn,
@@ -312,31 +310,16 @@ impl Recorder<'_> {
         now: DateTime<Utc>,
         timeline: &mut Vec<NewEvent>,
     ) -> anyhow::Result<()> {
-        let all = deliveries::for_tickets(conn, vec![ticket.id]).await?;
-        let gave_up = all
-            .iter()
-            .filter(|d| d.event_type != Notice::ReporterConfirmation)
-            .all(|d| d.status == DeliveryStatus::Failed);
-        let moved = gave_up
-            && tickets::transition_if(
-                conn,
-                ticket.id,
-                &[TicketStatus::Pending],
-                TicketStatus::Failed,
-                now,
-            )
-            .await?;
-        if moved {
-            timeline.push(NewEvent {
-                incident_id: ticket.incident_id,
-                ticket_id: Some(ticket.id),
-                actor: Actor::system(),
-                event_type: TimelineEvent::TicketFailed,
-                data: json!({ "party": ticket.party_id }),
-                at: now,
-            });
-            self.tell_failure_to_committee(conn, ticket, now).await?;
-        }
+        give_up_if_all_failed(
+            conn,
+            self.dir,
+            self.outbox,
+            ticket,
+            &[TicketStatus::Pending],
+            now,
+            timeline,
+        )
+        .await?;
         Ok(())
     }
 
@@ -376,27 +359,49 @@ impl Recorder<'_> {
         directory::record(conn, &[change]).await?;
         directory::bump(conn).await
     }
+}
 
-    /// Queues `ticket.failed` about `ticket` for the webhooks of the incident's committee.
-    async fn tell_failure_to_committee(
-        &self,
-        conn: &impl Conn,
-        ticket: &TicketRow,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        let all = tickets::for_incident(conn, ticket.incident_id).await?;
-        if let Some(committee) = all.iter().find(|t| t.role == PartyKind::Committee) {
-            let mut updated = ticket.clone();
-            updated.status = TicketStatus::Failed;
-            let data = EventData::TicketFailed(TicketChangedData {
-                incident_id: ticket.incident_id,
-                ticket: payload::ticket(&updated),
-            });
-            outbox::queue_webhooks(conn, self.dir, committee, data, now).await?;
-            self.outbox.wake();
-        }
-        Ok(())
+/// A ticket in one of `from` all of whose deliveries to its party have failed becomes
+/// failed, and the committee is told (`ticket.failed`); true when it moved.
+pub async fn give_up_if_all_failed(
+    conn: &impl Conn,
+    dir: &Directory,
+    outbox: &Outbox,
+    ticket: &TicketRow,
+    from: &[TicketStatus],
+    now: DateTime<Utc>,
+    timeline: &mut Vec<NewEvent>,
+) -> Result<bool, DbErr> {
+    let all = deliveries::for_tickets(conn, vec![ticket.id]).await?;
+    let gave_up = all
+        .iter()
+        .filter(|d| d.event_type != Notice::ReporterConfirmation)
+        .all(|d| d.status == DeliveryStatus::Failed);
+    let moved =
+        gave_up && tickets::transition_if(conn, ticket.id, from, TicketStatus::Failed, now).await?;
+    if !moved {
+        return Ok(false);
     }
+    timeline.push(NewEvent {
+        incident_id: ticket.incident_id,
+        ticket_id: Some(ticket.id),
+        actor: Actor::system(),
+        event_type: TimelineEvent::TicketFailed,
+        data: json!({ "party": ticket.party_id }),
+        at: now,
+    });
+    let all = tickets::for_incident(conn, ticket.incident_id).await?;
+    if let Some(committee) = all.iter().find(|t| t.role == PartyKind::Committee) {
+        let mut updated = ticket.clone();
+        updated.status = TicketStatus::Failed;
+        let data = EventData::TicketFailed(TicketChangedData {
+            incident_id: ticket.incident_id,
+            ticket: payload::ticket(&updated),
+        });
+        outbox::queue_webhooks(conn, dir, committee, data, now).await?;
+        outbox.wake();
+    }
+    Ok(true)
 }
 
 /// Fails deliveries whose last attempt never came back, and counts them.

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod backup;
+pub mod correspondence;
 pub mod deadlines;
 pub mod delivery;
 pub mod desk;

@@ -87,6 +87,11 @@ pub async fn evidence_file(
     evidence::find(db.conn(), incident.id, id).await
 }
 
+/// Every evidence file of an incident (the caller has checked it may see the incident).
+pub async fn evidence(db: &Database, incident_id: Uuid) -> Result<Vec<EvidenceRow>, DbErr> {
+    evidence::for_incident(db.conn(), incident_id).await
+}
+
 /// A page of the desk queue, whether a next page exists, and each row's flags.
 pub struct QueuePage {
     pub rows: Vec<IncidentRow>,

@@ -9,6 +9,7 @@ use crate::{
     config::Settings,
     domain::{
         Actor, BoundedText, FieldError, StateMachine, TicketStatus, TimelineEvent,
+        correspondence::Waiting,
         directory::Directory,
         routing::PartyKind,
         webhook::{
@@ -202,6 +203,10 @@ pub fn pending(
         escalated_at: None,
         created_at: now,
         updated_at: now,
+        waiting: Waiting::Nobody,
+        unread: 0,
+        paused_at: None,
+        paused_seconds: 0,
     }
 }
 

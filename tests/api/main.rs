@@ -2,6 +2,7 @@
 //! (a fresh SQLite file, or a fresh PostgreSQL database when TEST_DATABASE_URL is set).
 
 mod auth;
+mod correspondence;
 mod crash;
 mod desk;
 mod directory;

@@ -359,6 +359,8 @@ mod tests {
             message_id: format!("0190-{n}@incident-desk"),
             in_reply_to: Some("0190-0@incident-desk".into()),
             references: vec!["0190-0@incident-desk".into(), "0190-1@incident-desk".into()],
+            reply_to: None,
+            attachments: Vec::new(),
         }
     }
 

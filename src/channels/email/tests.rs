@@ -78,6 +78,8 @@ async fn a_message_that_cannot_be_built_fails_without_contacting_the_server() {
         message_id: "1@incident-desk".into(),
         in_reply_to: None,
         references: vec![],
+        reply_to: None,
+        attachments: Vec::new(),
     };
     let outcome = sender.send(&email).await;
     assert_eq!(
@@ -105,6 +107,8 @@ async fn a_server_that_never_answers_gives_retry_within_the_timeout() {
         message_id: "1@incident-desk".into(),
         in_reply_to: None,
         references: vec![],
+        reply_to: None,
+        attachments: Vec::new(),
     };
     for _ in 0..2 {
         let started = std::time::Instant::now();
@@ -135,6 +139,8 @@ async fn control_characters_in_a_subject_become_spaces_and_add_no_header() {
         message_id: "1@incident-desk".into(),
         in_reply_to: Some("0@incident-desk".into()),
         references: vec!["0@incident-desk".into()],
+        reply_to: None,
+        attachments: Vec::new(),
     };
     let message = sender.message(&email).expect("a valid message");
     let raw = String::from_utf8(message.formatted()).expect("ASCII headers");

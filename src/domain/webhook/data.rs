@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::domain::{
     AccountType, ContainmentAction, ContainmentState, IncidentKind, IncidentStatus, Platform,
     RejectReason, Severity, TicketStatus,
+    correspondence::{Author, Direction, MailKind, MessageChannel},
     register::{AdminRole, PageStatus},
     routing::PartyKind,
 };
@@ -231,6 +232,35 @@ pub struct TicketChangedData {
     pub incident_id: Uuid,
     /// The ticket that changed, of another party.
     pub ticket: WebhookTicket,
+}
+
+/// The `data` of `ticket.message`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TicketMessageData {
+    pub incident: WebhookIncidentRef,
+    pub message: WebhookMessage,
+    /// The ticket whose conversation it is.
+    pub ticket: WebhookTicket,
+}
+
+/// One message of a ticket's conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct WebhookMessage {
+    pub author: Author,
+    /// The party's id or the officer's name.
+    #[schema(required = true)]
+    pub author_ref: Option<String>,
+    /// The text, whole (quoted history included).
+    pub body: String,
+    pub channel: MessageChannel,
+    #[serde(serialize_with = "super::millis")]
+    pub created_at: DateTime<Utc>,
+    pub direction: Direction,
+    /// Evidence of the incident the message carries.
+    pub evidence: Vec<WebhookEvidence>,
+    pub id: Uuid,
+    pub kind: MailKind,
+    pub subject: String,
 }
 
 /// The `data` of `ticket.reminder`.

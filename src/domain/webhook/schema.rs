@@ -16,7 +16,7 @@ use utoipa::{
 use super::{
     ContainmentChangedData, EndpointTestData, EventType, IncidentReportedData,
     NotificationTestData, StatusChangedData, TicketChangedData, TicketEscalatedData,
-    TicketReminderData, WebhookEvent,
+    TicketMessageData, TicketReminderData, WebhookEvent,
 };
 
 type Schemas = Vec<(String, RefOr<Schema>)>;
@@ -39,6 +39,7 @@ impl EventType {
             | EventType::TicketFailed => add::<TicketChangedData>(schemas),
             EventType::TicketReminder => add::<TicketReminderData>(schemas),
             EventType::TicketEscalated => add::<TicketEscalatedData>(schemas),
+            EventType::TicketMessage => add::<TicketMessageData>(schemas),
             EventType::NotificationTest => add::<NotificationTestData>(schemas),
             EventType::EndpointTest => add::<EndpointTestData>(schemas),
         }

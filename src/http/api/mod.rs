@@ -1,6 +1,7 @@
 //! The versioned JSON API under `/api/v1`.
 
 pub mod auth;
+pub mod correspondence;
 pub mod directory;
 pub mod incidents;
 pub mod openapi;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             }))
             .configure(incidents::configure)
             .configure(tickets::configure)
+            .configure(correspondence::configure)
             .configure(directory::configure)
             .configure(register::configure)
             .service(routes::at("/openapi.json").get(openapi::serve).done())

@@ -7,7 +7,7 @@ use utoipa::{
     openapi::security::{Http, HttpAuthScheme, SecurityScheme},
 };
 
-use super::{directory, incidents, register, tickets, views};
+use super::{correspondence, directory, incidents, register, tickets, views};
 use crate::{
     domain::webhook::{EventType, WebhookEvent},
     http::error::{Problem, ProblemField, answers},
@@ -32,6 +32,12 @@ use crate::{
         tickets::resolve,
         tickets::reject,
         tickets::redeliver,
+        correspondence::inbound_email,
+        correspondence::list_messages,
+        correspondence::post_message,
+        correspondence::list_unmatched,
+        correspondence::attach_mail,
+        correspondence::discard_mail,
         directory::list_parties,
         directory::get_party,
         directory::list_endpoints,
@@ -57,7 +63,7 @@ use crate::{
     responses(
         answers::BadRequest, answers::Unauthorized, answers::Forbidden, answers::NotFound,
         answers::Conflict, answers::TooLarge, answers::NotJson, answers::Invalid,
-        answers::BodyTimeout,
+        answers::BodyTimeout, answers::UnsupportedMediaType,
     ),
     schemas(
         Problem, ProblemField,
@@ -69,6 +75,14 @@ use crate::{
         views::DeliveryView, views::EventView, views::ActorView, views::AttemptView,
         views::DeclarationRef, crate::domain::register::RegisterFlag,
         tickets::TicketAnswerInput, tickets::Redelivered,
+        correspondence::MessageInput, correspondence::ThreadView,
+        correspondence::UnmatchedView, correspondence::UnmatchedPage, correspondence::AttachInput,
+        crate::usecases::correspondence::Received,
+        crate::domain::webhook::WebhookMessage, crate::domain::correspondence::Waiting,
+        crate::domain::correspondence::Author, crate::domain::correspondence::Direction,
+        crate::domain::correspondence::MessageChannel, crate::domain::correspondence::MailKind,
+        crate::domain::correspondence::InboundStatus, crate::domain::correspondence::MatchRule,
+        crate::domain::correspondence::UnmatchedReason, crate::domain::correspondence::InboundVia,
         directory::NamesView, directory::DisabledView, directory::PartyView, directory::PartyPage,
         directory::EndpointView, directory::EndpointList, directory::EndpointWithSecret,
         directory::CreateEndpoint, directory::UpdateEndpoint, directory::RotateSecret,
@@ -90,7 +104,7 @@ use crate::{
         WebhookEvent,
     )),
     modifiers(&BearerAuth, &WebhookEvents, &EveryStatus, &Links),
-    tags((name = "incidents", description = "Incident reports and their lifecycle"), (name = "tickets", description = "One party's ticket: deliveries, attempts and its answer"), (name = "directory", description = "Parties, their webhook endpoints (created, rotated, tested, watched) and the routing preview"), (name = "register", description = "The page register: the pages members declared, with every version, and who answered a committee's declaration request"), (name = "operations", description = "Health checks and metrics"))
+    tags((name = "incidents", description = "Incident reports and their lifecycle"), (name = "tickets", description = "One party's ticket: deliveries, attempts and its answer"), (name = "correspondence", description = "Mail that comes in, and the conversation on each ticket"), (name = "directory", description = "Parties, their webhook endpoints (created, rotated, tested, watched) and the routing preview"), (name = "register", description = "The page register: the pages members declared, with every version, and who answered a committee's declaration request"), (name = "operations", description = "Health checks and metrics"))
 )]
 pub struct ApiDoc;
 
@@ -101,7 +115,7 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.description = Some(
-            "An API key created with `incident-desk api-key create`. Scopes: incidents:write, incidents:read, tickets:write, directory:read, directory:write, register:read."
+            "An API key created with `incident-desk api-key create`. Scopes: incidents:write, incidents:read, tickets:write, directory:read, directory:write, register:read, mail:inbound."
                 .to_owned(),
         );
         components.add_security_scheme("api_key", SecurityScheme::Http(scheme));

@@ -455,3 +455,67 @@ pub async fn bulk(
         ))
         .finish())
 }
+
+/// An officer writes to a ticket's party from the desk: sent by email (with the evidence
+/// ticked, attached) and webhook.
+pub async fn message(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    csrf: Csrf,
+    path: web::Path<(String, Uuid)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let mut token = String::new();
+    let (mut subject, mut text_raw, mut files) = (None, None, Vec::new());
+    let mut unknown_file = false;
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "csrf_token" => token = v.into_owned(),
+            "subject" => subject = Some(v.into_owned()),
+            "body" => text_raw = Some(v.into_owned()),
+            "evidence" => match v.parse::<Uuid>() {
+                Ok(id) => files.push(id),
+                Err(_) => unknown_file = true,
+            },
+            _ => {}
+        }
+    }
+    let desk = acting(&req, &state, &session, csrf, &token).await?;
+    let (reference, ticket) = path.into_inner();
+    let result = async {
+        let ticket = ticket_in(&state, &desk.scope, &reference, ticket).await?;
+        let subject = text(&subject, TextRule::line(1, 200), "subject")?;
+        let text = text(&text_raw, TextRule::block(1, 10_000), "body")?.ok_or_else(|| {
+            ActionError::Invalid(vec![crate::domain::FieldError::new(
+                "body", "required", "required",
+            )])
+        })?;
+        if unknown_file {
+            return Err(ActionError::Invalid(vec![crate::domain::FieldError::new(
+                "evidence",
+                "unknown_evidence",
+                "must be the id of a file of this incident",
+            )]));
+        }
+        let dir = state.directory.current();
+        crate::usecases::correspondence::write(
+            &crate::usecases::correspondence::MessageWriter {
+                db: &state.db,
+                dir: &dir,
+                outbox: &state.outbox,
+            },
+            ticket,
+            crate::usecases::correspondence::Writer::Officer(desk.officer.actor()),
+            crate::usecases::correspondence::NewMessage {
+                subject,
+                body: text,
+                evidence: files,
+                channel: crate::domain::correspondence::MessageChannel::Desk,
+            },
+        )
+        .await
+    }
+    .await;
+    Ok(answer(&req, &reference, "message", result))
+}

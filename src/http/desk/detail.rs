@@ -16,6 +16,7 @@ use super::{
 };
 use crate::http::html::error::PageError;
 use crate::{
+    domain::correspondence::{Author, Direction, MailKind, Waiting, fold_quoted},
     domain::delivery::{AttemptOutcome, Channel, DeliveryStatus},
     domain::i18n::Tr,
     domain::{Locale, RejectReason, StateMachine, TimelineEvent},
@@ -59,6 +60,25 @@ pub struct TicketBlock {
     pub external_ref: Option<String>,
     pub deliveries: Vec<DeliveryBlock>,
     pub resendable: bool,
+    /// Whose move it is on the conversation, in words; empty when nobody's.
+    pub waiting: String,
+    pub unread: i32,
+    pub messages: Vec<MessageLine>,
+}
+
+/// One message of a ticket's conversation.
+pub struct MessageLine {
+    pub at: String,
+    pub who: String,
+    pub inbound: bool,
+    pub automatic: bool,
+    pub unread: bool,
+    pub subject: String,
+    /// What the writer wrote, line by line.
+    pub lines: Vec<String>,
+    /// The history quoted below it, folded away.
+    pub quoted: String,
+    pub files: Vec<(Uuid, String)>,
 }
 
 pub struct Line {
@@ -116,6 +136,49 @@ fn actor(tr: Tr, kind: crate::domain::ActorKind, name: Option<&str>, id: Option<
     match name.or(id) {
         Some(n) => format!("{who}: {n}"),
         None => who,
+    }
+}
+
+fn message_line(
+    tr: Tr,
+    settings: &crate::config::Settings,
+    dir: &crate::domain::directory::Directory,
+    d: &Dossier,
+    m: &crate::usecases::correspondence::MessageRow,
+) -> MessageLine {
+    let (visible, quoted) = fold_quoted(&m.body);
+    let ids = crate::usecases::correspondence::evidence_ids(m);
+    let who = match m.author {
+        Author::Officer => actor(
+            tr,
+            crate::domain::ActorKind::Officer,
+            m.author_ref.as_deref(),
+            None,
+        ),
+        Author::Member => tr.t("desk-actor-member"),
+        Author::Party => m
+            .author_ref
+            .as_deref()
+            .and_then(|p| dir.party(p))
+            .map(|p| p.name.get(tr.0).to_owned())
+            .or_else(|| m.author_ref.clone())
+            .unwrap_or_default(),
+    };
+    MessageLine {
+        at: local_time(settings, tr.0, m.created_at),
+        who,
+        inbound: m.direction == Direction::Inbound,
+        automatic: m.kind == MailKind::AutoReply,
+        unread: m.direction == Direction::Inbound && m.read_at.is_none(),
+        subject: m.subject.clone(),
+        lines: visible.lines().map(str::to_owned).collect(),
+        quoted,
+        files: d
+            .evidence
+            .iter()
+            .filter(|e| ids.contains(&e.id))
+            .map(|e| (e.id, e.file_name.clone()))
+            .collect(),
     }
 }
 
@@ -279,6 +342,20 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
                     .iter()
                     .any(|x| x.status == DeliveryStatus::Failed),
                 deliveries,
+                waiting: match t.waiting {
+                    Waiting::Nobody => String::new(),
+                    other => tr.t(&format!(
+                        "desk-waiting-{}",
+                        other.as_str().replace('_', "-")
+                    )),
+                },
+                unread: t.unread,
+                messages: d
+                    .messages
+                    .iter()
+                    .filter(|m| m.ticket_id == Some(t.id))
+                    .map(|m| message_line(tr, settings, &dir, d, m))
+                    .collect(),
             }
         })
         .collect();
@@ -436,6 +513,19 @@ pub async fn show(
     let desk = Desk::of(&req, &state, &session, csrf).await?;
     let d = load(&req, &state, &desk, &path).await?;
     let page = build(&state, &desk, &d, query.into_inner().done);
+    // The page shows every message: an officer who opened it has read them.
+    let unread: Vec<Uuid> = d
+        .tickets
+        .iter()
+        .filter(|t| t.unread > 0)
+        .map(|t| t.id)
+        .collect();
+    if page.may_act
+        && !unread.is_empty()
+        && let Err(error) = crate::usecases::correspondence::mark_read(&state.db, &unread).await
+    {
+        tracing::warn!(%error, "could not mark messages read");
+    }
     Ok(desk.respond(&state, StatusCode::OK, page::render(&page)))
 }
 

@@ -109,6 +109,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key:
                     .post(actions::test)
                     .done(),
             )
+            .service(
+                at("/incidents/{reference}/tickets/{ticket}/messages")
+                    .post(actions::message)
+                    .done(),
+            )
             .service(at("/register").get(register::index).done())
             .service(at("/register/export.csv").get(register::export).done())
             .service(at("/register/pages/{id}").get(register::show).done())

@@ -45,30 +45,39 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let mut payload = payload.take();
         Box::pin(async move {
             if !is_json {
-                return Err(ApiError::UnsupportedMediaType);
+                return Err(ApiError::UnsupportedMediaType("application/json"));
             }
             if declared.is_some_and(|len| len > limit) {
                 return Err(ApiError::PayloadTooLarge(limit));
             }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    if crate::http::body_deadline::is_timeout(&e) {
-                        ApiError::BodyTimeout(timeout.as_secs())
-                    } else {
-                        ApiError::BadRequest(format!("could not read the body: {e}"))
-                    }
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            let raw = body.freeze();
+            let raw = read_limited(&mut payload, limit, timeout).await?;
             let value = parse(&raw)?;
             Ok(JsonBody { value, raw })
         })
     }
+}
+
+/// Reads a whole body of at most `limit` bytes.
+pub async fn read_limited(
+    payload: &mut Payload,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<web::Bytes, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            if crate::http::body_deadline::is_timeout(&e) {
+                ApiError::BodyTimeout(timeout.as_secs())
+            } else {
+                ApiError::BadRequest(format!("could not read the body: {e}"))
+            }
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// Parses JSON; syntax errors, data after the value and an array where an object belongs

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::{TicketStatus, routing::PartyKind};
+use crate::domain::{TicketStatus, correspondence::Waiting, routing::PartyKind};
 
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -20,6 +20,14 @@ pub struct Model {
     pub escalated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Whose move it is on the ticket's conversation.
+    pub waiting: Waiting,
+    /// Party messages no officer has read yet.
+    pub unread: i32,
+    /// Since when the acknowledgement clock has been paused (waiting on the member).
+    pub paused_at: Option<DateTimeUtc>,
+    /// Seconds the clock spent paused before `paused_at`.
+    pub paused_seconds: i64,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -85,6 +85,10 @@ fn event_for(row: &IncidentRow, kind: PartyKind) -> Value {
         escalated_at: None,
         created_at: row.created_at,
         updated_at: row.created_at,
+        waiting: crate::domain::correspondence::Waiting::Nobody,
+        unread: 0,
+        paused_at: None,
+        paused_seconds: 0,
     };
     let bytes = WebhookEvent::new(
         row.created_at,
@@ -434,6 +438,10 @@ fn the_declaration_goes_to_every_party_with_its_contacts_only_where_the_rule_giv
                     escalated_at: None,
                     created_at: row.created_at,
                     updated_at: row.created_at,
+                    waiting: crate::domain::correspondence::Waiting::Nobody,
+                    unread: 0,
+                    paused_at: None,
+                    paused_seconds: 0,
                 }),
             }),
         ))
