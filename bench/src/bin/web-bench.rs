@@ -246,6 +246,7 @@ async fn app_state(toml: &str) -> anyhow::Result<AppState> {
         sign_in: incident_desk::http::desk::SignInLimits::new(&settings),
         member_sign_in: incident_desk::http::member::register::SignInLimits::new(&settings),
         links: token::LinkKey::new(token::random_bytes(32)),
+        reply: incident_desk::domain::correspondence::ReplyKey::new(&token::random_bytes(32)),
         counters: incident_desk::usecases::desk_counters::CounterCache::new(
             settings.desk.counters_max_age,
         ),

@@ -111,7 +111,7 @@ enum Target {
     Ticket(TicketRow),
     Member,
     /// A delivery report about one of our emails.
-    Bounce(DeliveryRow, TicketRow),
+    Bounce(Box<DeliveryRow>, TicketRow),
 }
 
 #[derive(Debug, Clone)]
@@ -311,7 +311,7 @@ async fn resolve(
                 && let Some(incident) = incident_of(conn, ticket.incident_id).await?
             {
                 return Ok(Verdict::matched(
-                    Target::Bounce(delivery, ticket),
+                    Target::Bounce(Box::new(delivery), ticket),
                     incident,
                     MatchRule::Thread,
                 ));
