@@ -79,6 +79,15 @@ pub struct NotificationSettings {
     pub reporter_contacts_for: Vec<PartyKind>,
     /// Party kinds given the email and phone linked to the affected account.
     pub account_contacts_for: Vec<PartyKind>,
+    /// What the member is emailed about after the confirmation (each email carries a fresh
+    /// tracking link and the incident's reply address).
+    #[serde(default = "all_member_updates")]
+    pub member_updates: Vec<crate::domain::correspondence::MemberUpdate>,
+}
+
+fn all_member_updates() -> Vec<crate::domain::correspondence::MemberUpdate> {
+    use crate::domain::Named;
+    crate::domain::correspondence::MemberUpdate::ALL.to_vec()
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -15,7 +15,7 @@ use crate::{
     domain::Locale,
     domain::correspondence::{ReplyKey, ReplyTo},
     domain::delivery::{Notice, SendOutcome},
-    domain::i18n::{Tr, text, word},
+    domain::i18n::{Tr, text, text_with, word},
     domain::webhook::EventType,
     storage::{deliveries::DeliveryRow, files::FileStore, tickets::TicketRow},
 };
@@ -255,6 +255,106 @@ impl EmailChannel {
             attachments,
         ))
     }
+}
+
+impl EmailChannel {
+    /// News of the incident for the member, in their language, with a fresh tracking
+    /// token issued for this send and the incident's reply address.
+    pub async fn send_member_update(
+        &self,
+        settings: &Settings,
+        delivery: &DeliveryRow,
+        locale: Locale,
+        token: &str,
+    ) -> SendOutcome {
+        let Ok(event) = serde_json::from_slice::<serde_json::Value>(&delivery.payload) else {
+            return failed("stored payload is not JSON");
+        };
+        let data = &event["data"];
+        let as_text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        let reference = as_text(&data["incident"]["reference"]);
+        let update = as_text(&data["update"]);
+        let detail = &data["detail"];
+        let party = match locale {
+            Locale::Vi => as_text(&detail["name_vi"]),
+            Locale::En => as_text(&detail["name_en"]),
+        };
+        let status = word(locale, "status", &as_text(&detail["to"]));
+        let headline = text_with(
+            locale,
+            &format!("email-update-{update}"),
+            &[
+                ("reference", reference.as_str()),
+                ("status", status.as_str()),
+                ("party", party.as_str()),
+            ],
+        );
+        let said = match update.as_str() {
+            "shared_note" => as_text(&detail["text"]),
+            "officer_message" => as_text(&detail["body"]),
+            _ => String::new(),
+        };
+        let view = UpdateMail {
+            tr: Tr(locale),
+            headline,
+            lines: said.lines().map(str::to_owned).collect(),
+            tracking_url: format!(
+                "{}/track/{token}",
+                settings.public_base_url.trim_end_matches('/')
+            ),
+        };
+        let (Ok(plain), Ok(html)) = (
+            UpdateText { v: &view }.render(),
+            UpdateHtml { v: &view }.render(),
+        ) else {
+            return failed("could not render the member's update");
+        };
+        let subject = match update.as_str() {
+            "officer_message" => as_text(&detail["subject"]),
+            _ => text(locale, "email-update-subject"),
+        };
+        let tag = format!("[{reference}]");
+        let subject = if subject.contains(&tag) {
+            subject
+        } else {
+            format!("{tag} {subject}")
+        };
+        let domain = &settings.email.message_id_domain;
+        let email = OutgoingEmail {
+            to: vec![delivery.target.clone()],
+            subject,
+            text: plain,
+            html,
+            message_id: format!("{}@{domain}", delivery.id),
+            in_reply_to: None,
+            references: Vec::new(),
+            reply_to: data["incident"]["id"]
+                .as_str()
+                .and_then(|id| uuid::Uuid::parse_str(id).ok())
+                .and_then(|id| self.reply_to(settings, ReplyTo::Incident(id))),
+            attachments: Vec::new(),
+        };
+        outcome_of(self.sender.send(&email).await)
+    }
+}
+
+struct UpdateMail {
+    tr: Tr,
+    headline: String,
+    lines: Vec<String>,
+    tracking_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/member_update.txt", escape = "none")]
+struct UpdateText<'a> {
+    v: &'a UpdateMail,
+}
+
+#[derive(Template)]
+#[template(path = "email/member_update.html")]
+struct UpdateHtml<'a> {
+    v: &'a UpdateMail,
 }
 
 struct MessageMail<'a> {

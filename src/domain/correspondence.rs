@@ -181,6 +181,22 @@ impl UnmatchedReason {
 }
 
 vocabulary! {
+    /// What the member is told by email after the confirmation.
+    pub enum MemberUpdate {
+        /// The incident's status changed.
+        StatusChanged,
+        /// An officer added a note shared with the member.
+        SharedNote,
+        /// A party acknowledged its ticket.
+        PartyAcknowledged,
+        /// A party resolved its ticket.
+        PartyResolved,
+        /// An officer wrote to the member.
+        OfficerMessage,
+    }
+}
+
+vocabulary! {
     /// Whose move it is on a ticket's conversation.
     pub enum Waiting {
         /// No conversation yet, or nothing outstanding.

@@ -113,6 +113,9 @@ pub enum AttemptOutcome {
 pub enum Notice {
     Event(EventType),
     ReporterConfirmation,
+    /// News of the incident for the member: a status change, a shared note, a party's
+    /// answer, an officer's message.
+    MemberUpdate,
 }
 
 impl Notice {
@@ -120,7 +123,13 @@ impl Notice {
         match self {
             Notice::Event(event) => event.into(),
             Notice::ReporterConfirmation => "reporter.confirmation",
+            Notice::MemberUpdate => "member.update",
         }
+    }
+
+    /// Mail to the member: it rides on the committee's ticket but never moves it.
+    pub fn is_to_member(self) -> bool {
+        matches!(self, Notice::ReporterConfirmation | Notice::MemberUpdate)
     }
 }
 
@@ -136,6 +145,8 @@ impl std::str::FromStr for Notice {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s == Notice::ReporterConfirmation.as_str() {
             Ok(Notice::ReporterConfirmation)
+        } else if s == Notice::MemberUpdate.as_str() {
+            Ok(Notice::MemberUpdate)
         } else {
             s.parse().map(Notice::Event)
         }

@@ -372,7 +372,7 @@ pub async fn cancel_pending_to(
 pub async fn arrived_per_incident(
     conn: &impl ConnectionTrait,
     incident_ids: Vec<Uuid>,
-    event_type_left_out: Notice,
+    left_out: &[Notice],
 ) -> Result<Vec<(Uuid, DateTime<Utc>, i64)>, DbErr> {
     if incident_ids.is_empty() {
         return Ok(Vec::new());
@@ -400,7 +400,7 @@ pub async fn arrived_per_incident(
             Expr::col((delivery::Entity, delivery::Column::Status)).eq(DeliveryStatus::Delivered),
         )
         .and_where(
-            Expr::col((delivery::Entity, delivery::Column::EventType)).ne(event_type_left_out),
+            Expr::col((delivery::Entity, delivery::Column::EventType)).is_not_in(left_out.to_vec()),
         )
         .group_by_col((incident::Entity, incident::Column::Id))
         .group_by_col((incident::Entity, incident::Column::CreatedAt))

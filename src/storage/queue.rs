@@ -101,6 +101,7 @@ fn has_overdue_ticket(now: DateTime<Utc>) -> SimpleExpr {
                 Expr::col((ticket::Entity, ticket::Column::Status)).is_in(TicketStatus::OPEN),
             )
             .and_where(Expr::col((ticket::Entity, ticket::Column::DeadlineAt)).lt(now))
+            .and_where(Expr::col((ticket::Entity, ticket::Column::PausedAt)).is_null())
             .to_owned(),
     )
 }
@@ -268,7 +269,11 @@ pub async fn flags(
         .await?;
     for t in &tickets {
         let entry = flags.entry(t.incident_id).or_default();
-        if t.status.is_open() && t.deadline_at < now && !finished.contains(&t.incident_id) {
+        if t.status.is_open()
+            && t.deadline_at < now
+            && t.paused_at.is_none()
+            && !finished.contains(&t.incident_id)
+        {
             entry.overdue = true;
         }
         if t.status == TicketStatus::Failed || failed_deliveries.contains(&t.id) {
@@ -289,6 +294,7 @@ pub async fn overdue_tickets(
     ticket::Entity::find()
         .filter(ticket::COLUMN.status.is_in(TicketStatus::OPEN))
         .filter(ticket::COLUMN.deadline_at.lt(now))
+        .filter(ticket::Column::PausedAt.is_null())
         .filter(ticket_incident(
             scope,
             Condition::all().add(

@@ -148,7 +148,7 @@ pub async fn rewrite_event(
 pub async fn redact_deliveries(
     conn: &impl ConnectionTrait,
     ticket_ids: Vec<Uuid>,
-    personal_type: Notice,
+    personal_types: &[Notice],
 ) -> Result<u64, DbErr> {
     let of_tickets = |q: &mut SelectStatement| {
         q.column(delivery::Column::Id)
@@ -159,7 +159,7 @@ pub async fn redact_deliveries(
     of_tickets(&mut all);
     let mut personal = Query::select();
     of_tickets(&mut personal);
-    personal.and_where(Expr::col(delivery::Column::EventType).eq(personal_type));
+    personal.and_where(Expr::col(delivery::Column::EventType).is_in(personal_types.to_vec()));
 
     delivery_attempt::Entity::update_many()
         .col_expr(delivery_attempt::Column::Reply, Expr::value(None::<String>))
@@ -175,7 +175,7 @@ pub async fn redact_deliveries(
         .col_expr(delivery::Column::Target, Expr::value(REDACTED))
         .col_expr(delivery::Column::LastError, Expr::value(None::<String>))
         .filter(delivery::COLUMN.ticket_id.is_in(ticket_ids.clone()))
-        .filter(delivery::COLUMN.event_type.eq(personal_type))
+        .filter(delivery::COLUMN.event_type.is_in(personal_types.to_vec()))
         .exec(conn)
         .await?;
     delivery::Entity::update_many()
@@ -192,6 +192,35 @@ pub async fn redact_deliveries(
         .exec(conn)
         .await
         .map(|r| r.rows_affected)
+}
+
+/// Empties an incident's conversations: the text of every message and every mail kept
+/// whole. What happened (who wrote when, matched how) stays.
+pub async fn redact_correspondence(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+) -> Result<u64, DbErr> {
+    use super::entities::{inbound_mail, message};
+    let messages = message::Entity::update_many()
+        .col_expr(message::Column::Subject, Expr::value(REDACTED))
+        .col_expr(message::Column::Body, Expr::value(REDACTED))
+        .col_expr(message::Column::Evidence, Expr::value("[]"))
+        .filter(message::COLUMN.incident_id.eq(incident_id))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    inbound_mail::Entity::update_many()
+        .col_expr(inbound_mail::Column::Subject, Expr::value(REDACTED))
+        .col_expr(inbound_mail::Column::Sender, Expr::value(REDACTED))
+        .col_expr(inbound_mail::Column::Raw, Expr::value(Vec::<u8>::new()))
+        .col_expr(
+            inbound_mail::Column::AuthResults,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(inbound_mail::COLUMN.incident_id.eq(incident_id))
+        .exec(conn)
+        .await?;
+    Ok(messages)
 }
 
 /// Deletes the evidence rows of an incident.

@@ -115,6 +115,8 @@ pub async fn overdue_unreminded(
     ticket::Entity::find()
         .filter(ticket::COLUMN.status.is_in(TicketStatus::OPEN))
         .filter(ticket::COLUMN.deadline_at.lt(now))
+        // The clock stands still while the desk waits on the member.
+        .filter(ticket::Column::PausedAt.is_null())
         .filter(ticket::COLUMN.reminded_at.is_null())
         .order_by_asc(ticket::Column::DeadlineAt)
         .limit(limit)

@@ -9,11 +9,13 @@
 //! matches nothing, or cannot be trusted, is kept in the unmatched queue with the reason.
 
 mod inbound;
+mod member;
 mod messages;
 
 pub use inbound::{
     AttachTo, HandleError, Mailroom, ReceiveError, Received, attach, discard, receive,
 };
+pub use member::{member_thread, tell_member, write_to_member};
 pub use messages::{MessageWriter, NewMessage, Writer, write};
 
 use chrono::{DateTime, Utc};

@@ -216,7 +216,7 @@ impl Recorder<'_> {
         let reached: Vec<&Attempted> = confirmed
             .iter()
             .copied()
-            .filter(|a| a.delivery.event_type != Notice::ReporterConfirmation)
+            .filter(|a| !a.delivery.event_type.is_to_member())
             .collect();
         let mut ticket_ids: Vec<Uuid> = reached.iter().map(|a| a.ticket.id).collect();
         ticket_ids.sort();
@@ -297,7 +297,7 @@ impl Recorder<'_> {
                 self.fail_if_given_up(conn, &other, now, timeline).await?;
             }
         }
-        if attempt.next == NextStep::Failed && delivery.event_type != Notice::ReporterConfirmation {
+        if attempt.next == NextStep::Failed && !delivery.event_type.is_to_member() {
             self.fail_if_given_up(conn, ticket, now, timeline).await?;
         }
         Ok(())
@@ -375,7 +375,7 @@ pub async fn give_up_if_all_failed(
     let all = deliveries::for_tickets(conn, vec![ticket.id]).await?;
     let gave_up = all
         .iter()
-        .filter(|d| d.event_type != Notice::ReporterConfirmation)
+        .filter(|d| !d.event_type.is_to_member())
         .all(|d| d.status == DeliveryStatus::Failed);
     let moved =
         gave_up && tickets::transition_if(conn, ticket.id, from, TicketStatus::Failed, now).await?;
@@ -429,13 +429,17 @@ async fn first_arrivals(
     let to_parties: Vec<&Attempted> = arrived
         .iter()
         .copied()
-        .filter(|a| a.delivery.event_type != Notice::ReporterConfirmation)
+        .filter(|a| !a.delivery.event_type.is_to_member())
         .collect();
     let mut incidents: Vec<Uuid> = to_parties.iter().map(|a| a.ticket.incident_id).collect();
     incidents.sort();
     incidents.dedup();
-    let counts =
-        deliveries::arrived_per_incident(conn, incidents, Notice::ReporterConfirmation).await?;
+    let counts = deliveries::arrived_per_incident(
+        conn,
+        incidents,
+        &[Notice::ReporterConfirmation, Notice::MemberUpdate],
+    )
+    .await?;
     Ok(counts
         .into_iter()
         .filter(|(incident, _, arrived)| {

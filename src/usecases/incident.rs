@@ -233,6 +233,15 @@ pub async fn change_status(
         })
     })
     .await?;
+    crate::usecases::correspondence::tell_member(
+        &*tx,
+        notify.settings,
+        &updated,
+        crate::domain::correspondence::MemberUpdate::StatusChanged,
+        json!({ "from": current, "to": updated.status }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     notify.outbox.wake();
     Ok(updated)
@@ -269,6 +278,7 @@ pub struct Notify<'a> {
 
 pub async fn add_note(
     db: &Database,
+    notify: Notify<'_>,
     scope: &Scope,
     key: &IncidentKey,
     text: BoundedText,
@@ -287,10 +297,22 @@ pub async fn add_note(
     };
     events::append(&*tx, vec![event]).await?;
     incidents::touch(&*tx, incident.id, now).await?;
+    if visibility == NoteVisibility::Shared {
+        crate::usecases::correspondence::tell_member(
+            &*tx,
+            notify.settings,
+            &incident,
+            crate::domain::correspondence::MemberUpdate::SharedNote,
+            json!({ "text": text.as_str() }),
+            now,
+        )
+        .await?;
+    }
     let stored = events::for_incident(&*tx, incident.id)
         .await?
         .pop()
         .ok_or(ActionError::NotFound)?;
     tx.commit().await?;
+    notify.outbox.wake();
     Ok(stored)
 }

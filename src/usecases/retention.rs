@@ -146,8 +146,14 @@ async fn purge_one(db: &Database, id: Uuid, cutoff: DateTime<Utc>) -> Result<Out
     for (event_id, data, actor_name) in a.rewrites {
         store::rewrite_event(&*tx, event_id, data, actor_name).await?;
     }
-    store::redact_deliveries(&*tx, a.ticket_ids, Notice::ReporterConfirmation).await?;
+    store::redact_deliveries(
+        &*tx,
+        a.ticket_ids,
+        &[Notice::ReporterConfirmation, Notice::MemberUpdate],
+    )
+    .await?;
     store::delete_evidence(&*tx, id).await?;
+    let messages = store::redact_correspondence(&*tx, id).await?;
     events::append(
         &*tx,
         vec![NewEvent {
@@ -161,6 +167,7 @@ async fn purge_one(db: &Database, id: Uuid, cutoff: DateTime<Utc>) -> Result<Out
                 "timeline_entries": a.plan.timeline_entries,
                 "notifications": a.plan.notifications,
                 "evidence_files": a.plan.evidence_files,
+                "messages": messages,
                 "tracking_links_revoked": true,
             }),
             at: now,

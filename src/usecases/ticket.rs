@@ -9,7 +9,7 @@ use crate::{
     config::Settings,
     domain::{
         Actor, BoundedText, FieldError, StateMachine, TicketStatus, TimelineEvent,
-        correspondence::Waiting,
+        correspondence::{MemberUpdate, Waiting},
         directory::Directory,
         routing::PartyKind,
         webhook::{
@@ -42,8 +42,7 @@ pub struct TicketAnswer {
 /// Records a party's answer. Answering the same way twice changes nothing.
 pub async fn answer(
     db: &Database,
-    dir: &Directory,
-    outbox: &Outbox,
+    notify: crate::usecases::incident::Notify<'_>,
     metrics: &Metrics,
     ticket_id: uuid::Uuid,
     answer: TicketAnswer,
@@ -98,10 +97,35 @@ pub async fn answer(
         all.iter().find(|t| t.role == PartyKind::Committee),
         EventData::answered(answer.status, change),
     ) {
-        outbox::queue_webhooks(&*tx, dir, committee, data, now).await?;
+        outbox::queue_webhooks(&*tx, &notify.dir, committee, data, now).await?;
+    }
+    let update = match answer.status {
+        TicketStatus::Acknowledged => Some(MemberUpdate::PartyAcknowledged),
+        TicketStatus::Resolved => Some(MemberUpdate::PartyResolved),
+        _ => None,
+    };
+    if let Some(update) = update
+        && let Some(incident) =
+            incidents::find(&*tx, &Scope::All, &IncidentKey::Id(ticket.incident_id)).await?
+    {
+        let party = notify.dir.party(&ticket.party_id);
+        crate::usecases::correspondence::tell_member(
+            &*tx,
+            notify.settings,
+            &incident,
+            update,
+            json!({
+                "party": ticket.party_id,
+                "kind": ticket.role,
+                "name_vi": party.map(|p| p.name.get(crate::domain::Locale::Vi).to_owned()),
+                "name_en": party.map(|p| p.name.get(crate::domain::Locale::En).to_owned()),
+            }),
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
-    outbox.wake();
+    notify.outbox.wake();
     if let (TicketStatus::Acknowledged, Some(at)) = (answer.status, updated.acknowledged_at) {
         let took = (at - updated.created_at).to_std().unwrap_or_default();
         metrics.acknowledged(updated.role, took);

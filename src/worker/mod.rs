@@ -559,6 +559,21 @@ impl Dispatcher {
                     },
                 }
             }
+            Channel::Email if delivery.event_type == Notice::MemberUpdate => {
+                match member::confirmation_link(&self.db, ticket.incident_id).await {
+                    Ok((locale, token)) => {
+                        self.email
+                            .send_member_update(&self.settings, &delivery, locale, &token)
+                            .await
+                    }
+                    Err(error) => SendOutcome::Retry {
+                        status: None,
+                        reply: String::new(),
+                        error: error.to_string(),
+                        at_least: None,
+                    },
+                }
+            }
             Channel::Email => {
                 self.email
                     .send(

@@ -834,3 +834,256 @@ async fn the_desk_shows_each_conversation_and_an_officer_writes_to_the_party() {
     assert_eq!(last["channel"], "desk");
     assert_eq!(thread["waiting"], "on_party");
 }
+
+/// The emails the member received, oldest first.
+async fn member_mails(desk: &Desk, at_least: usize) -> Vec<ReceivedMail> {
+    desk.sink
+        .wait_for(at_least, WAIT)
+        .await
+        .into_iter()
+        .filter(|m| m.rcpt_to.iter().any(|r| r == "an.nguyen@example.org"))
+        .collect()
+}
+
+fn tracking_path(mail: &ReceivedMail) -> String {
+    let text = mail.parsed().body_text(0).expect("text").to_string();
+    let at = text.find("/track/").expect("a tracking link");
+    text[at..]
+        .split_whitespace()
+        .next()
+        .expect("the link")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_member_hears_of_each_update_in_their_language_with_a_fresh_tracking_link() {
+    let desk = desk(true, "").await;
+    let detail = desk.filed().await;
+    let id = detail["id"].as_str().expect("id").to_owned();
+    let reference = detail["reference"].as_str().expect("reference").to_owned();
+    let meta = ticket(&detail, "meta")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let confirmations = member_mails(&desk, 1).await.len();
+    assert_eq!(confirmations, 1, "the confirmation");
+
+    let ok =
+        |r: reqwest::Response| async move { assert!(r.status().is_success(), "{}", r.status()) };
+    ok(desk
+        .app
+        .post_json(
+            &format!("/api/v1/incidents/{id}/status"),
+            &json!({"status": "in_progress"}),
+        )
+        .await)
+    .await;
+    ok(desk
+        .app
+        .post_json(
+            &format!("/api/v1/incidents/{id}/notes"),
+            &json!({"text": "Chúng tôi đã liên hệ Meta.", "visibility": "shared"}),
+        )
+        .await)
+    .await;
+    ok(desk
+        .app
+        .post_json(
+            &format!("/api/v1/incidents/{id}/notes"),
+            &json!({"text": "internal only", "visibility": "internal"}),
+        )
+        .await)
+    .await;
+    let party_key = desk.app.create_party_key("meta").await;
+    ok(desk
+        .app
+        .post_json_as(
+            &party_key,
+            &format!("/api/v1/tickets/{meta}/acknowledge"),
+            &json!({}),
+        )
+        .await)
+    .await;
+    ok(desk
+        .app
+        .post_json_as(
+            &party_key,
+            &format!("/api/v1/tickets/{meta}/resolve"),
+            &json!({}),
+        )
+        .await)
+    .await;
+    let written = expect_status(
+        desk.app
+            .post_json(
+                &format!("/api/v1/incidents/{id}/messages"),
+                &json!({"body": "Bạn có còn đăng nhập được trang không?"}),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(written["author"], "officer");
+    desk.app.dispatch_until_idle().await;
+
+    let mails = member_mails(&desk, 7).await;
+    assert_eq!(
+        mails.len(),
+        6,
+        "the confirmation and five updates, not the internal note"
+    );
+    let texts: Vec<String> = mails
+        .iter()
+        .map(|m| m.parsed().body_text(0).expect("text").to_string())
+        .collect();
+    // Sent concurrently, so in any order: each update once.
+    for expected in [
+        "Đang xử lý",
+        "Chúng tôi đã liên hệ Meta.",
+        "đã tiếp nhận",
+        "đã xử lý xong",
+        "Bạn có còn đăng nhập được trang không?",
+    ] {
+        let found = texts.iter().filter(|t| t.contains(expected)).count();
+        assert_eq!(found, 1, "one email says {expected:?}: {texts:#?}");
+    }
+    assert!(!texts.iter().any(|t| t.contains("internal only")));
+    let mut links = std::collections::BTreeSet::new();
+    for mail in &mails {
+        assert!(header(mail, "Subject").contains(&format!("[{reference}]")));
+        assert!(
+            header(mail, "Reply-To").contains("cases+m"),
+            "the incident's own address"
+        );
+        let link = tracking_path(mail);
+        let page = desk.app.get(&link).await;
+        assert_eq!(
+            page.status(),
+            StatusCode::OK,
+            "{link} opens the tracking page"
+        );
+        links.insert(link);
+    }
+    assert_eq!(links.len(), 6, "each email carries its own tracking link");
+}
+
+#[tokio::test]
+async fn only_the_configured_updates_are_mailed_to_the_member() {
+    let desk = desk(true, "").await;
+    // A second app on the same defaults but mailing officers' messages only.
+    let overrides = format!(
+        "{}\n[email]\nsmtp_url = \"{}\"\n[notifications]\nmember_updates = [\"officer_message\"]\n",
+        parties(&desk.committee.url, &desk.provider.url, true),
+        desk.sink.url(),
+    );
+    let app = spawn_app_with(&overrides).await;
+    let filed = app.file(&report_for_hn()).await;
+    let id = filed["id"].as_str().expect("id").to_owned();
+    settled(&app, &id).await;
+    let status = app
+        .post_json(
+            &format!("/api/v1/incidents/{id}/status"),
+            &json!({"status": "in_progress"}),
+        )
+        .await;
+    assert!(status.status().is_success());
+    let written = app
+        .post_json(
+            &format!("/api/v1/incidents/{id}/messages"),
+            &json!({"body": "Xin chào."}),
+        )
+        .await;
+    assert_eq!(written.status(), StatusCode::CREATED);
+    app.dispatch_until_idle().await;
+    let mails = member_mails(&desk, 2).await;
+    assert_eq!(
+        mails.len(),
+        2,
+        "the confirmation and the officer's message only"
+    );
+    assert!(
+        mails[1]
+            .parsed()
+            .body_text(0)
+            .expect("text")
+            .contains("Xin chào.")
+    );
+}
+
+#[tokio::test]
+async fn a_message_to_the_member_pauses_the_deadlines_until_the_member_replies_by_email() {
+    let desk = desk(true, "").await;
+    let detail = desk.filed().await;
+    let id = detail["id"].as_str().expect("id").to_owned();
+    let cert_before = ticket(&detail, "cert").clone();
+    expect_status(
+        desk.app
+            .post_json(
+                &format!("/api/v1/incidents/{id}/messages"),
+                &json!({"subject": "Câu hỏi", "body": "Trang còn hoạt động không?"}),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let paused = desk.app.incident(&id).await;
+    let cert = ticket(&paused, "cert");
+    assert_eq!(cert["waiting"], "on_member");
+    assert!(cert["paused_since"].is_string(), "{cert:#}");
+    assert_eq!(cert["overdue"], false);
+
+    desk.app.dispatch_until_idle().await;
+    let mails = member_mails(&desk, 2).await;
+    let question = mails.last().expect("the officer's message");
+    let reply_to = header(question, "Reply-To");
+    let address = reply_to.trim_matches(['<', '>']);
+    let answer = format!(
+        "From: Nguyễn Văn An <an.nguyen@example.org>\r\nTo: {address}\r\nSubject: Re: Câu hỏi\r\nMessage-ID: <m1@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nKhông, trang đã bị khóa.\r\n"
+    );
+    let received = expect_status(desk.hand_in(&answer).await, StatusCode::CREATED).await;
+    assert_eq!(received["matched_by"], "token", "{received:#}");
+    assert_eq!(
+        received["ticket_id"],
+        Value::Null,
+        "the member's side of the incident"
+    );
+    assert_eq!(received["incident_id"], detail["id"]);
+
+    let resumed = desk.app.incident(&id).await;
+    let cert = ticket(&resumed, "cert");
+    assert_eq!(cert["paused_since"], Value::Null);
+    assert!(cert["paused_seconds"].as_i64().is_some(), "{cert:#}");
+    let before: chrono::DateTime<chrono::Utc> = cert_before["deadline_at"]
+        .as_str()
+        .expect("deadline")
+        .parse()
+        .expect("time");
+    let after: chrono::DateTime<chrono::Utc> = cert["deadline_at"]
+        .as_str()
+        .expect("deadline")
+        .parse()
+        .expect("time");
+    assert!(after > before, "the deadline moved by the pause");
+
+    let thread = expect_status(
+        desk.app
+            .get(&format!("/api/v1/incidents/{id}/messages"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let messages = thread["messages"].as_array().expect("messages");
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1]["author"], "member");
+
+    // The member sees the conversation on their tracking page.
+    let page = desk
+        .app
+        .get(&tracking_path(question))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("Trang còn hoạt động không?"), "{page}");
+    assert!(page.contains("Không, trang đã bị khóa."));
+}

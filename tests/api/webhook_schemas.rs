@@ -223,6 +223,27 @@ async fn every_webhook_event_the_service_sends_matches_its_published_schema() {
     )
     .await;
 
+    // A conversation: an officer writes to the provider, the provider answers by API.
+    expect_status(
+        app.post_json(
+            &format!("/api/v1/tickets/{meta}/messages"),
+            &json!({"subject": "Page restored?", "body": "Please confirm."}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    expect_status(
+        app.post_json_as(
+            &meta_key,
+            &format!("/api/v1/tickets/{meta}/messages"),
+            &json!({"body": "Confirmed."}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+
     // Containment and status change, with and without a time and a reason.
     let incident = |action: &str| format!("/api/v1/incidents/{id}/{action}");
     for (action, body) in [

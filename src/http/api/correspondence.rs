@@ -30,6 +30,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use crate::http::routes::at;
     cfg.service(at("/inbound/email").post(inbound_email).done())
         .service(at("/inbound/unmatched").get(list_unmatched).done())
+        .service(
+            at("/incidents/{id}/messages")
+                .get(member_messages)
+                .post(write_member)
+                .done(),
+        )
         .service(at("/inbound/{id}/attach").post(attach_mail).done())
         .service(at("/inbound/{id}/discard").post(discard_mail).done())
         .service(
@@ -261,26 +267,7 @@ pub async fn post_message(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(ApiScope::TicketsWrite)?;
     let ticket = visible_ticket(&state, &principal, &path).await?;
-    let input = body.value;
-    let mut errors: Vec<FieldError> = Vec::new();
-    let subject = input
-        .subject
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .and_then(|s| {
-            BoundedText::parse("subject", s, TextRule::line(1, 200))
-                .map_err(|e| errors.push(e))
-                .ok()
-        });
-    let text = BoundedText::parse("body", &input.body, TextRule::block(1, 10_000))
-        .map_err(|e| errors.push(e))
-        .ok();
-    if input.evidence.len() > 20 {
-        errors.push(FieldError::new("evidence", "too_many", "at most 20 files").with_limit(20u64));
-    }
-    let Some(text) = text.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::Validation(errors));
-    };
+    let message = message_of(body.value)?;
     let writer = match &principal.party {
         Some(party) => Writer::Party(Actor {
             kind: ActorKind::Party,
@@ -298,12 +285,7 @@ pub async fn post_message(
         },
         ticket.id,
         writer,
-        NewMessage {
-            subject,
-            body: text,
-            evidence: input.evidence,
-            channel: MessageChannel::Api,
-        },
+        message,
     )
     .await?;
     let files = queries::evidence(&state.db, ticket.incident_id).await?;
@@ -503,4 +485,117 @@ pub async fn discard_mail(
     let id = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound("mail"))?;
     correspondence::discard(&state.db, id, &principal.name).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The member's side of an incident.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberThreadView {
+    pub incident_id: Uuid,
+    /// Oldest first: what officers wrote to the member and what the member wrote back.
+    pub messages: Vec<WebhookMessage>,
+}
+
+/// The conversation with the member who filed the incident.
+#[utoipa::path(
+    get, path = "/api/v1/incidents/{id}/messages", tag = "correspondence",
+    params(("id" = String, Path, description = "The incident's id or reference")),
+    responses(
+        (status = 200, description = "The member's conversation", body = MemberThreadView),
+        (status = 401, response = crate::http::error::answers::Unauthorized),
+        (status = 403, response = crate::http::error::answers::Forbidden),
+        (status = 404, response = crate::http::error::answers::NotFound),
+    ),
+    security(("api_key" = ["incidents:read"]))
+)]
+pub async fn member_messages(
+    state: web::Data<AppState>,
+    principal: ApiPrincipal,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(ApiScope::IncidentsRead)?;
+    let key = IncidentKey::parse(&path).ok_or(ApiError::NotFound("incident"))?;
+    let incident = queries::incident(&state.db, &principal.scope, &key)
+        .await?
+        .ok_or(ApiError::NotFound("incident"))?;
+    let messages = correspondence::member_thread(&state.db, incident.id).await?;
+    let files = queries::evidence(&state.db, incident.id).await?;
+    Ok(HttpResponse::Ok().json(MemberThreadView {
+        incident_id: incident.id,
+        messages: messages
+            .iter()
+            .map(|m| correspondence::message_view(m, &files))
+            .collect(),
+    }))
+}
+
+/// Writes to the member who filed the incident: shown on their tracking page and emailed
+/// (per `notifications.member_updates`) with a reply address. Every open ticket's
+/// acknowledgement clock pauses until the member answers.
+#[utoipa::path(
+    post, path = "/api/v1/incidents/{id}/messages", tag = "correspondence",
+    params(("id" = String, Path, description = "The incident's id or reference")),
+    request_body = MessageInput,
+    responses(
+        (status = 201, description = "The message", body = WebhookMessage),
+        (status = 401, response = crate::http::error::answers::Unauthorized),
+        (status = 403, response = crate::http::error::answers::Forbidden),
+        (status = 404, response = crate::http::error::answers::NotFound),
+        (status = 422, response = crate::http::error::answers::Invalid),
+    ),
+    security(("api_key" = ["incidents:write"]))
+)]
+pub async fn write_member(
+    state: web::Data<AppState>,
+    principal: ApiPrincipal,
+    path: web::Path<String>,
+    body: JsonBody<MessageInput>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(ApiScope::IncidentsWrite)?;
+    if principal.party.is_some() {
+        return Err(ApiError::Forbidden(
+            "a party's key writes on its own ticket, not to the member".to_owned(),
+        ));
+    }
+    let key = IncidentKey::parse(&path).ok_or(ApiError::NotFound("incident"))?;
+    let message = message_of(body.value)?;
+    let row = correspondence::write_to_member(
+        &state.db,
+        &state.settings,
+        &state.outbox,
+        &principal.scope,
+        &key,
+        message,
+        principal.actor(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(correspondence::message_view(&row, &[])))
+}
+
+/// A message's fields checked, every broken one named.
+fn message_of(input: MessageInput) -> Result<NewMessage, ApiError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let subject = input
+        .subject
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .and_then(|s| {
+            BoundedText::parse("subject", s, TextRule::line(1, 200))
+                .map_err(|e| errors.push(e))
+                .ok()
+        });
+    let text = BoundedText::parse("body", &input.body, TextRule::block(1, 10_000))
+        .map_err(|e| errors.push(e))
+        .ok();
+    if input.evidence.len() > 20 {
+        errors.push(FieldError::new("evidence", "too_many", "at most 20 files").with_limit(20u64));
+    }
+    match text.filter(|_| errors.is_empty()) {
+        Some(body) => Ok(NewMessage {
+            subject,
+            body,
+            evidence: input.evidence,
+            channel: MessageChannel::Api,
+        }),
+        None => Err(ApiError::Validation(errors)),
+    }
 }

@@ -725,6 +725,7 @@ pub async fn add_note(
     };
     let event = incident::add_note(
         &state.db,
+        state.notify(),
         &principal.scope,
         &key,
         text,

@@ -175,8 +175,7 @@ async fn answer(
     }
     let updated = ticket::answer(
         &state.db,
-        &state.directory.current(),
-        &state.outbox,
+        state.notify(),
         &metrics,
         id,
         TicketAnswer {

@@ -137,12 +137,21 @@ pub struct TicketView {
     #[schema(example = json!(TicketStatus::Pending))]
     pub status: TicketStatus,
     pub deadline_at: DateTime<Utc>,
-    /// Derived: past the deadline and not yet acknowledged.
+    /// Derived: past the deadline, not yet acknowledged, and the clock not paused.
     pub overdue: bool,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     /// The party's own case number.
     pub external_ref: Option<String>,
+    /// Whose move it is on the ticket's conversation.
+    pub waiting: crate::domain::correspondence::Waiting,
+    /// Party messages no officer has read.
+    pub unread: i32,
+    /// Since when the acknowledgement clock has stood still, while the desk waits on the
+    /// member; the deadline moves by that time when the member answers.
+    pub paused_since: Option<DateTime<Utc>>,
+    /// Seconds the clock stood still before, already added to the deadline.
+    pub paused_seconds: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deliveries: Option<Vec<DeliveryView>>,
 }
@@ -251,10 +260,14 @@ impl TicketView {
             role: t.role,
             status: t.status,
             deadline_at: t.deadline_at,
-            overdue: !acknowledged && t.deadline_at < now,
+            overdue: !acknowledged && t.deadline_at < now && t.paused_at.is_none(),
             acknowledged_at: t.acknowledged_at,
             resolved_at: t.resolved_at,
             external_ref: t.external_ref.clone(),
+            waiting: t.waiting,
+            unread: t.unread,
+            paused_since: t.paused_at,
+            paused_seconds: t.paused_seconds,
             deliveries,
         }
     }

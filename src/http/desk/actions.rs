@@ -247,6 +247,7 @@ pub async fn note(
     };
     let result = incident::add_note(
         &state.db,
+        state.notify(),
         &desk.scope,
         &key,
         text,
@@ -518,4 +519,47 @@ pub async fn message(
     }
     .await;
     Ok(answer(&req, &reference, "message", result))
+}
+
+#[derive(Deserialize)]
+pub struct MemberMessageForm {
+    #[serde(default)]
+    csrf_token: String,
+    body: Option<String>,
+}
+
+/// An officer writes to the member from the desk.
+pub async fn message_member(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    csrf: Csrf,
+    path: web::Path<String>,
+    form: web::Form<MemberMessageForm>,
+) -> Result<HttpResponse, PageError> {
+    let (desk, key) = acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await?;
+    let result = async {
+        let body = text(&form.body, TextRule::block(1, 10_000), "body")?.ok_or_else(|| {
+            ActionError::Invalid(vec![crate::domain::FieldError::new(
+                "body", "required", "required",
+            )])
+        })?;
+        crate::usecases::correspondence::write_to_member(
+            &state.db,
+            &state.settings,
+            &state.outbox,
+            &desk.scope,
+            &key,
+            crate::usecases::correspondence::NewMessage {
+                subject: None,
+                body,
+                evidence: Vec::new(),
+                channel: crate::domain::correspondence::MessageChannel::Desk,
+            },
+            desk.officer.actor(),
+        )
+        .await
+    }
+    .await;
+    Ok(answer(&req, &path, "message", result))
 }

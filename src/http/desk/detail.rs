@@ -109,6 +109,10 @@ struct DetailPage {
     containment: Vec<Line>,
     evidence: Vec<(Uuid, String, String)>,
     tickets: Vec<TicketBlock>,
+    /// The conversation with the member who filed the incident.
+    member_messages: Vec<MessageLine>,
+    /// The member left an email address, so messages to them are also mailed.
+    member_mailed: bool,
     timeline: Vec<Line>,
     may_act: bool,
     csrf_token: String,
@@ -290,7 +294,7 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
         .iter()
         .map(|t| {
             let open = t.status.is_open();
-            let overdue = open && t.deadline_at < now;
+            let overdue = open && t.deadline_at < now && t.paused_at.is_none();
             let deliveries: Vec<DeliveryBlock> = d
                 .deliveries
                 .iter()
@@ -439,6 +443,13 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
             })
             .collect(),
         tickets,
+        member_messages: d
+            .messages
+            .iter()
+            .filter(|m| m.ticket_id.is_none())
+            .map(|m| message_line(tr, settings, &dir, d, m))
+            .collect(),
+        member_mailed: i.reporter_email.is_some(),
         timeline,
         may_act: desk.may_act(),
         csrf_token: desk.csrf_token.clone(),

@@ -114,6 +114,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key:
                     .post(actions::message)
                     .done(),
             )
+            .service(
+                at("/incidents/{reference}/messages")
+                    .post(actions::message_member)
+                    .done(),
+            )
             .service(at("/register").get(register::index).done())
             .service(at("/register/export.csv").get(register::export).done())
             .service(at("/register/pages/{id}").get(register::show).done())

@@ -317,8 +317,7 @@ pub async fn acknowledge(
     Ok(
         match ticket::answer(
             &state.db,
-            &state.directory.current(),
-            &state.outbox,
+            state.notify(),
             &metrics,
             ticket.id,
             answer,

@@ -72,6 +72,7 @@ struct TrackPage {
     chrome: Chrome,
     incident: IncidentFacts,
     parties: Vec<PartyLine>,
+    conversation: Vec<view::ConversationLine>,
     timeline: Vec<EventLine>,
     evidence: Vec<(String, String)>,
     guide: Guide,
@@ -252,6 +253,7 @@ async fn render_track(
             &loaded.tickets,
             Utc::now(),
         ),
+        conversation: view::ConversationLine::all(&state.settings, locale, &loaded.messages),
         timeline: EventLine::all(
             &state.settings,
             &state.directory.current(),

@@ -16,7 +16,6 @@ use crate::{
             Author, InboundMail, InboundStatus, InboundVia, MailError, MailKind, MatchRule,
             ReplyKey, ReplyTo, UnmatchedReason, Waiting, case_number, dmarc_verdict, parse_mail,
         },
-        delivery::Notice,
         directory::Directory,
         routing::PartyKind,
         webhook::{EventData, TicketMessageData},
@@ -355,7 +354,7 @@ async fn resolve(
         };
         let to_member = delivery
             .as_ref()
-            .is_some_and(|d| d.event_type == Notice::ReporterConfirmation);
+            .is_some_and(|d| d.event_type.is_to_member());
         let target = if to_member {
             Target::Member
         } else {
@@ -540,10 +539,9 @@ impl Effect<'_> {
                 "party": ticket.party_id,
                 "message": row.id,
                 "kind": self.mail.kind,
-                "subject": row.subject,
                 "matched_by": self.inbound.matched_by,
                 "evidence": files.len(),
-                "skipped": self.kept.skipped,
+                "skipped": self.kept.skipped.len(),
             }),
             at: self.now,
         }];
@@ -562,7 +560,12 @@ impl Effect<'_> {
                 ticket_id: Some(ticket.id),
                 actor,
                 event_type: TimelineEvent::PlatformCaseRecorded,
-                data: json!({ "party": ticket.party_id, "external_ref": case, "from": "mail" }),
+                data: json!({
+                    "party": ticket.party_id,
+                    "case_ref": case,
+                    "external_ref": case,
+                    "from": "mail",
+                }),
                 at: self.now,
             });
         }
@@ -594,10 +597,9 @@ impl Effect<'_> {
                     "author": Author::Member,
                     "message": row.id,
                     "kind": self.mail.kind,
-                    "subject": row.subject,
                     "matched_by": self.inbound.matched_by,
                     "evidence": files.len(),
-                    "skipped": self.kept.skipped,
+                    "skipped": self.kept.skipped.len(),
                 }),
                 at: self.now,
             }],
@@ -621,7 +623,7 @@ impl Effect<'_> {
             "status": dsn.and_then(|d| d.status.clone()),
             "recipient": dsn.and_then(|d| d.recipient.clone()),
             "diagnostic": dsn.and_then(|d| d.diagnostic.clone()),
-            "to_member": delivery.event_type == Notice::ReporterConfirmation,
+            "to_member": delivery.event_type.is_to_member(),
         });
         let mut timeline = Vec::new();
         if self.mail.kind == MailKind::HardBounce {
@@ -641,7 +643,7 @@ impl Effect<'_> {
                 data: detail,
                 at: self.now,
             });
-            if delivery.event_type != Notice::ReporterConfirmation {
+            if !delivery.event_type.is_to_member() {
                 give_up_if_all_failed(
                     conn,
                     self.room.dir,

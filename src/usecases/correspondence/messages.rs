@@ -183,7 +183,6 @@ pub async fn write(
                 "party": ticket.party_id,
                 "message": row.id,
                 "kind": row.kind,
-                "subject": row.subject,
                 "channel": row.channel,
                 "evidence": message.evidence.len(),
                 "deliveries": sent,

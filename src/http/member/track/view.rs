@@ -76,7 +76,7 @@ impl PartyLine {
             .iter()
             .map(|t| {
                 let open = t.status.is_open();
-                let overdue = open && t.deadline_at < now;
+                let overdue = open && t.deadline_at < now && t.paused_at.is_none();
                 PartyLine {
                     name: party_name(dir, locale, &t.party_id),
                     role: tr.t(&format!("role-{}", t.role)),
@@ -198,6 +198,43 @@ impl EventLine {
                     text: i18n::text_with(locale, key, &args),
                     detail,
                 })
+            })
+            .collect()
+    }
+}
+
+/// One message of the member's conversation with the committee.
+pub struct ConversationLine {
+    pub at: String,
+    pub from_member: bool,
+    pub who: String,
+    pub lines: Vec<String>,
+}
+
+impl ConversationLine {
+    /// What was written to the member and by them, oldest first; quoted history folded away.
+    pub fn all(
+        settings: &Settings,
+        locale: Locale,
+        messages: &[crate::usecases::correspondence::MessageRow],
+    ) -> Vec<Self> {
+        use crate::domain::correspondence::{Author, fold_quoted};
+        let tr = Tr(locale);
+        messages
+            .iter()
+            .filter(|m| m.ticket_id.is_none() && m.shared_with_member)
+            .map(|m| {
+                let from_member = m.author == Author::Member;
+                ConversationLine {
+                    at: local(settings, locale, m.created_at),
+                    from_member,
+                    who: tr.t(if from_member {
+                        "track-conversation-you"
+                    } else {
+                        "track-conversation-committee"
+                    }),
+                    lines: fold_quoted(&m.body).0.lines().map(str::to_owned).collect(),
+                }
             })
             .collect()
     }
