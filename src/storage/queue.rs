@@ -18,7 +18,7 @@ use super::{
 };
 use crate::domain::{
     ContainmentState, IncidentKind, IncidentStatus, Platform, TicketStatus,
-    delivery::DeliveryStatus,
+    correspondence::Waiting, delivery::DeliveryStatus,
 };
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -46,6 +46,8 @@ pub struct QueueFilter {
     pub committees: Option<Vec<String>>,
     pub overdue_only: bool,
     pub failed_only: bool,
+    /// Only incidents with a party's message nobody has answered yet.
+    pub waiting_only: bool,
     /// A reference, or part of a page address, handle or the reporter's name, email or phone.
     pub search: Option<String>,
     pub sort: Sort,
@@ -59,12 +61,18 @@ pub struct Counters {
     pub overdue_tickets: u64,
     pub failed_deliveries: u64,
     pub lost_control: u64,
+    /// Tickets whose party wrote last, with messages no officer has read.
+    pub unread_tickets: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Flags {
     pub overdue: bool,
     pub failed: bool,
+    /// Party messages no officer has read, over the incident's tickets.
+    pub unread: i64,
+    /// A party wrote last on one of its tickets.
+    pub waiting_on_us: bool,
 }
 
 fn scoped(scope: &Scope) -> Select<incident::Entity> {
@@ -102,6 +110,17 @@ fn has_overdue_ticket(now: DateTime<Utc>) -> SimpleExpr {
             )
             .and_where(Expr::col((ticket::Entity, ticket::Column::DeadlineAt)).lt(now))
             .and_where(Expr::col((ticket::Entity, ticket::Column::PausedAt)).is_null())
+            .to_owned(),
+    )
+}
+
+/// The outer incident has a ticket whose party wrote last.
+fn has_ticket_waiting_on_us() -> SimpleExpr {
+    exists_for_incident(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(ticket::Entity)
+            .and_where(Expr::col((ticket::Entity, ticket::Column::Waiting)).eq(Waiting::OnUs))
             .to_owned(),
     )
 }
@@ -201,6 +220,9 @@ pub async fn page(
     if filter.failed_only {
         select = select.filter(has_failed_ticket());
     }
+    if filter.waiting_only {
+        select = select.filter(has_ticket_waiting_on_us());
+    }
     if let Some(term) = filter
         .search
         .as_deref()
@@ -279,6 +301,8 @@ pub async fn flags(
         if t.status == TicketStatus::Failed || failed_deliveries.contains(&t.id) {
             entry.failed = true;
         }
+        entry.unread += i64::from(t.unread);
+        entry.waiting_on_us |= t.waiting == Waiting::OnUs;
     }
     Ok(flags)
 }
@@ -339,10 +363,16 @@ pub async fn counters(
                 .to_owned(),
         ));
     }
+    let unread_tickets = ticket::Entity::find()
+        .filter(ticket::COLUMN.unread.gt(0))
+        .filter(ticket_incident(scope, Condition::all()))
+        .count(conn)
+        .await?;
     Ok(Counters {
         open,
         overdue_tickets: overdue_tickets(conn, scope, now).await?,
         failed_deliveries: failed.count(conn).await?,
         lost_control,
+        unread_tickets,
     })
 }

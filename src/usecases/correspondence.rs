@@ -185,3 +185,43 @@ mod tests {
         assert_eq!(our_id("reply-1@desk.example.org", "desk.example.org"), None);
     }
 }
+
+/// One inbound mail as an officer reads it: the stored row, what it says, and the incident
+/// it could go to (the one its subject names, or the one the officer looked up) with that
+/// incident's tickets.
+pub struct MailForOfficer {
+    pub row: InboundRow,
+    pub mail: Option<crate::domain::correspondence::InboundMail>,
+    pub incident: Option<crate::storage::incidents::IncidentRow>,
+    pub tickets: Vec<crate::storage::tickets::TicketRow>,
+}
+
+/// An inbound mail with what an officer needs to place it; `lookup` names another incident.
+pub async fn mail_for_officer(
+    db: &crate::storage::Database,
+    id: Uuid,
+    lookup: Option<&crate::storage::incidents::IncidentKey>,
+) -> Result<Option<MailForOfficer>, DbErr> {
+    use crate::storage::{Scope, incidents, tickets};
+    let Some(row) = correspondence::inbound(db.conn(), id).await? else {
+        return Ok(None);
+    };
+    let mail = crate::domain::correspondence::parse_mail(&row.raw).ok();
+    let incident = match (lookup, row.incident_id) {
+        (Some(key), _) => incidents::find(db.conn(), &Scope::All, key).await?,
+        (None, Some(id)) => {
+            incidents::find(db.conn(), &Scope::All, &incidents::IncidentKey::Id(id)).await?
+        }
+        (None, None) => None,
+    };
+    let tickets = match &incident {
+        Some(incident) => tickets::for_incident(db.conn(), incident.id).await?,
+        None => Vec::new(),
+    };
+    Ok(Some(MailForOfficer {
+        row,
+        mail,
+        incident,
+        tickets,
+    }))
+}

@@ -1087,3 +1087,141 @@ async fn a_message_to_the_member_pauses_the_deadlines_until_the_member_replies_b
     assert!(page.contains("Trang còn hoạt động không?"), "{page}");
     assert!(page.contains("Không, trang đã bị khóa."));
 }
+
+#[tokio::test]
+async fn the_queue_counts_and_filters_incidents_where_a_party_wrote_last() {
+    use incident_desk::domain::access::Role;
+    let desk = desk(true, "").await;
+    let quiet = desk.filed().await;
+    let detail = desk.filed().await;
+    let reference = detail["reference"].as_str().expect("reference");
+    let reply = reply_mail(
+        "partners@meta.example.org",
+        REPLY_BOX,
+        &format!("Re: [{reference}]"),
+        "",
+        "We need the page's creation date.",
+    );
+    expect_status(desk.hand_in(&reply).await, StatusCode::CREATED).await;
+
+    let officer =
+        crate::desk::Officer::create(&desk.app, "mai.tran", Role::Officer, Some("hn")).await;
+    let queue = officer.page("/desk").await;
+    assert_eq!(crate::desk::counter(&queue, "count-unread"), 1, "{queue}");
+    let waiting = officer.page("/desk?waiting=1").await;
+    assert!(waiting.contains(reference), "{waiting}");
+    assert!(
+        !waiting.contains(quiet["reference"].as_str().expect("reference")),
+        "only the incident a party wrote on"
+    );
+    assert!(waiting.contains("flag-unread"));
+
+    // Opening the incident reads the message; the incident still waits on the desk.
+    officer.page(&format!("/desk/incidents/{reference}")).await;
+    let waiting = officer.page("/desk?waiting=1").await;
+    assert!(!waiting.contains("flag-unread"), "read now");
+    assert!(waiting.contains("flag-waiting"), "still the desk's move");
+
+    // An answer to the party makes it the party's move again.
+    let meta_id = ticket(&detail, "meta")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let sent = officer
+        .post_form(
+            &format!("/desk/incidents/{reference}/tickets/{meta_id}/messages"),
+            &[("body", "Ngày tạo: 01/05/2019.")],
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let waiting = officer.page("/desk?waiting=1").await;
+    assert!(!waiting.contains(reference), "{waiting}");
+}
+
+#[tokio::test]
+async fn an_admin_places_unmatched_mail_from_the_desk_and_officers_cannot_see_it() {
+    use incident_desk::domain::access::Role;
+    let desk = desk(true, "").await;
+    let detail = desk.filed().await;
+    let reference = detail["reference"].as_str().expect("reference");
+    let meta_id = ticket(&detail, "meta")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let other_team = reply_mail(
+        "trust-safety@meta.example.org",
+        REPLY_BOX,
+        &format!("Re: [{reference}] follow-up"),
+        "",
+        "Sent from our other team.",
+    );
+    let tagged = expect_status(desk.hand_in(&other_team).await, StatusCode::CREATED).await;
+    let untagged = reply_mail(
+        "someone@example.org",
+        REPLY_BOX,
+        "About a page",
+        "",
+        "Hello",
+    );
+    let untagged = expect_status(desk.hand_in(&untagged).await, StatusCode::CREATED).await;
+
+    let officer =
+        crate::desk::Officer::create(&desk.app, "mai.tran", Role::Officer, Some("hn")).await;
+    let response = officer.get("/desk/mail").await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let admin = crate::desk::Officer::create(&desk.app, "root.admin", Role::Admin, None).await;
+    let list = admin.page("/desk/mail").await;
+    assert!(
+        list.contains("follow-up") && list.contains("About a page"),
+        "{list}"
+    );
+
+    let tagged_id = tagged["id"].as_str().expect("id");
+    let page = admin.page(&format!("/desk/mail/{tagged_id}")).await;
+    assert!(page.contains("Sent from our other team."), "{page}");
+    assert!(
+        page.contains(&format!("ticket:{meta_id}")),
+        "the incident's tickets offered"
+    );
+    let attached = admin
+        .post_form(
+            &format!("/desk/mail/{tagged_id}/attach"),
+            &[("to", &format!("ticket:{meta_id}"))],
+        )
+        .await;
+    assert_eq!(attached.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        crate::desk::location(&attached),
+        format!("/desk/incidents/{reference}?done=attached")
+    );
+    let thread = desk.thread(&meta_id).await;
+    assert_eq!(thread["messages"].as_array().expect("messages").len(), 1);
+    let again = admin
+        .post_form(
+            &format!("/desk/mail/{tagged_id}/attach"),
+            &[("to", &format!("ticket:{meta_id}"))],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+
+    let untagged_id = untagged["id"].as_str().expect("id");
+    let page = admin.page(&format!("/desk/mail/{untagged_id}")).await;
+    assert!(
+        !page.contains("ticket:"),
+        "no incident named, nothing offered yet"
+    );
+    let page = admin
+        .page(&format!("/desk/mail/{untagged_id}?reference={reference}"))
+        .await;
+    assert!(
+        page.contains(&format!("ticket:{meta_id}")),
+        "found by its reference"
+    );
+    let discarded = admin
+        .post_form(&format!("/desk/mail/{untagged_id}/discard"), &[])
+        .await;
+    assert_eq!(discarded.status(), StatusCode::SEE_OTHER);
+    let list = admin.page("/desk/mail").await;
+    assert!(list.contains("mail-empty"), "{list}");
+}

@@ -7,6 +7,7 @@ mod auth;
 mod detail;
 mod directory;
 mod export;
+mod mail;
 mod queue;
 mod register;
 pub mod session;
@@ -119,6 +120,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key:
                     .post(actions::message_member)
                     .done(),
             )
+            .service(at("/mail").get(mail::list).done())
+            .service(at("/mail/{id}").get(mail::show).done())
+            .service(at("/mail/{id}/attach").post(mail::attach).done())
+            .service(at("/mail/{id}/discard").post(mail::discard).done())
             .service(at("/register").get(register::index).done())
             .service(at("/register/export.csv").get(register::export).done())
             .service(at("/register/pages/{id}").get(register::show).done())

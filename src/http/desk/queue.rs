@@ -34,6 +34,7 @@ pub struct QueueQuery {
     committee: Option<String>,
     overdue: Option<String>,
     failed: Option<String>,
+    waiting: Option<String>,
     q: Option<String>,
     sort: Option<String>,
     after: Option<String>,
@@ -96,6 +97,7 @@ impl QueueQuery {
                 .map(|c| dir.committee_subtree(c)),
             overdue_only: on(&self.overdue),
             failed_only: on(&self.failed),
+            waiting_only: on(&self.waiting),
             search: self.q.clone().filter(|q| !q.trim().is_empty()),
             sort: sort_of(&self.sort),
             after: cursor_of(&self.after),
@@ -113,6 +115,7 @@ impl QueueQuery {
             ("committee", &self.committee),
             ("overdue", &self.overdue),
             ("failed", &self.failed),
+            ("waiting", &self.waiting),
             ("q", &self.q),
             ("sort", &self.sort),
         ];
@@ -140,6 +143,10 @@ pub struct Row {
     pub lost_control: bool,
     pub overdue: bool,
     pub failed: bool,
+    /// Party messages nobody has read.
+    pub unread: i64,
+    /// A party wrote last.
+    pub waiting_on_us: bool,
 }
 
 pub struct Opt {
@@ -160,6 +167,7 @@ struct QueuePage {
     q: String,
     overdue: bool,
     failed: bool,
+    waiting: bool,
     statuses: Vec<Opt>,
     kinds: Vec<Opt>,
     platforms: Vec<Opt>,
@@ -215,6 +223,8 @@ fn row(settings: &Settings, dir: &Directory, tr: Tr, incident: &IncidentRow, fla
         lost_control: incident.containment == ContainmentState::LostControl,
         overdue: flags.overdue,
         failed: flags.failed,
+        unread: flags.unread,
+        waiting_on_us: flags.waiting_on_us,
     }
 }
 
@@ -289,6 +299,7 @@ pub async fn show(
         q: query.q.clone().unwrap_or_default(),
         overdue: filter.overdue_only,
         failed: filter.failed_only,
+        waiting: filter.waiting_only,
         statuses: options(
             IncidentStatus::ALL,
             &query.status,
