@@ -163,29 +163,6 @@ async fn insert(conn: &impl Conn, row: &MessageRow) -> Result<(), DbErr> {
     correspondence::insert_message(conn, row.clone()).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn our_message_ids_are_recognised() {
-        let id = Uuid::now_v7();
-        assert_eq!(
-            our_id(&format!("ticket-{id}@desk.example.org"), "desk.example.org"),
-            Some(OurId::TicketRoot(id))
-        );
-        assert_eq!(
-            our_id(&format!("{id}@DESK.example.org"), "desk.example.org"),
-            Some(OurId::Delivery(id))
-        );
-        assert_eq!(
-            our_id(&format!("{id}@elsewhere.org"), "desk.example.org"),
-            None
-        );
-        assert_eq!(our_id("reply-1@desk.example.org", "desk.example.org"), None);
-    }
-}
-
 /// One inbound mail as an officer reads it: the stored row, what it says, and the incident
 /// it could go to (the one its subject names, or the one the officer looked up) with that
 /// incident's tickets.
@@ -224,4 +201,27 @@ pub async fn mail_for_officer(
         incident,
         tickets,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_message_ids_are_recognised() {
+        let id = Uuid::now_v7();
+        assert_eq!(
+            our_id(&format!("ticket-{id}@desk.example.org"), "desk.example.org"),
+            Some(OurId::TicketRoot(id))
+        );
+        assert_eq!(
+            our_id(&format!("{id}@DESK.example.org"), "desk.example.org"),
+            Some(OurId::Delivery(id))
+        );
+        assert_eq!(
+            our_id(&format!("{id}@elsewhere.org"), "desk.example.org"),
+            None
+        );
+        assert_eq!(our_id("reply-1@desk.example.org", "desk.example.org"), None);
+    }
 }
