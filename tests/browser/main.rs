@@ -7,6 +7,7 @@
 mod ack;
 mod axe;
 mod browser;
+mod conversation;
 mod desk;
 mod desk_register;
 mod directory;
