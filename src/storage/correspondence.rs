@@ -194,6 +194,21 @@ pub async fn incident_messages(
         .await
 }
 
+/// The `dmarc=` verdict of each inbound mail of an incident, by mail id.
+pub async fn incident_mail_auth(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+) -> Result<Vec<(Uuid, Option<String>)>, DbErr> {
+    inbound_mail::Entity::find()
+        .select_only()
+        .column(inbound_mail::Column::Id)
+        .column(inbound_mail::Column::Dmarc)
+        .filter(inbound_mail::COLUMN.incident_id.eq(incident_id))
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
 /// Marks a ticket's inbound messages read; the ticket's unread count goes to zero.
 pub async fn mark_read(
     conn: &impl ConnectionTrait,

@@ -24,6 +24,8 @@ pub struct Dossier {
     pub same_page: Vec<IncidentRow>,
     /// Every message of every conversation of the incident, oldest first.
     pub messages: Vec<super::correspondence::MessageRow>,
+    /// Each inbound mail of the incident with the `dmarc=` verdict it arrived with.
+    pub mail_auth: Vec<(uuid::Uuid, Option<String>)>,
 }
 
 pub async fn load(
@@ -49,6 +51,7 @@ pub async fn load(
     };
     let same_page = incidents::same_page(&tx, scope, &incident.page_key, incident.id).await?;
     let messages = super::correspondence::incident_messages(&tx, incident.id).await?;
+    let mail_auth = super::correspondence::incident_mail_auth(&tx, incident.id).await?;
     tx.commit().await?;
     Ok(Some(Dossier {
         incident,
@@ -60,5 +63,6 @@ pub async fn load(
         duplicate_of,
         same_page,
         messages,
+        mail_auth,
     }))
 }

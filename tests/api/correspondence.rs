@@ -833,6 +833,11 @@ async fn the_desk_shows_each_conversation_and_an_officer_writes_to_the_party() {
     assert_eq!(last["author"], "officer");
     assert_eq!(last["channel"], "desk");
     assert_eq!(thread["waiting"], "on_party");
+    let page = officer.page(&format!("/desk/incidents/{reference}")).await;
+    assert!(
+        page.contains("email: đã gửi tới"),
+        "the delivery state of the officer's message: {page}"
+    );
 }
 
 /// The emails the member received, oldest first.
@@ -1224,4 +1229,30 @@ async fn an_admin_places_unmatched_mail_from_the_desk_and_officers_cannot_see_it
     assert_eq!(discarded.status(), StatusCode::SEE_OTHER);
     let list = admin.page("/desk/mail").await;
     assert!(list.contains("mail-empty"), "{list}");
+}
+
+#[tokio::test]
+async fn a_member_who_reads_english_hears_back_in_english() {
+    let desk = desk(true, "").await;
+    let mut body = report_for_hn();
+    body["reporter"]["locale"] = json!("en");
+    let filed = desk.app.file(&body).await;
+    let id = filed["id"].as_str().expect("id").to_owned();
+    settled(&desk.app, &id).await;
+    let status = desk
+        .app
+        .post_json(
+            &format!("/api/v1/incidents/{id}/status"),
+            &json!({"status": "in_progress"}),
+        )
+        .await;
+    assert!(status.status().is_success());
+    desk.app.dispatch_until_idle().await;
+    let mails = member_mails(&desk, 2).await;
+    let update = mails
+        .iter()
+        .map(|m| m.parsed().body_text(0).expect("text").to_string())
+        .find(|t| t.contains("status"))
+        .expect("the status update");
+    assert!(update.contains("is now: In progress"), "{update}");
 }

@@ -115,9 +115,10 @@ fn message(i: u64, reference: &str, args: &Args) -> Vec<u8> {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
-    let database = args.database.clone().unwrap_or_else(|| {
-        format!("sqlite://{}?mode=rwc", dir.path().join("mail.db").display())
-    });
+    let database = args
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.path().join("mail.db").display()));
     let evidence = dir.path().join("evidence");
     let config = dir.path().join("bench.toml");
     std::fs::write(
@@ -166,7 +167,9 @@ async fn main() -> anyhow::Result<()> {
         .spawn()?;
     let pid = child.id().context("pid")?;
     let base = format!("http://127.0.0.1:{}", args.port);
-    let client = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()?;
     wait_until_ready(&client, &base, 600).await?;
 
     let mut references = Vec::new();
@@ -229,7 +232,9 @@ async fn main() -> anyhow::Result<()> {
             }
             let received: Value = response.json().await.ok()?;
             (received["status"] == "attached"
-                && received["evidence"].as_array().is_some_and(|e| e.len() == 1))
+                && received["evidence"]
+                    .as_array()
+                    .is_some_and(|e| e.len() == 1))
             .then_some(0)
         }
     })
@@ -269,7 +274,11 @@ async fn main() -> anyhow::Result<()> {
     println!("errors                     {:>8}", load.errors);
     println!(
         "server CPU                 {cpu:.1} s, {:.2} ms per message",
-        if handled > 0.0 { cpu * 1000.0 / handled } else { 0.0 }
+        if handled > 0.0 {
+            cpu * 1000.0 / handled
+        } else {
+            0.0
+        }
     );
     println!("server peak RSS            {} MiB", rss / 1024);
     child.kill().await.ok();

@@ -17,8 +17,9 @@ use super::{
 use crate::http::html::error::PageError;
 use crate::{
     domain::correspondence::{Author, Direction, MailKind, Waiting, fold_quoted},
-    domain::delivery::{AttemptOutcome, Channel, DeliveryStatus},
+    domain::delivery::{AttemptOutcome, Channel, DeliveryStatus, Notice},
     domain::i18n::Tr,
+    domain::webhook::EventType,
     domain::{Locale, RejectReason, StateMachine, TimelineEvent},
     http::state::AppState,
     http::{
@@ -79,6 +80,10 @@ pub struct MessageLine {
     /// The history quoted below it, folded away.
     pub quoted: String,
     pub files: Vec<(Uuid, String)>,
+    /// How an outbound message is getting on: each channel with its state.
+    pub sent: Vec<String>,
+    /// `dmarc=` of the mail an inbound message came in.
+    pub dmarc: Option<String>,
 }
 
 pub struct Line {
@@ -152,6 +157,26 @@ fn message_line(
 ) -> MessageLine {
     let (visible, quoted) = fold_quoted(&m.body);
     let ids = crate::usecases::correspondence::evidence_ids(m);
+    // The deliveries that carry this message: its id is in their stored event.
+    let needle = m.id.to_string();
+    let sent = d
+        .deliveries
+        .iter()
+        .filter(|x| x.event_type == Notice::Event(EventType::TicketMessage))
+        .filter(|x| Some(x.ticket_id) == m.ticket_id)
+        .filter(|x| {
+            x.payload
+                .windows(needle.len())
+                .any(|w| w == needle.as_bytes())
+        })
+        .map(|x| {
+            format!(
+                "{}: {}",
+                tr.t(&format!("desk-channel-{}", x.channel.as_str())),
+                tr.t(&format!("desk-delivery-{}", x.status.as_str()))
+            )
+        })
+        .collect();
     let who = match m.author {
         Author::Officer => actor(
             tr,
@@ -183,6 +208,11 @@ fn message_line(
             .filter(|e| ids.contains(&e.id))
             .map(|e| (e.id, e.file_name.clone()))
             .collect(),
+        sent,
+        dmarc: m
+            .inbound_id
+            .and_then(|id| d.mail_auth.iter().find(|(i, _)| *i == id))
+            .and_then(|(_, dmarc)| dmarc.clone()),
     }
 }
 
