@@ -484,7 +484,7 @@ impl Effect<'_> {
         conn: &impl Conn,
         ticket: Option<&TicketRow>,
         author: Author,
-    ) -> Result<(super::MessageRow, Vec<Uuid>), DbErr> {
+    ) -> Result<(super::MessageRow, Vec<evidence::EvidenceRow>), DbErr> {
         let files =
             evidence::insert_many(conn, self.incident.id, &self.kept.files, self.now).await?;
         let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
@@ -503,7 +503,7 @@ impl Effect<'_> {
         row.shared_with_member = author == Author::Member;
         row.evidence = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned());
         insert(conn, &row).await?;
-        Ok((row, ids))
+        Ok((row, files))
     }
 
     async fn on_ticket(
@@ -511,7 +511,8 @@ impl Effect<'_> {
         conn: &impl Conn,
         ticket: &TicketRow,
     ) -> Result<(Uuid, Vec<Uuid>), DbErr> {
-        let (row, files) = self.message(conn, Some(ticket), Author::Party).await?;
+        let (row, stored) = self.message(conn, Some(ticket), Author::Party).await?;
+        let files: Vec<Uuid> = stored.iter().map(|f| f.id).collect();
         let reply = self.mail.kind == MailKind::Reply;
         if reply {
             correspondence::set_turn(
@@ -574,13 +575,20 @@ impl Effect<'_> {
             let updated = tickets::find(conn, ticket.id)
                 .await?
                 .unwrap_or_else(|| ticket.clone());
-            announce(conn, self.room.dir, self.incident, &updated, &row, self.now).await?;
+            let to_send = Announced {
+                incident: self.incident,
+                ticket: &updated,
+                message: &row,
+                files: &stored,
+            };
+            announce(conn, self.room.dir, to_send, self.now).await?;
         }
         Ok((row.id, files))
     }
 
     async fn on_member(&self, conn: &impl Conn) -> Result<(Uuid, Vec<Uuid>), DbErr> {
-        let (row, files) = self.message(conn, None, Author::Member).await?;
+        let (row, stored) = self.message(conn, None, Author::Member).await?;
+        let files: Vec<Uuid> = stored.iter().map(|f| f.id).collect();
         if self.mail.kind == MailKind::Reply {
             for ticket in tickets::for_incident(conn, self.incident.id).await? {
                 correspondence::resume_clock(conn, &ticket, self.now).await?;
@@ -669,20 +677,31 @@ impl Effect<'_> {
     }
 }
 
+/// A message to announce, with the evidence files it carries.
+pub(super) struct Announced<'a> {
+    pub incident: &'a IncidentRow,
+    pub ticket: &'a TicketRow,
+    pub message: &'a super::MessageRow,
+    pub files: &'a [evidence::EvidenceRow],
+}
+
 /// `ticket.message` to the committee's webhooks and to the ticket's party's webhooks.
 pub(super) async fn announce(
     conn: &impl Conn,
     dir: &Directory,
-    incident: &IncidentRow,
-    ticket: &TicketRow,
-    message: &super::MessageRow,
+    what: Announced<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let files = evidence::for_incident(conn, incident.id).await?;
+    let Announced {
+        incident,
+        ticket,
+        message,
+        files,
+    } = what;
     let data = || {
         EventData::TicketMessage(TicketMessageData {
             incident: payload::incident_ref(incident),
-            message: super::message_view(message, &files),
+            message: super::message_view(message, files),
             ticket: payload::ticket(ticket),
         })
     };

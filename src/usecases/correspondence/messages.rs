@@ -5,7 +5,11 @@ use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{MessageRow, inbound::announce, insert, message_view, new_message};
+use super::{
+    MessageRow,
+    inbound::{Announced, announce},
+    insert, message_view, new_message,
+};
 use crate::{
     domain::{
         Actor, BoundedText, FieldError, TimelineEvent,
@@ -165,7 +169,13 @@ pub async fn write(
             count
         }
         Writer::Party(_) => {
-            announce(&*tx, w.dir, &incident, &updated, &row, now).await?;
+            let what = Announced {
+                incident: &incident,
+                ticket: &updated,
+                message: &row,
+                files: &files,
+            };
+            announce(&*tx, w.dir, what, now).await?;
             0
         }
     };
