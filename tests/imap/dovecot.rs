@@ -19,6 +19,8 @@ const START: Duration = Duration::from_secs(20);
 
 pub struct Dovecot {
     port: u16,
+    /// The implicit-TLS port, when started with [`Dovecot::start_tls`].
+    tls_port: Option<u16>,
     dir: tempfile::TempDir,
     child: Child,
 }
@@ -69,6 +71,16 @@ async fn users() -> Users {
 impl Dovecot {
     /// Starts Dovecot with `extra` lines at the end of its configuration.
     pub async fn start_with(extra: &str) -> Dovecot {
+        Self::launch(extra, false).await
+    }
+
+    /// Starts Dovecot with implicit TLS on a second port too, its certificate (for 127.0.0.1)
+    /// self-signed: [`Dovecot::certificate`] is the file a client must trust.
+    pub async fn start_tls() -> Dovecot {
+        Self::launch("", true).await
+    }
+
+    async fn launch(extra: &str, tls: bool) -> Dovecot {
         let binary = std::env::var("DOVECOT").unwrap_or_else(|_| "/usr/sbin/dovecot".into());
         assert!(
             Path::new(&binary).exists(),
@@ -90,7 +102,17 @@ impl Dovecot {
             .expect("passwd file");
         set_mode(&root.join("passwd"), 0o644);
         let port = free_port();
+        let tls_port = tls.then(free_port);
         let root_text = root.display();
+        let ssl = match tls_port {
+            None => "ssl = no".to_owned(),
+            Some(_) => {
+                make_certificate(root).await;
+                format!(
+                    "ssl = yes\nssl_cert = <{root_text}/cert.pem\nssl_key = <{root_text}/key.pem"
+                )
+            }
+        };
         let config = format!(
             r#"
 base_dir = {root_text}/run
@@ -98,7 +120,7 @@ state_dir = {root_text}/state
 log_path = {root_text}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain
 default_internal_user = {internal}
@@ -119,7 +141,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service anvil {{
@@ -131,6 +154,7 @@ service anvil {{
             login = users.login,
             mail_user = users.mail_user,
             mail_group = users.mail_group,
+            imaps_port = tls_port.unwrap_or(0),
         );
         std::fs::write(root.join("dovecot.conf"), config).expect("Dovecot configuration");
         let child = Command::new(&binary)
@@ -143,22 +167,39 @@ service anvil {{
             .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|e| panic!("{binary} starts: {e}"));
-        let dovecot = Dovecot { port, dir, child };
+        let dovecot = Dovecot {
+            port,
+            tls_port,
+            dir,
+            child,
+        };
         dovecot.until_listening().await;
         dovecot
     }
 
     async fn until_listening(&self) {
         let deadline = tokio::time::Instant::now() + START;
-        while TcpStream::connect(("127.0.0.1", self.port)).await.is_err() {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "Dovecot did not listen on port {} within {START:?}; its log:\n{}",
-                self.port,
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
+        for port in std::iter::once(self.port).chain(self.tls_port) {
+            while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "Dovecot did not listen on port {port} within {START:?}; its log:\n{}",
+                    self.log()
+                );
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
         }
+    }
+
+    /// The `imaps://` URL of a Dovecot started with [`Dovecot::start_tls`].
+    pub fn tls_url(&self) -> String {
+        let port = self.tls_port.expect("Dovecot was started with TLS");
+        format!("imaps://127.0.0.1:{port}")
+    }
+
+    /// The self-signed certificate of a Dovecot started with [`Dovecot::start_tls`].
+    pub fn certificate(&self) -> std::path::PathBuf {
+        self.dir.path().join("cert.pem")
     }
 
     /// Dovecot's own log, for a failure message.
@@ -231,6 +272,29 @@ service anvil {{
         session.logout().await.expect("LOGOUT");
         bodies
     }
+}
+
+/// A key and a self-signed certificate for 127.0.0.1, with the openssl that Debian's Dovecot
+/// depends on.
+async fn make_certificate(root: &Path) {
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(root.join("key.pem"))
+        .arg("-out")
+        .arg(root.join("cert.pem"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await
+        .expect("openssl runs");
+    assert!(status.success(), "openssl made a certificate");
+    set_mode(&root.join("key.pem"), 0o600);
 }
 
 fn set_mode(path: &Path, mode: u32) {

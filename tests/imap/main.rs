@@ -15,7 +15,7 @@ mod sink;
 
 use std::time::Duration;
 
-use incident_desk::worker::mailbox::Polled;
+use incident_desk::{channels::imap::ImapError, worker::mailbox::Polled};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -413,4 +413,46 @@ async fn the_background_poller_takes_new_mail_at_once_without_waiting_for_the_in
             .any(|m| m["body"].as_str().is_some_and(|b| b.contains("Second.")))
     );
     assert_eq!(room.count("Processed").await, 2);
+}
+
+#[tokio::test]
+async fn a_mailbox_over_tls_is_polled_when_its_certificate_is_trusted_and_refused_otherwise() {
+    let dovecot = Dovecot::start_tls().await;
+    let imap = |ca_file: &str| {
+        format!(
+            "[email.inbound.imap]\nenabled = false\nurl = \"{}\"\nuser = \"{}\"\npassword = \"{}\"\n{ca_file}\n",
+            dovecot.tls_url(),
+            dovecot::USER,
+            dovecot::PASSWORD
+        )
+    };
+    // The public roots alone do not vouch for a self-signed certificate.
+    let untrusting = spawn_app_with(&imap("")).await;
+    let refused = untrusting.poll_mailbox().await;
+    assert!(matches!(refused, Err(ImapError::Tls(_))), "{refused:?}");
+
+    let trusting = spawn_app_with(&imap(&format!(
+        "ca_file = \"{}\"",
+        dovecot.certificate().display()
+    )))
+    .await;
+    dovecot
+        .deliver(
+            "INBOX",
+            "From: Someone <someone@elsewhere.example>\r\nTo: cases@desk.example.org\r\nSubject: over TLS\r\nMessage-ID: <tls@elsewhere.example>\r\n\r\nHello.\r\n",
+        )
+        .await;
+    let polled = trusting
+        .poll_mailbox()
+        .await
+        .unwrap_or_else(|e| panic!("a round over TLS: {e}; Dovecot's log:\n{}", dovecot.log()));
+    assert_eq!(
+        polled,
+        Polled {
+            stored: 1,
+            ..Polled::default()
+        }
+    );
+    assert_eq!(dovecot.messages_in("INBOX").await.len(), 0);
+    assert_eq!(dovecot.messages_in("Processed").await.len(), 1);
 }
