@@ -116,7 +116,7 @@ impl MailboxPoller {
     /// moved, or left, when this returns.
     pub async fn poll_once(&self) -> Result<Polled, ImapError> {
         let mut session = self.mailbox.open().await?;
-        let polled = self.round(&mut session).await;
+        let polled = self.round(&mut session, None).await;
         session.logout().await;
         polled
     }
@@ -127,10 +127,19 @@ impl MailboxPoller {
         MailboxHandle { stop, task }
     }
 
-    async fn round(&self, session: &mut Session) -> Result<Polled, ImapError> {
+    /// Takes every waiting message, or stops between two when `stopped` turns true (the
+    /// rest wait in the folder).
+    async fn round(
+        &self,
+        session: &mut Session,
+        stopped: Option<&watch::Receiver<bool>>,
+    ) -> Result<Polled, ImapError> {
         session.mail_arrived();
         let mut polled = Polled::default();
         for message in session.waiting().await? {
+            if stopped.is_some_and(|stopped| *stopped.borrow()) {
+                break;
+            }
             match self.take(session, message).await? {
                 Fate::Stored => polled.stored += 1,
                 Fate::Duplicate => polled.duplicates += 1,
@@ -228,7 +237,7 @@ impl MailboxPoller {
         stopped: &mut watch::Receiver<bool>,
     ) -> Result<(), ImapError> {
         loop {
-            let polled = self.round(&mut session).await?;
+            let polled = self.round(&mut session, Some(stopped)).await?;
             if !polled.is_idle() {
                 tracing::info!(
                     stored = polled.stored,
