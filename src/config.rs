@@ -24,7 +24,7 @@ mod web;
 
 pub use directory_file::{DirectoryFile, party_rows, read_csv, read_toml};
 
-pub use inbound::InboundSettings;
+pub use inbound::{ImapSecurity, ImapServer, ImapSettings, InboundSettings};
 pub use register::RegisterSettings;
 pub use retention::RetentionSettings;
 pub use web::{

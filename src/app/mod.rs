@@ -31,7 +31,10 @@ use crate::{
     usecases::directory::DirectoryCache,
     usecases::intake::Intake,
     usecases::outbox::Outbox,
-    worker::{Dispatcher, DispatcherHandle},
+    worker::{
+        Dispatcher, DispatcherHandle,
+        mailbox::{MailboxHandle, MailboxPoller},
+    },
 };
 
 /// How often each instance checks whether another changed the directory.
@@ -41,6 +44,7 @@ pub struct Application {
     port: u16,
     server: Server,
     dispatcher: Option<DispatcherHandle>,
+    mailbox: Option<MailboxHandle>,
     parts: DispatcherParts,
 }
 
@@ -71,6 +75,23 @@ impl DispatcherParts {
             self.links.clone(),
             self.metrics.clone(),
         )
+    }
+
+    /// The IMAP poller, when `email.inbound.imap` is set.
+    fn mailbox(&self) -> anyhow::Result<Option<MailboxPoller>> {
+        let Some(imap) = &self.settings.email.inbound.imap else {
+            return Ok(None);
+        };
+        MailboxPoller::new(
+            imap,
+            self.db.clone(),
+            self.settings.clone(),
+            self.directory.clone(),
+            self.outbox.clone(),
+            self.files.clone(),
+            self.reply.clone(),
+        )
+        .map(Some)
     }
 }
 
@@ -171,6 +192,19 @@ impl Application {
         } else {
             None
         };
+        let mailbox = match parts.mailbox()? {
+            Some(poller)
+                if settings
+                    .email
+                    .inbound
+                    .imap
+                    .as_ref()
+                    .is_some_and(|i| i.enabled) =>
+            {
+                Some(poller.spawn())
+            }
+            _ => None,
+        };
         let counters =
             crate::usecases::desk_counters::CounterCache::new(settings.desk.counters_max_age);
         let webhooks = crate::channels::webhook::WebhookSender::new(&settings.webhooks)?;
@@ -258,6 +292,7 @@ impl Application {
             port,
             server: server.run(),
             dispatcher,
+            mailbox,
             parts,
         })
     }
@@ -273,10 +308,21 @@ impl Application {
         self.parts.dispatcher()
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains in-flight requests and lets the
-    /// dispatcher finish its sends in flight.
+    /// The IMAP poller over this application's database, outbox and evidence folder, when
+    /// `email.inbound.imap` is set, for a caller that drives it round by round with
+    /// [`MailboxPoller::poll_once`] (the application's own polls in the background when
+    /// `email.inbound.imap.enabled`).
+    pub fn mailbox(&self) -> anyhow::Result<Option<MailboxPoller>> {
+        self.parts.mailbox()
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests, lets the dispatcher
+    /// finish its sends in flight and the IMAP poller the message in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        if let Some(mailbox) = self.mailbox {
+            mailbox.shutdown().await;
+        }
         if let Some(dispatcher) = self.dispatcher {
             dispatcher.shutdown().await;
         }

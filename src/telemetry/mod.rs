@@ -14,11 +14,13 @@ use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberI
 
 use crate::config::LogFormat;
 
+/// Libraries whose debug and trace records quote the wire: the IMAP client's carry the
+/// login password and whole messages. They log warnings at most, whatever the filter says.
+const QUOTE_THE_WIRE: &[&str] = &["async_imap", "imap_proto"];
+
 /// Installs the global subscriber; `RUST_LOG` overrides the configured level.
 pub fn init(format: LogFormat, level: &str) {
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(level))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = filter(level);
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
         LogFormat::Json => registry
@@ -34,6 +36,19 @@ pub fn init(format: LogFormat, level: &str) {
     };
     // A second init (tests start several apps in one process) keeps the first subscriber.
     let _ = result;
+}
+
+/// The configured filter (or `RUST_LOG`), with the wire-quoting libraries held to warnings.
+fn filter(level: &str) -> EnvFilter {
+    let mut filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    for target in QUOTE_THE_WIRE {
+        if let Ok(directive) = format!("{target}=warn").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
 }
 
 /// The request span: method, matched route pattern (never the raw path, which may
@@ -71,6 +86,23 @@ impl RootSpanBuilder for RequestSpan {
             } else {
                 tracing::info!(status, "request handled");
             }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    #[test]
+    fn the_imap_client_never_logs_the_wire_even_at_trace() {
+        let subscriber = tracing_subscriber::registry().with(super::filter("trace"));
+        tracing::subscriber::with_default(subscriber, || {
+            assert!(tracing::enabled!(target: "incident_desk::worker", Level::TRACE));
+            assert!(!tracing::enabled!(target: "async_imap::imap_stream", Level::TRACE));
+            assert!(!tracing::enabled!(target: "async_imap::imap_stream", Level::DEBUG));
+            assert!(tracing::enabled!(target: "async_imap::client", Level::WARN));
         });
     }
 }

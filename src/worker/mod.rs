@@ -5,6 +5,9 @@
 //! the lease. Delivery is at least once; every retry of a delivery carries the same id.
 //! A step claims, sends, records and sweeps once; the background loop repeats it without
 //! waiting for its sends, and [`Dispatcher::run_once`] lets a caller take one and wait.
+//! [`mailbox`] is the other background worker: the IMAP poller of hosted mail.
+
+pub mod mailbox;
 
 use std::{
     collections::{HashMap, HashSet},

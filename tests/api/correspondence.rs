@@ -678,6 +678,38 @@ async fn mailgate_asks_the_mail_server_to_retry_while_the_service_is_down() {
 }
 
 #[tokio::test]
+async fn an_imap_mailbox_that_cannot_be_reached_fails_the_round_and_the_service_keeps_serving() {
+    // Nothing listens on this port: the mail host is down. (The rounds against a real IMAP
+    // server are in tests/imap, behind the `imap-tests` feature.)
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let desk = desk(
+        true,
+        &format!(
+            "imap = {{ enabled = false, url = \"imap://127.0.0.1:{port}\", user = \"cases\", password = \"pw\" }}"
+        ),
+    )
+    .await;
+    let failed = desk.app.poll_mailbox().await;
+    assert!(
+        matches!(
+            failed,
+            Err(incident_desk::channels::imap::ImapError::Connect(_))
+        ),
+        "{failed:?}"
+    );
+    let health = desk
+        .app
+        .client
+        .get(desk.app.url("/healthz"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(health.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn an_officer_attaches_an_unmatched_mail_to_a_ticket_or_discards_it() {
     let desk = desk(true, "").await;
     let detail = desk.filed().await;

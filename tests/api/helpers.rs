@@ -2,11 +2,15 @@ use std::{sync::Arc, time::Duration};
 
 use incident_desk::{
     app::Application,
+    channels::imap::ImapError,
     config,
     domain::access::{ApiScope, Role},
     storage::{Database, api_keys},
     usecases::officers,
-    worker::{Dispatcher, Step},
+    worker::{
+        Dispatcher, Step,
+        mailbox::{MailboxPoller, Polled},
+    },
 };
 use reqwest::{Response, StatusCode};
 use sea_orm::ConnectionTrait;
@@ -78,6 +82,9 @@ pub struct TestApp {
     /// The app's dispatcher, driven by the test, unless the app runs its own in the
     /// background (`dispatcher.enabled`).
     dispatcher: Option<Arc<Dispatcher>>,
+    /// The app's IMAP poller, driven by the test, when `email.inbound.imap` is set and the app
+    /// does not poll in the background (`enabled = false`).
+    mailbox: Option<Arc<MailboxPoller>>,
 }
 
 /// More steps than any test needs: a dispatcher still busy after these never settles.
@@ -140,6 +147,19 @@ pub async fn spawn_app_on(db: TestDb, overrides: &str) -> TestApp {
                 .expect("a dispatcher for the test to drive")
         })
         .map(Arc::new);
+    let polls_itself = settings
+        .email
+        .inbound
+        .imap
+        .as_ref()
+        .is_some_and(|imap| imap.enabled);
+    let mailbox = if polls_itself {
+        None
+    } else {
+        app.mailbox()
+            .expect("an IMAP poller for the test to drive")
+            .map(Arc::new)
+    };
     tokio::spawn(app.run_until_stopped());
     let mut app = TestApp {
         address,
@@ -152,6 +172,7 @@ pub async fn spawn_app_on(db: TestDb, overrides: &str) -> TestApp {
         evidence,
         settings,
         dispatcher,
+        mailbox,
     };
     app.api_key = app
         .create_key(
@@ -184,6 +205,16 @@ impl TestApp {
             .run_once()
             .await
             .expect("a dispatcher step")
+    }
+
+    /// One round of the app's IMAP poller: every message waiting in the folder is stored and
+    /// moved, refused and moved, or left in place, when this returns.
+    pub async fn poll_mailbox(&self) -> Result<Polled, ImapError> {
+        self.mailbox
+            .as_ref()
+            .expect("this app has no IMAP mailbox, or polls it in the background")
+            .poll_once()
+            .await
     }
 
     /// Dispatcher steps until one finds nothing to do; returns the steps that did something.
