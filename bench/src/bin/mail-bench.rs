@@ -282,6 +282,9 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("server peak RSS            {} MiB", rss / 1024);
     child.kill().await.ok();
+    child.wait().await.ok();
+    // The run wrote gigabytes of mail and files: the folder goes before the exit status.
+    drop(dir);
     if load.errors > 0 || !rate_ok || !p99_ok {
         std::process::exit(1);
     }
