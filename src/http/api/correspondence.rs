@@ -59,7 +59,10 @@ impl FromRequest for RawMail {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<mime::Mime>().ok())
-            .is_some_and(|m| m.type_() == "message" && m.subtype() == "rfc822");
+            .is_some_and(|m| {
+                (m.type_() == "message" && m.subtype() == "rfc822")
+                    || (m.type_() == mime::APPLICATION && m.subtype() == mime::OCTET_STREAM)
+            });
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let mut payload = payload.take();
         Box::pin(async move {
@@ -110,7 +113,10 @@ impl From<ReceiveError> for ApiError {
 #[utoipa::path(
     post, path = "/api/v1/inbound/email", tag = "correspondence",
     params(Envelope),
-    request_body(content = String, content_type = "message/rfc822", description = "The whole message, headers and body, as received"),
+    request_body(
+        description = "The whole message, headers and body, as received (`message/rfc822`, or the same bytes as `application/octet-stream`)",
+        content((String = "message/rfc822"), (String = "application/octet-stream"))
+    ),
     responses(
         (status = 201, description = "Stored: on its ticket, or in the unmatched queue", body = Received),
         (status = 200, description = "Already stored; nothing changed", body = Received),
@@ -159,8 +165,8 @@ pub struct MessageInput {
     /// One line, 1 to 200 characters; `[INC-…]` when left out.
     #[schema(max_length = 200)]
     pub subject: Option<String>,
-    /// 1 to 10,000 characters.
-    #[schema(max_length = 10000, min_length = 1)]
+    /// 1 to 5,000 characters.
+    #[schema(max_length = 5000, min_length = 1)]
     pub body: String,
     /// Evidence files of the incident to send with it (officers only).
     #[serde(default)]
@@ -255,6 +261,8 @@ pub async fn list_messages(
         (status = 401, response = crate::http::error::answers::Unauthorized),
         (status = 403, response = crate::http::error::answers::Forbidden),
         (status = 404, response = crate::http::error::answers::NotFound),
+        (status = 413, response = crate::http::error::answers::TooLarge),
+        (status = 415, response = crate::http::error::answers::NotJson),
         (status = 422, response = crate::http::error::answers::Invalid),
     ),
     security(("api_key" = ["tickets:write"]))
@@ -435,6 +443,8 @@ impl From<correspondence::HandleError> for ApiError {
         (status = 403, response = crate::http::error::answers::Forbidden),
         (status = 404, response = crate::http::error::answers::NotFound),
         (status = 409, response = crate::http::error::answers::Conflict),
+        (status = 413, response = crate::http::error::answers::TooLarge),
+        (status = 415, response = crate::http::error::answers::NotJson),
         (status = 422, response = crate::http::error::answers::Invalid),
     ),
     security(("api_key" = ["tickets:write"]))
@@ -540,6 +550,8 @@ pub async fn member_messages(
         (status = 401, response = crate::http::error::answers::Unauthorized),
         (status = 403, response = crate::http::error::answers::Forbidden),
         (status = 404, response = crate::http::error::answers::NotFound),
+        (status = 413, response = crate::http::error::answers::TooLarge),
+        (status = 415, response = crate::http::error::answers::NotJson),
         (status = 422, response = crate::http::error::answers::Invalid),
     ),
     security(("api_key" = ["incidents:write"]))
@@ -583,7 +595,7 @@ fn message_of(input: MessageInput) -> Result<NewMessage, ApiError> {
                 .map_err(|e| errors.push(e))
                 .ok()
         });
-    let text = BoundedText::parse("body", &input.body, TextRule::block(1, 10_000))
+    let text = BoundedText::parse("body", &input.body, TextRule::block(1, 5000))
         .map_err(|e| errors.push(e))
         .ok();
     if input.evidence.len() > 20 {

@@ -487,7 +487,7 @@ pub async fn message(
     let result = async {
         let ticket = ticket_in(&state, &desk.scope, &reference, ticket).await?;
         let subject = text(&subject, TextRule::line(1, 200), "subject")?;
-        let text = text(&text_raw, TextRule::block(1, 10_000), "body")?.ok_or_else(|| {
+        let text = text(&text_raw, TextRule::block(1, 5000), "body")?.ok_or_else(|| {
             ActionError::Invalid(vec![crate::domain::FieldError::new(
                 "body", "required", "required",
             )])
@@ -539,7 +539,7 @@ pub async fn message_member(
 ) -> Result<HttpResponse, PageError> {
     let (desk, key) = acting_on(&req, &state, &session, csrf, &form.csrf_token, &path).await?;
     let result = async {
-        let body = text(&form.body, TextRule::block(1, 10_000), "body")?.ok_or_else(|| {
+        let body = text(&form.body, TextRule::block(1, 5000), "body")?.ok_or_else(|| {
             ActionError::Invalid(vec![crate::domain::FieldError::new(
                 "body", "required", "required",
             )])
