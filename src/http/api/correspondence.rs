@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::auth::ApiPrincipal;
+use super::{
+    auth::ApiPrincipal,
+    tickets::{parse_id, visible_ticket},
+};
 use crate::{
     domain::{
         Actor, ActorKind, BoundedText, FieldError, TextRule,
@@ -20,7 +23,7 @@ use crate::{
         state::AppState,
     },
     usecases::{
-        IncidentKey, TicketRow,
+        IncidentKey,
         correspondence::{self, MessageWriter, NewMessage, ReceiveError, Received, Writer},
         queries,
     },
@@ -185,33 +188,6 @@ pub struct ThreadView {
     pub messages: Vec<WebhookMessage>,
 }
 
-/// The ticket, if the key's committee scope covers its incident or the key is its party's.
-async fn visible_ticket(
-    state: &AppState,
-    principal: &ApiPrincipal,
-    raw: &str,
-) -> Result<TicketRow, ApiError> {
-    let id = Uuid::parse_str(raw).map_err(|_| ApiError::NotFound("ticket"))?;
-    let ticket = queries::ticket(&state.db, id)
-        .await?
-        .ok_or(ApiError::NotFound("ticket"))?;
-    if let Some(party) = &principal.party {
-        return if *party == ticket.party_id {
-            Ok(ticket)
-        } else {
-            Err(ApiError::NotFound("ticket"))
-        };
-    }
-    queries::incident(
-        &state.db,
-        &principal.scope,
-        &IncidentKey::Id(ticket.incident_id),
-    )
-    .await?
-    .ok_or(ApiError::NotFound("ticket"))?;
-    Ok(ticket)
-}
-
 /// The ticket's conversation, both ways, oldest first. An officer's key reading it marks
 /// the party's messages read.
 #[utoipa::path(
@@ -233,7 +209,7 @@ pub async fn list_messages(
     if principal.party.is_none() {
         principal.require(ApiScope::IncidentsRead)?;
     }
-    let ticket = visible_ticket(&state, &principal, &path).await?;
+    let ticket = visible_ticket(&state, &principal, parse_id(&path)?).await?;
     let officer = principal.party.is_none();
     let thread =
         correspondence::ticket_thread(&state.db, ticket.incident_id, ticket.id, officer).await?;
@@ -274,7 +250,7 @@ pub async fn post_message(
     body: JsonBody<MessageInput>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(ApiScope::TicketsWrite)?;
-    let ticket = visible_ticket(&state, &principal, &path).await?;
+    let ticket = visible_ticket(&state, &principal, parse_id(&path)?).await?;
     let message = message_of(body.value)?;
     let writer = match &principal.party {
         Some(party) => Writer::Party(Actor {

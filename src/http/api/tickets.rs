@@ -55,12 +55,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(at("/tickets/{id}/redeliver").post(redeliver).done());
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+pub(super) fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::NotFound("ticket"))
 }
 
 /// The ticket, if the caller's committee scope covers its incident or the caller is its party.
-async fn visible_ticket(
+pub(super) async fn visible_ticket(
     state: &AppState,
     principal: &ApiPrincipal,
     id: Uuid,

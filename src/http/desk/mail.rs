@@ -19,7 +19,7 @@ use crate::{
         },
         state::AppState,
     },
-    usecases::{IncidentKey, Scope, correspondence},
+    usecases::{IncidentKey, Scope, correspondence, queries},
 };
 
 /// How many mails one page lists.
@@ -271,31 +271,30 @@ pub async fn attach(
         ));
     };
     let dir = state.directory.current();
-    match correspondence::attach(&state.mailroom(&dir), *path, to, &desk.officer.username).await {
-        Ok(_) => {
-            let reference = correspondence::mail_for_officer(&state.db, *path, None)
-                .await
-                .ok()
-                .flatten()
-                .and_then(|m| m.incident.map(|i| i.reference))
-                .unwrap_or_default();
-            Ok(HttpResponse::SeeOther()
-                .insert_header((
-                    "Location",
-                    format!("/desk/incidents/{reference}?done=attached"),
-                ))
-                .finish())
-        }
-        Err(correspondence::HandleError::AlreadyHandled(_)) => {
-            Ok(refused(&req, StatusCode::CONFLICT, "desk-mail-handled"))
-        }
-        Err(correspondence::HandleError::NotFound | correspondence::HandleError::NoTarget) => {
-            Ok(refused(&req, StatusCode::NOT_FOUND, "desk-not-found"))
-        }
-        Err(correspondence::HandleError::Receive(error)) => Err(PageError::broken(
-            anyhow::Error::new(error).context("could not attach a mail"),
-        )),
-    }
+    let received = match correspondence::attach(
+        &state.mailroom(&dir),
+        *path,
+        to,
+        &desk.officer.username,
+    )
+    .await
+    {
+        Ok(received) => received,
+        Err(error) => return not_handled(&req, error),
+    };
+    let incident = match received.incident_id {
+        Some(id) => queries::incident(&state.db, &Scope::All, &IncidentKey::Id(id))
+            .await
+            .map_err(|e| PageError::broken(anyhow::Error::new(e).context("an attached mail")))?,
+        None => None,
+    };
+    let reference = incident.map(|i| i.reference).unwrap_or_default();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            "Location",
+            format!("/desk/incidents/{reference}?done=attached"),
+        ))
+        .finish())
 }
 
 pub async fn discard(
@@ -318,14 +317,25 @@ pub async fn discard(
         Ok(()) => Ok(HttpResponse::SeeOther()
             .insert_header(("Location", "/desk/mail?done=discarded"))
             .finish()),
-        Err(correspondence::HandleError::AlreadyHandled(_)) => {
-            Ok(refused(&req, StatusCode::CONFLICT, "desk-mail-handled"))
+        Err(error) => not_handled(&req, error),
+    }
+}
+
+/// The page for a mail that could not be attached or discarded.
+fn not_handled(
+    req: &HttpRequest,
+    error: correspondence::HandleError,
+) -> Result<HttpResponse, PageError> {
+    use correspondence::HandleError;
+    match error {
+        HandleError::AlreadyHandled(_) => {
+            Ok(refused(req, StatusCode::CONFLICT, "desk-mail-handled"))
         }
-        Err(correspondence::HandleError::NotFound | correspondence::HandleError::NoTarget) => {
-            Ok(refused(&req, StatusCode::NOT_FOUND, "desk-not-found"))
+        HandleError::NotFound | HandleError::NoTarget => {
+            Ok(refused(req, StatusCode::NOT_FOUND, "desk-not-found"))
         }
-        Err(correspondence::HandleError::Receive(error)) => Err(PageError::broken(
-            anyhow::Error::new(error).context("could not discard a mail"),
+        HandleError::Receive(error) => Err(PageError::broken(
+            anyhow::Error::new(error).context("could not handle an unmatched mail"),
         )),
     }
 }
