@@ -90,6 +90,40 @@ impl FileStore {
         fs::rename(&received.temp, &path).await
     }
 
+    /// Stores bytes that are already whole in memory (a mail, an attachment of one) under
+    /// their digest, synced to disk, in one trip to the blocking pool; returns the digest.
+    /// Bytes already stored are not written again.
+    pub async fn store(&self, bytes: std::sync::Arc<[u8]>) -> std::io::Result<String> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let sha256 = hex::encode(Sha256::digest(&bytes));
+            let path = store.path_of(&sha256);
+            if path.try_exists()? {
+                return Ok(sha256);
+            }
+            let temp = store
+                .dir
+                .join("tmp")
+                .join(Uuid::now_v7().simple().to_string());
+            let written = (|| {
+                use std::io::Write as _;
+                let mut file = std::fs::File::create(&temp)?;
+                file.write_all(&bytes)?;
+                file.sync_data()?;
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::rename(&temp, &path)
+            })();
+            if written.is_err() {
+                let _ = std::fs::remove_file(&temp);
+            }
+            written.map(|()| sha256)
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+
     /// The bytes of a stored file.
     pub async fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         check_digest(sha256)?;

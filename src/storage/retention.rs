@@ -5,8 +5,8 @@ use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
     sea_query::{Expr, Func, Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -232,25 +232,55 @@ pub async fn delete_evidence(conn: &impl ConnectionTrait, incident_id: Uuid) -> 
         .map(|r| r.rows_affected)
 }
 
-/// Those of `digests` that evidence of another incident still names (the same file sent
-/// with another report).
+/// The digests of the files an incident's inbound mails are kept in.
+pub async fn mail_digests(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+) -> Result<Vec<String>, DbErr> {
+    use super::entities::inbound_mail;
+    inbound_mail::Entity::find()
+        .select_only()
+        .column(inbound_mail::Column::Sha256)
+        .filter(inbound_mail::COLUMN.incident_id.eq(incident_id))
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+/// Those of `digests` that a file of something else still names: evidence of another
+/// incident (the same file sent with another report), or a mail not of this incident.
 pub async fn digests_in_use(
     conn: &impl ConnectionTrait,
     digests: Vec<String>,
     except_incident: Uuid,
 ) -> Result<Vec<String>, DbErr> {
+    use super::entities::inbound_mail;
     if digests.is_empty() {
         return Ok(Vec::new());
     }
-    evidence::Entity::find()
+    let mut in_use: Vec<String> = evidence::Entity::find()
         .select_only()
         .column(evidence::Column::Sha256)
-        .filter(evidence::COLUMN.sha256.is_in(digests))
+        .filter(evidence::COLUMN.sha256.is_in(digests.clone()))
         .filter(evidence::COLUMN.incident_id.ne(except_incident))
         .distinct()
         .into_tuple()
         .all(conn)
-        .await
+        .await?;
+    let mails: Vec<String> = inbound_mail::Entity::find()
+        .select_only()
+        .column(inbound_mail::Column::Sha256)
+        .filter(inbound_mail::COLUMN.sha256.is_in(digests))
+        .filter(
+            Condition::any()
+                .add(inbound_mail::COLUMN.incident_id.is_null())
+                .add(inbound_mail::COLUMN.incident_id.ne(except_incident)),
+        )
+        .into_tuple()
+        .all(conn)
+        .await?;
+    in_use.extend(mails);
+    Ok(in_use)
 }
 
 /// The tickets of an incident, their rows locked until the transaction ends (PostgreSQL),

@@ -26,10 +26,23 @@ use crate::{
         correspondence::{Direction, MailKind},
         webhook::{WebhookEvidence, WebhookMessage},
     },
-    storage::{Conn, DbErr, correspondence, evidence, evidence::EvidenceRow},
+    storage::{Conn, DbErr, correspondence, evidence, evidence::EvidenceRow, files::FileStore},
 };
 
 pub use crate::storage::correspondence::{InboundRow, InboundSummary, MessageRow};
+
+/// The bytes of a stored mail: from its row for mail stored before the mail files, else
+/// from its file; `None` once purged.
+async fn raw_mail(files: &FileStore, row: &InboundRow) -> std::io::Result<Option<Vec<u8>>> {
+    if !row.raw.is_empty() {
+        return Ok(Some(row.raw.clone()));
+    }
+    match files.read(&row.sha256).await {
+        Ok(raw) => Ok(Some(raw)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
 
 /// Our Message-IDs: `ticket-<ticket id>@domain` for a ticket's first email, and
 /// `<delivery id>@domain` for every other email.
@@ -176,14 +189,17 @@ pub struct MailForOfficer {
 /// An inbound mail with what an officer needs to place it; `lookup` names another incident.
 pub async fn mail_for_officer(
     db: &crate::storage::Database,
+    files: &FileStore,
     id: Uuid,
     lookup: Option<&crate::storage::incidents::IncidentKey>,
-) -> Result<Option<MailForOfficer>, DbErr> {
+) -> anyhow::Result<Option<MailForOfficer>> {
     use crate::storage::{Scope, incidents, tickets};
     let Some(row) = correspondence::inbound(db.conn(), id).await? else {
         return Ok(None);
     };
-    let mail = crate::domain::correspondence::parse_mail(&row.raw).ok();
+    let mail = raw_mail(files, &row)
+        .await?
+        .and_then(|raw| crate::domain::correspondence::parse_mail(&raw).ok());
     let incident = match (lookup, row.incident_id) {
         (Some(key), _) => incidents::find(db.conn(), &Scope::All, key).await?,
         (None, Some(id)) => {

@@ -68,7 +68,7 @@ struct Assessment {
     pending: usize,
     ticket_ids: Vec<Uuid>,
     rewrites: Vec<(Uuid, Value, Option<String>)>,
-    /// Digests of the incident's files that no other incident's evidence names.
+    /// Digests of the incident's files (evidence and kept mail) that nothing else names.
     orphaned: Vec<String>,
 }
 
@@ -203,7 +203,8 @@ async fn assess(
         }
     }
     let files = evidence::for_incident(conn, incident.id).await?;
-    let digests: BTreeSet<String> = files.iter().map(|f| f.sha256.clone()).collect();
+    let mut digests: BTreeSet<String> = files.iter().map(|f| f.sha256.clone()).collect();
+    digests.extend(store::mail_digests(conn, incident.id).await?);
     let in_use =
         store::digests_in_use(conn, digests.iter().cloned().collect(), incident.id).await?;
     let orphaned = digests

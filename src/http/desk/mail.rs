@@ -161,9 +161,9 @@ pub async fn show(
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .and_then(IncidentKey::parse);
-    let found = correspondence::mail_for_officer(&state.db, *path, lookup.as_ref())
+    let found = correspondence::mail_for_officer(&state.db, &state.files, *path, lookup.as_ref())
         .await
-        .map_err(|e| PageError::broken(anyhow::Error::new(e).context("an inbound mail")))?;
+        .map_err(|e| PageError::broken(e.context("an inbound mail")))?;
     let Some(found) = found else {
         return Err(PageError::from(page::message(
             &req,

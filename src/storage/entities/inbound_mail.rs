@@ -24,7 +24,8 @@ pub struct Model {
     pub ticket_id: Option<Uuid>,
     pub auth_results: Option<String>,
     pub dmarc: Option<String>,
-    /// The message as it arrived, byte for byte.
+    /// The message as it arrived, byte for byte, for mail stored before the mail files;
+    /// empty for later mail (kept whole in the file store under `sha256`) and once purged.
     pub raw: Vec<u8>,
     pub handled_by: Option<String>,
     pub handled_at: Option<DateTimeUtc>,

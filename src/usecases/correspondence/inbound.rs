@@ -190,6 +190,8 @@ pub async fn receive(
         }
         _ => Kept::default(),
     };
+    // The mail is kept whole as a file under its digest; the row names it by the digest.
+    room.files.store(raw.into()).await?;
     let now = Utc::now();
     let row = InboundRow {
         id: Uuid::now_v7(),
@@ -211,7 +213,7 @@ pub async fn receive(
         ticket_id: verdict.ticket_id(),
         auth_results: mail.auth_results.clone(),
         dmarc,
-        raw: raw.to_vec(),
+        raw: Vec::new(),
         handled_by: None,
         handled_at: None,
     };
@@ -437,18 +439,15 @@ async fn keep_attachments(room: &Mailroom<'_>, mail: &InboundMail) -> Result<Kep
                 continue;
             }
         };
-        let mut upload = room.files.begin().await?;
-        upload.write(&attachment.bytes).await?;
-        let received = upload.finish().await?;
-        room.files.keep(&received).await?;
-        if kept.files.iter().any(|f| f.sha256 == received.sha256) {
+        let sha256 = room.files.store(attachment.bytes.as_slice().into()).await?;
+        if kept.files.iter().any(|f| f.sha256 == sha256) {
             continue;
         }
         kept.files.push(EvidenceFile {
             file_name: clean_file_name(&attachment.name, kind),
             kind,
-            size_bytes: received.size,
-            sha256: received.sha256,
+            size_bytes: attachment.bytes.len() as u64,
+            sha256,
         });
     }
     Ok(kept)
@@ -774,7 +773,11 @@ pub async fn attach(
     row.status
         .transition(InboundStatus::Attached)
         .map_err(|_| HandleError::AlreadyHandled(row.status))?;
-    let mail = parse_mail(&row.raw).map_err(ReceiveError::from)?;
+    let raw = super::raw_mail(room.files, &row)
+        .await
+        .map_err(ReceiveError::from)?
+        .ok_or(HandleError::NotFound)?;
+    let mail = parse_mail(&raw).map_err(ReceiveError::from)?;
     let conn = room.db.conn();
     let (target, incident) = match to {
         AttachTo::Ticket(id) => {

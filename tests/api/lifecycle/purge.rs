@@ -2,6 +2,7 @@
 //! what statistics need; open ones, recent ones and dry runs change nothing.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use incident_desk::domain::access::ApiScope;
 use incident_desk::storage::{Scope, dossier, incidents::IncidentKey, retention::PURGED_PAYLOAD};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -289,6 +290,87 @@ async fn a_dry_run_lists_what_would_go_and_changes_nothing() {
         assert!(error.contains("--closed-before"), "{error}");
     }
     assert_eq!(app.incident(&id).await, before);
+}
+
+/// A reply from the provider's known address naming `reference`, with `file` attached.
+fn reply_with_file(reference: &str, file: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    format!(
+        "From: Meta Support <partners@meta.example.org>\r\nTo: cases@desk.example.org\r\nSubject: Re: [{reference}] Page hijacked\r\nMessage-ID: <{}@meta.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe page of Nguyen Thi Binh was restored.\r\n--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"restored.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        Uuid::now_v7(),
+        base64::engine::general_purpose::STANDARD.encode(file)
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn the_mail_of_a_purged_incident_goes_with_its_files_and_other_mail_stays() {
+    let sink = SmtpSink::start().await;
+    let (app, _a, _b) = notifying_app(&sink, "").await;
+    let key = app
+        .create_key("mail server", &[ApiScope::MailInbound], None)
+        .await;
+    let (_, id, reference) = file_on_the_web(&app, ("trang.png", png("closed"))).await;
+    let (_, open_id, open_reference) = file_on_the_web(&app, ("khac.png", png("open"))).await;
+    settled(&app, &id).await;
+    settled(&app, &open_id).await;
+    let hand_in = |raw: Vec<u8>| {
+        let request = app
+            .client
+            .post(app.url("/api/v1/inbound/email"))
+            .bearer_auth(&key)
+            .header("content-type", "message/rfc822")
+            .body(raw);
+        async move { request.send().await.expect("request") }
+    };
+    let (closed_file, open_file) = (png("mail to the closed one"), png("mail to the open one"));
+    let closed_mail = reply_with_file(&reference, &closed_file);
+    let open_mail = reply_with_file(&open_reference, &open_file);
+    let unmatched_mail = reply_with_file("nothing", &png("unmatched"));
+    for (raw, status) in [
+        (&closed_mail, "attached"),
+        (&open_mail, "attached"),
+        (&unmatched_mail, "unmatched"),
+    ] {
+        let received = expect_status(hand_in(raw.clone()).await, StatusCode::CREATED).await;
+        assert_eq!(received["status"], status, "{received:#}");
+    }
+    // Each mail is kept whole, byte for byte, beside the evidence.
+    for kept in [
+        &closed_mail,
+        &open_mail,
+        &unmatched_mail,
+        &closed_file,
+        &open_file,
+    ] {
+        assert!(stored(app.evidence.path(), kept));
+    }
+    let meta = ticket(&app.incident(&id).await, "meta")["id"]
+        .as_str()
+        .expect("ticket")
+        .to_owned();
+    let thread_path = format!("/api/v1/tickets/{meta}/messages");
+    let thread = expect_status(app.get(&thread_path).await, StatusCode::OK).await;
+    assert!(thread.to_string().contains("Nguyen Thi Binh"), "{thread:#}");
+    close_on_the_desk(&admin(&app).await, &reference, "Đã xong.").await;
+    settled(&app, &id).await;
+
+    let out = Cli::new(&app).ok(&["purge", "--closed-before", "0s"]).await;
+    // The report's file, the mail's attachment and the mail itself.
+    assert!(
+        out.ends_with("1 incident purged, 3 files deleted\n"),
+        "{out}"
+    );
+    assert!(!stored(app.evidence.path(), &closed_mail));
+    assert!(!stored(app.evidence.path(), &closed_file));
+    for kept in [&open_mail, &unmatched_mail, &open_file] {
+        assert!(stored(app.evidence.path(), kept));
+    }
+    let thread = expect_status(app.get(&thread_path).await, StatusCode::OK).await;
+    assert!(
+        !thread.to_string().contains("Nguyen Thi Binh"),
+        "{thread:#}"
+    );
 }
 
 /// The time of the timeline entry that closed the incident.
