@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -39,23 +39,15 @@ pub async fn find_same(
     sha256: &str,
     message_id: Option<&str>,
 ) -> Result<Option<InboundRow>, DbErr> {
-    if let Some(found) = inbound_mail::Entity::find()
-        .filter(inbound_mail::COLUMN.sha256.eq(sha256))
+    let mut same = Condition::any().add(inbound_mail::COLUMN.sha256.eq(sha256));
+    if let Some(id) = message_id {
+        same = same.add(inbound_mail::COLUMN.message_id.eq(id));
+    }
+    inbound_mail::Entity::find()
+        .filter(same)
+        .order_by_asc(inbound_mail::Column::ReceivedAt)
         .one(conn)
-        .await?
-    {
-        return Ok(Some(found));
-    }
-    match message_id {
-        Some(id) => {
-            inbound_mail::Entity::find()
-                .filter(inbound_mail::COLUMN.message_id.eq(id))
-                .order_by_asc(inbound_mail::Column::ReceivedAt)
-                .one(conn)
-                .await
-        }
-        None => Ok(None),
-    }
+        .await
 }
 
 pub async fn insert_inbound(conn: &impl ConnectionTrait, row: InboundRow) -> Result<(), DbErr> {
@@ -243,12 +235,13 @@ pub struct Turn {
     pub unread: bool,
 }
 
+/// Sets whose turn it is on a ticket; the ticket as it now is (`None` when there is none).
 pub async fn set_turn(
     conn: &impl ConnectionTrait,
     ticket_id: Uuid,
     turn: Turn,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<Option<super::tickets::TicketRow>, DbErr> {
     let mut update = ticket::Entity::update_many()
         .col_expr(ticket::Column::Waiting, Expr::value(turn.waiting))
         .col_expr(ticket::Column::UpdatedAt, Expr::value(now));
@@ -258,11 +251,11 @@ pub async fn set_turn(
             Expr::col(ticket::Column::Unread).add(1),
         );
     }
-    update
+    Ok(update
         .filter(ticket::COLUMN.id.eq(ticket_id))
-        .exec(conn)
-        .await
-        .map(|_| ())
+        .exec_with_returning(conn)
+        .await?
+        .pop())
 }
 
 /// Pauses the acknowledgement clock of the incident's open tickets that are not paused yet.

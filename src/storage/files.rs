@@ -90,35 +90,53 @@ impl FileStore {
         fs::rename(&received.temp, &path).await
     }
 
-    /// Stores bytes that are already whole in memory (a mail, an attachment of one) under
-    /// their digest, synced to disk, in one trip to the blocking pool; returns the digest.
-    /// Bytes already stored are not written again.
-    pub async fn store(&self, bytes: std::sync::Arc<[u8]>) -> std::io::Result<String> {
+    /// Stores byte strings that are already whole in memory (a mail and its attachments)
+    /// each under its digest, synced to disk, in one trip to the blocking pool; returns
+    /// the digests in order. Bytes already stored are not written again.
+    pub async fn store_many(
+        &self,
+        items: Vec<std::sync::Arc<[u8]>>,
+    ) -> std::io::Result<Vec<String>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
         let store = self.clone();
         tokio::task::spawn_blocking(move || {
-            let sha256 = hex::encode(Sha256::digest(&bytes));
-            let path = store.path_of(&sha256);
-            if path.try_exists()? {
-                return Ok(sha256);
-            }
-            let temp = store
-                .dir
-                .join("tmp")
-                .join(Uuid::now_v7().simple().to_string());
-            let written = (|| {
+            let mut digests = Vec::with_capacity(items.len());
+            let mut written = Vec::new();
+            let result = (|| {
                 use std::io::Write as _;
-                let mut file = std::fs::File::create(&temp)?;
-                file.write_all(&bytes)?;
-                file.sync_data()?;
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent)?;
+                for bytes in &items {
+                    let sha256 = hex::encode(Sha256::digest(bytes));
+                    let path = store.path_of(&sha256);
+                    if !path.try_exists()? && !written.iter().any(|(_, p, _)| *p == path) {
+                        let temp = store
+                            .dir
+                            .join("tmp")
+                            .join(Uuid::now_v7().simple().to_string());
+                        let mut file = std::fs::File::create(&temp)?;
+                        let outcome = file.write_all(bytes);
+                        written.push((temp, path, file));
+                        outcome?;
+                    }
+                    digests.push(sha256);
                 }
-                std::fs::rename(&temp, &path)
+                // All written first, then all synced: the syncs share the disk's flushes.
+                for (temp, path, file) in &written {
+                    file.sync_data()?;
+                    if let Some(parent) = path.parent() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                    std::fs::rename(temp, path)?;
+                }
+                Ok(())
             })();
-            if written.is_err() {
-                let _ = std::fs::remove_file(&temp);
+            if result.is_err() {
+                for (temp, _, _) in &written {
+                    let _ = std::fs::remove_file(temp);
+                }
             }
-            written.map(|()| sha256)
+            result.map(|()| digests)
         })
         .await
         .map_err(std::io::Error::other)?

@@ -53,6 +53,9 @@ impl<T: ConnectionTrait + Sync> Conn for T {}
 
 use crate::config::DatabaseSettings;
 
+/// The SQLite log is made to start over once it holds this many frames (about 32 MiB).
+const LOG_RESTART_FRAMES: i64 = 8192;
+
 /// The connection pool, with a gate that lets one write transaction at a time reach
 /// SQLite (its single writer would otherwise make writers sleep-wait on each other).
 #[derive(Clone)]
@@ -127,6 +130,11 @@ impl Database {
                     .pragma("cache_size", "-4096")
                     // Checkpoints run in the background (see `checkpoint`), not inside commits.
                     .pragma("wal_autocheckpoint", "0")
+                    // The log file shrinks back to this size when it starts over.
+                    .pragma(
+                        "journal_size_limit",
+                        (LOG_RESTART_FRAMES * 4096).to_string(),
+                    )
             });
         let conn = sea_orm::Database::connect(options)
             .await
@@ -177,15 +185,38 @@ impl Database {
         Ok(WriteTx { tx, _gate: gate })
     }
 
-    /// Copies the SQLite write-ahead log into the database file without blocking writers;
-    /// a no-op on PostgreSQL.
+    /// Copies the SQLite write-ahead log into the database file; a no-op on PostgreSQL.
+    ///
+    /// The copy runs beside the writers. Under writes that never pause it never catches up
+    /// with them, and the log would only grow (gigabytes in a minute of mail). So once the
+    /// log holds more than [`LOG_RESTART_FRAMES`], writers are held back for a second,
+    /// short copy of the frames written meanwhile, after which the next write starts the
+    /// log over from its beginning.
     pub async fn checkpoint(&self) -> Result<(), DbErr> {
-        if self.sqlite_file.is_some() {
-            self.conn
-                .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
-                .await?;
+        if self.sqlite_file.is_none() {
+            return Ok(());
+        }
+        if self.passive_checkpoint().await? > LOG_RESTART_FRAMES
+            && let Some(gate) = &self.write_gate
+        {
+            let _writers_wait = gate.lock().await;
+            self.passive_checkpoint().await?;
         }
         Ok(())
+    }
+
+    /// One checkpoint that waits for nobody; the frames in the log.
+    async fn passive_checkpoint(&self) -> Result<i64, DbErr> {
+        let row = self
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA wal_checkpoint(PASSIVE)",
+            ))
+            .await?;
+        Ok(row
+            .and_then(|r| r.try_get_by_index::<i64>(1).ok())
+            .unwrap_or(0))
     }
 
     /// Writes a consistent copy of the SQLite database to `target` (`VACUUM INTO`) while

@@ -34,6 +34,23 @@ pub async fn for_incident(
         .await
 }
 
+/// The committee's ticket of an incident.
+pub async fn committee_of(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+) -> Result<Option<TicketRow>, DbErr> {
+    ticket::Entity::find()
+        .filter(ticket::COLUMN.incident_id.eq(incident_id))
+        .filter(
+            ticket::COLUMN
+                .role
+                .eq(crate::domain::routing::PartyKind::Committee),
+        )
+        .order_by_asc(ticket::Column::Id)
+        .one(conn)
+        .await
+}
+
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<TicketRow>, DbErr> {
     ticket::Entity::find_by_id(id).one(conn).await
 }

@@ -22,7 +22,6 @@ use crate::{
     domain::{
         Actor, TicketStatus, TimelineEvent,
         delivery::{Channel, DeliveryStatus, Notice},
-        routing::PartyKind,
         webhook::{EventData, TicketChangedData},
     },
     storage::{
@@ -390,15 +389,14 @@ pub async fn give_up_if_all_failed(
         data: json!({ "party": ticket.party_id }),
         at: now,
     });
-    let all = tickets::for_incident(conn, ticket.incident_id).await?;
-    if let Some(committee) = all.iter().find(|t| t.role == PartyKind::Committee) {
+    if let Some(committee) = tickets::committee_of(conn, ticket.incident_id).await? {
         let mut updated = ticket.clone();
         updated.status = TicketStatus::Failed;
         let data = EventData::TicketFailed(TicketChangedData {
             incident_id: ticket.incident_id,
             ticket: payload::ticket(&updated),
         });
-        outbox::queue_webhooks(conn, dir, committee, data, now).await?;
+        outbox::queue_webhooks(conn, dir, &committee, data, now).await?;
         outbox.wake();
     }
     Ok(true)

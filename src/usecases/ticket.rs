@@ -88,16 +88,13 @@ pub async fn answer(
         }],
     )
     .await?;
-    let all = tickets::for_incident(&*tx, ticket.incident_id).await?;
+    let committee = tickets::committee_of(&*tx, ticket.incident_id).await?;
     let change = TicketChangedData {
         incident_id: ticket.incident_id,
         ticket: payload::ticket(&updated),
     };
-    if let (Some(committee), Some(data)) = (
-        all.iter().find(|t| t.role == PartyKind::Committee),
-        EventData::answered(answer.status, change),
-    ) {
-        outbox::queue_webhooks(&*tx, &notify.dir, committee, data, now).await?;
+    if let (Some(committee), Some(data)) = (committee, EventData::answered(answer.status, change)) {
+        outbox::queue_webhooks(&*tx, &notify.dir, &committee, data, now).await?;
     }
     let update = match answer.status {
         TicketStatus::Acknowledged => Some(MemberUpdate::PartyAcknowledged),

@@ -87,6 +87,9 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// The first header of every prepared message.
+const MESSAGE_ID: &str = "Message-ID: <bench-";
+
 /// Message `i`: a reply to incident `reference`, with its own text and attachment bytes.
 fn message(i: u64, reference: &str, args: &Args) -> Vec<u8> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (i + 1));
@@ -104,7 +107,7 @@ fn message(i: u64, reference: &str, args: &Args) -> Vec<u8> {
         png.extend_from_slice(&rng.next().to_le_bytes());
     }
     format!(
-        "From: Meta Support <{PROVIDER}>\r\nTo: cases@desk.example.org\r\nSubject: Re: [{reference}] Page hijacked\r\nMessage-ID: <bench-{i}-{}@meta.example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"proof-{i}.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        "{MESSAGE_ID}{i}-{}@meta.example.org>\r\nFrom: Meta Support <{PROVIDER}>\r\nTo: cases@desk.example.org\r\nSubject: Re: [{reference}] Page hijacked\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"proof-{i}.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
         uuid::Uuid::now_v7().simple(),
         base64(&png)
     )
@@ -209,14 +212,15 @@ async fn main() -> anyhow::Result<()> {
         let body = if n < prepared {
             msgs[n as usize].clone()
         } else {
-            let mut body = format!("X-Bench-Round: {n}\r\n").into_bytes();
-            body.extend_from_slice(&msgs[(n % prepared) as usize]);
-            let text = String::from_utf8_lossy(&body).replacen(
-                "Message-ID: <bench-",
-                &format!("Message-ID: <bench-r{n}-"),
-                1,
-            );
-            text.into_bytes()
+            // The prepared message with a new first header and its Message-ID renamed.
+            let original = &msgs[(n % prepared) as usize];
+            let at = MESSAGE_ID.len();
+            let mut body = Vec::with_capacity(original.len() + 48);
+            body.extend_from_slice(format!("X-Bench-Round: {n}\r\n").as_bytes());
+            body.extend_from_slice(&original[..at]);
+            body.extend_from_slice(format!("r{n}-").as_bytes());
+            body.extend_from_slice(&original[at..]);
+            body
         };
         async move {
             let response = client

@@ -17,13 +17,12 @@ use crate::{
             ReplyKey, ReplyTo, UnmatchedReason, Waiting, case_number, dmarc_verdict, parse_mail,
         },
         directory::Directory,
-        routing::PartyKind,
-        webhook::{EventData, TicketMessageData},
+        webhook::{EventData, TicketMessageData, WebhookEvent},
     },
     storage::{
         Conn, Database, DbErr, Scope, correspondence,
         correspondence::{InboundRow, Turn},
-        deliveries::DeliveryRow,
+        deliveries::{self, DeliveryRow},
         events::{self, NewEvent},
         evidence,
         files::FileStore,
@@ -32,7 +31,7 @@ use crate::{
     },
     usecases::{
         delivery::give_up_if_all_failed,
-        outbox::{self, Outbox},
+        outbox::{self, Channels, Outbox},
         payload,
     },
 };
@@ -184,14 +183,13 @@ pub async fn receive(
         verdict.target = None;
         verdict.reason = Some(UnmatchedReason::DmarcNotPass);
     }
-    let kept = match (&verdict.target, mail.kind) {
-        (Some(Target::Ticket(_) | Target::Member), MailKind::Reply) => {
-            keep_attachments(room, &mail).await?
-        }
-        _ => Kept::default(),
-    };
-    // The mail is kept whole as a file under its digest; the row names it by the digest.
-    room.files.store(raw.into()).await?;
+    // The mail is kept whole as a file under its digest (the row names it by the digest),
+    // and a reply's attachments become evidence.
+    let with_attachments = matches!(
+        (&verdict.target, mail.kind),
+        (Some(Target::Ticket(_) | Target::Member), MailKind::Reply)
+    );
+    let kept = keep_files(room, &mail, Some(raw), with_attachments).await?;
     let now = Utc::now();
     let row = InboundRow {
         id: Uuid::now_v7(),
@@ -217,6 +215,14 @@ pub async fn receive(
         handled_by: None,
         handled_at: None,
     };
+    // Read before the write transaction, which then only writes: a committee's ticket is
+    // made with its incident and never changes party.
+    let committee = match (&verdict.target, &verdict.incident) {
+        (Some(Target::Ticket(_)), Some(incident)) => {
+            tickets::committee_of(room.db.conn(), incident.id).await?
+        }
+        _ => None,
+    };
     let tx = room.db.begin_write().await?;
     // Another copy may have been stored while this one was being matched.
     if let Some(same) =
@@ -233,6 +239,7 @@ pub async fn receive(
             mail: &mail,
             inbound: &row,
             incident,
+            committee,
             kept: &kept,
             now,
         };
@@ -415,14 +422,21 @@ struct Kept {
     skipped: Vec<String>,
 }
 
-/// Writes the attachments the evidence rules accept (type from the bytes, size and count
-/// caps of the report form) to the evidence folder, each under its digest.
-async fn keep_attachments(room: &Mailroom<'_>, mail: &InboundMail) -> Result<Kept, ReceiveError> {
+/// Keeps `raw` (the mail whole, when given) and the attachments the evidence rules accept
+/// (type from the bytes, size and count caps of the report form) in the file store, each
+/// under its digest, with one trip to the disk.
+async fn keep_files(
+    room: &Mailroom<'_>,
+    mail: &InboundMail,
+    raw: Option<&[u8]>,
+    attachments: bool,
+) -> Result<Kept, ReceiveError> {
     let caps = &room.settings.evidence;
     let mut kept = Kept::default();
-    for attachment in &mail.attachments {
+    let mut accepted = Vec::new();
+    for attachment in mail.attachments.iter().filter(|_| attachments) {
         let name: String = attachment.name.chars().take(120).collect();
-        if kept.files.len() >= caps.max_files {
+        if accepted.len() >= caps.max_files {
             kept.skipped
                 .push(format!("{name}: more than {} files", caps.max_files));
             continue;
@@ -432,14 +446,19 @@ async fn keep_attachments(room: &Mailroom<'_>, mail: &InboundMail) -> Result<Kep
                 .push(format!("{name}: larger than {} bytes", caps.max_file_bytes));
             continue;
         }
-        let kind = match EvidenceType::sniff("attachment", &attachment.bytes) {
-            Ok(kind) => kind,
-            Err(problem) => {
-                kept.skipped.push(format!("{name}: {}", problem.message));
-                continue;
-            }
-        };
-        let sha256 = room.files.store(attachment.bytes.as_slice().into()).await?;
+        match EvidenceType::sniff("attachment", &attachment.bytes) {
+            Ok(kind) => accepted.push((attachment, kind)),
+            Err(problem) => kept.skipped.push(format!("{name}: {}", problem.message)),
+        }
+    }
+    let bytes = raw
+        .into_iter()
+        .chain(accepted.iter().map(|(a, _)| a.bytes.as_slice()))
+        .map(Into::into)
+        .collect();
+    let digests = room.files.store_many(bytes).await?;
+    let of_attachments = digests.into_iter().skip(usize::from(raw.is_some()));
+    for ((attachment, kind), sha256) in accepted.into_iter().zip(of_attachments) {
         if kept.files.iter().any(|f| f.sha256 == sha256) {
             continue;
         }
@@ -459,6 +478,8 @@ struct Effect<'a> {
     mail: &'a InboundMail,
     inbound: &'a InboundRow,
     incident: &'a IncidentRow,
+    /// The committee's ticket, told of a party's reply.
+    committee: Option<TicketRow>,
     kept: &'a Kept,
     now: DateTime<Utc>,
 }
@@ -513,8 +534,9 @@ impl Effect<'_> {
         let (row, stored) = self.message(conn, Some(ticket), Author::Party).await?;
         let files: Vec<Uuid> = stored.iter().map(|f| f.id).collect();
         let reply = self.mail.kind == MailKind::Reply;
+        let mut updated = None;
         if reply {
-            correspondence::set_turn(
+            updated = correspondence::set_turn(
                 conn,
                 ticket.id,
                 Turn {
@@ -570,13 +592,11 @@ impl Effect<'_> {
             });
         }
         events::append(conn, timeline).await?;
-        if reply {
-            let updated = tickets::find(conn, ticket.id)
-                .await?
-                .unwrap_or_else(|| ticket.clone());
+        if let Some(updated) = &updated {
             let to_send = Announced {
                 incident: self.incident,
-                ticket: &updated,
+                ticket: updated,
+                committee: self.committee.as_ref(),
                 message: &row,
                 files: &stored,
             };
@@ -680,6 +700,8 @@ impl Effect<'_> {
 pub(super) struct Announced<'a> {
     pub incident: &'a IncidentRow,
     pub ticket: &'a TicketRow,
+    /// The committee's ticket of the incident, told too.
+    pub committee: Option<&'a TicketRow>,
     pub message: &'a super::MessageRow,
     pub files: &'a [evidence::EvidenceRow],
 }
@@ -694,24 +716,28 @@ pub(super) async fn announce(
     let Announced {
         incident,
         ticket,
+        committee,
         message,
         files,
     } = what;
-    let data = || {
+    let event = WebhookEvent::new(
+        now,
         EventData::TicketMessage(TicketMessageData {
             incident: payload::incident_ref(incident),
             message: super::message_view(message, files),
             ticket: payload::ticket(ticket),
-        })
-    };
-    let all = tickets::for_incident(conn, incident.id).await?;
-    if let Some(committee) = all
-        .iter()
-        .find(|t| t.role == PartyKind::Committee && t.id != ticket.id)
-    {
-        outbox::queue_webhooks(conn, dir, committee, data(), now).await?;
+        }),
+    );
+    let rows: Vec<DeliveryRow> = committee
+        .filter(|c| c.id != ticket.id)
+        .into_iter()
+        .chain([ticket])
+        .flat_map(|to| outbox::rows_for(dir, to, &event, Channels::WebhooksOnly, now))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
     }
-    outbox::queue_webhooks(conn, dir, ticket, data(), now).await
+    deliveries::insert_many(conn, rows).await
 }
 
 #[cfg(test)]
@@ -794,11 +820,7 @@ pub async fn attach(
             incident_of(conn, id).await?.ok_or(HandleError::NoTarget)?,
         ),
     };
-    let kept = if mail.kind == MailKind::Reply {
-        keep_attachments(room, &mail).await?
-    } else {
-        Kept::default()
-    };
+    let kept = keep_files(room, &mail, None, mail.kind == MailKind::Reply).await?;
     let now = Utc::now();
     let tx = room.db.begin_write().await?;
     let ticket_id = match &target {
@@ -830,6 +852,7 @@ pub async fn attach(
         mail: &mail,
         inbound: &attached,
         incident: &incident,
+        committee: tickets::committee_of(room.db.conn(), incident.id).await?,
         kept: &kept,
         now,
     };

@@ -140,10 +140,12 @@ pub async fn write(
             unread: true,
         },
     };
-    correspondence::set_turn(&*tx, ticket.id, turn, now).await?;
-    let updated = tickets::find(&*tx, ticket.id)
+    let updated = correspondence::set_turn(&*tx, ticket.id, turn, now)
         .await?
         .ok_or(ActionError::NotFound)?;
+    let committee = tickets::committee_of(&*tx, incident.id)
+        .await?
+        .filter(|c| c.id != ticket.id);
     let sent = match writer {
         Writer::Officer(_) => {
             // To the party by every channel, and to the committee's webhooks.
@@ -160,10 +162,7 @@ pub async fn write(
             if !rows.is_empty() {
                 deliveries::insert_many(&*tx, rows).await?;
             }
-            let all = tickets::for_incident(&*tx, incident.id).await?;
-            if let Some(committee) = all.iter().find(|t| {
-                t.role == crate::domain::routing::PartyKind::Committee && t.id != ticket.id
-            }) {
+            if let Some(committee) = &committee {
                 outbox::queue_webhooks(&*tx, w.dir, committee, event.data.clone(), now).await?;
             }
             count
@@ -172,6 +171,7 @@ pub async fn write(
             let what = Announced {
                 incident: &incident,
                 ticket: &updated,
+                committee: committee.as_ref(),
                 message: &row,
                 files: &files,
             };
