@@ -12,6 +12,7 @@ mod m20261129_000008_add_incident_purged_at;
 mod m20261203_000009_create_directory;
 mod m20261203_000010_create_register;
 mod m20261204_000011_create_correspondence;
+mod m20261204_000012_unique_inbound_message_id;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_create_directory::Migration),
             Box::new(m20261203_000010_create_register::Migration),
             Box::new(m20261204_000011_create_correspondence::Migration),
+            Box::new(m20261204_000012_unique_inbound_message_id::Migration),
         ]
     }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    QueryOrder, QuerySelect, SqlErr, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -50,11 +50,17 @@ pub async fn find_same(
         .await
 }
 
-pub async fn insert_inbound(conn: &impl ConnectionTrait, row: InboundRow) -> Result<(), DbErr> {
-    inbound_mail::Entity::insert(Into::<inbound_mail::ActiveModel>::into(row))
+/// Stores an inbound mail; false when the same mail (same digest or Message-ID) is already
+/// stored, which the unique indexes tell even of two copies arriving at once.
+pub async fn insert_inbound(conn: &impl ConnectionTrait, row: InboundRow) -> Result<bool, DbErr> {
+    match inbound_mail::Entity::insert(Into::<inbound_mail::ActiveModel>::into(row))
         .exec_without_returning(conn)
         .await
-        .map(|_| ())
+    {
+        Ok(_) => Ok(true),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn inbound(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<InboundRow>, DbErr> {

@@ -388,6 +388,45 @@ async fn the_same_mail_twice_is_stored_once() {
 }
 
 #[tokio::test]
+async fn copies_of_one_mail_arriving_at_once_are_stored_once() {
+    let desk = desk(true, "").await;
+    let detail = desk.filed().await;
+    let reference = detail["reference"].as_str().expect("reference");
+    let raw = reply_mail(
+        "partners@meta.example.org",
+        REPLY_BOX,
+        &format!("[{reference}]"),
+        "",
+        "Once, though relayed many ways.",
+    );
+    // Each copy went through another relay: other bytes, the same Message-ID.
+    let copies: Vec<String> = (0..8)
+        .map(|i| format!("Received: from relay-{i}.example\r\n{raw}"))
+        .collect();
+    let answers = futures_util::future::join_all(copies.iter().map(|c| desk.hand_in(c))).await;
+    let mut stored = Vec::new();
+    let mut ids = std::collections::BTreeSet::new();
+    for answer in answers {
+        let status = answer.status();
+        let body: Value = answer.json().await.expect("json");
+        assert!(
+            status == StatusCode::CREATED || status == StatusCode::OK,
+            "{status}: {body:#}"
+        );
+        assert_eq!(body["duplicate"], status == StatusCode::OK, "{body:#}");
+        if status == StatusCode::CREATED {
+            stored.push(body.clone());
+        }
+        ids.insert(body["id"].as_str().expect("id").to_owned());
+    }
+    assert_eq!(stored.len(), 1, "{stored:#?}");
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let meta = ticket(&detail, "meta");
+    let thread = desk.thread(meta["id"].as_str().expect("id")).await;
+    assert_eq!(thread["messages"].as_array().expect("messages").len(), 1);
+}
+
+#[tokio::test]
 async fn inbound_mail_needs_its_scope_a_message_and_a_size_within_the_limit() {
     let desk = desk(true, "max_message_bytes = 2048").await;
     let raw = reply_mail("a@example.org", REPLY_BOX, "x", "", "y");

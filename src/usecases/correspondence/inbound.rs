@@ -224,13 +224,19 @@ pub async fn receive(
         _ => None,
     };
     let tx = room.db.begin_write().await?;
-    // Another copy may have been stored while this one was being matched.
-    if let Some(same) =
-        correspondence::find_same(&*tx, &mail.sha256, mail.message_id.as_deref()).await?
-    {
-        return Ok(Received::from_row(&same, true));
+    if !correspondence::insert_inbound(&*tx, row.clone()).await? {
+        // Another copy was stored while this one was being matched.
+        drop(tx);
+        if let Some(same) =
+            correspondence::find_same(room.db.conn(), &mail.sha256, mail.message_id.as_deref())
+                .await?
+        {
+            return Ok(Received::from_row(&same, true));
+        }
+        return Err(ReceiveError::Storage(DbErr::Custom(
+            "the mail was refused as stored already, but is not".to_owned(),
+        )));
     }
-    correspondence::insert_inbound(&*tx, row.clone()).await?;
     let mut received = Received::from_row(&row, false);
     received.skipped = kept.skipped.clone();
     if let (Some(target), Some(incident)) = (&verdict.target, &verdict.incident) {
