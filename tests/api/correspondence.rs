@@ -113,6 +113,18 @@ fn reply_mail(from: &str, to: &str, subject: &str, extra_headers: &str, body: &s
     )
 }
 
+/// A reply from the provider's known address with the incident's reference in the subject.
+fn tagged_reply(detail: &Value, body: &str) -> String {
+    let reference = detail["reference"].as_str().expect("reference");
+    reply_mail(
+        "partners@meta.example.org",
+        REPLY_BOX,
+        &format!("[{reference}]"),
+        "",
+        body,
+    )
+}
+
 fn events_of<'a>(detail: &'a Value, kind: &str) -> Vec<&'a Value> {
     detail["timeline"]
         .as_array()
@@ -366,14 +378,7 @@ async fn an_out_of_office_is_recorded_and_never_answered() {
 async fn the_same_mail_twice_is_stored_once() {
     let desk = desk(true, "").await;
     let detail = desk.filed().await;
-    let reference = detail["reference"].as_str().expect("reference");
-    let raw = reply_mail(
-        "partners@meta.example.org",
-        REPLY_BOX,
-        &format!("[{reference}]"),
-        "",
-        "Once.",
-    );
+    let raw = tagged_reply(&detail, "Once.");
     let first = expect_status(desk.hand_in(&raw).await, StatusCode::CREATED).await;
     let again = expect_status(desk.hand_in(&raw).await, StatusCode::OK).await;
     assert_eq!(again["duplicate"], true);
@@ -391,14 +396,7 @@ async fn the_same_mail_twice_is_stored_once() {
 async fn copies_of_one_mail_arriving_at_once_are_stored_once() {
     let desk = desk(true, "").await;
     let detail = desk.filed().await;
-    let reference = detail["reference"].as_str().expect("reference");
-    let raw = reply_mail(
-        "partners@meta.example.org",
-        REPLY_BOX,
-        &format!("[{reference}]"),
-        "",
-        "Once, though relayed many ways.",
-    );
+    let raw = tagged_reply(&detail, "Once, though relayed many ways.");
     // Each copy went through another relay: other bytes, the same Message-ID.
     let copies: Vec<String> = (0..8)
         .map(|i| format!("Received: from relay-{i}.example\r\n{raw}"))
