@@ -396,7 +396,7 @@ pub async fn give_up_if_all_failed(
             incident_id: ticket.incident_id,
             ticket: payload::ticket(&updated),
         });
-        outbox::queue_webhooks(conn, dir, &committee, data, now).await?;
+        outbox::queue_webhooks(conn, dir, [&committee], data, now).await?;
         outbox.wake();
     }
     Ok(true)

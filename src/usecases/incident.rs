@@ -263,7 +263,7 @@ async fn broadcast(
             payload::incident(incident, declared.as_ref(), notify.settings, kind)?,
             payload::ticket(&ticket),
         );
-        outbox::queue_webhooks(conn, &notify.dir, &ticket, data, now).await?;
+        outbox::queue_webhooks(conn, &notify.dir, [&ticket], data, now).await?;
     }
     Ok(())
 }

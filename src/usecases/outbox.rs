@@ -107,16 +107,19 @@ pub fn row(
     }
 }
 
-/// Queues an event for the webhooks of `recipient`'s party.
-pub async fn queue_webhooks(
+/// Queues an event for the webhooks of each recipient's party, in one insert.
+pub async fn queue_webhooks<'a>(
     conn: &impl Conn,
     dir: &Directory,
-    recipient: &TicketRow,
+    recipients: impl IntoIterator<Item = &'a TicketRow>,
     data: EventData,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let event = WebhookEvent::new(now, data);
-    let rows = rows_for(dir, recipient, &event, Channels::WebhooksOnly, now);
+    let rows: Vec<DeliveryRow> = recipients
+        .into_iter()
+        .flat_map(|to| rows_for(dir, to, &event, Channels::WebhooksOnly, now))
+        .collect();
     if rows.is_empty() {
         return Ok(());
     }

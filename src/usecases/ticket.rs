@@ -94,7 +94,7 @@ pub async fn answer(
         ticket: payload::ticket(&updated),
     };
     if let (Some(committee), Some(data)) = (committee, EventData::answered(answer.status, change)) {
-        outbox::queue_webhooks(&*tx, &notify.dir, &committee, data, now).await?;
+        outbox::queue_webhooks(&*tx, &notify.dir, [&committee], data, now).await?;
     }
     let update = match answer.status {
         TicketStatus::Acknowledged => Some(MemberUpdate::PartyAcknowledged),

@@ -17,12 +17,12 @@ use crate::{
             ReplyKey, ReplyTo, UnmatchedReason, Waiting, case_number, dmarc_verdict, parse_mail,
         },
         directory::Directory,
-        webhook::{EventData, TicketMessageData, WebhookEvent},
+        webhook::{EventData, TicketMessageData},
     },
     storage::{
         Conn, Database, DbErr, Scope, correspondence,
         correspondence::{InboundRow, Turn},
-        deliveries::{self, DeliveryRow},
+        deliveries::DeliveryRow,
         events::{self, NewEvent},
         evidence,
         files::FileStore,
@@ -31,7 +31,7 @@ use crate::{
     },
     usecases::{
         delivery::give_up_if_all_failed,
-        outbox::{self, Channels, Outbox},
+        outbox::{self, Outbox},
         payload,
     },
 };
@@ -218,9 +218,7 @@ pub async fn receive(
     // Read before the write transaction, which then only writes: a committee's ticket is
     // made with its incident and never changes party.
     let committee = match (&verdict.target, &verdict.incident) {
-        (Some(Target::Ticket(_)), Some(incident)) => {
-            tickets::committee_of(room.db.conn(), incident.id).await?
-        }
+        (Some(target), Some(incident)) => committee_told(room.db.conn(), target, incident).await?,
         _ => None,
     };
     let tx = room.db.begin_write().await?;
@@ -280,6 +278,18 @@ fn subject_reference(subject: &str) -> Option<String> {
             .map_or(rest.len(), |(i, _)| i);
         ReferenceCode::parse(&rest[..end]).map(|code| code.to_string())
     })
+}
+
+/// The committee's ticket when a party's ticket is the target: it is told of the reply.
+async fn committee_told(
+    conn: &impl Conn,
+    target: &Target,
+    incident: &IncidentRow,
+) -> Result<Option<TicketRow>, DbErr> {
+    match target {
+        Target::Ticket(_) => tickets::committee_of(conn, incident.id).await,
+        _ => Ok(None),
+    }
 }
 
 async fn incident_of(conn: &impl Conn, id: Uuid) -> Result<Option<IncidentRow>, DbErr> {
@@ -726,24 +736,13 @@ pub(super) async fn announce(
         message,
         files,
     } = what;
-    let event = WebhookEvent::new(
-        now,
-        EventData::TicketMessage(TicketMessageData {
-            incident: payload::incident_ref(incident),
-            message: super::message_view(message, files),
-            ticket: payload::ticket(ticket),
-        }),
-    );
-    let rows: Vec<DeliveryRow> = committee
-        .filter(|c| c.id != ticket.id)
-        .into_iter()
-        .chain([ticket])
-        .flat_map(|to| outbox::rows_for(dir, to, &event, Channels::WebhooksOnly, now))
-        .collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    deliveries::insert_many(conn, rows).await
+    let data = EventData::TicketMessage(TicketMessageData {
+        incident: payload::incident_ref(incident),
+        message: super::message_view(message, files),
+        ticket: payload::ticket(ticket),
+    });
+    let committee = committee.filter(|c| c.id != ticket.id);
+    outbox::queue_webhooks(conn, dir, committee.into_iter().chain([ticket]), data, now).await
 }
 
 #[cfg(test)]
@@ -858,7 +857,7 @@ pub async fn attach(
         mail: &mail,
         inbound: &attached,
         incident: &incident,
-        committee: tickets::committee_of(room.db.conn(), incident.id).await?,
+        committee: committee_told(room.db.conn(), &target, &incident).await?,
         kept: &kept,
         now,
     };

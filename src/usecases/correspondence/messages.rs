@@ -163,7 +163,7 @@ pub async fn write(
                 deliveries::insert_many(&*tx, rows).await?;
             }
             if let Some(committee) = &committee {
-                outbox::queue_webhooks(&*tx, w.dir, committee, event.data.clone(), now).await?;
+                outbox::queue_webhooks(&*tx, w.dir, [committee], event.data.clone(), now).await?;
             }
             count
         }
