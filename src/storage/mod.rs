@@ -56,6 +56,18 @@ use crate::config::DatabaseSettings;
 /// The SQLite log is made to start over once it holds this many frames (about 32 MiB).
 const LOG_RESTART_FRAMES: i64 = 8192;
 
+/// Writers are held back only for the copy of at most this many frames (about 1 MiB)...
+const LOG_RESTART_REST: i64 = 256;
+
+/// ...or after this many copies beside them, when writes outpace the copies.
+const LOG_RESTART_PASSES: usize = 8;
+
+/// What a checkpoint reports of the SQLite log: frames in it, and frames copied.
+struct LogState {
+    log: i64,
+    copied: i64,
+}
+
 /// The connection pool, with a gate that lets one write transaction at a time reach
 /// SQLite (its single writer would otherwise make writers sleep-wait on each other).
 #[derive(Clone)]
@@ -189,24 +201,50 @@ impl Database {
     ///
     /// The copy runs beside the writers. Under writes that never pause it never catches up
     /// with them, and the log would only grow (gigabytes in a minute of mail). So once the
-    /// log holds more than [`LOG_RESTART_FRAMES`], writers are held back for a second,
-    /// short copy of the frames written meanwhile, after which the next write starts the
-    /// log over from its beginning.
+    /// log holds more than [`LOG_RESTART_FRAMES`], further copies beside the writers take
+    /// what was written during the one before (each shorter than the last) until at most
+    /// [`LOG_RESTART_REST`] frames are left; then writers are held back for the copy of
+    /// those few, after which the next write starts the log over from its beginning.
     pub async fn checkpoint(&self) -> Result<(), DbErr> {
         if self.sqlite_file.is_none() {
             return Ok(());
         }
-        if self.passive_checkpoint().await? > LOG_RESTART_FRAMES
-            && let Some(gate) = &self.write_gate
-        {
-            let _writers_wait = gate.lock().await;
-            self.passive_checkpoint().await?;
+        let started = std::time::Instant::now();
+        let first = self.passive_checkpoint().await?;
+        let Some(gate) = self
+            .write_gate
+            .as_ref()
+            .filter(|_| first.log > LOG_RESTART_FRAMES)
+        else {
+            return Ok(());
+        };
+        // A copy reports the frames in the log when it began; those added since the copy
+        // before were written during it, and are what the next copy has to take.
+        let (mut seen, mut added) = (first.log, i64::MAX);
+        for _ in 0..LOG_RESTART_PASSES {
+            if added <= LOG_RESTART_REST {
+                break;
+            }
+            let log = self.passive_checkpoint().await?.log;
+            (seen, added) = (log, log - seen);
         }
+        let copied = started.elapsed();
+        let _writers_wait = gate.lock().await;
+        let held = std::time::Instant::now();
+        let last = self.passive_checkpoint().await?;
+        tracing::debug!(
+            frames = first.log,
+            left_for_last_copy = last.log - seen,
+            copy_ms = copied.as_millis() as u64,
+            writers_held_ms = held.elapsed().as_millis() as u64,
+            copied_whole = last.copied == last.log,
+            "SQLite log copied; it starts over with the next write"
+        );
         Ok(())
     }
 
-    /// One checkpoint that waits for nobody; the frames in the log.
-    async fn passive_checkpoint(&self) -> Result<i64, DbErr> {
+    /// One checkpoint that waits for nobody.
+    async fn passive_checkpoint(&self) -> Result<LogState, DbErr> {
         let row = self
             .conn
             .query_one_raw(sea_orm::Statement::from_string(
@@ -214,9 +252,15 @@ impl Database {
                 "PRAGMA wal_checkpoint(PASSIVE)",
             ))
             .await?;
-        Ok(row
-            .and_then(|r| r.try_get_by_index::<i64>(1).ok())
-            .unwrap_or(0))
+        let column = |i| {
+            row.as_ref()
+                .and_then(|r| r.try_get_by_index::<i64>(i).ok())
+                .unwrap_or(0)
+        };
+        Ok(LogState {
+            log: column(1),
+            copied: column(2),
+        })
     }
 
     /// Writes a consistent copy of the SQLite database to `target` (`VACUUM INTO`) while
