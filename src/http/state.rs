@@ -7,6 +7,7 @@ use crate::{
     config::Settings,
     domain::{correspondence::ReplyKey, directory::Directory, token::LinkKey},
     http::{desk::SignInLimits, extract::csrf::CsrfKey},
+    usecases::correspondence::MailWriter,
     usecases::directory::DirectoryCache,
     usecases::{Database, FileStore},
     usecases::{desk_counters::CounterCache, intake::Intake, outbox::Outbox},
@@ -33,6 +34,8 @@ pub struct AppState {
     pub member_sign_in: crate::http::member::register::SignInLimits,
     /// Seals and opens the tokens of reply addresses.
     pub reply: ReplyKey,
+    /// Stores inbound mail.
+    pub mail: MailWriter,
 }
 
 impl AppState {
@@ -48,6 +51,7 @@ impl AppState {
             outbox: &self.outbox,
             files: &self.files,
             reply: &self.reply,
+            writer: &self.mail,
         }
     }
 

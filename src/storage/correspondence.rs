@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqlErr, sea_query::Expr,
+    QueryOrder, QuerySelect,
+    sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
 
@@ -50,17 +51,20 @@ pub async fn find_same(
         .await
 }
 
-/// Stores an inbound mail; false when the same mail (same digest or Message-ID) is already
-/// stored, which the unique indexes tell even of two copies arriving at once.
-pub async fn insert_inbound(conn: &impl ConnectionTrait, row: InboundRow) -> Result<bool, DbErr> {
-    match inbound_mail::Entity::insert(Into::<inbound_mail::ActiveModel>::into(row))
-        .exec_without_returning(conn)
-        .await
-    {
-        Ok(_) => Ok(true),
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(false),
-        Err(e) => Err(e),
-    }
+/// Stores inbound mails in one insert; the ids of those stored. A mail whose digest or
+/// Message-ID is already stored (or comes twice in `rows`) is left out, which the unique
+/// indexes tell even of two copies arriving at once.
+pub async fn insert_inbound_many(
+    conn: &impl ConnectionTrait,
+    rows: Vec<InboundRow>,
+) -> Result<Vec<Uuid>, DbErr> {
+    inbound_mail::Entity::insert_many(
+        rows.into_iter()
+            .map(Into::<inbound_mail::ActiveModel>::into),
+    )
+    .on_conflict(OnConflict::new().do_nothing().to_owned())
+    .exec_with_returning_keys(conn)
+    .await
 }
 
 pub async fn inbound(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<InboundRow>, DbErr> {
@@ -156,7 +160,15 @@ pub async fn handle_unmatched(
 }
 
 pub async fn insert_message(conn: &impl ConnectionTrait, row: MessageRow) -> Result<(), DbErr> {
-    message::Entity::insert(Into::<message::ActiveModel>::into(row))
+    insert_messages(conn, vec![row]).await
+}
+
+/// Stores messages in one insert.
+pub async fn insert_messages(
+    conn: &impl ConnectionTrait,
+    rows: Vec<MessageRow>,
+) -> Result<(), DbErr> {
+    message::Entity::insert_many(rows.into_iter().map(Into::<message::ActiveModel>::into))
         .exec_without_returning(conn)
         .await
         .map(|_| ())
@@ -262,6 +274,37 @@ pub async fn set_turn(
         .exec_with_returning(conn)
         .await?
         .pop())
+}
+
+/// Marks the tickets as having `replies` more unread replies each, in one update: a ticket
+/// that waits on the member keeps waiting on the member, any other now waits on us.
+pub async fn mark_replied(
+    conn: &impl ConnectionTrait,
+    ticket_ids: Vec<Uuid>,
+    replies: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<super::tickets::TicketRow>, DbErr> {
+    if ticket_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ticket::Entity::update_many()
+        .col_expr(
+            ticket::Column::Waiting,
+            Expr::case(
+                Expr::col(ticket::Column::Waiting).eq(Waiting::OnMember),
+                Expr::value(Waiting::OnMember),
+            )
+            .finally(Expr::value(Waiting::OnUs))
+            .into(),
+        )
+        .col_expr(
+            ticket::Column::Unread,
+            Expr::col(ticket::Column::Unread).add(replies),
+        )
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
+        .filter(ticket::COLUMN.id.is_in(ticket_ids))
+        .exec_with_returning(conn)
+        .await
 }
 
 /// Pauses the acknowledgement clock of the incident's open tickets that are not paused yet.

@@ -15,7 +15,14 @@ pub async fn insert_many(
     files: &[EvidenceFile],
     now: DateTime<Utc>,
 ) -> Result<Vec<EvidenceRow>, DbErr> {
-    let rows: Vec<EvidenceRow> = files
+    let rows = new_rows(incident_id, files, now);
+    insert_rows(conn, rows.clone()).await?;
+    Ok(rows)
+}
+
+/// The rows that record `files` as evidence of the incident, not yet stored.
+pub fn new_rows(incident_id: Uuid, files: &[EvidenceFile], now: DateTime<Utc>) -> Vec<EvidenceRow> {
+    files
         .iter()
         .map(|f| EvidenceRow {
             id: Uuid::now_v7(),
@@ -26,18 +33,15 @@ pub async fn insert_many(
             sha256: f.sha256.clone(),
             created_at: now,
         })
-        .collect();
-    if rows.is_empty() {
-        return Ok(rows);
-    }
-    evidence::Entity::insert_many(
-        rows.iter()
-            .cloned()
-            .map(Into::<evidence::ActiveModel>::into),
-    )
-    .exec_without_returning(conn)
-    .await?;
-    Ok(rows)
+        .collect()
+}
+
+/// Stores evidence rows in one insert.
+pub async fn insert_rows(conn: &impl ConnectionTrait, rows: Vec<EvidenceRow>) -> Result<(), DbErr> {
+    evidence::Entity::insert_many(rows.into_iter().map(Into::<evidence::ActiveModel>::into))
+        .exec_without_returning(conn)
+        .await
+        .map(|_| ())
 }
 
 pub async fn for_incident(

@@ -13,7 +13,7 @@ mod member;
 mod messages;
 
 pub use inbound::{
-    AttachTo, HandleError, Mailroom, ReceiveError, Received, attach, discard, receive,
+    AttachTo, HandleError, MailWriter, Mailroom, ReceiveError, Received, attach, discard, receive,
 };
 pub use member::{member_thread, tell_member, write_to_member};
 pub use messages::{MessageWriter, NewMessage, Writer, write};

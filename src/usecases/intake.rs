@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
 use serde_json::json;
-use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::domain::delivery::Channel;
@@ -36,6 +35,7 @@ use crate::{
     },
     telemetry::metrics::Metrics,
     usecases::{
+        group_commit::{BatchWriter, GroupCommit},
         outbox::{self, Channels, Outbox},
         payload, register,
     },
@@ -84,16 +84,13 @@ struct Job {
     actor: Actor,
     receipt: Option<Receipt>,
     register: Registered,
-    reply: oneshot::Sender<anyhow::Result<Filed>>,
 }
 
 /// The intake writer. Reports that arrive while a transaction is being written are
-/// written together in the next one (group commit), so the database's per-commit cost
-/// is shared under load; each report is still all-or-nothing. A batch that fails is
-/// retried one report at a time, so one bad report cannot sink the others.
+/// written together in the next one (group commit); each report is still all-or-nothing.
 #[derive(Clone)]
 pub struct Intake {
-    jobs: mpsc::Sender<Job>,
+    jobs: GroupCommit<Job, Filed>,
     db: Database,
     metrics: Metrics,
 }
@@ -114,16 +111,13 @@ impl Intake {
         outbox: Outbox,
         metrics: Metrics,
     ) -> Self {
-        let (jobs, rx) = mpsc::channel(1024);
-        tokio::spawn(writer(
-            Writer {
-                db: db.clone(),
-                settings,
-                directory,
-                outbox,
-            },
-            rx,
-        ));
+        let writer = Writer {
+            db: db.clone(),
+            settings,
+            directory,
+            outbox,
+        };
+        let jobs = GroupCommit::start(writer, "intake", MAX_BATCH);
         Self { jobs, db, metrics }
     }
 
@@ -150,22 +144,14 @@ impl Intake {
         from: Option<FromRegister>,
     ) -> anyhow::Result<Filed> {
         let register = self.registered(&new, from).await?;
-        let (reply, answer) = oneshot::channel();
         let job = Job {
             new,
             source,
             actor,
             receipt,
             register,
-            reply,
         };
-        self.jobs
-            .send(job)
-            .await
-            .map_err(|_| anyhow::anyhow!("the intake writer has stopped"))?;
-        let filed = answer
-            .await
-            .map_err(|_| anyhow::anyhow!("the intake writer dropped the report"))??;
+        let filed = self.jobs.submit(job).await?;
         tracing::info!(reference = %filed.incident.reference, tickets = filed.tickets.len(), "incident filed");
         self.metrics
             .incident_filed(filed.incident.kind, filed.incident.page_platform);
@@ -194,58 +180,16 @@ impl Intake {
     }
 }
 
-async fn writer(w: Writer, mut rx: mpsc::Receiver<Job>) {
-    let Writer {
-        db,
-        settings,
-        directory,
-        outbox,
-    } = w;
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        let started = std::time::Instant::now();
-        let result = write_batch(&db, &settings, &directory.current(), &batch).await;
-        tracing::debug!(
-            size = batch.len(),
-            micros = started.elapsed().as_micros() as u64,
-            "intake batch written"
-        );
-        if result.is_ok() {
-            outbox.wake();
-        }
-        match result {
-            Ok(filed) => {
-                for (job, filed) in batch.into_iter().zip(filed) {
-                    let _ = job.reply.send(Ok(filed));
-                }
-            }
-            Err(error) if batch.len() > 1 => {
-                tracing::warn!(%error, size = batch.len(), "batch failed; writing its reports one by one");
-                for job in batch {
-                    let result = write_batch(
-                        &db,
-                        &settings,
-                        &directory.current(),
-                        std::slice::from_ref(&job),
-                    )
-                    .await
-                    .map(|mut filed| filed.remove(0));
-                    outbox.wake();
-                    let _ = job.reply.send(result);
-                }
-            }
-            Err(error) => {
-                for job in batch {
-                    let _ = job.reply.send(Err(anyhow::anyhow!("{error:#}")));
-                }
-            }
-        }
+impl BatchWriter for Writer {
+    type Job = Job;
+    type Done = Filed;
+
+    async fn write(&self, jobs: &[Job]) -> anyhow::Result<Vec<Filed>> {
+        write_batch(&self.db, &self.settings, &self.directory.current(), jobs).await
+    }
+
+    fn written(&self) {
+        self.outbox.wake();
     }
 }
 

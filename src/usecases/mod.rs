@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod desk;
 pub mod desk_counters;
 pub mod directory;
+pub mod group_commit;
 pub mod incident;
 pub mod intake;
 pub mod member;

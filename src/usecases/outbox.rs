@@ -115,13 +115,23 @@ pub async fn queue_webhooks<'a>(
     data: EventData,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let event = WebhookEvent::new(now, data);
-    let rows: Vec<DeliveryRow> = recipients
-        .into_iter()
-        .flat_map(|to| rows_for(dir, to, &event, Channels::WebhooksOnly, now))
-        .collect();
+    let rows = webhook_rows(dir, recipients, data, now);
     if rows.is_empty() {
         return Ok(());
     }
     deliveries::insert_many(conn, rows).await
+}
+
+/// The deliveries of an event to the webhooks of each recipient's party, not yet queued.
+pub fn webhook_rows<'a>(
+    dir: &Directory,
+    recipients: impl IntoIterator<Item = &'a TicketRow>,
+    data: EventData,
+    now: DateTime<Utc>,
+) -> Vec<DeliveryRow> {
+    let event = WebhookEvent::new(now, data);
+    recipients
+        .into_iter()
+        .flat_map(|to| rows_for(dir, to, &event, Channels::WebhooksOnly, now))
+        .collect()
 }

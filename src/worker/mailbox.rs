@@ -24,7 +24,7 @@ use crate::{
     domain::correspondence::{InboundVia, ReplyKey},
     usecases::{
         Database, FileStore,
-        correspondence::{self, Mailroom, ReceiveError},
+        correspondence::{self, MailWriter, Mailroom, ReceiveError},
         directory::DirectoryCache,
         outbox::Outbox,
     },
@@ -67,12 +67,18 @@ pub struct MailboxPoller {
     mailbox: Mailbox,
     idle: bool,
     interval: Duration,
-    db: Database,
-    settings: Arc<Settings>,
-    directory: DirectoryCache,
-    outbox: Outbox,
-    files: FileStore,
-    reply: ReplyKey,
+    parts: PollerParts,
+}
+
+/// What the poller hands each message to: the parts of the inbound mail pipeline.
+pub struct PollerParts {
+    pub db: Database,
+    pub settings: Arc<Settings>,
+    pub directory: DirectoryCache,
+    pub outbox: Outbox,
+    pub files: FileStore,
+    pub reply: ReplyKey,
+    pub writer: MailWriter,
 }
 
 /// The poller running in the background.
@@ -90,25 +96,12 @@ impl MailboxHandle {
 }
 
 impl MailboxPoller {
-    pub fn new(
-        imap: &ImapSettings,
-        db: Database,
-        settings: Arc<Settings>,
-        directory: DirectoryCache,
-        outbox: Outbox,
-        files: FileStore,
-        reply: ReplyKey,
-    ) -> anyhow::Result<Self> {
+    pub fn new(imap: &ImapSettings, parts: PollerParts) -> anyhow::Result<Self> {
         Ok(Self {
             mailbox: Mailbox::new(imap)?,
             idle: imap.idle,
             interval: imap.interval,
-            db,
-            settings,
-            directory,
-            outbox,
-            files,
-            reply,
+            parts,
         })
     }
 
@@ -153,7 +146,8 @@ impl MailboxPoller {
 
     async fn take(&self, session: &mut Session, message: Waiting) -> Result<Fate, ImapError> {
         let uid = message.uid;
-        let limit = self.settings.email.inbound.max_message_bytes;
+        let parts = &self.parts;
+        let limit = parts.settings.email.inbound.max_message_bytes;
         if usize::try_from(message.size).map_or(true, |size| size > limit) {
             session.move_to(uid, Folder::Failed).await?;
             tracing::warn!(
@@ -167,14 +161,15 @@ impl MailboxPoller {
         let Some(raw) = session.fetch(uid).await? else {
             return Ok(Fate::Gone);
         };
-        let dir = self.directory.current();
+        let dir = parts.directory.current();
         let room = Mailroom {
-            db: &self.db,
-            settings: &self.settings,
+            db: &parts.db,
+            settings: &parts.settings,
             dir: &dir,
-            outbox: &self.outbox,
-            files: &self.files,
-            reply: &self.reply,
+            outbox: &parts.outbox,
+            files: &parts.files,
+            reply: &parts.reply,
+            writer: &parts.writer,
         };
         match correspondence::receive(&room, &raw, InboundVia::Imap, &[]).await {
             Ok(received) => {

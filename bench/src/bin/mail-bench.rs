@@ -43,6 +43,12 @@ struct Args {
     /// Bytes of the attachment of each message.
     #[arg(long, default_value_t = 100 * 1024)]
     attachment_bytes: usize,
+    /// Database connections of the server (`database.max_connections`), as shipped.
+    #[arg(long, default_value_t = 8)]
+    connections: u32,
+    /// Where the server's log goes (with `RUST_LOG`, say); discarded when left out.
+    #[arg(long)]
+    server_log: Option<std::path::PathBuf>,
 }
 
 const PROVIDER: &str = "partner-escalations@meta.example.org";
@@ -165,7 +171,14 @@ async fn main() -> anyhow::Result<()> {
         .arg("serve")
         .env("INCIDENT_DESK__SERVER__PORT", args.port.to_string())
         .env("INCIDENT_DESK__SERVER__WORKERS", &workers)
-        .stdout(Stdio::null())
+        .env(
+            "INCIDENT_DESK__DATABASE__MAX_CONNECTIONS",
+            args.connections.to_string(),
+        )
+        .stdout(match &args.server_log {
+            Some(path) => Stdio::from(std::fs::File::create(path)?),
+            None => Stdio::null(),
+        })
         .kill_on_drop(true)
         .spawn()?;
     let pid = child.id().context("pid")?;

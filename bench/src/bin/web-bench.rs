@@ -257,6 +257,12 @@ async fn app_state(toml: &str) -> anyhow::Result<AppState> {
             outbox.clone(),
             incident_desk::telemetry::metrics::Metrics::new(),
         ),
+        mail: incident_desk::usecases::correspondence::MailWriter::start(
+            db.clone(),
+            settings.clone(),
+            directory.clone(),
+            outbox.clone(),
+        ),
         webhooks: incident_desk::channels::webhook::WebhookSender::new(&settings.webhooks)?,
         directory,
         files: FileStore::open(&settings.evidence.dir).await?,

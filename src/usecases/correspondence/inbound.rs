@@ -1,12 +1,18 @@
 //! One inbound mail through the pipeline: size, parse, the same mail twice, matching,
 //! trust, then its effect on the ticket in one transaction.
 
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
+
 use chrono::{DateTime, Utc};
+use futures_util::TryFutureExt;
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{OurId, insert, new_message, our_id};
+use super::{OurId, new_message, our_id};
 use crate::{
     config::Settings,
     domain::{
@@ -14,15 +20,15 @@ use crate::{
         clean_file_name,
         correspondence::{
             Author, InboundMail, InboundStatus, InboundVia, MailError, MailKind, MatchRule,
-            ReplyKey, ReplyTo, UnmatchedReason, Waiting, case_number, dmarc_verdict, parse_mail,
+            ReplyKey, ReplyTo, UnmatchedReason, case_number, dmarc_verdict, parse_mail,
         },
         directory::Directory,
         webhook::{EventData, TicketMessageData},
     },
     storage::{
         Conn, Database, DbErr, Scope, correspondence,
-        correspondence::{InboundRow, Turn},
-        deliveries::DeliveryRow,
+        correspondence::InboundRow,
+        deliveries::{self, DeliveryRow},
         events::{self, NewEvent},
         evidence,
         files::FileStore,
@@ -31,6 +37,8 @@ use crate::{
     },
     usecases::{
         delivery::give_up_if_all_failed,
+        directory::DirectoryCache,
+        group_commit::{BatchWriter, GroupCommit},
         outbox::{self, Outbox},
         payload,
     },
@@ -44,6 +52,7 @@ pub struct Mailroom<'a> {
     pub outbox: &'a Outbox,
     pub files: &'a FileStore,
     pub reply: &'a ReplyKey,
+    pub writer: &'a MailWriter,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -168,7 +177,14 @@ pub async fn receive(
     {
         return Ok(Received::from_row(&row, true));
     }
-    let mut verdict = resolve(room, &mail, envelope).await?;
+    // The mail is kept whole as a file under its digest (the row names it by the digest),
+    // written while it is matched.
+    let (mut verdict, _) = tokio::try_join!(
+        async { Ok(resolve(room, &mail, envelope).await?) },
+        room.files
+            .store_many(vec![raw.into()])
+            .map_err(ReceiveError::from),
+    )?;
     let dmarc = mail.auth_results.as_deref().and_then(dmarc_verdict);
     if let Some(incident) = &verdict.incident
         && incident.purged_at.is_some()
@@ -183,13 +199,21 @@ pub async fn receive(
         verdict.target = None;
         verdict.reason = Some(UnmatchedReason::DmarcNotPass);
     }
-    // The mail is kept whole as a file under its digest (the row names it by the digest),
-    // and a reply's attachments become evidence.
+    // A reply's attachments become evidence.
     let with_attachments = matches!(
         (&verdict.target, mail.kind),
         (Some(Target::Ticket(_) | Target::Member), MailKind::Reply)
     );
-    let kept = keep_files(room, &mail, Some(raw), with_attachments).await?;
+    // Read beside the writing of the files, before the write transaction, which then only
+    // writes: a committee's ticket is made with its incident and never changes party.
+    let (kept, committee) = tokio::try_join!(keep_files(room, &mail, with_attachments), async {
+        Ok(match (&verdict.target, &verdict.incident) {
+            (Some(target), Some(incident)) => {
+                committee_told(room.db.conn(), target, incident).await?
+            }
+            _ => None,
+        })
+    },)?;
     let now = Utc::now();
     let row = InboundRow {
         id: Uuid::now_v7(),
@@ -215,19 +239,28 @@ pub async fn receive(
         handled_by: None,
         handled_at: None,
     };
-    // Read before the write transaction, which then only writes: a committee's ticket is
-    // made with its incident and never changes party.
-    let committee = match (&verdict.target, &verdict.incident) {
-        (Some(target), Some(incident)) => committee_told(room.db.conn(), target, incident).await?,
-        _ => None,
+    let (sha256, message_id) = (mail.sha256.clone(), mail.message_id.clone());
+    let mut received = Received::from_row(&row, false);
+    let effect = match (verdict.target, verdict.incident) {
+        (Some(target), Some(incident)) => {
+            let planned = Planned::new(target, incident, committee, mail, &row, kept, now);
+            planned.tell(&mut received);
+            Some(planned)
+        }
+        _ => {
+            received.skipped = kept.skipped;
+            None
+        }
     };
-    let tx = room.db.begin_write().await?;
-    if !correspondence::insert_inbound(&*tx, row.clone()).await? {
+    let job = MailJob {
+        inbound: row,
+        effect,
+    };
+    let stored = room.writer.store(job).await?;
+    if !stored {
         // Another copy was stored while this one was being matched.
-        drop(tx);
         if let Some(same) =
-            correspondence::find_same(room.db.conn(), &mail.sha256, mail.message_id.as_deref())
-                .await?
+            correspondence::find_same(room.db.conn(), &sha256, message_id.as_deref()).await?
         {
             return Ok(Received::from_row(&same, true));
         }
@@ -235,34 +268,6 @@ pub async fn receive(
             "the mail was refused as stored already, but is not".to_owned(),
         )));
     }
-    let mut received = Received::from_row(&row, false);
-    received.skipped = kept.skipped.clone();
-    if let (Some(target), Some(incident)) = (&verdict.target, &verdict.incident) {
-        let effect = Effect {
-            room,
-            mail: &mail,
-            inbound: &row,
-            incident,
-            committee,
-            kept: &kept,
-            now,
-        };
-        match target {
-            Target::Bounce(delivery, ticket) => effect.bounce(&*tx, delivery, ticket).await?,
-            Target::Ticket(ticket) => {
-                let (message, files) = effect.on_ticket(&*tx, ticket).await?;
-                received.message_id = Some(message);
-                received.evidence = files;
-            }
-            Target::Member => {
-                let (message, files) = effect.on_member(&*tx).await?;
-                received.message_id = Some(message);
-                received.evidence = files;
-            }
-        }
-    }
-    tx.commit().await?;
-    room.outbox.wake();
     Ok(received)
 }
 
@@ -438,13 +443,12 @@ struct Kept {
     skipped: Vec<String>,
 }
 
-/// Keeps `raw` (the mail whole, when given) and the attachments the evidence rules accept
-/// (type from the bytes, size and count caps of the report form) in the file store, each
-/// under its digest, with one trip to the disk.
+/// Keeps the attachments the evidence rules accept (type from the bytes, size and count
+/// caps of the report form) in the file store, each under its digest, with one trip to
+/// the disk.
 async fn keep_files(
     room: &Mailroom<'_>,
     mail: &InboundMail,
-    raw: Option<&[u8]>,
     attachments: bool,
 ) -> Result<Kept, ReceiveError> {
     let caps = &room.settings.evidence;
@@ -467,14 +471,12 @@ async fn keep_files(
             Err(problem) => kept.skipped.push(format!("{name}: {}", problem.message)),
         }
     }
-    let bytes = raw
-        .into_iter()
-        .chain(accepted.iter().map(|(a, _)| a.bytes.as_slice()))
-        .map(Into::into)
+    let bytes = accepted
+        .iter()
+        .map(|(a, _)| a.bytes.as_slice().into())
         .collect();
     let digests = room.files.store_many(bytes).await?;
-    let of_attachments = digests.into_iter().skip(usize::from(raw.is_some()));
-    for ((attachment, kind), sha256) in accepted.into_iter().zip(of_attachments) {
+    for ((attachment, kind), sha256) in accepted.into_iter().zip(digests) {
         if kept.files.iter().any(|f| f.sha256 == sha256) {
             continue;
         }
@@ -488,113 +490,310 @@ async fn keep_files(
     Ok(kept)
 }
 
-/// The effect of one matched mail, inside the transaction that stores it.
-struct Effect<'a> {
-    room: &'a Mailroom<'a>,
-    mail: &'a InboundMail,
-    inbound: &'a InboundRow,
-    incident: &'a IncidentRow,
+/// One mail to store, with its effect on a conversation when it matched one.
+pub struct MailJob {
+    inbound: InboundRow,
+    effect: Option<Planned>,
+}
+
+/// A matched mail's effect, its rows built before the write.
+struct Planned {
+    target: Target,
+    incident: IncidentRow,
     /// The committee's ticket, told of a party's reply.
     committee: Option<TicketRow>,
-    kept: &'a Kept,
+    /// The mail as read, without its attachments (they are files by now).
+    mail: InboundMail,
+    /// The attachments kept, as evidence of the incident.
+    files: Vec<evidence::EvidenceRow>,
+    /// The message it becomes on the conversation (none for a delivery report).
+    message: Option<super::MessageRow>,
+    /// Attachments not kept, each with the reason.
+    skipped: Vec<String>,
     now: DateTime<Utc>,
 }
 
-impl Effect<'_> {
+impl Planned {
+    fn new(
+        target: Target,
+        incident: IncidentRow,
+        committee: Option<TicketRow>,
+        mut mail: InboundMail,
+        inbound: &InboundRow,
+        kept: Kept,
+        now: DateTime<Utc>,
+    ) -> Self {
+        mail.attachments = Vec::new();
+        let (author, ticket) = match &target {
+            Target::Ticket(ticket) => (Some(Author::Party), Some(ticket)),
+            Target::Member => (Some(Author::Member), None),
+            Target::Bounce(..) => (None, None),
+        };
+        let files = match author {
+            Some(_) => evidence::new_rows(incident.id, &kept.files, now),
+            None => Vec::new(),
+        };
+        let message = author.map(|author| {
+            let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
+            let mut row = new_message(
+                incident.id,
+                ticket.map(|t| t.id),
+                crate::domain::correspondence::Direction::Inbound,
+                mail.kind,
+                now,
+            );
+            row.author = author;
+            row.author_ref = ticket.map(|t| t.party_id.clone());
+            row.subject = inbound.subject.clone();
+            row.body = mail.text.clone();
+            row.inbound_id = Some(inbound.id);
+            row.shared_with_member = author == Author::Member;
+            row.evidence = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned());
+            row
+        });
+        Self {
+            target,
+            incident,
+            committee,
+            mail,
+            files,
+            message,
+            skipped: kept.skipped,
+            now,
+        }
+    }
+
+    /// What the sender is told: the message the mail became and the files it left.
+    fn tell(&self, received: &mut Received) {
+        received.skipped = self.skipped.clone();
+        if let Some(message) = &self.message {
+            received.message_id = Some(message.id);
+            received.evidence = self.files.iter().map(|f| f.id).collect();
+        }
+    }
+}
+
+/// Most mails written in one transaction.
+const MAX_BATCH: usize = 64;
+
+/// Stores inbound mail. Mails handed in while a transaction is being written are written
+/// together in the next one (group commit), one insert per table for the whole batch.
+#[derive(Clone)]
+pub struct MailWriter {
+    jobs: GroupCommit<MailJob, bool>,
+}
+
+struct MailStore {
+    db: Database,
+    settings: Arc<Settings>,
+    directory: DirectoryCache,
+    outbox: Outbox,
+}
+
+impl MailWriter {
+    pub fn start(
+        db: Database,
+        settings: Arc<Settings>,
+        directory: DirectoryCache,
+        outbox: Outbox,
+    ) -> Self {
+        let store = MailStore {
+            db,
+            settings,
+            directory,
+            outbox,
+        };
+        Self {
+            jobs: GroupCommit::start(store, "inbound mail", MAX_BATCH),
+        }
+    }
+
+    /// Stores the mail and its effect; false when the same mail was stored before.
+    async fn store(&self, job: MailJob) -> Result<bool, ReceiveError> {
+        self.jobs
+            .submit(job)
+            .await
+            .map_err(|e| ReceiveError::Storage(DbErr::Custom(format!("{e:#}"))))
+    }
+}
+
+impl BatchWriter for MailStore {
+    type Job = MailJob;
+    type Done = bool;
+
+    async fn write(&self, jobs: &[MailJob]) -> anyhow::Result<Vec<bool>> {
+        let dir = self.directory.current();
+        let tx = self.db.begin_write().await?;
+        let rows = jobs.iter().map(|j| j.inbound.clone()).collect();
+        let stored = correspondence::insert_inbound_many(&*tx, rows).await?;
+        let place = Place {
+            settings: &self.settings,
+            dir: &dir,
+            outbox: &self.outbox,
+        };
+        let matched = jobs
+            .iter()
+            .filter(|j| stored.contains(&j.inbound.id))
+            .filter_map(|j| j.effect.as_ref().map(|e| (&j.inbound, e)));
+        place.take_effect(&*tx, matched).await?;
+        tx.commit().await?;
+        Ok(jobs
+            .iter()
+            .map(|j| stored.contains(&j.inbound.id))
+            .collect())
+    }
+
+    fn written(&self) {
+        self.outbox.wake();
+    }
+}
+
+/// What an effect reaches beyond its rows.
+struct Place<'a> {
+    settings: &'a Settings,
+    dir: &'a Directory,
+    outbox: &'a Outbox,
+}
+
+impl Place<'_> {
+    /// The effects of stored mails on their conversations, inside the transaction that
+    /// stores them; the rows of all of them go in one insert per table.
+    async fn take_effect<'m>(
+        &self,
+        conn: &impl Conn,
+        mails: impl Iterator<Item = (&'m InboundRow, &'m Planned)>,
+    ) -> Result<(), DbErr> {
+        let mut rows = EffectRows::default();
+        for (inbound, planned) in mails {
+            let effect = Effect {
+                place: self,
+                inbound,
+                planned,
+            };
+            match &planned.target {
+                Target::Ticket(ticket) => effect.on_ticket(conn, ticket, &mut rows).await?,
+                Target::Member => effect.on_member(conn, &mut rows).await?,
+                Target::Bounce(delivery, ticket) => {
+                    effect.bounce(conn, delivery, ticket, &mut rows).await?
+                }
+            }
+        }
+        rows.write(conn, self.dir).await
+    }
+}
+
+/// The rows of a batch of effects, written together.
+#[derive(Default)]
+struct EffectRows<'m> {
+    files: Vec<evidence::EvidenceRow>,
+    messages: Vec<super::MessageRow>,
+    timeline: Vec<NewEvent>,
+    /// Replies of parties, announced once their tickets are marked.
+    replies: Vec<(&'m TicketRow, &'m Planned)>,
+}
+
+impl EffectRows<'_> {
+    async fn write(self, conn: &impl Conn, dir: &Directory) -> Result<(), DbErr> {
+        evidence::insert_rows(conn, self.files).await?;
+        correspondence::insert_messages(conn, self.messages).await?;
+        // One update for all tickets that got the same number of replies in this batch.
+        let mut per_ticket: BTreeMap<Uuid, i32> = BTreeMap::new();
+        for (ticket, _) in &self.replies {
+            *per_ticket.entry(ticket.id).or_default() += 1;
+        }
+        let mut by_count: BTreeMap<i32, Vec<Uuid>> = BTreeMap::new();
+        for (ticket, replies) in per_ticket {
+            by_count.entry(replies).or_default().push(ticket);
+        }
+        let now = Utc::now();
+        let mut marked = HashMap::new();
+        for (replies, tickets) in by_count {
+            for ticket in correspondence::mark_replied(conn, tickets, replies, now).await? {
+                marked.insert(ticket.id, ticket);
+            }
+        }
+        events::append(conn, self.timeline).await?;
+        let mut announcements = Vec::new();
+        for (ticket, planned) in self.replies {
+            if let (Some(ticket), Some(message)) = (marked.get(&ticket.id), &planned.message) {
+                let what = Announced {
+                    incident: &planned.incident,
+                    ticket,
+                    committee: planned.committee.as_ref(),
+                    message,
+                    files: &planned.files,
+                };
+                announcements.extend(announcement(dir, what, planned.now));
+            }
+        }
+        deliveries::insert_many(conn, announcements).await
+    }
+}
+
+/// The effect of one matched mail, inside the transaction that stores it.
+struct Effect<'p, 'm> {
+    place: &'p Place<'p>,
+    inbound: &'m InboundRow,
+    planned: &'m Planned,
+}
+
+impl<'m> Effect<'_, 'm> {
     fn actor(&self, kind: ActorKind, id: Option<String>) -> Actor {
+        let mail = &self.planned.mail;
         Actor {
             kind,
             id,
-            name: Some(
-                self.mail
-                    .from_name
-                    .clone()
-                    .unwrap_or_else(|| self.mail.from.clone()),
-            ),
+            name: Some(mail.from_name.clone().unwrap_or_else(|| mail.from.clone())),
         }
     }
 
     /// The mail as a message of the conversation, with its files as evidence.
-    async fn message(
-        &self,
-        conn: &impl Conn,
-        ticket: Option<&TicketRow>,
-        author: Author,
-    ) -> Result<(super::MessageRow, Vec<evidence::EvidenceRow>), DbErr> {
-        let files =
-            evidence::insert_many(conn, self.incident.id, &self.kept.files, self.now).await?;
-        let ids: Vec<Uuid> = files.iter().map(|f| f.id).collect();
-        let mut row = new_message(
-            self.incident.id,
-            ticket.map(|t| t.id),
-            crate::domain::correspondence::Direction::Inbound,
-            self.mail.kind,
-            self.now,
-        );
-        row.author = author;
-        row.author_ref = ticket.map(|t| t.party_id.clone());
-        row.subject = self.inbound.subject.clone();
-        row.body = self.mail.text.clone();
-        row.inbound_id = Some(self.inbound.id);
-        row.shared_with_member = author == Author::Member;
-        row.evidence = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned());
-        insert(conn, &row).await?;
-        Ok((row, files))
+    fn message(&self, rows: &mut EffectRows<'m>) -> Option<Uuid> {
+        let message = self.planned.message.as_ref()?;
+        rows.files.extend(self.planned.files.iter().cloned());
+        rows.messages.push(message.clone());
+        Some(message.id)
     }
 
     async fn on_ticket(
         &self,
         conn: &impl Conn,
-        ticket: &TicketRow,
-    ) -> Result<(Uuid, Vec<Uuid>), DbErr> {
-        let (row, stored) = self.message(conn, Some(ticket), Author::Party).await?;
-        let files: Vec<Uuid> = stored.iter().map(|f| f.id).collect();
-        let reply = self.mail.kind == MailKind::Reply;
-        let mut updated = None;
-        if reply {
-            updated = correspondence::set_turn(
-                conn,
-                ticket.id,
-                Turn {
-                    waiting: if ticket.waiting == Waiting::OnMember {
-                        Waiting::OnMember
-                    } else {
-                        Waiting::OnUs
-                    },
-                    unread: true,
-                },
-                self.now,
-            )
-            .await?;
+        ticket: &'m TicketRow,
+        rows: &mut EffectRows<'m>,
+    ) -> Result<(), DbErr> {
+        let (planned, mail) = (self.planned, &self.planned.mail);
+        let message = self.message(rows);
+        if mail.kind == MailKind::Reply {
+            rows.replies.push((ticket, planned));
         }
         let actor = self.actor(ActorKind::Party, Some(ticket.party_id.clone()));
-        let mut timeline = vec![NewEvent {
-            incident_id: self.incident.id,
+        rows.timeline.push(NewEvent {
+            incident_id: planned.incident.id,
             ticket_id: Some(ticket.id),
             actor: actor.clone(),
             event_type: TimelineEvent::MessageReceived,
             data: json!({
                 "party": ticket.party_id,
-                "message": row.id,
-                "kind": self.mail.kind,
+                "message": message,
+                "kind": mail.kind,
                 "matched_by": self.inbound.matched_by,
-                "evidence": files.len(),
-                "skipped": self.kept.skipped.len(),
+                "evidence": planned.files.len(),
+                "skipped": planned.skipped.len(),
             }),
-            at: self.now,
-        }];
+            at: planned.now,
+        });
         if ticket.external_ref.is_none()
             && let Some(pattern) = self
-                .room
+                .place
                 .settings
                 .email
                 .inbound
                 .case_pattern(&ticket.party_id)
-            && let Some(case) = case_number(&pattern, &self.mail.subject, &self.mail.text)
+            && let Some(case) = case_number(&pattern, &mail.subject, &mail.text)
         {
             tickets::set_external_ref(conn, ticket.id, &case).await?;
-            timeline.push(NewEvent {
-                incident_id: self.incident.id,
+            rows.timeline.push(NewEvent {
+                incident_id: planned.incident.id,
                 ticket_id: Some(ticket.id),
                 actor,
                 event_type: TimelineEvent::PlatformCaseRecorded,
@@ -604,51 +803,36 @@ impl Effect<'_> {
                     "external_ref": case,
                     "from": "mail",
                 }),
-                at: self.now,
+                at: planned.now,
             });
         }
-        events::append(conn, timeline).await?;
-        if let Some(updated) = &updated {
-            let to_send = Announced {
-                incident: self.incident,
-                ticket: updated,
-                committee: self.committee.as_ref(),
-                message: &row,
-                files: &stored,
-            };
-            announce(conn, self.room.dir, to_send, self.now).await?;
-        }
-        Ok((row.id, files))
+        Ok(())
     }
 
-    async fn on_member(&self, conn: &impl Conn) -> Result<(Uuid, Vec<Uuid>), DbErr> {
-        let (row, stored) = self.message(conn, None, Author::Member).await?;
-        let files: Vec<Uuid> = stored.iter().map(|f| f.id).collect();
-        if self.mail.kind == MailKind::Reply {
-            for ticket in tickets::for_incident(conn, self.incident.id).await? {
-                correspondence::resume_clock(conn, &ticket, self.now).await?;
+    async fn on_member(&self, conn: &impl Conn, rows: &mut EffectRows<'m>) -> Result<(), DbErr> {
+        let planned = self.planned;
+        let message = self.message(rows);
+        if planned.mail.kind == MailKind::Reply {
+            for ticket in tickets::for_incident(conn, planned.incident.id).await? {
+                correspondence::resume_clock(conn, &ticket, planned.now).await?;
             }
         }
-        events::append(
-            conn,
-            vec![NewEvent {
-                incident_id: self.incident.id,
-                ticket_id: None,
-                actor: self.actor(ActorKind::Member, None),
-                event_type: TimelineEvent::MessageReceived,
-                data: json!({
-                    "author": Author::Member,
-                    "message": row.id,
-                    "kind": self.mail.kind,
-                    "matched_by": self.inbound.matched_by,
-                    "evidence": files.len(),
-                    "skipped": self.kept.skipped.len(),
-                }),
-                at: self.now,
-            }],
-        )
-        .await?;
-        Ok((row.id, files))
+        rows.timeline.push(NewEvent {
+            incident_id: planned.incident.id,
+            ticket_id: None,
+            actor: self.actor(ActorKind::Member, None),
+            event_type: TimelineEvent::MessageReceived,
+            data: json!({
+                "author": Author::Member,
+                "message": message,
+                "kind": planned.mail.kind,
+                "matched_by": self.inbound.matched_by,
+                "evidence": planned.files.len(),
+                "skipped": planned.skipped.len(),
+            }),
+            at: planned.now,
+        });
+        Ok(())
     }
 
     /// A hard bounce fails the email it is about (and the ticket, when that was the party's
@@ -658,8 +842,10 @@ impl Effect<'_> {
         conn: &impl Conn,
         delivery: &DeliveryRow,
         ticket: &TicketRow,
+        rows: &mut EffectRows<'m>,
     ) -> Result<(), DbErr> {
-        let dsn = self.mail.dsn.as_ref();
+        let (planned, now) = (self.planned, self.planned.now);
+        let dsn = planned.mail.dsn.as_ref();
         let detail = json!({
             "party": ticket.party_id,
             "delivery": delivery.id,
@@ -668,47 +854,47 @@ impl Effect<'_> {
             "diagnostic": dsn.and_then(|d| d.diagnostic.clone()),
             "to_member": delivery.event_type.is_to_member(),
         });
-        let mut timeline = Vec::new();
-        if self.mail.kind == MailKind::HardBounce {
-            let reason = format!(
-                "bounced after delivery: {}",
-                dsn.and_then(|d| d.diagnostic.clone().or(d.status.clone()))
-                    .unwrap_or_else(|| "undeliverable".to_owned())
-            );
-            if !correspondence::bounce(conn, delivery.id, &reason, self.now).await? {
-                return Ok(());
-            }
-            timeline.push(NewEvent {
-                incident_id: self.incident.id,
-                ticket_id: Some(ticket.id),
-                actor: Actor::system(),
-                event_type: TimelineEvent::MailBounced,
-                data: detail,
-                at: self.now,
-            });
-            if !delivery.event_type.is_to_member() {
-                give_up_if_all_failed(
-                    conn,
-                    self.room.dir,
-                    self.room.outbox,
-                    ticket,
-                    &[TicketStatus::Pending, TicketStatus::Notified],
-                    self.now,
-                    &mut timeline,
-                )
-                .await?;
-            }
-        } else {
-            timeline.push(NewEvent {
-                incident_id: self.incident.id,
+        if planned.mail.kind != MailKind::HardBounce {
+            rows.timeline.push(NewEvent {
+                incident_id: planned.incident.id,
                 ticket_id: Some(ticket.id),
                 actor: Actor::system(),
                 event_type: TimelineEvent::MailDelayed,
                 data: detail,
-                at: self.now,
+                at: now,
             });
+            return Ok(());
         }
-        events::append(conn, timeline).await
+        let reason = format!(
+            "bounced after delivery: {}",
+            dsn.and_then(|d| d.diagnostic.clone().or(d.status.clone()))
+                .unwrap_or_else(|| "undeliverable".to_owned())
+        );
+        if !correspondence::bounce(conn, delivery.id, &reason, now).await? {
+            return Ok(());
+        }
+        let mut timeline = vec![NewEvent {
+            incident_id: planned.incident.id,
+            ticket_id: Some(ticket.id),
+            actor: Actor::system(),
+            event_type: TimelineEvent::MailBounced,
+            data: detail,
+            at: now,
+        }];
+        if !delivery.event_type.is_to_member() {
+            give_up_if_all_failed(
+                conn,
+                self.place.dir,
+                self.place.outbox,
+                ticket,
+                &[TicketStatus::Pending, TicketStatus::Notified],
+                now,
+                &mut timeline,
+            )
+            .await?;
+        }
+        rows.timeline.extend(timeline);
+        Ok(())
     }
 }
 
@@ -729,6 +915,11 @@ pub(super) async fn announce(
     what: Announced<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    deliveries::insert_many(conn, announcement(dir, what, now)).await
+}
+
+/// The deliveries of a `ticket.message`, not yet queued.
+fn announcement(dir: &Directory, what: Announced<'_>, now: DateTime<Utc>) -> Vec<DeliveryRow> {
     let Announced {
         incident,
         ticket,
@@ -742,7 +933,7 @@ pub(super) async fn announce(
         ticket: payload::ticket(ticket),
     });
     let committee = committee.filter(|c| c.id != ticket.id);
-    outbox::queue_webhooks(conn, dir, committee.into_iter().chain([ticket]), data, now).await
+    outbox::webhook_rows(dir, committee.into_iter().chain([ticket]), data, now)
 }
 
 #[cfg(test)]
@@ -825,19 +1016,28 @@ pub async fn attach(
             incident_of(conn, id).await?.ok_or(HandleError::NoTarget)?,
         ),
     };
-    let kept = keep_files(room, &mail, None, mail.kind == MailKind::Reply).await?;
+    let kept = keep_files(room, &mail, mail.kind == MailKind::Reply).await?;
+    let committee = committee_told(conn, &target, &incident).await?;
     let now = Utc::now();
-    let tx = room.db.begin_write().await?;
     let ticket_id = match &target {
         Target::Ticket(t) => Some(t.id),
         _ => None,
     };
+    let mut attached = row.clone();
+    attached.status = InboundStatus::Attached;
+    attached.matched_by = Some(MatchRule::Officer);
+    attached.incident_id = Some(incident.id);
+    attached.ticket_id = ticket_id;
+    let planned = Planned::new(target, incident, committee, mail, &attached, kept, now);
+    let mut received = Received::from_row(&attached, false);
+    planned.tell(&mut received);
+    let tx = room.db.begin_write().await?;
     let moved = correspondence::handle_unmatched(
         &*tx,
         row.id,
         correspondence::Handled {
             to: InboundStatus::Attached,
-            incident_id: Some(incident.id),
+            incident_id: Some(planned.incident.id),
             ticket_id,
             by,
             at: now,
@@ -847,28 +1047,14 @@ pub async fn attach(
     if !moved {
         return Err(HandleError::AlreadyHandled(InboundStatus::Attached));
     }
-    let mut attached = row.clone();
-    attached.status = InboundStatus::Attached;
-    attached.matched_by = Some(MatchRule::Officer);
-    attached.incident_id = Some(incident.id);
-    attached.ticket_id = ticket_id;
-    let effect = Effect {
-        room,
-        mail: &mail,
-        inbound: &attached,
-        incident: &incident,
-        committee: committee_told(room.db.conn(), &target, &incident).await?,
-        kept: &kept,
-        now,
+    let place = Place {
+        settings: room.settings,
+        dir: room.dir,
+        outbox: room.outbox,
     };
-    let mut received = Received::from_row(&attached, false);
-    received.skipped = kept.skipped.clone();
-    let (message, files) = match &target {
-        Target::Ticket(ticket) => effect.on_ticket(&*tx, ticket).await?,
-        _ => effect.on_member(&*tx).await?,
-    };
-    received.message_id = Some(message);
-    received.evidence = files;
+    place
+        .take_effect(&*tx, std::iter::once((&attached, &planned)))
+        .await?;
     tx.commit().await?;
     room.outbox.wake();
     Ok(received)

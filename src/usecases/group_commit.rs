@@ -1,0 +1,117 @@
+//! Group commit: writes that arrive while a transaction is being written are written
+//! together in the next one, so the database's per-statement and per-commit costs are
+//! shared under load. Each job is still all-or-nothing: a batch that fails is written
+//! again one job at a time, so one bad job cannot sink the others.
+
+use std::future::Future;
+
+use tokio::sync::{mpsc, oneshot};
+
+/// Writes a batch of jobs in one transaction.
+pub trait BatchWriter: Send + 'static {
+    type Job: Send + Sync + 'static;
+    type Done: Send + 'static;
+
+    /// Writes `jobs` in one transaction and commits it; one result per job, in order.
+    fn write(
+        &self,
+        jobs: &[Self::Job],
+    ) -> impl Future<Output = anyhow::Result<Vec<Self::Done>>> + Send;
+
+    /// Called after each commit (to wake whoever acts on what was written).
+    fn written(&self) {}
+}
+
+struct Request<J, D> {
+    job: J,
+    reply: oneshot::Sender<anyhow::Result<D>>,
+}
+
+/// The door to one writer task.
+pub struct GroupCommit<J, D> {
+    jobs: mpsc::Sender<Request<J, D>>,
+    name: &'static str,
+}
+
+impl<J, D> Clone for GroupCommit<J, D> {
+    fn clone(&self) -> Self {
+        Self {
+            jobs: self.jobs.clone(),
+            name: self.name,
+        }
+    }
+}
+
+impl<J: Send + Sync + 'static, D: Send + 'static> GroupCommit<J, D> {
+    /// Starts the writer task; `name` says what it writes, in logs and errors.
+    pub fn start<W>(writer: W, name: &'static str, max_batch: usize) -> Self
+    where
+        W: BatchWriter<Job = J, Done = D>,
+    {
+        let (jobs, rx) = mpsc::channel(1024);
+        tokio::spawn(run(writer, rx, name, max_batch.max(1)));
+        Self { jobs, name }
+    }
+
+    /// Hands `job` to the writer; returns once it is committed (or refused).
+    pub async fn submit(&self, job: J) -> anyhow::Result<D> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Request { job, reply })
+            .await
+            .map_err(|_| anyhow::anyhow!("the {} writer has stopped", self.name))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the {} writer dropped a job", self.name))?
+    }
+}
+
+async fn run<W: BatchWriter>(
+    writer: W,
+    mut rx: mpsc::Receiver<Request<W::Job, W::Done>>,
+    name: &'static str,
+    max_batch: usize,
+) {
+    let mut batch = Vec::with_capacity(max_batch);
+    while rx.recv_many(&mut batch, max_batch).await > 0 {
+        let (jobs, replies): (Vec<_>, Vec<_>) = batch.drain(..).map(|r| (r.job, r.reply)).unzip();
+        let started = std::time::Instant::now();
+        let result = writer.write(&jobs).await;
+        tracing::debug!(
+            writer = name,
+            size = jobs.len(),
+            micros = started.elapsed().as_micros() as u64,
+            "batch written"
+        );
+        match result {
+            Ok(done) => {
+                writer.written();
+                for (reply, done) in replies.into_iter().zip(done) {
+                    let _ = reply.send(Ok(done));
+                }
+            }
+            Err(error) if jobs.len() > 1 => {
+                tracing::warn!(writer = name, %error, size = jobs.len(), "batch failed; writing its jobs one by one");
+                for (job, reply) in jobs.iter().zip(replies) {
+                    let result = writer
+                        .write(std::slice::from_ref(job))
+                        .await
+                        .and_then(|done| {
+                            done.into_iter()
+                                .next()
+                                .ok_or_else(|| anyhow::anyhow!("the {name} writer gave no result"))
+                        });
+                    if result.is_ok() {
+                        writer.written();
+                    }
+                    let _ = reply.send(result);
+                }
+            }
+            Err(error) => {
+                for reply in replies {
+                    let _ = reply.send(Err(anyhow::anyhow!("{error:#}")));
+                }
+            }
+        }
+    }
+}
