@@ -425,6 +425,66 @@ async fn copies_of_one_mail_arriving_at_once_are_stored_once() {
 }
 
 #[tokio::test]
+async fn replies_arriving_at_once_each_land_count_as_unread_and_are_announced() {
+    let desk = desk(true, "").await;
+    let detail = desk.filed().await;
+    let meta_id = ticket(&detail, "meta")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let replies: Vec<String> = (0..6)
+        .map(|i| tagged_reply(&detail, &format!("Update number {i} on the page.")))
+        .collect();
+    let answers = futures_util::future::join_all(replies.iter().map(|r| desk.hand_in(r))).await;
+    let mut messages = std::collections::BTreeSet::new();
+    for answer in answers {
+        let body = expect_status(answer, StatusCode::CREATED).await;
+        assert_eq!(body["duplicate"], false, "{body:#}");
+        assert_eq!(body["status"], "attached", "{body:#}");
+        assert_eq!(body["ticket_id"], meta_id.as_str(), "{body:#}");
+        messages.insert(body["message_id"].as_str().expect("message_id").to_owned());
+    }
+    assert_eq!(messages.len(), 6, "six messages: {messages:?}");
+
+    // Every reply counts as unread; the party's own view does not read them.
+    let party_key = desk.app.create_party_key("meta").await;
+    let as_party = expect_status(
+        desk.app
+            .get_as(&party_key, &format!("/api/v1/tickets/{meta_id}/messages"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(as_party["unread"], 6, "{as_party:#}");
+    assert_eq!(as_party["waiting"], "on_us");
+    let bodies: std::collections::BTreeSet<String> = as_party["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["body"].as_str().expect("body").trim().to_owned())
+        .collect();
+    let expected: std::collections::BTreeSet<String> = (0..6)
+        .map(|i| format!("Update number {i} on the page."))
+        .collect();
+    assert_eq!(bodies, expected);
+    let detail = desk.app.incident(detail["id"].as_str().expect("id")).await;
+    assert_eq!(events_of(&detail, "message.received").len(), 6);
+
+    // Each reply is announced once to the committee's webhooks and once to the provider's.
+    desk.app.dispatch_until_idle().await;
+    for (who, hooks) in [("committee", &desk.committee), ("provider", &desk.provider)] {
+        let announced: std::collections::BTreeSet<String> = hooks
+            .received()
+            .iter()
+            .map(|r| serde_json::from_slice::<Value>(&r.body).expect("JSON"))
+            .filter(|e| e["type"] == "ticket.message")
+            .map(|e| e["data"]["message"]["id"].as_str().expect("id").to_owned())
+            .collect();
+        assert_eq!(announced, messages, "the {who}'s webhooks");
+    }
+}
+
+#[tokio::test]
 async fn inbound_mail_needs_its_scope_a_message_and_a_size_within_the_limit() {
     let desk = desk(true, "max_message_bytes = 2048").await;
     let raw = reply_mail("a@example.org", REPLY_BOX, "x", "", "y");
