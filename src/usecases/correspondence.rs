@@ -9,12 +9,14 @@
 //! matches nothing, or cannot be trusted, is kept in the unmatched queue with the reason.
 
 mod inbound;
+mod mail_writer;
 mod member;
 mod messages;
 
 pub use inbound::{
-    AttachTo, HandleError, MailWriter, Mailroom, ReceiveError, Received, attach, discard, receive,
+    AttachTo, HandleError, Mailroom, ReceiveError, Received, attach, discard, receive,
 };
+pub use mail_writer::MailWriter;
 pub use member::{member_thread, tell_member, write_to_member};
 pub use messages::{MessageWriter, NewMessage, Writer, write};
 

@@ -6,9 +6,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    MessageRow,
-    inbound::{Announced, announce},
-    insert, message_view, new_message,
+    MessageRow, insert,
+    mail_writer::{Announced, announce},
+    message_view, new_message,
 };
 use crate::{
     domain::{
