@@ -96,6 +96,15 @@ impl Desk {
             .await;
         expect_status(response, StatusCode::OK).await
     }
+
+    /// The ticket's conversation as the party's own key reads it.
+    async fn thread_as(&self, key: &str, ticket_id: &str) -> Value {
+        let response = self
+            .app
+            .get_as(key, &format!("/api/v1/tickets/{ticket_id}/messages"))
+            .await;
+        expect_status(response, StatusCode::OK).await
+    }
 }
 
 fn header(mail: &ReceivedMail, name: &str) -> String {
@@ -448,13 +457,7 @@ async fn replies_arriving_at_once_each_land_count_as_unread_and_are_announced() 
 
     // Every reply counts as unread; the party's own view does not read them.
     let party_key = desk.app.create_party_key("meta").await;
-    let as_party = expect_status(
-        desk.app
-            .get_as(&party_key, &format!("/api/v1/tickets/{meta_id}/messages"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let as_party = desk.thread_as(&party_key, &meta_id).await;
     assert_eq!(as_party["unread"], 6, "{as_party:#}");
     assert_eq!(as_party["waiting"], "on_us");
     let bodies: std::collections::BTreeSet<String> = as_party["messages"]
@@ -607,13 +610,7 @@ async fn an_officer_writes_to_a_party_by_email_and_webhook_and_the_party_answers
     let answered = expect_status(response, StatusCode::CREATED).await;
     assert_eq!(answered["direction"], "inbound");
     assert_eq!(answered["author"], "party");
-    let as_party = expect_status(
-        desk.app
-            .get_as(&party_key, &format!("/api/v1/tickets/{meta_id}/messages"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let as_party = desk.thread_as(&party_key, meta_id).await;
     assert_eq!(as_party["waiting"], "on_us");
     assert_eq!(as_party["messages"].as_array().expect("messages").len(), 2);
     desk.app.dispatch_until_idle().await;
@@ -920,13 +917,7 @@ async fn the_desk_shows_each_conversation_and_an_officer_writes_to_the_party() {
     assert!(quoted > folded, "the history sits in the folded part");
     assert!(page.contains("locked.png"));
     let party_key = desk.app.create_party_key("meta").await;
-    let as_party = expect_status(
-        desk.app
-            .get_as(&party_key, &format!("/api/v1/tickets/{meta_id}/messages"))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let as_party = desk.thread_as(&party_key, &meta_id).await;
     assert_eq!(as_party["unread"], 0, "the officer has read it");
 
     let path = format!("/desk/incidents/{reference}/tickets/{meta_id}/messages");
