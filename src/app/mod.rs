@@ -340,14 +340,14 @@ impl Application {
     }
 }
 
-/// Checkpoints the SQLite log four times a second (smaller copies, so shorter bursts of
-/// disk writes beside the writers than one large copy a second); folds recorded histogram samples into their
+/// Checkpoints the SQLite log ten times a second (small copies, each flushed to disk on
+/// its own, so short bursts of disk writes beside the writers); folds recorded histogram samples into their
 /// buckets every few seconds; forgets idempotency records past their retention, expired
 /// sessions and sign-in links expired a day ago, hourly.
 fn spawn_housekeeping(db: Database, metrics: Metrics) {
     let checkpoints = db.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;

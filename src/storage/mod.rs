@@ -74,8 +74,23 @@ struct LogState {
 pub struct Database {
     conn: DatabaseConnection,
     write_gate: Option<Arc<Mutex<()>>>,
+    /// SQLite: what copies the log into the database file.
+    log_copier: Option<LogCopier>,
     /// The SQLite file, whose disappearance would silently lose every later write.
     sqlite_file: Option<PathBuf>,
+}
+
+/// What copies the SQLite log: a connection of its own, so that the copy that holds writers
+/// back never waits for a connection of the pool, and the database file, to flush the
+/// copied pages to disk before writers are held back rather than while they are.
+#[derive(Clone)]
+struct LogCopier {
+    conn: DatabaseConnection,
+    /// Open for as long as the pool: closing a descriptor of the file would release the
+    /// locks SQLite holds on it in this process.
+    file: Arc<std::fs::File>,
+    /// The log's copied frames as of the last flush of the file.
+    flushed: Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// A write transaction; on SQLite it holds the write gate until commit or drop.
@@ -148,12 +163,25 @@ impl Database {
                         (LOG_RESTART_FRAMES * 4096).to_string(),
                     )
             });
-        let conn = sea_orm::Database::connect(options)
+        let conn = sea_orm::Database::connect(options.clone())
             .await
             .context("could not connect to the database")?;
+        let log_copier = match &sqlite_file {
+            Some(path) => Some(LogCopier {
+                conn: sea_orm::Database::connect(options.max_connections(1).to_owned())
+                    .await
+                    .context("could not connect to the database")?,
+                file: Arc::new(std::fs::File::open(path).with_context(|| {
+                    format!("could not open the database file {}", path.display())
+                })?),
+                flushed: Arc::default(),
+            }),
+            None => None,
+        };
         Ok(Self {
             conn,
             write_gate: sqlite.then(|| Arc::new(Mutex::new(()))),
+            log_copier,
             sqlite_file,
         })
     }
@@ -205,12 +233,19 @@ impl Database {
     /// what was written during the one before (each shorter than the last) until at most
     /// [`LOG_RESTART_REST`] frames are left; then writers are held back for the copy of
     /// those few, after which the next write starts the log over from its beginning.
+    ///
+    /// A copy beside writers ends before the log does, and SQLite flushes the database file
+    /// only after a copy to the log's end: left to it, the flush of everything copied since
+    /// the log began would come in the last copy, a large burst of disk writes with writers
+    /// held back, that every file synced meanwhile waits behind. So the file is flushed
+    /// here after each copy that took frames, in small steps, and never with writers held.
     pub async fn checkpoint(&self) -> Result<(), DbErr> {
         if self.sqlite_file.is_none() {
             return Ok(());
         }
         let started = std::time::Instant::now();
         let first = self.passive_checkpoint().await?;
+        self.flush_database_file(first.copied).await;
         let Some(gate) = self
             .write_gate
             .as_ref()
@@ -225,8 +260,9 @@ impl Database {
             if added <= LOG_RESTART_REST {
                 break;
             }
-            let log = self.passive_checkpoint().await?.log;
-            (seen, added) = (log, log - seen);
+            let pass = self.passive_checkpoint().await?;
+            self.flush_database_file(pass.copied).await;
+            (seen, added) = (pass.log, pass.log - seen);
         }
         let copied = started.elapsed();
         let _writers_wait = gate.lock().await;
@@ -234,7 +270,11 @@ impl Database {
         let last = self.passive_checkpoint().await?;
         tracing::debug!(
             frames = first.log,
-            left_for_last_copy = last.log - seen,
+            left_for_last_copy = if last.log >= seen {
+                last.log - seen
+            } else {
+                last.log
+            },
             copy_ms = copied.as_millis() as u64,
             writers_held_ms = held.elapsed().as_millis() as u64,
             copied_whole = last.copied == last.log,
@@ -243,10 +283,33 @@ impl Database {
         Ok(())
     }
 
+    /// Writes the database file's changed pages to disk, when a log copy has changed it
+    /// since the last flush (`copied`: the copied frames a copy reported).
+    async fn flush_database_file(&self, copied: i64) {
+        use std::sync::atomic::Ordering;
+        let Some(copier) = &self.log_copier else {
+            return;
+        };
+        if copier.flushed.swap(copied, Ordering::Relaxed) == copied {
+            return;
+        }
+        let file = copier.file.clone();
+        let outcome = tokio::task::spawn_blocking(move || file.sync_data())
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|synced| synced);
+        if let Err(error) = outcome {
+            // SQLite's own flush at the end of the log still comes.
+            tracing::warn!(%error, "could not flush the SQLite database file");
+        }
+    }
+
     /// One checkpoint that waits for nobody.
     async fn passive_checkpoint(&self) -> Result<LogState, DbErr> {
         let row = self
-            .conn
+            .log_copier
+            .as_ref()
+            .map_or(&self.conn, |c| &c.conn)
             .query_one_raw(sea_orm::Statement::from_string(
                 DbBackend::Sqlite,
                 "PRAGMA wal_checkpoint(PASSIVE)",
