@@ -35,6 +35,32 @@ pub struct Received {
 
 const HEAD_BYTES: usize = 512;
 
+/// Bytes whole in memory, to be stored under their digest; the digest is given when the
+/// caller has it already, so that the bytes are hashed once.
+#[derive(Debug, Clone)]
+pub struct Blob {
+    pub bytes: bytes::Bytes,
+    pub sha256: Option<String>,
+}
+
+impl Blob {
+    /// Bytes whose digest the store works out.
+    pub fn new(bytes: impl Into<bytes::Bytes>) -> Self {
+        Self {
+            bytes: bytes.into(),
+            sha256: None,
+        }
+    }
+
+    /// Bytes whose SHA-256 (lowercase hex) is known.
+    pub fn hashed(bytes: impl Into<bytes::Bytes>, sha256: String) -> Self {
+        Self {
+            bytes: bytes.into(),
+            sha256: Some(sha256),
+        }
+    }
+}
+
 /// What [`FileStore::copy_to`] copied.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Copied {
@@ -93,10 +119,7 @@ impl FileStore {
     /// Stores byte strings that are already whole in memory (a mail and its attachments)
     /// each under its digest, synced to disk, in one trip to the blocking pool; returns
     /// the digests in order. Bytes already stored are not written again.
-    pub async fn store_many(
-        &self,
-        items: Vec<std::sync::Arc<[u8]>>,
-    ) -> std::io::Result<Vec<String>> {
+    pub async fn store_many(&self, items: Vec<Blob>) -> std::io::Result<Vec<String>> {
         if items.is_empty() {
             return Ok(Vec::new());
         }
@@ -106,8 +129,14 @@ impl FileStore {
             let mut written = Vec::new();
             let result = (|| {
                 use std::io::Write as _;
-                for bytes in &items {
-                    let sha256 = hex::encode(Sha256::digest(bytes));
+                for Blob { bytes, sha256 } in &items {
+                    let sha256 = match sha256 {
+                        Some(known) => {
+                            check_digest(known)?;
+                            known.clone()
+                        }
+                        None => hex::encode(Sha256::digest(bytes)),
+                    };
                     let path = store.path_of(&sha256);
                     if !path.try_exists()? && !written.iter().any(|(_, p, _)| *p == path) {
                         let temp = store
@@ -246,5 +275,47 @@ async fn discard_path(path: &Path) -> std::io::Result<()> {
     match fs::remove_file(path).await {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn bytes_are_stored_under_their_digest_given_or_worked_out() {
+        let dir = tempfile::tempdir().expect("folder");
+        let store = FileStore::open(dir.path()).await.expect("store");
+        let mail = b"From: a@example.org\r\n\r\nhello".to_vec();
+        let known = hex::encode(Sha256::digest(&mail));
+        let digests = store
+            .store_many(vec![
+                Blob::hashed(mail.clone(), known.clone()),
+                Blob::new(b"attachment".to_vec()),
+                Blob::new(mail.clone()),
+            ])
+            .await
+            .expect("stored");
+        assert_eq!(
+            digests,
+            vec![
+                known.clone(),
+                hex::encode(Sha256::digest(b"attachment")),
+                known.clone()
+            ]
+        );
+        assert_eq!(store.read(&known).await.expect("kept"), mail);
+        assert_eq!(store.read(&digests[1]).await.expect("kept"), b"attachment");
+        let refused = store
+            .store_many(vec![Blob::hashed(b"x".to_vec(), "../escape".to_owned())])
+            .await;
+        assert_eq!(
+            refused.expect_err("not a digest").kind(),
+            std::io::ErrorKind::InvalidInput
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("tmp"))
+            .expect("tmp")
+            .collect();
+        assert!(left.is_empty(), "no temporary file left behind");
     }
 }

@@ -171,7 +171,7 @@ impl MailboxPoller {
             reply: &parts.reply,
             writer: &parts.writer,
         };
-        match correspondence::receive(&room, &raw, InboundVia::Imap, &[]).await {
+        match correspondence::receive(&room, raw.into(), InboundVia::Imap, &[]).await {
             Ok(received) => {
                 session.move_to(uid, Folder::Processed).await?;
                 Ok(if received.duplicate {

@@ -886,6 +886,68 @@ async fn an_officer_attaches_an_unmatched_mail_to_a_ticket_or_discards_it() {
     );
 }
 
+/// An unmatched reply's attachment is kept with the mail (its bytes on disk under their
+/// digest), but becomes evidence of the incident only once an officer attaches the mail.
+#[tokio::test]
+async fn an_unmatched_reply_brings_its_attachment_into_the_evidence_once_attached() {
+    use incident_desk::domain::access::Role;
+    use sha2::{Digest, Sha256};
+    let desk = desk(true, "").await;
+    let detail = desk.filed().await;
+    let reference = detail["reference"].as_str().expect("reference");
+    let meta_id = ticket(&detail, "meta")["id"].clone();
+    let officer =
+        crate::desk::Officer::create(&desk.app, "mai.tran", Role::Officer, Some("hn")).await;
+    let incident_page = format!("/desk/incidents/{reference}");
+    let reply = format!(
+        "From: escalations@meta.example.org\r\nTo: {REPLY_BOX}\r\nSubject: Re: [{reference}] screenshot\r\nMessage-ID: <late-1@meta.example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nThe page is locked now.\r\n--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"locked.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        base64_encode(PNG)
+    );
+    let received = expect_status(desk.hand_in(&reply).await, StatusCode::CREATED).await;
+    assert_eq!(received["status"], "unmatched", "{received:#}");
+    assert_eq!(received["reason"], "unknown_sender");
+    assert_eq!(received["evidence"], json!([]), "{received:#}");
+    assert_eq!(received["skipped"], json!([]), "{received:#}");
+    let page = officer.page(&incident_page).await;
+    assert!(page.contains(reference), "the incident's page: {page}");
+    assert!(
+        !page.contains("locked.png"),
+        "no evidence while the mail is unmatched: {page}"
+    );
+
+    let path = format!(
+        "/api/v1/inbound/{}/attach",
+        received["id"].as_str().expect("id")
+    );
+    let attached = expect_status(
+        desk.app
+            .post_json(&path, &json!({ "ticket_id": meta_id }))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        attached["evidence"].as_array().map(Vec::len),
+        Some(1),
+        "{attached:#}"
+    );
+    let thread = desk.thread(meta_id.as_str().expect("id")).await;
+    assert_eq!(thread["messages"][0]["evidence"][0]["name"], "locked.png");
+    let page = officer.page(&incident_page).await;
+    assert!(
+        page.contains("locked.png"),
+        "the attachment is evidence of the incident now: {page}"
+    );
+    let digest = hex::encode(Sha256::digest(PNG));
+    let on_disk = std::fs::read(desk.app.evidence.path().join(&digest[..2]).join(&digest))
+        .expect("the attachment's file, named by its digest");
+    assert_eq!(on_disk, PNG, "the attachment's bytes, decoded");
+
+    let again = expect_status(desk.hand_in(&reply).await, StatusCode::OK).await;
+    assert_eq!(again["duplicate"], true, "{again:#}");
+    assert_eq!(again["id"], received["id"]);
+}
+
 #[tokio::test]
 async fn the_desk_shows_each_conversation_and_an_officer_writes_to_the_party() {
     use incident_desk::domain::access::Role;

@@ -36,7 +36,7 @@ pub struct Dsn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailAttachment {
     pub name: String,
-    pub bytes: Vec<u8>,
+    pub bytes: bytes::Bytes,
 }
 
 /// What the pipeline needs of one mail.
@@ -64,7 +64,7 @@ pub struct InboundMail {
 
 /// Reads one raw message.
 pub fn parse_mail(raw: &[u8]) -> Result<InboundMail, MailError> {
-    let message = MessageParser::default()
+    let mut message = MessageParser::default()
         .parse(raw)
         .filter(|m| !m.headers().is_empty())
         .ok_or(MailError::NotAMessage)?;
@@ -97,7 +97,7 @@ pub fn parse_mail(raw: &[u8]) -> Result<InboundMail, MailError> {
     let attachments = if dsn.is_some() {
         Vec::new()
     } else {
-        attachments(&message)
+        attachments(&mut message)
     };
     Ok(InboundMail {
         message_id: message.message_id().map(str::to_owned),
@@ -260,15 +260,20 @@ fn body_text(message: &Message<'_>) -> String {
     }
 }
 
-fn attachments(message: &Message<'_>) -> Vec<MailAttachment> {
-    message
-        .attachments()
-        .filter_map(|part| match &part.body {
-            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => Some(MailAttachment {
-                name: part.attachment_name().unwrap_or("attachment").to_owned(),
-                bytes: bytes.to_vec(),
-            }),
-            _ => None,
+/// The binary attachments, moved out of the parsed message (they are not read again).
+fn attachments(message: &mut Message<'_>) -> Vec<MailAttachment> {
+    let ids = message.attachments.clone();
+    ids.into_iter()
+        .filter_map(|id| {
+            let part = message.parts.get_mut(id as usize)?;
+            let name = part.attachment_name().unwrap_or("attachment").to_owned();
+            match &mut part.body {
+                PartType::Binary(bytes) | PartType::InlineBinary(bytes) => Some(MailAttachment {
+                    name,
+                    bytes: std::mem::take(bytes).into_owned().into(),
+                }),
+                _ => None,
+            }
         })
         .collect()
 }

@@ -152,7 +152,7 @@ pub async fn inbound_email(
         _ => InboundVia::Http,
     };
     let dir = state.directory.current();
-    let received = correspondence::receive(&state.mailroom(&dir), &raw.0, via, &envelope).await?;
+    let received = correspondence::receive(&state.mailroom(&dir), raw.0, via, &envelope).await?;
     Ok(if received.duplicate {
         HttpResponse::Ok().json(received)
     } else {

@@ -3,7 +3,6 @@
 //! unmatched queue: an officer attaches a mail or discards it.
 
 use chrono::Utc;
-use futures_util::TryFutureExt;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -26,7 +25,7 @@ use crate::{
         Conn, Database, DbErr, Scope, correspondence,
         correspondence::InboundRow,
         deliveries::DeliveryRow,
-        files::FileStore,
+        files::{Blob, FileStore},
         incidents::{self, IncidentKey, IncidentRow},
         tickets::{self, TicketRow},
     },
@@ -149,7 +148,7 @@ impl Verdict {
 /// `envelope` holds the recipients the mail server was given, when the way in knows them.
 pub async fn receive(
     room: &Mailroom<'_>,
-    raw: &[u8],
+    raw: bytes::Bytes,
     via: InboundVia,
     envelope: &[String],
 ) -> Result<Received, ReceiveError> {
@@ -160,20 +159,53 @@ pub async fn receive(
             limit,
         });
     }
-    let mail = parse_mail(raw)?;
-    if let Some(row) =
-        correspondence::find_same(room.db.conn(), &mail.sha256, mail.message_id.as_deref()).await?
-    {
+    let t0 = std::time::Instant::now();
+    let mail = parse_mail(&raw)?;
+    let t1 = t0.elapsed().as_micros() as u64;
+    // Three things at once: the look for an earlier copy, the matching (with the read of
+    // the committee's ticket it needs), and the files: the mail kept whole under its digest
+    // (the row names it by the digest) and, for a reply, its attachments, all synced in one
+    // trip to the disk. A reply's attachments are written before the matching is known:
+    // when the reply ends in the unmatched queue they stay beside the mail, ready for an
+    // officer who attaches it.
+    let speculative = mail.kind == MailKind::Reply;
+    let (same, (mut verdict, committee), files) = tokio::try_join!(
+        async {
+            Ok(
+                correspondence::find_same(room.db.conn(), &mail.sha256, mail.message_id.as_deref())
+                    .await
+                    .inspect(|_| tracing::debug!(same = t0.elapsed().as_micros() as u64, "T"))?,
+            )
+        },
+        async {
+            let verdict = resolve(room, &mail, envelope).await?;
+            // Read before the write transaction, which then only writes: a committee's
+            // ticket is made with its incident and never changes party.
+            let committee = match (&verdict.target, &verdict.incident) {
+                (Some(target), Some(incident)) => {
+                    committee_told(room.db.conn(), target, incident).await?
+                }
+                _ => None,
+            };
+            tracing::debug!(resolve = t0.elapsed().as_micros() as u64, "T");
+            Ok::<_, ReceiveError>((verdict, committee))
+        },
+        async {
+            let k = keep_files(
+                room,
+                Some(Blob::hashed(raw, mail.sha256.clone())),
+                &mail,
+                speculative,
+            )
+            .await;
+            tracing::debug!(files = t0.elapsed().as_micros() as u64, "T");
+            k
+        },
+    )?;
+    let t2 = t0.elapsed().as_micros() as u64;
+    if let Some(row) = same {
         return Ok(Received::from_row(&row, true));
     }
-    // The mail is kept whole as a file under its digest (the row names it by the digest),
-    // written while it is matched.
-    let (mut verdict, _) = tokio::try_join!(
-        async { Ok(resolve(room, &mail, envelope).await?) },
-        room.files
-            .store_many(vec![raw.into()])
-            .map_err(ReceiveError::from),
-    )?;
     let dmarc = mail.auth_results.as_deref().and_then(dmarc_verdict);
     if let Some(incident) = &verdict.incident
         && incident.purged_at.is_some()
@@ -188,21 +220,11 @@ pub async fn receive(
         verdict.target = None;
         verdict.reason = Some(UnmatchedReason::DmarcNotPass);
     }
-    // A reply's attachments become evidence.
-    let with_attachments = matches!(
-        (&verdict.target, mail.kind),
-        (Some(Target::Ticket(_) | Target::Member), MailKind::Reply)
-    );
-    // Read beside the writing of the files, before the write transaction, which then only
-    // writes: a committee's ticket is made with its incident and never changes party.
-    let (kept, committee) = tokio::try_join!(keep_files(room, &mail, with_attachments), async {
-        Ok(match (&verdict.target, &verdict.incident) {
-            (Some(target), Some(incident)) => {
-                committee_told(room.db.conn(), target, incident).await?
-            }
-            _ => None,
-        })
-    },)?;
+    // A reply's attachments become evidence when it lands on a conversation.
+    let kept = match (&verdict.target, mail.kind) {
+        (Some(Target::Ticket(_) | Target::Member), MailKind::Reply) => files,
+        _ => Kept::default(),
+    };
     let now = Utc::now();
     let row = InboundRow {
         id: Uuid::now_v7(),
@@ -245,7 +267,15 @@ pub async fn receive(
         inbound: row,
         effect,
     };
+    let t3 = t0.elapsed().as_micros() as u64;
     let stored = room.writer.store(job).await?;
+    tracing::debug!(
+        parse = t1,
+        join = t2,
+        prep = t3,
+        total = t0.elapsed().as_micros() as u64,
+        "TIMES"
+    );
     if !stored {
         // Another copy was stored while this one was being matched.
         if let Some(same) =
@@ -433,10 +463,11 @@ pub(super) struct Kept {
 }
 
 /// Keeps the attachments the evidence rules accept (type from the bytes, size and count
-/// caps of the report form) in the file store, each under its digest, with one trip to
-/// the disk.
+/// caps of the report form) in the file store, each under its digest, with `first` (the
+/// mail itself) when given, in one trip to the disk.
 async fn keep_files(
     room: &Mailroom<'_>,
+    first: Option<Blob>,
     mail: &InboundMail,
     attachments: bool,
 ) -> Result<Kept, ReceiveError> {
@@ -460,12 +491,13 @@ async fn keep_files(
             Err(problem) => kept.skipped.push(format!("{name}: {}", problem.message)),
         }
     }
-    let bytes = accepted
-        .iter()
-        .map(|(a, _)| a.bytes.as_slice().into())
+    let skip = usize::from(first.is_some());
+    let blobs = first
+        .into_iter()
+        .chain(accepted.iter().map(|(a, _)| Blob::new(a.bytes.clone())))
         .collect();
-    let digests = room.files.store_many(bytes).await?;
-    for ((attachment, kind), sha256) in accepted.into_iter().zip(digests) {
+    let digests = room.files.store_many(blobs).await?;
+    for ((attachment, kind), sha256) in accepted.into_iter().zip(digests.into_iter().skip(skip)) {
         if kept.files.iter().any(|f| f.sha256 == sha256) {
             continue;
         }
@@ -559,7 +591,7 @@ pub async fn attach(
             incident_of(conn, id).await?.ok_or(HandleError::NoTarget)?,
         ),
     };
-    let kept = keep_files(room, &mail, mail.kind == MailKind::Reply).await?;
+    let kept = keep_files(room, None, &mail, mail.kind == MailKind::Reply).await?;
     let committee = committee_told(conn, &target, &incident).await?;
     let now = Utc::now();
     let ticket_id = match &target {
