@@ -159,9 +159,7 @@ pub async fn receive(
             limit,
         });
     }
-    let t0 = std::time::Instant::now();
     let mail = parse_mail(&raw)?;
-    let t1 = t0.elapsed().as_micros() as u64;
     // Three things at once: the look for an earlier copy, the matching (with the read of
     // the committee's ticket it needs), and the files: the mail kept whole under its digest
     // (the row names it by the digest) and, for a reply, its attachments, all synced in one
@@ -173,8 +171,7 @@ pub async fn receive(
         async {
             Ok(
                 correspondence::find_same(room.db.conn(), &mail.sha256, mail.message_id.as_deref())
-                    .await
-                    .inspect(|_| tracing::debug!(same = t0.elapsed().as_micros() as u64, "T"))?,
+                    .await?,
             )
         },
         async {
@@ -187,22 +184,15 @@ pub async fn receive(
                 }
                 _ => None,
             };
-            tracing::debug!(resolve = t0.elapsed().as_micros() as u64, "T");
             Ok::<_, ReceiveError>((verdict, committee))
         },
-        async {
-            let k = keep_files(
-                room,
-                Some(Blob::hashed(raw, mail.sha256.clone())),
-                &mail,
-                speculative,
-            )
-            .await;
-            tracing::debug!(files = t0.elapsed().as_micros() as u64, "T");
-            k
-        },
+        keep_files(
+            room,
+            Some(Blob::hashed(raw, mail.sha256.clone())),
+            &mail,
+            speculative
+        ),
     )?;
-    let t2 = t0.elapsed().as_micros() as u64;
     if let Some(row) = same {
         return Ok(Received::from_row(&row, true));
     }
@@ -267,15 +257,7 @@ pub async fn receive(
         inbound: row,
         effect,
     };
-    let t3 = t0.elapsed().as_micros() as u64;
     let stored = room.writer.store(job).await?;
-    tracing::debug!(
-        parse = t1,
-        join = t2,
-        prep = t3,
-        total = t0.elapsed().as_micros() as u64,
-        "TIMES"
-    );
     if !stored {
         // Another copy was stored while this one was being matched.
         if let Some(same) =
