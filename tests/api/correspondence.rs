@@ -89,6 +89,19 @@ impl Desk {
             .expect("request")
     }
 
+    /// An officer's key puts an unmatched mail on a ticket; the path it posted to.
+    async fn attach(&self, mail: &Value, ticket_id: &Value) -> (String, Value) {
+        let path = format!(
+            "/api/v1/inbound/{}/attach",
+            mail["id"].as_str().expect("id")
+        );
+        let response = self
+            .app
+            .post_json(&path, &json!({ "ticket_id": ticket_id }))
+            .await;
+        (path, expect_status(response, StatusCode::OK).await)
+    }
+
     async fn thread(&self, ticket_id: &str) -> Value {
         let response = self
             .app
@@ -844,17 +857,7 @@ async fn an_officer_attaches_an_unmatched_mail_to_a_ticket_or_discards_it() {
         .await;
     expect_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
 
-    let path = format!(
-        "/api/v1/inbound/{}/attach",
-        kept["id"].as_str().expect("id")
-    );
-    let attached = expect_status(
-        desk.app
-            .post_json(&path, &json!({ "ticket_id": meta_id }))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let (path, attached) = desk.attach(&kept, &meta_id).await;
     assert_eq!(attached["status"], "attached", "{attached:#}");
     assert_eq!(attached["matched_by"], "officer");
     let thread = desk.thread(meta_id.as_str().expect("id")).await;
@@ -915,17 +918,7 @@ async fn an_unmatched_reply_brings_its_attachment_into_the_evidence_once_attache
         "no evidence while the mail is unmatched: {page}"
     );
 
-    let path = format!(
-        "/api/v1/inbound/{}/attach",
-        received["id"].as_str().expect("id")
-    );
-    let attached = expect_status(
-        desk.app
-            .post_json(&path, &json!({ "ticket_id": meta_id }))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let (_, attached) = desk.attach(&received, &meta_id).await;
     assert_eq!(
         attached["evidence"].as_array().map(Vec::len),
         Some(1),
