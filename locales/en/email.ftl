@@ -41,7 +41,6 @@ email-time = { $date } { $time } UTC
 email-reporter-subject = Incident report received
 email-reporter-received = We have received your incident report { $reference }.
 email-reporter-page = Page
-email-reporter-notified = Your committee, the authorities and the platform provider have been notified.
 email-reporter-follow = Follow the progress, add information and update containment at this private link (do not share it):
 email-reporter-track = Track the incident
 

@@ -56,3 +56,13 @@ suffix-incident-status_changed = status update
 suffix-ticket-reminder = reminder
 suffix-ticket-escalated = escalated
 suffix-default = update
+
+# Who was notified of a report, as the member reads it.
+notified-parties = We are notifying { $parties } by email and through their systems.
+notified-party = { $name } ({ $role })
+notified-and = and
+notified-role-committee = your committee
+notified-role-authority = authority
+notified-role-provider = platform
+notified-no-authority = No authority was notified of this report: your organisation's rules name none for this kind of report. If you want the police to know of it, please report it to them yourself.
+notified-no-provider = No platform was notified of this report: your organisation's rules name none for this platform. Please report it to the platform yourself: the tracking page shows how.

@@ -41,7 +41,6 @@ email-time = { $time } ngày { $date } (UTC+7)
 email-reporter-subject = Đã nhận báo cáo sự cố
 email-reporter-received = Chúng tôi đã nhận báo cáo sự cố { $reference }.
 email-reporter-page = Trang
-email-reporter-notified = Ban thường trực, cơ quan chức năng và nhà cung cấp nền tảng đã được thông báo.
 email-reporter-follow = Theo dõi tiến độ, bổ sung thông tin và cập nhật việc ngăn chặn tại đường dẫn riêng sau (đừng chia sẻ đường dẫn này):
 email-reporter-track = Theo dõi sự cố
 

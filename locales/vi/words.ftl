@@ -56,3 +56,13 @@ suffix-incident-status_changed = cập nhật trạng thái
 suffix-ticket-reminder = nhắc nhở
 suffix-ticket-escalated = chuyển cấp
 suffix-default = cập nhật
+
+# Who was notified of a report, as the member reads it.
+notified-parties = Chúng tôi đang thông báo cho { $parties } qua email và hệ thống kết nối.
+notified-party = { $name } ({ $role })
+notified-and = và
+notified-role-committee = đơn vị của bạn
+notified-role-authority = cơ quan chức năng
+notified-role-provider = nền tảng
+notified-no-authority = Báo cáo này chưa được gửi tới cơ quan chức năng nào, vì quy định của tổ chức bạn không chỉ định cơ quan nào cho loại sự cố này. Nếu cần, vui lòng tự trình báo với cơ quan công an.
+notified-no-provider = Báo cáo này chưa được gửi tới nền tảng nào, vì quy định của tổ chức bạn không chỉ định đơn vị tiếp nhận cho nền tảng này. Vui lòng tự báo cáo với nền tảng theo hướng dẫn trên trang theo dõi.

@@ -231,6 +231,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.parties.authorities.len(),
                 settings.parties.providers.len()
             );
+            // Warnings, not errors: an organisation may route some reports elsewhere on
+            // purpose, and then the member is told who was notified and who was not.
+            for gap in settings.routing.gaps() {
+                println!("warning: routing: {gap}");
+            }
             Ok(())
         }
         Command::Serve => {

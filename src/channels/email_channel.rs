@@ -16,6 +16,7 @@ use crate::{
     domain::correspondence::{ReplyKey, ReplyTo},
     domain::delivery::{Notice, SendOutcome},
     domain::i18n::{Tr, text, text_with, word},
+    domain::routing::{PartyKind, notified_sentences},
     domain::webhook::EventType,
     storage::{deliveries::DeliveryRow, files::FileStore, tickets::TicketRow},
 };
@@ -75,6 +76,7 @@ impl EmailChannel {
     pub async fn send_confirmation(
         &self,
         settings: &Settings,
+        dir: &crate::domain::directory::Directory,
         delivery: &DeliveryRow,
         locale: Locale,
         token: &str,
@@ -89,11 +91,29 @@ impl EmailChannel {
             .or(incident["page"]["handle"].as_str())
             .unwrap_or_default()
             .to_owned();
+        // The parties the report's tickets went to, named as the directory names them
+        // now (a confirmation queued before it carried them says nothing of them).
+        let notified: Vec<(String, PartyKind)> = event["data"]["notified"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| {
+                let id = n["party"].as_str()?;
+                let kind = serde_json::from_value(n["role"].clone()).ok()?;
+                let name = dir.party(id).map_or(id, |p| p.name.get(locale));
+                Some((name.to_owned(), kind))
+            })
+            .collect();
         let view = ReporterMail {
             tr: Tr(locale),
             reference: as_text(&incident["reference"]),
             page,
             kind: word(locale, "kind", &as_text(&incident["kind"])),
+            notified: if notified.is_empty() {
+                Vec::new()
+            } else {
+                notified_sentences(locale, &notified)
+            },
             tracking_url: format!(
                 "{}/track/{token}",
                 settings.public_base_url.trim_end_matches('/')
@@ -384,6 +404,7 @@ struct ReporterMail {
     reference: String,
     page: String,
     kind: String,
+    notified: Vec<String>,
     tracking_url: String,
 }
 

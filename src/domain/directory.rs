@@ -268,6 +268,11 @@ impl Directory {
             .collect()
     }
 
+    /// The reports the live routing sends to no enabled authority or provider.
+    pub fn routing_gaps(&self) -> Vec<super::routing::RoutingGap> {
+        super::routing::gaps_of(|kind, severity, platform| self.route("", kind, severity, platform))
+    }
+
     /// Parties whose id or name contains every word of `query` (case and diacritics
     /// ignored), of `kind` when given, within `within` when given; at most `limit`, in
     /// directory order.

@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 
 use super::{IncidentKind, Platform, Severity};
 
+mod notified;
+pub use notified::notified_sentences;
+
 /// The three sorts of party that receive tickets.
 #[derive(
     Debug,
@@ -87,6 +90,90 @@ pub struct RoutingRules {
     pub default_provider: Option<String>,
 }
 
+/// The reports that `route` sends to no authority or to no provider, which the
+/// organisation's rule asks for: a member notifies their committee, the competent
+/// authorities and the service provider. Rules only set a lowest severity, so the
+/// severities of one kind's gap are its lowest ones.
+pub fn gaps_of(route: impl Fn(IncidentKind, Severity, Platform) -> Vec<Route>) -> Vec<RoutingGap> {
+    use strum::VariantArray;
+    let mut gaps = Vec::new();
+    let reaches = |routes: &[Route], wanted: PartyKind| routes.iter().any(|r| r.kind == wanted);
+    for &kind in IncidentKind::VARIANTS {
+        for &severity in Severity::VARIANTS {
+            let platforms: Vec<Platform> = Platform::VARIANTS
+                .iter()
+                .copied()
+                .filter(|&p| !reaches(&route(kind, severity, p), PartyKind::Authority))
+                .collect();
+            if !platforms.is_empty() {
+                gaps.push(RoutingGap::NoAuthority {
+                    kind,
+                    severity,
+                    platforms,
+                });
+            }
+        }
+    }
+    // Which provider a report reaches depends on its platform only.
+    let unserved: Vec<Platform> = Platform::VARIANTS
+        .iter()
+        .copied()
+        .filter(|&p| {
+            !reaches(
+                &route(IncidentKind::Abnormal, Severity::Low, p),
+                PartyKind::Provider,
+            )
+        })
+        .collect();
+    if !unserved.is_empty() {
+        gaps.push(RoutingGap::NoProvider {
+            platforms: unserved,
+        });
+    }
+    gaps
+}
+
+/// Reports that routing leaves without one of the parties the organisation's rule asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoutingGap {
+    /// Reports of this kind and severity on these platforms reach no authority.
+    NoAuthority {
+        kind: IncidentKind,
+        severity: Severity,
+        platforms: Vec<Platform>,
+    },
+    /// Reports on these platforms reach no provider.
+    NoProvider { platforms: Vec<Platform> },
+}
+
+impl std::fmt::Display for RoutingGap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let on = |platforms: &[Platform]| {
+            use strum::VariantArray;
+            if platforms.len() == Platform::VARIANTS.len() {
+                "on every platform".to_owned()
+            } else {
+                let names: Vec<&str> = platforms.iter().map(|p| p.as_ref()).collect();
+                format!("on {}", names.join(", "))
+            }
+        };
+        match self {
+            RoutingGap::NoAuthority {
+                kind,
+                severity,
+                platforms,
+            } => write!(
+                f,
+                "reports of kind `{kind}` at severity `{severity}` reach no authority {}",
+                on(platforms)
+            ),
+            RoutingGap::NoProvider { platforms } => {
+                write!(f, "reports reach no provider {}", on(platforms))
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     pub party_id: String,
@@ -130,6 +217,11 @@ impl RoutingRules {
             push(provider, PartyKind::Provider);
         }
         routes
+    }
+
+    /// The reports these rules send to no authority or to no provider (see [`gaps_of`]).
+    pub fn gaps(&self) -> Vec<RoutingGap> {
+        gaps_of(|kind, severity, platform| self.route("", kind, severity, platform))
     }
 
     /// Every party id a rule names, with the key that names it.
@@ -205,6 +297,58 @@ mod tests {
         );
         assert_eq!(ids(&routes), ["hn", "police", "meta"]);
         assert_eq!(routes[1].kind, PartyKind::Authority);
+    }
+
+    #[test]
+    fn gaps_name_the_reports_that_reach_no_authority_or_no_provider() {
+        let mut r = rules();
+        let gaps = r.gaps();
+        // `cert` takes high and critical; `police` impersonation and misuse at any severity.
+        let expected: Vec<(IncidentKind, Severity)> =
+            [IncidentKind::Abnormal, IncidentKind::Hijacked]
+                .into_iter()
+                .flat_map(|k| [(k, Severity::Low), (k, Severity::Medium)])
+                .collect();
+        let found: Vec<(IncidentKind, Severity)> = gaps
+            .iter()
+            .map(|g| match g {
+                RoutingGap::NoAuthority {
+                    kind,
+                    severity,
+                    platforms,
+                } => {
+                    assert_eq!(platforms.len(), 9, "{g}");
+                    (*kind, *severity)
+                }
+                RoutingGap::NoProvider { .. } => panic!("a provider gap: {g}"),
+            })
+            .collect();
+        assert_eq!(found, expected);
+        assert_eq!(
+            gaps[0].to_string(),
+            "reports of kind `abnormal` at severity `low` reach no authority on every platform"
+        );
+        r.authorities.push(AuthorityRule {
+            party: "police".into(),
+            kinds: vec![],
+            platforms: vec![Platform::Facebook],
+            min_severity: Severity::Low,
+        });
+        r.default_provider = None;
+        let gaps = r.gaps();
+        assert!(gaps.iter().all(|g| match g {
+            RoutingGap::NoAuthority { platforms, .. } => !platforms.contains(&Platform::Facebook),
+            RoutingGap::NoProvider { platforms } => !platforms.contains(&Platform::Facebook),
+        }));
+        assert_eq!(
+            gaps.last().map(ToString::to_string).as_deref(),
+            Some(
+                "reports reach no provider on tiktok, youtube, zalo, x, instagram, telegram, website, other"
+            )
+        );
+        r.authorities[0].min_severity = Severity::Low;
+        r.default_provider = Some("registrar".into());
+        assert_eq!(r.gaps(), []);
     }
 
     #[test]

@@ -64,6 +64,9 @@ impl DirectoryCache {
         seed_if_empty(db, settings).await?;
         let cache = Self::default();
         cache.reload(db).await?;
+        for gap in cache.current().routing_gaps() {
+            tracing::warn!(%gap, "the directory's routing leaves out a party that every report should reach");
+        }
         Ok(cache)
     }
 

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::domain::delivery::Channel;
 use crate::domain::directory::Directory;
+use crate::domain::routing::PartyKind;
 use crate::usecases::directory::DirectoryCache;
 use crate::{
     config::Settings,
@@ -353,8 +354,8 @@ fn build_rows(
         });
         tickets.push(ticket);
     }
-    if let (Some(email), Some(committee)) = (&new.reporter.email, tickets.first()) {
-        deliveries.push(confirmation_delivery(&row, committee, email.as_str(), now));
+    if let Some(email) = &new.reporter.email {
+        deliveries.extend(confirmation_delivery(&row, &tickets, email.as_str(), now));
     }
     Ok(Rows {
         filed: Filed {
@@ -367,33 +368,42 @@ fn build_rows(
     })
 }
 
-/// The member's confirmation email, queued on the committee's ticket. It carries no
-/// tracking token: the email channel issues one at send time.
+/// The member's confirmation email, queued on the committee's ticket (none without one).
+/// It names the parties the incident's tickets went to, so that the member is told who
+/// was notified, and carries no tracking token: the email channel issues one at send time.
 pub fn confirmation_delivery(
     row: &IncidentRow,
-    committee: &TicketRow,
+    tickets: &[TicketRow],
     email: &str,
     now: DateTime<Utc>,
-) -> DeliveryRow {
+) -> Option<DeliveryRow> {
+    let committee = tickets.iter().find(|t| t.role == PartyKind::Committee)?;
+    let notified: Vec<_> = tickets
+        .iter()
+        .map(|t| json!({ "party": t.party_id, "role": t.role }))
+        .collect();
     let body = serde_json::to_vec(&json!({
         "type": Notice::ReporterConfirmation,
         "timestamp": payload::rfc3339(now),
-        "data": { "incident": {
-            "id": row.id,
-            "reference": row.reference,
-            "kind": row.kind,
-            "page": { "platform": row.page_platform, "url": row.page_url, "handle": row.page_handle },
-        }},
+        "data": {
+            "incident": {
+                "id": row.id,
+                "reference": row.reference,
+                "kind": row.kind,
+                "page": { "platform": row.page_platform, "url": row.page_url, "handle": row.page_handle },
+            },
+            "notified": notified,
+        },
     }))
     .unwrap_or_default();
-    outbox::row(
+    Some(outbox::row(
         committee,
         Channel::Email,
         email.to_owned(),
         Notice::ReporterConfirmation,
         &body,
         now,
-    )
+    ))
 }
 
 /// Writes the reports of `batch` in ONE transaction: incidents, tickets, deliveries,

@@ -6,7 +6,6 @@ use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::domain::routing::PartyKind;
 use crate::{
     domain::{Actor, BoundedText, EvidenceFile, Locale, TimelineEvent},
     storage::{
@@ -139,23 +138,15 @@ pub async fn revoke(
         super::incident::locked(db, &Scope::All, &IncidentKey::Id(incident_id)).await?;
     let now = Utc::now();
     tracking_tokens::revoke_all(&*tx, incident_id, now).await?;
-    let committee = tickets::for_incident(&*tx, incident_id)
-        .await?
-        .into_iter()
-        .find(|t| t.role == PartyKind::Committee);
-    let resent = match (&incident.reporter_email, committee) {
-        (Some(email), Some(ticket)) => {
-            deliveries::insert_many(
-                &*tx,
-                vec![intake::confirmation_delivery(
-                    &incident, &ticket, email, now,
-                )],
-            )
-            .await?;
-            true
-        }
-        _ => false,
-    };
+    let tickets = tickets::for_incident(&*tx, incident_id).await?;
+    let confirmation = incident
+        .reporter_email
+        .as_deref()
+        .and_then(|email| intake::confirmation_delivery(&incident, &tickets, email, now));
+    let resent = confirmation.is_some();
+    if let Some(delivery) = confirmation {
+        deliveries::insert_many(&*tx, vec![delivery]).await?;
+    }
     events::append(
         &*tx,
         vec![NewEvent {

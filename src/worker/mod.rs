@@ -551,7 +551,13 @@ impl Dispatcher {
                 match member::confirmation_link(&self.db, ticket.incident_id).await {
                     Ok((locale, token)) => {
                         self.email
-                            .send_confirmation(&self.settings, &delivery, locale, &token)
+                            .send_confirmation(
+                                &self.settings,
+                                &self.directory.current(),
+                                &delivery,
+                                locale,
+                                &token,
+                            )
                             .await
                     }
                     Err(error) => SendOutcome::Retry {

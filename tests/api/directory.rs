@@ -500,7 +500,13 @@ async fn keys_see_and_manage_only_the_parties_within_their_reach() {
 
 #[tokio::test]
 async fn the_routing_preview_names_who_would_be_notified() {
-    let app = app("http://127.0.0.1:9/a", "http://127.0.0.1:9/b").await;
+    // Routing that sends only high and critical reports to an authority, as an
+    // organisation may configure it.
+    let app = spawn_app_with(&format!(
+        "{}\n[[routing.authorities]]\nparty = \"cert\"\nmin_severity = \"high\"\n",
+        parties("http://127.0.0.1:9/a", "http://127.0.0.1:9/b", true)
+    ))
+    .await;
     let preview = |query: &str| {
         let app = &app;
         let path = format!("/api/v1/routing/preview?{query}");

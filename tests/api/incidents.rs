@@ -1,7 +1,10 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{expect_problem, expect_status, spawn_app, ticket_parties, valid_incident};
+use crate::{
+    helpers::{expect_problem, expect_status, spawn_app, ticket_parties, valid_incident},
+    lifecycle::Cli,
+};
 
 #[tokio::test]
 async fn filing_returns_201_with_reference_tracking_link_and_one_ticket_per_party() {
@@ -53,14 +56,14 @@ async fn routing_picks_parties_by_committee_kind_severity_and_platform() {
             None,
             "https://www.tiktok.com/@a",
             "hn-cau-giay",
-            vec!["hn-cau-giay", "tiktok"],
+            vec!["hn-cau-giay", "cert", "tiktok"],
         ),
         (
             "impersonated",
             None,
             "https://www.youtube.com/@a",
             "hcm",
-            vec!["hcm", "cyber-police", "google"],
+            vec!["hcm", "cert", "cyber-police", "google"],
         ),
         (
             "misused",
@@ -74,28 +77,28 @@ async fn routing_picks_parties_by_committee_kind_severity_and_platform() {
             Some("low"),
             "https://x.com/a",
             "hn",
-            vec!["hn", "x-corp"],
+            vec!["hn", "cert", "x-corp"],
         ),
         (
             "abnormal",
             None,
             "https://instagram.com/a",
             "hn",
-            vec!["hn", "meta"],
+            vec!["hn", "cert", "meta"],
         ),
         (
             "impersonated",
             Some("low"),
             "https://t.me/a",
             "hn",
-            vec!["hn", "telegram"],
+            vec!["hn", "cert", "telegram"],
         ),
         (
             "hijacked",
             Some("medium"),
             "https://news.example.org/",
             "hn",
-            vec!["hn", "web-abuse"],
+            vec!["hn", "cert", "web-abuse"],
         ),
     ];
     for (kind, severity, url, committee, expected) in cases {
@@ -113,6 +116,95 @@ async fn routing_picks_parties_by_committee_kind_severity_and_platform() {
     other["page"] = json!({ "platform": "other", "handle": "someone" });
     let filed = app.file(&other).await;
     assert_eq!(ticket_parties(&filed), ["hn-ba-dinh", "cert", "web-abuse"]);
+}
+
+/// The organisation's rule: a member notifies their committee, the competent authorities
+/// and the service provider. The shipped routing does so for every report.
+#[tokio::test]
+async fn every_kind_of_report_reaches_committee_authority_and_provider_under_the_default_config() {
+    let app = spawn_app().await;
+    let kinds = ["abnormal", "hijacked", "impersonated", "misused"];
+    let platforms = [
+        "facebook",
+        "tiktok",
+        "youtube",
+        "zalo",
+        "x",
+        "instagram",
+        "telegram",
+        "website",
+        "other",
+    ];
+    // Every kind, severity and platform through the preview of the routing that filing uses.
+    for kind in kinds {
+        for severity in ["low", "medium", "high", "critical"] {
+            for platform in platforms {
+                let path = format!(
+                    "/api/v1/routing/preview?committee=hn&kind={kind}&severity={severity}&platform={platform}"
+                );
+                let body =
+                    expect_status(app.get_as(&app.api_key, &path).await, StatusCode::OK).await;
+                let mut roles: Vec<&str> = body["parties"]
+                    .as_array()
+                    .expect("parties")
+                    .iter()
+                    .map(|p| p["kind"].as_str().expect("kind"))
+                    .collect();
+                roles.dedup();
+                assert_eq!(
+                    roles,
+                    ["committee", "authority", "provider"],
+                    "{kind} {severity} {platform}: {body}"
+                );
+                assert_eq!(body["missing"], json!([]), "{kind} {severity} {platform}");
+            }
+        }
+    }
+    // And one real report of each kind at the lowest severity: three sorts of ticket.
+    for kind in kinds {
+        let mut body = valid_incident();
+        body["kind"] = json!(kind);
+        body["severity"] = json!("low");
+        let filed = app.file(&body).await;
+        let detail = app.incident(filed["id"].as_str().expect("id")).await;
+        let mut roles: Vec<&str> = detail["tickets"]
+            .as_array()
+            .expect("tickets")
+            .iter()
+            .map(|t| t["role"].as_str().expect("role"))
+            .collect();
+        roles.dedup();
+        assert_eq!(roles, ["committee", "authority", "provider"], "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn check_config_warns_of_reports_that_routing_sends_to_no_authority() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("check.db").display()
+    );
+    let shipped = Cli::with(&url, dir.path(), "").ok(&["check-config"]).await;
+    assert!(shipped.starts_with("configuration is valid"), "{shipped}");
+    assert!(!shipped.contains("warning"), "{shipped}");
+
+    // Only high and critical reports reach an authority: the other two severities of
+    // each kind are named, and the configuration stays usable.
+    let high_only = "[[routing.authorities]]\nparty = \"cert\"\nmin_severity = \"high\"\n";
+    let out = Cli::with(&url, dir.path(), high_only)
+        .ok(&["check-config"])
+        .await;
+    let warnings: Vec<&str> = out.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 8, "{out}");
+    for kind in ["abnormal", "hijacked", "impersonated", "misused"] {
+        for severity in ["low", "medium"] {
+            let line = format!(
+                "warning: routing: reports of kind `{kind}` at severity `{severity}` reach no authority on every platform"
+            );
+            assert!(warnings.contains(&line.as_str()), "{out}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{TestApp, expect_status, spawn_app_with, valid_incident},
+    helpers::{TestApp, expect_status, spawn_app_with, ticket_parties, valid_incident},
     receiver::{Receiver, Reply},
     smtp::{SinkMode, SmtpSink},
 };
@@ -744,8 +744,10 @@ async fn what_each_kind_of_party_is_told_is_configurable() {
 /// its subject, text part and HTML part.
 async fn confirmation(app: &TestApp, sink: &SmtpSink, filed: &Value) -> (String, String, String) {
     settled(app, filed["id"].as_str().expect("id")).await;
+    // One email to each party (each has one address), and the confirmation.
+    let emails = filed["tickets"].as_array().expect("tickets").len() + 1;
     let mail = sink
-        .wait_for(4, WAIT)
+        .wait_for(emails, WAIT)
         .await
         .into_iter()
         .find(|m| m.rcpt_to == ["an.nguyen@example.org"])
@@ -775,7 +777,7 @@ async fn the_reporter_confirmation_is_written_in_the_language_the_member_chose()
         format!("We have received your incident report {reference}."),
         "Page: https://www.facebook.com/badinh.news".to_owned(),
         "Kind: hijacked".to_owned(),
-        "Your committee, the authorities and the platform provider have been notified.".to_owned(),
+        "We are notifying hn (your committee), cert (authority) and meta (platform) by email and through their systems.".to_owned(),
         "http://127.0.0.1/track/".to_owned(),
     ] {
         assert!(text.contains(&expected), "text lacks {expected:?}:\n{text}");
@@ -819,6 +821,7 @@ async fn the_reporter_confirmation_is_in_vietnamese_when_no_language_is_given() 
         format!("Chúng tôi đã nhận báo cáo sự cố {reference}."),
         "Trang: https://www.facebook.com/badinh.news".to_owned(),
         "Loại sự cố: bị chiếm quyền".to_owned(),
+        "Chúng tôi đang thông báo cho hn (đơn vị của bạn), cert (cơ quan chức năng) và meta (nền tảng) qua email và hệ thống kết nối.".to_owned(),
         "http://127.0.0.1/track/".to_owned(),
     ] {
         assert!(text.contains(&expected), "text lacks {expected:?}:\n{text}");
@@ -840,6 +843,43 @@ async fn the_reporter_confirmation_is_in_vietnamese_when_no_language_is_given() 
         committee_subject.contains("Account incident"),
         "the committee is written to in English: {committee_subject}"
     );
+    // The platform by its name, not by its code.
+    assert!(
+        committee_subject.ends_with(" — Facebook"),
+        "{committee_subject}"
+    );
+}
+
+#[tokio::test]
+async fn a_report_that_reaches_no_authority_says_so_in_the_confirmation_and_its_email() {
+    let sink = SmtpSink::start().await;
+    let a = Receiver::start(Reply::Status(200)).await;
+    let b = Receiver::start(Reply::Status(200)).await;
+    // An organisation whose routing sends only high and critical reports to an authority.
+    let app = spawn_app_with(&format!(
+        "{}\n[[routing.authorities]]\nparty = \"cert\"\nmin_severity = \"high\"\n\n[email]\nsmtp_url = \"{}\"\n",
+        parties(&a.url, &b.url, true),
+        sink.url()
+    ))
+    .await;
+    let mut report = report_for_hn();
+    report["kind"] = json!("abnormal");
+    report["severity"] = json!("low");
+    report["reporter"]["locale"] = json!("en");
+    let filed = app.file(&report).await;
+    assert_eq!(ticket_parties(&filed), ["hn", "meta"]);
+
+    let (_, text, html) = confirmation(&app, &sink, &filed).await;
+    for expected in [
+        "We are notifying hn (your committee) and meta (platform) by email and through their systems.",
+        "No authority was notified of this report: your organisation's rules name none for this kind of report.",
+    ] {
+        assert!(text.contains(expected), "text lacks {expected:?}:\n{text}");
+        // Up to the first apostrophe, which the HTML part escapes.
+        let head = expected.split('\'').next().unwrap_or_default();
+        assert!(html.contains(head), "html lacks {head:?}:\n{html}");
+    }
+    assert!(!text.contains("cert"), "{text}");
 }
 
 #[tokio::test]

@@ -215,6 +215,14 @@ async fn a_good_report_lands_on_its_confirmation_with_the_evidence_stored_by_dig
         3,
         "{confirmation}"
     );
+    // Who is notified, named from the tickets the report opened.
+    assert!(
+        confirmation.contains(
+            "<li class=\"notified\">Chúng tôi đang thông báo cho Ban Quận Ba Đình (đơn vị của bạn), Trung tâm Ứng cứu khẩn cấp không gian mạng (cơ quan chức năng) và Meta (Facebook, Instagram) (nền tảng) qua email và hệ thống kết nối.</li>"
+        ),
+        "{confirmation}"
+    );
+    assert_eq!(confirmation.matches("class=\"notified\"").count(), 1);
 
     let detail = app.incident(incidents[0]["id"].as_str().expect("id")).await;
     assert_eq!(detail["source"], "web");
@@ -263,7 +271,17 @@ async fn a_refused_report_comes_back_with_what_was_typed_and_each_error_beside_i
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = response.text().await.expect("html");
         assert!(html.contains(&format!("<html lang=\"{lang}\">")));
-        assert!(html.contains("class=\"error-summary\""));
+        // The title says there is an error, and the summary takes the focus without script.
+        let title = if lang == "vi" {
+            "<title>Lỗi: "
+        } else {
+            "<title>Error: "
+        };
+        assert!(html.contains(title), "{html}");
+        assert!(
+            html.contains("<div class=\"error-summary\" role=\"alert\" aria-labelledby=\"error-summary-title\" tabindex=\"-1\" autofocus>"),
+            "{html}"
+        );
         assert!(html.contains("<a href=\"#page-url\">"), "{html}");
         assert!(html.contains("<a href=\"#reporter-email\">"));
         let beside = html
@@ -836,4 +854,114 @@ async fn a_member_whose_report_is_a_duplicate_sees_the_original_reference() {
     assert!(html.contains(&original));
     let html = member.page(&format!("/track/{first}")).await;
     assert!(!html.contains("id=\"duplicate-of\""));
+}
+
+#[tokio::test]
+async fn the_form_and_the_confirmation_promise_only_the_parties_the_routing_reaches() {
+    let all = "Đơn vị của bạn, cơ quan chức năng và nền tảng sẽ được thông báo ngay khi bạn gửi.";
+    let some =
+        "Đơn vị của bạn sẽ được thông báo ngay khi bạn gửi, cùng cơ quan chức năng và nền tảng";
+    let app = spawn_app().await;
+    let form = Member::new(&app).page("/").await;
+    assert!(form.contains(all), "{form}");
+    assert!(
+        !form.contains("<title>Lỗi"),
+        "no error before the member sends anything"
+    );
+    assert!(!form.contains(some), "{form}");
+
+    // An organisation whose routing sends only high and critical reports to an authority.
+    let app =
+        spawn_app_with("[[routing.authorities]]\nparty = \"cert\"\nmin_severity = \"high\"\n")
+            .await;
+    let member = Member::new(&app);
+    let form = member.page("/").await;
+    assert!(form.contains(some), "{form}");
+    assert!(!form.contains(all), "{form}");
+    let fields: Vec<(&str, &str)> = good_fields()
+        .into_iter()
+        .map(|(name, value)| match name {
+            "kind" => (name, "abnormal"),
+            "containment.state" => (name, "active"),
+            _ => (name, value),
+        })
+        .collect();
+    let response = member.report(&fields, Vec::new()).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let confirmation = member.page(&location).await;
+    for expected in [
+        "Chúng tôi đang thông báo cho Ban Quận Ba Đình (đơn vị của bạn) và Meta (Facebook, Instagram) (nền tảng) qua email và hệ thống kết nối.",
+        "Báo cáo này chưa được gửi tới cơ quan chức năng nào, vì quy định của tổ chức bạn không chỉ định cơ quan nào cho loại sự cố này.",
+    ] {
+        assert!(
+            confirmation.contains(expected),
+            "lacks {expected:?}: {confirmation}"
+        );
+    }
+    assert_eq!(confirmation.matches("class=\"party\"").count(), 2);
+}
+
+#[tokio::test]
+async fn the_form_opens_with_the_steps_to_stop_the_page_on_the_chosen_platform() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let form = member.page("/").await;
+    let stop_at = form.find("id=\"stop\"").expect("the stop section");
+    assert!(stop_at < form.find("id=\"report-form\"").expect("the form"));
+    let stop = &form[stop_at..form[stop_at..].find("</section>").expect("its end") + stop_at];
+    assert!(
+        stop.contains("href=\"#report-form\""),
+        "straight to the report: {stop}"
+    );
+    assert!(stop.contains("bật xác thực hai yếu tố"), "{stop}");
+    assert!(
+        stop.contains("<a href=\"/?stop=facebook#stop\">Facebook</a>"),
+        "{stop}"
+    );
+    assert!(!stop.contains("?stop=other"), "{stop}");
+    assert!(
+        !stop.contains("id=\"stop-steps\""),
+        "no platform chosen yet: {stop}"
+    );
+
+    // Without script: the platform is a link, and its steps and help pages come back.
+    let form = member.page("/?stop=facebook").await;
+    assert!(
+        form.contains("aria-current=\"true\">Facebook</a>"),
+        "{form}"
+    );
+    assert!(form.contains("Các bước Facebook khuyến nghị"), "{form}");
+    assert!(
+        form.contains("<li>Đổi mật khẩu và xem lại các lần đăng nhập gần đây</li>"),
+        "{form}"
+    );
+    // Two official pages from the config, each with a link text of its own, in this tab.
+    for (n, url) in [
+        (1, "https://www.facebook.com/hacked"),
+        (2, "https://www.facebook.com/help/contact/1280439701975125"),
+    ] {
+        assert!(
+            form.contains(&format!(
+                "<a href=\"{url}\" rel=\"noopener noreferrer\">Khôi phục tài khoản bị chiếm quyền ({n}/2)</a>"
+            )),
+            "{form}"
+        );
+    }
+    assert!(!form.contains("target=\"_blank\""));
+    // The page's platform on the form is the one chosen.
+    assert!(
+        form.contains("<option value=\"facebook\" selected>"),
+        "{form}"
+    );
+
+    // A platform that is not one shows the choice again, without steps.
+    let response = member.get("/?stop=myspace").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let form = response.text().await.expect("html");
+    assert!(form.contains("id=\"stop-platforms\""));
+    assert!(!form.contains("id=\"stop-steps\""));
 }

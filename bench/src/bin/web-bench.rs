@@ -304,7 +304,8 @@ async fn in_process(
         let csrf = Csrf::from_request(&req, &mut Payload::None)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let response = report::show(state.clone(), Lang::of(&req), csrf).await;
+        let query = actix_web::web::Query::from_query("").map_err(|e| anyhow::anyhow!("{e}"))?;
+        let response = report::show(state.clone(), Lang::of(&req), csrf, query).await;
         let size = response.into_body().size();
         let took_handler = t0.elapsed();
         if !matches!(size, actix_web::body::BodySize::Sized(s) if s > 0) {

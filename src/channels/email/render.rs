@@ -124,7 +124,7 @@ fn subject(tr: Tr, event_type: &str, incident: &Value) -> String {
         subject.push_str(&format!(": {}", tr.w("kind", &kind)));
     }
     if let Some(platform) = text(incident, "/page/platform") {
-        subject.push_str(&format!(" — {platform}"));
+        subject.push_str(&format!(" — {}", tr.w("platform", &platform)));
     }
     let suffix = match event_type.parse() {
         Ok(EventType::IncidentReported) => None,

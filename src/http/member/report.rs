@@ -106,6 +106,12 @@ pub struct ReportPage {
     pub max_files: usize,
     pub max_megabytes: usize,
     pub honeypot: &'static str,
+    /// Whether the routing sends every report to an authority and a platform; when it
+    /// does not, the lead says only what is sure.
+    pub reaches_all: bool,
+    /// The platforms whose "stop it now" steps the member can open, and the chosen one's.
+    pub stop_platforms: Vec<Opt>,
+    pub stop: Option<crate::http::member::track::StopGuide>,
 }
 
 impl ReportPage {
@@ -243,6 +249,9 @@ pub fn build_page(
         None => (Chrome::new(locale, "form-title", "/"), "/".to_owned()),
     };
     ReportPage {
+        reaches_all: state.directory.current().routing_gaps().is_empty(),
+        stop_platforms: Vec::new(),
+        stop: None,
         chrome,
         action,
         from_page,
@@ -308,16 +317,50 @@ fn secure(state: &AppState) -> bool {
     state.settings.public_base_url.starts_with("https://")
 }
 
+#[derive(serde::Deserialize)]
+pub struct ShowQuery {
+    /// The platform whose steps to stop the page are shown first.
+    stop: Option<String>,
+}
+
 #[tracing::instrument(skip_all)]
-pub async fn show(state: web::Data<AppState>, lang: Lang, csrf: Csrf) -> HttpResponse {
-    let page = build_page(
+pub async fn show(
+    state: web::Data<AppState>,
+    lang: Lang,
+    csrf: Csrf,
+    query: web::Query<ShowQuery>,
+) -> HttpResponse {
+    let chosen: Option<Platform> = query.stop.as_deref().and_then(|p| p.parse().ok());
+    let mut filled = Filled::default();
+    if let Some(platform) = chosen {
+        // The platform chosen for its steps is the page's platform on the form too.
+        filled
+            .values
+            .insert("page.platform".to_owned(), platform.as_str().to_owned());
+    }
+    let mut page = build_page(
         &state,
         lang.locale,
         state.csrf.token(&csrf),
         crate::domain::token::random_token(16),
-        Filled::default(),
+        filled,
         None,
     );
+    let tr = Tr(lang.locale);
+    // Every platform but "other", which has no steps of its own.
+    let platforms: Vec<Platform> = Platform::ALL
+        .iter()
+        .copied()
+        .filter(|p| *p != Platform::Other)
+        .collect();
+    page.stop_platforms = options(
+        &platforms,
+        chosen.map(Platform::as_str).unwrap_or_default(),
+        Platform::as_str,
+        |p| tr.w("platform", p.as_str()),
+    );
+    page.stop =
+        chosen.map(|p| crate::http::member::track::StopGuide::new(&state.settings, lang.locale, p));
     match page::render(&page) {
         Some(body) => page::html(
             StatusCode::OK,
@@ -464,7 +507,14 @@ pub async fn accept(
         });
     }
     match &parsed {
-        Err(errors) => shown.extend(errors.iter().map(problems::from_field_error)),
+        // "An email or a phone" is said once for the pair, and its error shown on the pair.
+        Err(errors) => shown.extend(errors.iter().map(|e| {
+            let mut problem = problems::from_field_error(e);
+            if e.rule == "contact_required" {
+                problem.field = "reporter.contact".to_owned();
+            }
+            problem
+        })),
         // A report from a declared page is about that page.
         Ok(new)
             if declared.as_ref().is_some_and(|d| {

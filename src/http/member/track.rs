@@ -35,6 +35,7 @@ mod guide;
 mod view;
 
 use guide::Guide;
+pub use guide::StopGuide;
 pub use view::size;
 use view::{EventLine, IncidentFacts, PartyLine};
 
@@ -59,6 +60,7 @@ struct ConfirmationPage {
     chrome: Chrome,
     incident: IncidentFacts,
     parties: Vec<PartyLine>,
+    notified: Vec<String>,
     tracking_url: String,
     emailed: bool,
     guide: Guide,
@@ -174,6 +176,7 @@ async fn confirmation(
             &loaded.tickets,
             Utc::now(),
         ),
+        notified: view::notified(&state.directory.current(), locale, &loaded.tickets),
         tracking_url: tracking_url(&state, &token),
         emailed: loaded.incident.reporter_email.is_some(),
         guide: Guide::new(&state.settings, locale, &loaded.incident, &loaded.evidence),

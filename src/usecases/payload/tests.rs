@@ -110,7 +110,7 @@ fn vietnamese_email_has_the_reference_in_the_subject_and_every_fact_in_the_body(
 
     assert_eq!(
         email.subject,
-        "[INC-2026-000123] Sự cố tài khoản: bị chiếm quyền — facebook"
+        "[INC-2026-000123] Sự cố tài khoản: bị chiếm quyền — Facebook"
     );
     for expected in [
         "Một sự cố tài khoản vừa được báo cáo.",
@@ -168,7 +168,7 @@ fn english_email_uses_english_words_and_utc_times() {
 
     assert_eq!(
         email.subject,
-        "[INC-2026-000123] Account incident: hijacked — facebook"
+        "[INC-2026-000123] Account incident: hijacked — Facebook"
     );
     for expected in [
         "An account incident has just been reported.",
@@ -318,7 +318,7 @@ fn later_events_say_what_changed_and_unknown_ones_read_as_an_update() {
     let reminder = render(PartyKind::Committee, Locale::Vi, &event, Some(ACK));
     assert_eq!(
         reminder.subject,
-        "[INC-2026-000123] Sự cố tài khoản: bị chiếm quyền — facebook (nhắc nhở)"
+        "[INC-2026-000123] Sự cố tài khoản: bị chiếm quyền — Facebook (nhắc nhở)"
     );
     assert!(
         reminder
@@ -328,7 +328,7 @@ fn later_events_say_what_changed_and_unknown_ones_read_as_an_update() {
 
     event["type"] = json!("ticket.reopened_by_someone");
     let unknown = render(PartyKind::Committee, Locale::En, &event, None);
-    assert!(unknown.subject.ends_with("— facebook (update)"));
+    assert!(unknown.subject.ends_with("— Facebook (update)"));
     assert!(
         unknown
             .text

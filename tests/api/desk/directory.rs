@@ -446,6 +446,11 @@ async fn the_routing_preview_shows_who_would_be_notified() {
 async fn a_disabled_unit_takes_no_report_and_a_disabled_authority_gets_no_ticket() {
     let app = spawn_app().await;
     let admin = Officer::create(&app, "an.nguyen", Role::Admin, None).await;
+    let page = admin.page("/desk/directory/routing").await;
+    assert!(
+        !page.contains("id=\"gaps\""),
+        "the shipped routing has no gap"
+    );
     let mut report = crate::helpers::valid_incident();
     report["severity"] = serde_json::json!("high");
     let before = app.file(&report).await;
@@ -483,4 +488,20 @@ async fn a_disabled_unit_takes_no_report_and_a_disabled_authority_gets_no_ticket
     report["reporter"]["committee"] = serde_json::json!("hn");
     let after = app.file(&report).await;
     assert_eq!(crate::helpers::ticket_parties(&after), ["hn", "meta"]);
+    // The routing page names the reports that now reach no authority: abnormal activity
+    // and hijacking at every severity, impersonation and misuse below medium (the police
+    // take those from medium on).
+    let page = admin.page("/desk/directory/routing").await;
+    let gaps = page
+        .split("id=\"gaps\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the gaps");
+    assert_eq!(gaps.matches("<li>").count(), 10, "{gaps}");
+    assert_eq!(
+        gaps.matches("ở mức độ Thấp không được gửi tới cơ quan chức năng nào (mọi nền tảng).")
+            .count(),
+        4,
+        "{gaps}"
+    );
 }

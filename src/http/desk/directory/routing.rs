@@ -14,8 +14,8 @@ use crate::{
         FieldError, IncidentKind, Named, Platform, Severity,
         access::DirectoryRight,
         directory::Directory,
-        i18n::Tr,
-        routing::{AuthorityRule, PartyKind, RoutingRules},
+        i18n::{Tr, text_with},
+        routing::{AuthorityRule, PartyKind, RoutingGap, RoutingRules},
     },
     http::{
         extract::csrf::Csrf,
@@ -83,6 +83,8 @@ struct RoutingPage {
     preview_committee: String,
     preview_problems: Vec<Shown>,
     reached: Option<Vec<Reached>>,
+    /// The reports the live routing leaves without an authority or a provider.
+    gaps: Vec<String>,
 }
 
 impl RoutingPage {
@@ -118,6 +120,36 @@ fn platform_word(tr: Tr, p: Platform) -> String {
 
 fn severity_word(tr: Tr, s: Severity) -> String {
     tr.w("severity", s.as_str())
+}
+
+/// A gap of the routing as the officer reads it.
+fn gap_text(tr: Tr, gap: &RoutingGap) -> String {
+    let platforms = |platforms: &[Platform]| {
+        if platforms.len() == Platform::ALL.len() {
+            tr.t("desk-dir-gap-every-platform")
+        } else {
+            let words: Vec<String> = platforms.iter().map(|p| platform_word(tr, *p)).collect();
+            words.join(", ")
+        }
+    };
+    match gap {
+        RoutingGap::NoAuthority {
+            kind,
+            severity,
+            platforms: on,
+        } => text_with(
+            tr.0,
+            "desk-dir-gap-authority",
+            &[
+                ("kind", &kind_word(tr, *kind)),
+                ("severity", &severity_word(tr, *severity)),
+                ("platforms", &platforms(on)),
+            ],
+        ),
+        RoutingGap::NoProvider { platforms: on } => {
+            tr.t1("desk-dir-gap-provider", "platforms", &platforms(on))
+        }
+    }
 }
 
 fn party_opts(dir: &Directory, tr: Tr, kind: PartyKind, chosen: Option<&str>) -> Vec<Opt> {
@@ -292,6 +324,7 @@ fn build(
         preview_committee: committee.to_owned(),
         preview_problems: super::shown(tr.0, &preview_errors, str::to_owned),
         reached,
+        gaps: dir.routing_gaps().iter().map(|g| gap_text(tr, g)).collect(),
     }
 }
 

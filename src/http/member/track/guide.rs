@@ -4,7 +4,7 @@
 use crate::{
     config::Settings,
     domain::i18n::{self, Tr},
-    domain::{IncidentKind, Locale, Named},
+    domain::{IncidentKind, Locale, Named, Platform},
     usecases::{EvidenceRow, IncidentRow},
 };
 
@@ -29,7 +29,6 @@ impl Guide {
             .get(&incident.page_platform)
             .cloned()
             .unwrap_or_default();
-        let mut links = Vec::new();
         let lists = match incident.kind {
             IncidentKind::Impersonated => [
                 ("impersonation", &pages.impersonation),
@@ -41,26 +40,75 @@ impl Guide {
                 ("impersonation", &pages.impersonation),
             ],
         };
-        for (list, urls) in lists {
-            for url in urls {
-                links.push((tr.t(&format!("guide-link-{list}")), url.clone()));
-            }
-        }
-        let steps = i18n::try_text(locale, &format!("guide-steps-{platform}"))
-            .map(|text| {
-                text.lines()
-                    .map(|l| l.trim().trim_start_matches("- ").to_owned())
-                    .filter(|l| !l.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
         Self {
             platform: tr.w("platform", platform),
-            links,
-            steps,
+            links: help_links(tr, &lists),
+            steps: steps(locale, incident.page_platform),
             summary: summary(settings, locale, incident, evidence),
         }
     }
+}
+
+/// What a member does first, before reporting: the platform's recommended steps to stop
+/// the page and its official help pages for a hacked account, from config.
+pub struct StopGuide {
+    pub platform: String,
+    pub links: Vec<(String, String)>,
+    pub steps: Vec<String>,
+}
+
+impl StopGuide {
+    pub fn new(settings: &Settings, locale: Locale, platform: Platform) -> Self {
+        let tr = Tr(locale);
+        let pages = settings
+            .platforms
+            .get(&platform)
+            .cloned()
+            .unwrap_or_default();
+        Self {
+            platform: tr.w("platform", platform.as_str()),
+            links: help_links(tr, &[("hacked", &pages.hacked)]),
+            steps: steps(locale, platform),
+        }
+    }
+}
+
+/// The help pages of each list, in order, each with link text of its own: a list of
+/// several pages numbers them.
+fn help_links(tr: Tr, lists: &[(&str, &Vec<String>)]) -> Vec<(String, String)> {
+    let mut links = Vec::new();
+    for (list, urls) in lists {
+        let label = tr.t(&format!("guide-link-{list}"));
+        for (i, url) in urls.iter().enumerate() {
+            let text = if urls.len() > 1 {
+                i18n::text_with(
+                    tr.0,
+                    "guide-link-nth",
+                    &[
+                        ("label", &label),
+                        ("n", &(i + 1).to_string()),
+                        ("count", &urls.len().to_string()),
+                    ],
+                )
+            } else {
+                label.clone()
+            };
+            links.push((text, url.clone()));
+        }
+    }
+    links
+}
+
+/// The steps the platform recommends to stop the page, one per line of its message.
+fn steps(locale: Locale, platform: Platform) -> Vec<String> {
+    i18n::try_text(locale, &format!("guide-steps-{}", platform.as_str()))
+        .map(|text| {
+            text.lines()
+                .map(|l| l.trim().trim_start_matches("- ").to_owned())
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The facts platforms' forms ask for, one per line.

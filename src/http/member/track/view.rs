@@ -63,6 +63,15 @@ fn party_name(dir: &Directory, locale: Locale, id: &str) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
+/// What the member reads about who was notified, from the incident's tickets.
+pub fn notified(dir: &Directory, locale: Locale, tickets: &[TicketRow]) -> Vec<String> {
+    let parties: Vec<_> = tickets
+        .iter()
+        .map(|t| (party_name(dir, locale, &t.party_id), t.role))
+        .collect();
+    crate::domain::routing::notified_sentences(locale, &parties)
+}
+
 impl PartyLine {
     pub fn all(
         settings: &Settings,
