@@ -965,3 +965,40 @@ async fn the_form_opens_with_the_steps_to_stop_the_page_on_the_chosen_platform()
     assert!(form.contains("id=\"stop-platforms\""));
     assert!(!form.contains("id=\"stop-steps\""));
 }
+
+#[tokio::test]
+async fn email_or_phone_is_asked_once_for_the_pair_and_its_error_is_on_the_pair() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let form = member.page("/").await;
+    let hint = "Vui lòng cho biết email, số điện thoại hoặc cả hai.";
+    assert_eq!(form.matches(hint).count(), 1, "{form}");
+    assert!(
+        form.contains("<legend>Cách liên lạc với bạn</legend>"),
+        "{form}"
+    );
+
+    let fields: Vec<(&str, &str)> = good_fields()
+        .into_iter()
+        .filter(|(name, _)| !matches!(*name, "reporter.email" | "reporter.phone"))
+        .collect();
+    let response = member.report(&fields, Vec::new()).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.expect("html");
+    assert!(
+        html.contains("<a href=\"#reporter-contact\">Cách liên lạc với bạn:"),
+        "{html}"
+    );
+    let pair = html
+        .split("id=\"reporter-contact\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</fieldset>").next())
+        .expect("the pair");
+    assert!(
+        pair.contains("id=\"reporter-contact-error\">Cho biết email hoặc số điện thoại"),
+        "{pair}"
+    );
+    assert!(!html.contains("id=\"reporter-email-error\""), "{html}");
+    assert!(!html.contains("id=\"reporter-phone-error\""), "{html}");
+    assert!(app.all_incidents().await.is_empty(), "nothing is filed");
+}
