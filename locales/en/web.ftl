@@ -7,6 +7,7 @@ footer-privacy = What you send is used only to handle this incident, and goes on
 back-to-form = Back to the report form
 optional = (optional)
 time-format = %Y-%m-%d %H:%M
+time-zone-vietnam = Vietnam time
 
 form-title = Report a page that is abnormal, hijacked, impersonated or misused
 form-lead = Fill in what you know; fields marked "optional" can stay empty.

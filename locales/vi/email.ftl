@@ -3,9 +3,9 @@
 email-account-incident = Sự cố tài khoản
 email-heading-summary = Thông tin sự cố
 email-heading-reporter = Người báo cáo
-email-heading-page = Trang bị ảnh hưởng
+email-heading-page = Trang gặp sự cố
 email-heading-ownership = Thông tin xác minh quyền sở hữu
-email-heading-containment = Ngăn chặn
+email-heading-containment = Dừng hoạt động trang
 email-heading-description = Mô tả của thành viên
 email-heading-evidence = Bằng chứng đính kèm
 email-reference = Mã sự cố
@@ -36,12 +36,12 @@ email-ack-button = Xác nhận đã tiếp nhận
 email-button-fallback = Nếu nút không hoạt động, hãy mở liên kết sau:
 email-footer = Thư được gửi tự động từ hệ thống tiếp nhận sự cố tài khoản. Thư có chứa thông tin cá nhân; vui lòng không chuyển tiếp ra ngoài phạm vi xử lý sự cố.
 # An instant in UTC+7: $time is hours:minutes, $date is day/month/year.
-email-time = { $time } ngày { $date } (UTC+7)
+email-time = { $time } ngày { $date } (giờ Việt Nam)
 
 email-reporter-subject = Đã nhận báo cáo sự cố
 email-reporter-received = Chúng tôi đã nhận báo cáo sự cố { $reference }.
 email-reporter-page = Trang
-email-reporter-follow = Theo dõi tiến độ, bổ sung thông tin và cập nhật việc ngăn chặn tại đường dẫn riêng sau (đừng chia sẻ đường dẫn này):
+email-reporter-follow = Theo dõi tiến độ, bổ sung thông tin và cập nhật việc dừng hoạt động trang tại đường dẫn riêng sau (đừng chia sẻ đường dẫn này):
 email-reporter-track = Theo dõi sự cố
 
 # Mail to members from the page register.

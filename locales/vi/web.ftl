@@ -7,15 +7,16 @@ footer-privacy = Thông tin bạn gửi chỉ được dùng để xử lý sự
 back-to-form = Về trang báo cáo
 optional = (không bắt buộc)
 time-format = %H:%M ngày %d/%m/%Y
+time-zone-vietnam = giờ Việt Nam
 
-form-title = Báo cáo trang bị bất thường, chiếm quyền, giả mạo hoặc lợi dụng
+form-title = Báo cáo trang có dấu hiệu bất thường, bị chiếm quyền, giả mạo hoặc lợi dụng
 form-lead = Vui lòng điền những gì bạn biết; các mục có ghi "không bắt buộc" có thể bỏ trống.
 form-lead-notified-all = Đơn vị của bạn, cơ quan chức năng và nền tảng sẽ được thông báo ngay khi bạn gửi.
 form-lead-notified-some = Đơn vị của bạn sẽ được thông báo ngay khi bạn gửi, cùng cơ quan chức năng và nền tảng mà quy định của tổ chức bạn chỉ định cho loại sự cố này; trang xác nhận sẽ cho bạn biết cụ thể.
 form-section-you = Về bạn
 form-section-page = Trang hoặc tài khoản bị ảnh hưởng
 form-section-what = Chuyện gì đã xảy ra
-form-section-stop = Ngăn chặn hoạt động của trang
+form-section-stop = Dừng hoạt động trang
 form-section-evidence = Bằng chứng
 form-no-password = Không bao giờ nhập mật khẩu hay mã xác thực của tài khoản. Chúng tôi không cần và sẽ không lưu.
 form-honeypot = Để trống ô này
@@ -52,31 +53,31 @@ form-kind-hijacked-hint = Người khác đã chiếm quyền và bạn không c
 form-kind-impersonated = Bị giả mạo
 form-kind-impersonated-hint = Có người lập trang giả, dùng tên hoặc hình ảnh của bạn hay của tổ chức.
 form-kind-misused = Bị lợi dụng
-form-kind-misused-hint = Trang bị dùng để lừa đảo, phát tán nội dung xấu hoặc mục đích có hại.
+form-kind-misused-hint = Kẻ xấu dùng trang để lừa đảo, phát tán nội dung xấu hoặc vì mục đích có hại.
 field-detected_at = Bạn phát hiện lúc nào
 hint-detected_at = Giờ Việt Nam. Nếu không nhớ chính xác, hãy ghi gần đúng.
 field-description = Mô tả
 hint-description = Điều gì đã xảy ra, bạn thấy gì, ai có thể liên quan. Ít nhất 10 ký tự.
-field-containment-state = Bạn đã ngăn được trang chưa?
-form-state-stopped = Tôi đã ngăn được hoạt động của trang
+field-containment-state = Bạn đã dừng hoạt động trang được chưa?
+form-state-stopped = Tôi đã dừng hoạt động trang
 form-state-stopped-hint = Cho biết thời điểm và những việc đã làm.
-form-state-lost_control = Tôi mất quyền kiểm soát và không thể ngăn được
+form-state-lost_control = Tôi đã mất quyền kiểm soát và không thể dừng hoạt động trang
 form-state-lost_control-hint = Nền tảng sẽ được đề nghị can thiệp để dừng trang.
-form-state-active = Tôi chưa ngăn được, nhưng vẫn đang cố gắng
+form-state-active = Tôi chưa dừng hoạt động trang được, nhưng vẫn đang cố gắng
 form-state-active-hint = Bạn có thể cập nhật sau trên trang theo dõi.
-field-containment-stopped_at = Ngăn được lúc nào
+field-containment-stopped_at = Thời điểm dừng hoạt động trang
 hint-containment-stopped_at = Giờ Việt Nam.
 field-containment-actions = Những việc đã làm
 form-action-password_changed = Đã đổi mật khẩu
 form-action-sessions_revoked = Đã đăng xuất mọi phiên đăng nhập khác
-form-action-two_factor_enabled = Đã bật xác thực hai lớp
+form-action-two_factor_enabled = Đã bật xác thực hai yếu tố
 form-action-admins_removed = Đã gỡ quản trị viên lạ
 form-action-apps_revoked = Đã thu hồi quyền của ứng dụng bên thứ ba
 form-action-email_secured = Đã bảo vệ email liên kết
 form-action-posts_unpublished = Đã gỡ hoặc ẩn bài đăng
 form-action-page_deactivated = Đã tạm ẩn hoặc vô hiệu hoá trang
 form-action-other = Việc khác (ghi ở phần ghi chú)
-field-containment-note = Ghi chú về việc ngăn chặn
+field-containment-note = Ghi chú về việc dừng hoạt động trang
 field-evidence = Ảnh chụp màn hình hoặc tài liệu
 hint-evidence = Tối đa { $files } tệp PNG, JPEG, WebP hoặc PDF.
 hint-evidence-size = Mỗi tệp tối đa { $megabytes } MB.
@@ -106,8 +107,8 @@ error-date_time = Ngày giờ chưa đúng.
 error-date = Ngày chưa đúng.
 error-not_in_future = Thời điểm không được ở tương lai.
 error-too_old = Thời điểm quá xa trong quá khứ.
-error-after_detection = Thời điểm ngăn chặn không thể sớm hơn thời điểm phát hiện quá một ngày.
-error-stopped_fields_need_stopped = Thời điểm và việc đã làm chỉ dành cho trường hợp đã ngăn được trang.
+error-after_detection = Thời điểm dừng hoạt động trang không thể sớm hơn thời điểm phát hiện quá một ngày.
+error-stopped_fields_need_stopped = Thời điểm và việc đã làm chỉ dành cho trường hợp đã dừng hoạt động trang.
 error-file_type = Tệp "{ $name }" không phải ảnh PNG, JPEG, WebP hay tài liệu PDF.
 error-file_too_large = Tệp "{ $name }" lớn hơn { $limit } MB.
 error-too_many_files = Chỉ gửi được tối đa { $limit } tệp.
@@ -117,7 +118,7 @@ error-transition = Không thể chuyển sang tình trạng này từ tình tr�
 confirm-title = Chúng tôi đã nhận báo cáo của bạn
 confirm-reference = Mã sự cố của bạn
 confirm-link-title = Đường dẫn theo dõi riêng của bạn
-confirm-link-lead = Mở đường dẫn này để xem tiến trình xử lý, bổ sung thông tin và cập nhật tình trạng trang. Đừng chia sẻ đường dẫn: ai có nó cũng xem được báo cáo.
+confirm-link-lead = Mở đường dẫn này để xem tiến trình xử lý, bổ sung thông tin và cập nhật tình trạng trang. Vui lòng không chia sẻ đường dẫn này: bất kỳ ai có đường dẫn đều xem được báo cáo.
 confirm-link-emailed = Chúng tôi cũng đã gửi đường dẫn này vào email của bạn.
 confirm-link-not-emailed = Bạn không để lại email, vì vậy hãy lưu đường dẫn này ngay.
 confirm-next-title = Điều gì sẽ diễn ra tiếp theo
@@ -144,7 +145,7 @@ track-title = Theo dõi sự cố
 track-heading = Sự cố { $reference }
 track-facts-title = Tình hình hiện tại
 track-status = Trạng thái
-track-containment = Ngăn chặn
+track-containment = Dừng hoạt động trang
 track-kind = Loại sự cố
 track-page = Trang
 track-reported-at = Báo cáo lúc
@@ -156,7 +157,7 @@ field-info = Thông tin bổ sung
 track-info-submit = Gửi bổ sung
 track-containment-title = Cập nhật tình trạng trang
 track-containment-now = Tình trạng hiện nay
-track-state-stopped = Tôi đã ngăn được hoạt động của trang
+track-state-stopped = Tôi đã dừng hoạt động trang
 track-state-lost_control = Tôi mất quyền kiểm soát
 track-state-recovered = Tôi đã lấy lại quyền quản lý trang
 track-state-active = Trang vẫn đang hoạt động
@@ -176,7 +177,7 @@ event-ticket-resolved = { $party } đã xử lý xong
 event-ticket-rejected = { $party } từ chối phiếu
 event-ticket-escalated = Đã báo lên { $party } vì quá hạn xác nhận
 event-ticket-resent = Đang gửi lại thông báo cho { $party }
-event-containment = Tình trạng ngăn chặn: { $state }
+event-containment = Tình trạng dừng hoạt động trang: { $state }
 event-status = Trạng thái: { $status }
 event-note = Ghi chú của ban
 event-info = Bạn đã bổ sung thông tin
@@ -211,13 +212,13 @@ guide-steps-facebook =
     - Hoàn tác việc đổi email bằng liên kết gửi về địa chỉ cũ
     - Đăng xuất khỏi các phiên lạ
     - Gỡ ứng dụng đáng ngờ
-    - Bật xác thực hai lớp và cảnh báo đăng nhập
+    - Bật xác thực hai yếu tố và cảnh báo đăng nhập
     - Gỡ quản trị viên lạ khỏi trang
 guide-steps-instagram =
     - Dùng "hoàn tác thay đổi" trong email bảo mật
     - Đổi mật khẩu
     - Thu hồi quyền của ứng dụng bên thứ ba
-    - Bật xác thực hai lớp
+    - Bật xác thực hai yếu tố
     - Chạy Kiểm tra bảo mật
     - Đăng xuất khỏi thiết bị lạ
 guide-steps-tiktok =
@@ -227,7 +228,7 @@ guide-steps-tiktok =
 guide-steps-youtube =
     - Trả lời "Không, không phải tôi" với các sự kiện bảo mật gần đây
     - Gỡ thiết bị lạ
-    - Bật xác minh 2 bước
+    - Bật xác thực hai yếu tố
     - Xoá video không phải do bạn đăng
     - Kiểm tra quyền của kênh, ảnh bìa, liên kết mô tả và bình luận ghim
 guide-steps-x =
@@ -235,18 +236,18 @@ guide-steps-x =
     - Bảo vệ email của tài khoản
     - Thu hồi ứng dụng bên thứ ba lạ
     - Cập nhật mật khẩu trong các ứng dụng tin cậy
-    - Bật xác thực hai lớp
+    - Bật xác thực hai yếu tố
 guide-steps-zalo =
     - Trong ứng dụng: Kiểm tra bảo mật → Không phải tôi → Chặn ngay
-    - Bật xác thực hai bước
+    - Bật xác thực hai yếu tố
     - Đăng xuất khỏi thiết bị lạ
     - Đổi mật khẩu (nếu mất SIM, dùng chức năng đổi số điện thoại)
     - Xác thực tài khoản bằng CCCD
     - Với tài khoản Official Account, xem lại danh sách quản trị viên
 guide-steps-telegram =
     - Kết thúc các phiên lạ (Cài đặt → Quyền riêng tư và bảo mật → Phiên hoạt động)
-    - Đặt mật khẩu xác minh hai bước kèm email khôi phục
-    - Làm sạch thiết bị trước, vì mã độc đánh cắp phiên vượt qua được xác thực hai lớp
+    - Đặt mật khẩu xác thực hai yếu tố kèm email khôi phục
+    - Làm sạch thiết bị trước, vì mã độc đánh cắp phiên vượt qua được xác thực hai yếu tố
     - Với kênh, gỡ quản trị viên lạ
 guide-steps-website =
     - Khoá tên miền tại nhà đăng ký (khoá chuyển nhượng)
@@ -268,7 +269,7 @@ summary-linked-phone = Số điện thoại liên kết
 summary-created-on = Ngày tạo trang
 summary-purpose = Mục đích sử dụng
 summary-detected-at = Phát hiện lúc
-summary-containment = Tình trạng ngăn chặn
+summary-containment = Tình trạng dừng hoạt động trang
 summary-actions = Việc đã làm
 summary-owner = Chủ sở hữu
 summary-evidence = Số ảnh chụp / tài liệu làm bằng chứng
@@ -286,7 +287,7 @@ refused-csrf = Phiên làm việc của biểu mẫu đã hết hạn hoặc kh�
 refused-too-large = Biểu mẫu hoặc tệp đính kèm quá lớn.
 refused-malformed = Biểu mẫu không đọc được. Vui lòng tải lại trang và thử lại.
 refused-too-slow = Biểu mẫu được gửi quá chậm nên chưa được ghi nhận. Vui lòng kiểm tra kết nối mạng rồi gửi lại.
-refused-honeypot = Biểu mẫu có một ô ẩn đã bị điền. Nếu bạn là người, hãy tải lại trang và gửi lại.
+refused-honeypot = Biểu mẫu có một ô ẩn đã bị điền. Vui lòng tải lại trang và gửi lại.
 pending-title = Báo cáo đang được lưu
 pending-body = Báo cáo này đã được gửi và đang được lưu. Hãy chờ một lát rồi tải lại trang.
 failed-title = Tạm thời chưa lưu được
@@ -309,7 +310,7 @@ ack-submit = Xác nhận đã tiếp nhận
 ack-done = Đã ghi nhận xác nhận của đơn vị. Cảm ơn.
 ack-already = Phiếu này đã được xác nhận trước đó.
 ack-invalid = Đường dẫn không hợp lệ.
-ack-expired = Đường dẫn đã hết hạn. Vui lòng liên hệ ban thường trực.
+ack-expired = Đường dẫn đã hết hạn. Vui lòng liên hệ đơn vị đã gửi thông báo cho bạn.
 
 # The page register: members sign in by email link and declare the pages they run.
 register-name = Khai báo trang mạng
@@ -355,7 +356,7 @@ register-request-line = { $committee } đề nghị bạn khai báo các trang �
 register-request-deadline = Hạn: { $deadline } (giờ Việt Nam).
 register-requests-what = Vui lòng kiểm tra từng trang, bổ sung trang còn thiếu, đóng trang không còn dùng, rồi bấm "Xác nhận khai báo" ở cuối trang.
 register-pages-title = Trang đã khai báo
-register-pages-lead = Mỗi trang, tài khoản cá nhân bạn đang quản lý trên Internet và mạng xã hội cần được khai báo đầy đủ, trung thực. Khi trang bị chiếm đoạt hay giả mạo, bản khai báo này giúp chứng minh trang là của bạn.
+register-pages-lead = Mỗi trang, tài khoản cá nhân bạn đang quản lý trên Internet và mạng xã hội cần được khai báo đầy đủ, trung thực. Khi trang của bạn bị chiếm đoạt hay giả mạo, bản khai báo này giúp chứng minh trang là của bạn.
 register-no-pages = Bạn chưa khai báo trang nào.
 register-updated = Cập nhật lúc { $at }
 register-declare = Khai báo thêm trang

@@ -1002,3 +1002,72 @@ async fn email_or_phone_is_asked_once_for_the_pair_and_its_error_is_on_the_pair(
     assert!(!html.contains("id=\"reporter-phone-error\""), "{html}");
     assert!(app.all_incidents().await.is_empty(), "nothing is filed");
 }
+
+/// The words of `locales/vi-foreign-words.txt`: common English words, and those allowed.
+fn foreign_words() -> (Vec<String>, Vec<String>) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales/vi-foreign-words.txt");
+    let text = std::fs::read_to_string(path).expect("the word lists");
+    let (mut english, mut allowed) = (Vec::new(), Vec::new());
+    for line in text.lines() {
+        let (list, words) = match line.split_once(':') {
+            Some(("english", words)) => (&mut english, words),
+            Some(("allowed", words)) => (&mut allowed, words),
+            _ => continue,
+        };
+        list.extend(words.split_whitespace().map(str::to_lowercase));
+    }
+    (english, allowed)
+}
+
+/// What a reader sees of an HTML page: the text outside tags, without the head.
+fn visible_text(html: &str) -> String {
+    let body = html.split("<body>").nth(1).unwrap_or(html);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn the_member_reads_no_english_word_in_vietnamese() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let token = member.file_report().await;
+    let (english, allowed) = foreign_words();
+    let mut found = Vec::new();
+    for path in [
+        "/".to_owned(),
+        "/?stop=facebook".to_owned(),
+        format!("/track/{token}/confirmation"),
+        format!("/track/{token}"),
+    ] {
+        let html = member.page(&path).await;
+        assert!(html.contains("<html lang=\"vi\">"), "{path}");
+        // Web and email addresses are shown as they are.
+        let text = visible_text(&html);
+        let text: Vec<&str> = text
+            .split_whitespace()
+            .filter(|w| !w.contains("://") && !w.contains('@'))
+            .collect();
+        for chunk in text {
+            for word in chunk.split(|c: char| !c.is_ascii_alphabetic()) {
+                let lower = word.to_lowercase();
+                if english.contains(&lower) && !allowed.contains(&lower) {
+                    found.push(format!("{path}: `{word}` in `{chunk}`"));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}

@@ -78,3 +78,118 @@ fn words_come_from_the_files_in_each_language() {
     assert_eq!(word(Locale::Vi, "kind", "hijacked"), "bị chiếm quyền");
     assert_eq!(word(Locale::En, "kind", "unheard_of"), "unheard_of");
 }
+
+/// The glossary's rows: concept, term (`-` for none) and phrases to avoid.
+fn glossary() -> Vec<(String, String, Vec<String>)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales/glossary.txt");
+    let text = std::fs::read_to_string(&path).expect("locales/glossary.txt");
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            assert_eq!(cells.len(), 3, "a glossary row has three cells: {line}");
+            let avoid = cells[2]
+                .split(';')
+                .map(|a| a.trim().to_lowercase())
+                .filter(|a| !a.is_empty())
+                .collect();
+            (cells[0].to_owned(), cells[1].to_owned(), avoid)
+        })
+        .collect()
+}
+
+/// The text of every Vietnamese message (its value and continuation lines), with where it is.
+fn vietnamese_lines() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales/vi");
+    let mut lines = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("locale folder") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("ftl file");
+        let file = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            let value = match line.split_once(" = ") {
+                Some((id, value)) if !id.starts_with([' ', '#']) => value,
+                _ if line.starts_with(' ') => line,
+                _ => continue,
+            };
+            lines.push((format!("{file}:{}", n + 1), value.to_owned()));
+        }
+    }
+    lines
+}
+
+#[test]
+fn vietnamese_messages_keep_to_the_glossary() {
+    let rows = glossary();
+    assert!(rows.len() >= 5, "{rows:?}");
+    let lines = vietnamese_lines();
+    let mut broken = Vec::new();
+    for (concept, term, avoid) in &rows {
+        for (at, value) in &lines {
+            let lower = value.to_lowercase();
+            for phrase in avoid {
+                if lower.contains(phrase.as_str()) {
+                    broken.push(format!(
+                        "{at}: `{phrase}` for {concept} (say `{term}`): {value}"
+                    ));
+                }
+            }
+        }
+        if term != "-" {
+            assert!(
+                lines
+                    .iter()
+                    .any(|(_, v)| v.to_lowercase().contains(&term.to_lowercase())),
+                "no message uses the term `{term}` for {concept}: drop the row or use it"
+            );
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+/// The word lists of `locales/vi-foreign-words.txt`: English words, and those allowed.
+fn foreign_words() -> (BTreeSet<String>, BTreeSet<String>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales/vi-foreign-words.txt");
+    let text = std::fs::read_to_string(&path).expect("locales/vi-foreign-words.txt");
+    let (mut english, mut allowed) = (BTreeSet::new(), BTreeSet::new());
+    for line in text.lines() {
+        let (list, words) = match line.split_once(':') {
+            Some(("english", words)) => (&mut english, words),
+            Some(("allowed", words)) => (&mut allowed, words),
+            _ => continue,
+        };
+        list.extend(words.split_whitespace().map(str::to_lowercase));
+    }
+    (english, allowed)
+}
+
+#[test]
+fn vietnamese_messages_hold_no_english_word() {
+    let (english, allowed) = foreign_words();
+    assert!(english.contains("page") && allowed.contains("facebook"));
+    let mut found = Vec::new();
+    for (at, value) in vietnamese_lines() {
+        // Placeables (`{ $name }`) are filled in by the code.
+        let text: String = value
+            .split('{')
+            .enumerate()
+            .map(|(i, piece)| {
+                if i == 0 {
+                    piece
+                } else {
+                    piece.split_once('}').map_or("", |(_, rest)| rest)
+                }
+            })
+            .collect();
+        for word in text.split(|c: char| !c.is_ascii_alphabetic()) {
+            let lower = word.to_lowercase();
+            if english.contains(&lower) && !allowed.contains(&lower) {
+                found.push(format!("{at}: `{word}` in {value}"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

@@ -539,9 +539,11 @@ pub fn local(settings: &crate::config::Settings, locale: Locale, at: DateTime<Ut
         .offset()
         .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
     let format = i18n::text(locale, "time-format");
-    format!(
-        "{} (UTC{})",
-        at.with_timezone(&offset).format(&format),
-        settings.web.utc_offset
-    )
+    // Vietnam's offset is named as people say it.
+    let zone = if settings.web.utc_offset == "+07:00" {
+        i18n::text(locale, "time-zone-vietnam")
+    } else {
+        format!("UTC{}", settings.web.utc_offset)
+    };
+    format!("{} ({zone})", at.with_timezone(&offset).format(&format))
 }
