@@ -230,3 +230,37 @@ async fn a_member_switches_the_form_to_english_and_it_stays_english() {
     })
     .await;
 }
+
+/// Whether the element `css` is shown.
+async fn shown(b: &Browser, css: &str) -> bool {
+    b.find(css).await.is_displayed().await.expect("shown?")
+}
+
+#[tokio::test]
+async fn the_questions_about_a_stopped_page_show_only_once_stopped_is_chosen() {
+    let app = spawn_app().await;
+    let mut report = crate::helpers::valid_incident();
+    report["containment"] = serde_json::json!({ "state": "active" });
+    let filed = app.file(&report).await;
+    let tracking = filed["tracking_url"].as_str().expect("tracking url");
+    let tracking = &tracking[tracking.find("/track/").expect("a tracking path")..];
+    with_browser(&app.address, async |b| {
+        for path in ["/", tracking] {
+            b.open(path).await;
+            for css in ["#containment-stopped_at", "#containment-actions"] {
+                assert!(!shown(b, css).await, "{path}: {css} before any choice");
+            }
+            b.check("#containment-state-stopped").await;
+            for css in ["#containment-stopped_at", "#containment-actions"] {
+                assert!(shown(b, css).await, "{path}: {css} once stopped is chosen");
+            }
+            b.check("#containment-state-lost_control").await;
+            assert!(
+                !shown(b, "#containment-stopped_at").await,
+                "{path}: hidden again for another answer"
+            );
+            b.assert_accessible(path).await;
+        }
+    })
+    .await;
+}
