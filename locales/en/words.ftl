@@ -60,7 +60,7 @@ suffix-default = update
 # Who was notified of a report, as the member reads it.
 notified-parties = We are notifying { $parties } by email and through their systems.
 notified-party = { $name } ({ $role })
-notified-and = and
+list-and = and
 notified-role-committee = your committee
 notified-role-authority = authority
 notified-role-provider = platform

@@ -60,7 +60,7 @@ suffix-default = cập nhật
 # Who was notified of a report, as the member reads it.
 notified-parties = Chúng tôi đang thông báo cho { $parties } qua email và hệ thống kết nối.
 notified-party = { $name } ({ $role })
-notified-and = và
+list-and = và
 notified-role-committee = đơn vị của bạn
 notified-role-authority = cơ quan chức năng
 notified-role-provider = nền tảng

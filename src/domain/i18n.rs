@@ -66,6 +66,15 @@ pub fn try_word(locale: Locale, group: &str, code: &str) -> Option<String> {
     try_text(locale, &format!("{group}-{}", code.replace('.', "-")))
 }
 
+/// `a`, `a and b`, `a, b and c`, in the locale's words.
+pub fn joined(locale: Locale, items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} {} {last}", rest.join(", "), text(locale, "list-and")),
+    }
+}
+
 /// Translations for one page, handed to templates as `tr`.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr(pub Locale);

@@ -1071,3 +1071,22 @@ async fn the_member_reads_no_english_word_in_vietnamese() {
     }
     assert!(found.is_empty(), "{found:#?}");
 }
+
+#[tokio::test]
+async fn the_service_s_entries_of_one_moment_read_as_one_line_on_the_tracking_page() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let token = member.file_report().await;
+    let tracking = member.page(&format!("/track/{token}")).await;
+    let timeline = tracking
+        .split("id=\"timeline\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</ol>").next())
+        .expect("the timeline");
+    assert!(
+        timeline.contains("Đã nhận báo cáo và gửi tới Ban Quận Ba Đình, Trung tâm Ứng cứu khẩn cấp không gian mạng và Meta (Facebook, Instagram)"),
+        "{timeline}"
+    );
+    assert!(!timeline.contains("Mở phiếu cho"), "{timeline}");
+    assert_eq!(timeline.matches("Đã nhận báo cáo").count(), 1, "{timeline}");
+}

@@ -4,7 +4,7 @@
 use super::PartyKind;
 use crate::domain::{
     Locale,
-    i18n::{Tr, text_with},
+    i18n::{Tr, joined, text_with},
 };
 
 /// The parties, each named with its role, then a plain sentence for each sort of party
@@ -33,19 +33,6 @@ pub fn notified_sentences(locale: Locale, parties: &[(String, PartyKind)]) -> Ve
         lines.push(tr.t("notified-no-provider"));
     }
     lines
-}
-
-/// `a`, `a and b`, `a, b and c`, in the locale's words.
-fn joined(locale: Locale, items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!(
-            "{} {} {last}",
-            rest.join(", "),
-            Tr(locale).t("notified-and")
-        ),
-    }
 }
 
 #[cfg(test)]

@@ -130,7 +130,7 @@ impl EventLine {
             party_name(dir, locale, &id)
         };
         let data = |e: &EventRow, key: &str| e.data[key].as_str().map(str::to_owned);
-        events
+        let lines = events
             .iter()
             .filter_map(|e| {
                 let party = party_of(e);
@@ -200,16 +200,82 @@ impl EventLine {
                         TimelineEvent::TrackingRevoked => ("event-revoked", vec![], None),
                         _ => return None,
                     };
+                let folds = matches!(
+                    e.event_type,
+                    TimelineEvent::IncidentReported
+                        | TimelineEvent::TicketOpened
+                        | TimelineEvent::TicketNotified
+                );
+                let party = args
+                    .iter()
+                    .find(|(k, _)| *k == "party")
+                    .map(|(_, v)| v.clone());
                 let args: Vec<(&'static str, &str)> =
                     args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                Some(EventLine {
+                let line = EventLine {
                     at: local(settings, locale, e.created_at),
                     text: i18n::text_with(locale, key, &args),
                     detail,
-                })
+                };
+                Some((line, folds.then_some((e.event_type, party))))
             })
-            .collect()
+            .collect();
+        fold_moments(locale, lines)
     }
+}
+
+/// The service's own entries of one moment (the report, the tickets it opened, the
+/// parties notified) read as one line each: "Report received and sent to A, B and C",
+/// "A, B and C were notified". The others stay as they are.
+fn fold_moments(
+    locale: Locale,
+    lines: Vec<(EventLine, Option<(TimelineEvent, Option<String>)>)>,
+) -> Vec<EventLine> {
+    let mut out: Vec<EventLine> = Vec::new();
+    // The moment being folded: its time, whether the report is in it, the parties whose
+    // tickets were opened, and those notified.
+    let mut moment: Option<(String, bool, Vec<String>, Vec<String>)> = None;
+    let flush = |moment: &mut Option<(String, bool, Vec<String>, Vec<String>)>,
+                 out: &mut Vec<EventLine>| {
+        let Some((at, reported, opened, notified)) = moment.take() else {
+            return;
+        };
+        let mut say = |key: &str, parties: &[String]| {
+            out.push(EventLine {
+                at: at.clone(),
+                text: i18n::text_with(locale, key, &[("parties", &i18n::joined(locale, parties))]),
+                detail: None,
+            })
+        };
+        match (reported, opened.is_empty()) {
+            (true, false) => say("event-reported-opened", &opened),
+            (true, true) => say("event-reported", &[]),
+            (false, false) => say("event-tickets-opened", &opened),
+            (false, true) => {}
+        }
+        if !notified.is_empty() {
+            say("event-tickets-notified", &notified);
+        }
+    };
+    for (line, fold) in lines {
+        let Some((kind, party)) = fold else {
+            flush(&mut moment, &mut out);
+            out.push(line);
+            continue;
+        };
+        if moment.as_ref().is_some_and(|(at, ..)| *at != line.at) {
+            flush(&mut moment, &mut out);
+        }
+        let (_, reported, opened, notified) =
+            moment.get_or_insert_with(|| (line.at.clone(), false, Vec::new(), Vec::new()));
+        match kind {
+            TimelineEvent::IncidentReported => *reported = true,
+            TimelineEvent::TicketOpened => opened.extend(party),
+            _ => notified.extend(party),
+        }
+    }
+    flush(&mut moment, &mut out);
+    out
 }
 
 /// One message of the member's conversation with the committee.
