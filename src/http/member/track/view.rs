@@ -224,57 +224,72 @@ impl EventLine {
     }
 }
 
-/// The service's own entries of one moment (the report, the tickets it opened, the
-/// parties notified) read as one line each: "Report received and sent to A, B and C",
-/// "A, B and C were notified". The others stay as they are.
-fn fold_moments(
-    locale: Locale,
-    lines: Vec<(EventLine, Option<(TimelineEvent, Option<String>)>)>,
-) -> Vec<EventLine> {
-    let mut out: Vec<EventLine> = Vec::new();
-    // The moment being folded: its time, whether the report is in it, the parties whose
-    // tickets were opened, and those notified.
-    let mut moment: Option<(String, bool, Vec<String>, Vec<String>)> = None;
-    let flush = |moment: &mut Option<(String, bool, Vec<String>, Vec<String>)>,
-                 out: &mut Vec<EventLine>| {
-        let Some((at, reported, opened, notified)) = moment.take() else {
-            return;
-        };
+/// How an entry folds with the others of its moment: its kind and its party, when it is
+/// one of the service's own.
+type Fold = Option<(TimelineEvent, Option<String>)>;
+
+/// The service's entries of one moment: the report, the parties whose tickets were
+/// opened, and those notified.
+struct Moment {
+    at: String,
+    reported: bool,
+    opened: Vec<String>,
+    notified: Vec<String>,
+}
+
+impl Moment {
+    fn lines(self, locale: Locale, out: &mut Vec<EventLine>) {
         let mut say = |key: &str, parties: &[String]| {
             out.push(EventLine {
-                at: at.clone(),
+                at: self.at.clone(),
                 text: i18n::text_with(locale, key, &[("parties", &i18n::joined(locale, parties))]),
                 detail: None,
             })
         };
-        match (reported, opened.is_empty()) {
-            (true, false) => say("event-reported-opened", &opened),
+        match (self.reported, self.opened.is_empty()) {
+            (true, false) => say("event-reported-opened", &self.opened),
             (true, true) => say("event-reported", &[]),
-            (false, false) => say("event-tickets-opened", &opened),
+            (false, false) => say("event-tickets-opened", &self.opened),
             (false, true) => {}
         }
-        if !notified.is_empty() {
-            say("event-tickets-notified", &notified);
+        if !self.notified.is_empty() {
+            say("event-tickets-notified", &self.notified);
         }
-    };
+    }
+}
+
+/// The service's own entries of one moment (the report, the tickets it opened, the
+/// parties notified) read as one line each: "Report received and sent to A, B and C",
+/// "A, B and C notified". The others stay as they are.
+fn fold_moments(locale: Locale, lines: Vec<(EventLine, Fold)>) -> Vec<EventLine> {
+    let mut out: Vec<EventLine> = Vec::new();
+    let mut moment: Option<Moment> = None;
     for (line, fold) in lines {
         let Some((kind, party)) = fold else {
-            flush(&mut moment, &mut out);
+            if let Some(m) = moment.take() {
+                m.lines(locale, &mut out);
+            }
             out.push(line);
             continue;
         };
-        if moment.as_ref().is_some_and(|(at, ..)| *at != line.at) {
-            flush(&mut moment, &mut out);
+        if let Some(m) = moment.take_if(|m| m.at != line.at) {
+            m.lines(locale, &mut out);
         }
-        let (_, reported, opened, notified) =
-            moment.get_or_insert_with(|| (line.at.clone(), false, Vec::new(), Vec::new()));
+        let m = moment.get_or_insert_with(|| Moment {
+            at: line.at.clone(),
+            reported: false,
+            opened: Vec::new(),
+            notified: Vec::new(),
+        });
         match kind {
-            TimelineEvent::IncidentReported => *reported = true,
-            TimelineEvent::TicketOpened => opened.extend(party),
-            _ => notified.extend(party),
+            TimelineEvent::IncidentReported => m.reported = true,
+            TimelineEvent::TicketOpened => m.opened.extend(party),
+            _ => m.notified.extend(party),
         }
     }
-    flush(&mut moment, &mut out);
+    if let Some(m) = moment {
+        m.lines(locale, &mut out);
+    }
     out
 }
 
