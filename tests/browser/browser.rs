@@ -23,6 +23,8 @@ use tokio::process::{Child, Command};
 pub enum Screen {
     /// A mid-range phone, the device most members report from.
     Phone,
+    /// The narrowest phone a page must fit without scrolling sideways.
+    SmallPhone,
     /// An office desktop, where officers work the desk.
     Desktop,
 }
@@ -31,6 +33,7 @@ impl Screen {
     fn size(self) -> (u32, u32) {
         match self {
             Self::Phone => (412, 915),
+            Self::SmallPhone => (320, 640),
             Self::Desktop => (1280, 900),
         }
     }
@@ -126,7 +129,7 @@ impl Browser {
             format!("--window-size={width},{height}"),
             "--lang=vi".to_owned(),
         ];
-        let phone = screen == Screen::Phone;
+        let phone = matches!(screen, Screen::Phone | Screen::SmallPhone);
         let capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {

@@ -264,3 +264,42 @@ async fn the_questions_about_a_stopped_page_show_only_once_stopped_is_chosen() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_member_s_pages_fit_a_320_pixel_phone_without_scrolling_sideways() {
+    let app = spawn_app().await;
+    let filed = app.file(&crate::helpers::valid_incident()).await;
+    let tracking = filed["tracking_url"].as_str().expect("tracking url");
+    let tracking = &tracking[tracking.find("/track/").expect("a tracking path")..];
+    let confirmation = format!("{tracking}/confirmation");
+    crate::browser::with_browser_on(
+        crate::browser::Screen::SmallPhone,
+        &app.address,
+        async |b| {
+            for (name, path) in [
+                ("320-form", "/"),
+                ("320-stop", "/?stop=facebook"),
+                ("320-confirmation", confirmation.as_str()),
+                ("320-tracking", tracking),
+            ] {
+                b.open(path).await;
+                b.screenshot(name).await;
+                let widths = b
+                    .client()
+                    .execute(
+                        "return [document.documentElement.scrollWidth, window.innerWidth];",
+                        vec![],
+                    )
+                    .await
+                    .expect("the widths");
+                let (page, window) = (widths[0].as_u64(), widths[1].as_u64());
+                assert_eq!(window, Some(320), "{path}");
+                assert!(
+                    page <= window,
+                    "{path} is {page:?} px wide in a {window:?} px window"
+                );
+            }
+        },
+    )
+    .await;
+}
