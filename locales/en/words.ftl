@@ -59,10 +59,24 @@ suffix-default = update
 
 # Who was notified of a report, as the member reads it.
 notified-parties = We are notifying { $parties } by email and through their systems.
-notified-party = { $name } ({ $role })
+notified-own-committee = { $name } (your committee)
+notified-higher-committee = { $name } (a higher committee)
+notified-authority = { $name } (authority)
+notified-provider = the platform { $name }
+notified-no-authority = No authority was notified of this report: none is currently set to receive this kind of report. If you want the police to know of it, please report it to them yourself.
+notified-no-provider = No platform was notified of this report: none is currently set to receive reports about this platform. Please report it to the platform yourself: the tracking page shows how.
 list-and = and
-notified-role-committee = your committee
-notified-role-authority = authority
-notified-role-provider = platform
-notified-no-authority = No authority was notified of this report: your organisation's rules name none for this kind of report. If you want the police to know of it, please report it to them yourself.
-notified-no-provider = No platform was notified of this report: your organisation's rules name none for this platform. Please report it to the platform yourself: the tracking page shows how.
+
+# Codes an officer reads as words.
+channel-email = Email
+channel-webhook = Webhook
+delivery-status-pending = waiting to be sent
+delivery-status-delivered = delivered
+delivery-status-failed = not delivered
+attempt-outcome-delivered = delivered
+attempt-outcome-retry = to be tried again
+attempt-outcome-failed = refused
+source-web = the web form
+source-api = an integration (API)
+language-vi = Vietnamese
+language-en = English

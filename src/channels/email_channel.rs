@@ -16,7 +16,7 @@ use crate::{
     domain::correspondence::{ReplyKey, ReplyTo},
     domain::delivery::{Notice, SendOutcome},
     domain::i18n::{Tr, text, text_with, word},
-    domain::routing::{PartyKind, notified_sentences},
+    domain::routing::{Notified, PartyKind, notified_sentences},
     domain::webhook::EventType,
     storage::{deliveries::DeliveryRow, files::FileStore, tickets::TicketRow},
 };
@@ -93,15 +93,16 @@ impl EmailChannel {
             .to_owned();
         // The parties the report's tickets went to, named as the directory names them
         // now (a confirmation queued before it carried them says nothing of them).
-        let notified: Vec<(String, PartyKind)> = event["data"]["notified"]
+        let committee = incident["committee"].as_str().unwrap_or_default();
+        let notified: Vec<(String, Notified)> = event["data"]["notified"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|n| {
                 let id = n["party"].as_str()?;
-                let kind = serde_json::from_value(n["role"].clone()).ok()?;
+                let kind: PartyKind = serde_json::from_value(n["role"].clone()).ok()?;
                 let name = dir.party(id).map_or(id, |p| p.name.get(locale));
-                Some((name.to_owned(), kind))
+                Some((name.to_owned(), Notified::of(kind, id, committee)))
             })
             .collect();
         let view = ReporterMail {

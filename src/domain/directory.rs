@@ -124,6 +124,9 @@ pub struct Directory {
     /// Each party's id and names, lowercased and without diacritics, for search.
     search_keys: Vec<String>,
     routing: RoutingRules,
+    /// The reports the routing sends to no enabled authority or provider, worked out once
+    /// per snapshot.
+    gaps: Vec<super::routing::RoutingGap>,
 }
 
 impl Directory {
@@ -145,14 +148,19 @@ impl Directory {
             .iter()
             .map(|p| fold_for_search(&format!("{} {} {}", p.id, p.name.vi, p.name.en)))
             .collect();
-        Self {
+        let mut directory = Self {
             version,
             parties,
             by_id,
             children,
             search_keys,
             routing,
-        }
+            gaps: Vec::new(),
+        };
+        directory.gaps = super::routing::gaps_of(|kind, severity, platform| {
+            directory.route("", kind, severity, platform)
+        });
+        directory
     }
 
     pub fn version(&self) -> i64 {
@@ -269,8 +277,8 @@ impl Directory {
     }
 
     /// The reports the live routing sends to no enabled authority or provider.
-    pub fn routing_gaps(&self) -> Vec<super::routing::RoutingGap> {
-        super::routing::gaps_of(|kind, severity, platform| self.route("", kind, severity, platform))
+    pub fn routing_gaps(&self) -> &[super::routing::RoutingGap] {
+        &self.gaps
     }
 
     /// Parties whose id or name contains every word of `query` (case and diacritics

@@ -2,7 +2,10 @@
 //! build time. Vietnamese is the fallback.
 
 use crate::domain::Named;
-use std::{borrow::Cow, collections::HashMap};
+use std::{
+    borrow::Cow,
+    collections::{BTreeSet, HashMap},
+};
 
 use fluent_templates::{
     LanguageIdentifier, Loader, fluent_bundle::FluentValue, langid, static_loader,
@@ -64,6 +67,21 @@ pub fn word(locale: Locale, group: &str, code: &str) -> String {
 /// The word for a stored code if a file has it.
 pub fn try_word(locale: Locale, group: &str, code: &str) -> Option<String> {
     try_text(locale, &format!("{group}-{}", code.replace('.', "-")))
+}
+
+/// The word lists of `locales/vi-foreign-words.txt`, for the tests that keep English out of
+/// Vietnamese text: common English words, and the names and loanwords allowed (lower case).
+pub fn foreign_words() -> (BTreeSet<String>, BTreeSet<String>) {
+    let (mut english, mut allowed) = (BTreeSet::new(), BTreeSet::new());
+    for line in include_str!("../../locales/vi-foreign-words.txt").lines() {
+        let (list, words) = match line.split_once(':') {
+            Some(("english", words)) => (&mut english, words),
+            Some(("allowed", words)) => (&mut allowed, words),
+            _ => continue,
+        };
+        list.extend(words.split_whitespace().map(str::to_lowercase));
+    }
+    (english, allowed)
 }
 
 /// `a`, `a and b`, `a, b and c`, in the locale's words.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::{IncidentKind, Platform, Severity};
 
 mod notified;
-pub use notified::notified_sentences;
+pub use notified::{Notified, notified_sentences};
 
 /// The three sorts of party that receive tickets.
 #[derive(

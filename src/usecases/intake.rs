@@ -390,6 +390,7 @@ pub fn confirmation_delivery(
                 "id": row.id,
                 "reference": row.reference,
                 "kind": row.kind,
+                "committee": row.committee_id,
                 "page": { "platform": row.page_platform, "url": row.page_url, "handle": row.page_handle },
             },
             "notified": notified,

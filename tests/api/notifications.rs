@@ -777,7 +777,7 @@ async fn the_reporter_confirmation_is_written_in_the_language_the_member_chose()
         format!("We have received your incident report {reference}."),
         "Page: https://www.facebook.com/badinh.news".to_owned(),
         "Kind: hijacked".to_owned(),
-        "We are notifying hn (your committee), cert (authority) and meta (platform) by email and through their systems.".to_owned(),
+        "We are notifying hn (your committee), cert (authority) and the platform meta by email and through their systems.".to_owned(),
         "http://127.0.0.1/track/".to_owned(),
     ] {
         assert!(text.contains(&expected), "text lacks {expected:?}:\n{text}");
@@ -821,7 +821,7 @@ async fn the_reporter_confirmation_is_in_vietnamese_when_no_language_is_given() 
         format!("Chúng tôi đã nhận báo cáo sự cố {reference}."),
         "Trang: https://www.facebook.com/badinh.news".to_owned(),
         "Loại sự cố: bị chiếm quyền".to_owned(),
-        "Chúng tôi đang thông báo cho hn (đơn vị của bạn), cert (cơ quan chức năng) và meta (nền tảng) qua email và hệ thống kết nối.".to_owned(),
+        "Chúng tôi đang thông báo cho hn (đơn vị của bạn), cert (cơ quan chức năng) và nền tảng meta qua email và hệ thống của các bên.".to_owned(),
         "http://127.0.0.1/track/".to_owned(),
     ] {
         assert!(text.contains(&expected), "text lacks {expected:?}:\n{text}");
@@ -871,8 +871,8 @@ async fn a_report_that_reaches_no_authority_says_so_in_the_confirmation_and_its_
 
     let (_, text, html) = confirmation(&app, &sink, &filed).await;
     for expected in [
-        "We are notifying hn (your committee) and meta (platform) by email and through their systems.",
-        "No authority was notified of this report: your organisation's rules name none for this kind of report.",
+        "We are notifying hn (your committee) and the platform meta by email and through their systems.",
+        "No authority was notified of this report: none is currently set to receive this kind of report.",
     ] {
         assert!(text.contains(expected), "text lacks {expected:?}:\n{text}");
         // Up to the first apostrophe, which the HTML part escapes.

@@ -218,7 +218,7 @@ async fn a_good_report_lands_on_its_confirmation_with_the_evidence_stored_by_dig
     // Who is notified, named from the tickets the report opened.
     assert!(
         confirmation.contains(
-            "<li class=\"notified\">Chúng tôi đang thông báo cho Ban Quận Ba Đình (đơn vị của bạn), Trung tâm Ứng cứu khẩn cấp không gian mạng (cơ quan chức năng) và Meta (Facebook, Instagram) (nền tảng) qua email và hệ thống kết nối.</li>"
+            "<li class=\"notified\">Chúng tôi đang thông báo cho Ban Quận Ba Đình (đơn vị của bạn), Trung tâm Ứng cứu khẩn cấp không gian mạng (cơ quan chức năng) và nền tảng Meta (Facebook, Instagram) qua email và hệ thống của các bên.</li>"
         ),
         "{confirmation}"
     );
@@ -894,8 +894,8 @@ async fn the_form_and_the_confirmation_promise_only_the_parties_the_routing_reac
         .to_owned();
     let confirmation = member.page(&location).await;
     for expected in [
-        "Chúng tôi đang thông báo cho Ban Quận Ba Đình (đơn vị của bạn) và Meta (Facebook, Instagram) (nền tảng) qua email và hệ thống kết nối.",
-        "Báo cáo này chưa được gửi tới cơ quan chức năng nào, vì quy định của tổ chức bạn không chỉ định cơ quan nào cho loại sự cố này.",
+        "Chúng tôi đang thông báo cho Ban Quận Ba Đình (đơn vị của bạn) và nền tảng Meta (Facebook, Instagram) qua email và hệ thống của các bên.",
+        "Báo cáo này chưa được gửi tới cơ quan chức năng nào, vì hiện chưa có cơ quan nào được chỉ định tiếp nhận loại sự cố này.",
     ] {
         assert!(
             confirmation.contains(expected),
@@ -1003,23 +1003,6 @@ async fn email_or_phone_is_asked_once_for_the_pair_and_its_error_is_on_the_pair(
     assert!(app.all_incidents().await.is_empty(), "nothing is filed");
 }
 
-/// The words of `locales/vi-foreign-words.txt`: common English words, and those allowed.
-fn foreign_words() -> (Vec<String>, Vec<String>) {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales/vi-foreign-words.txt");
-    let text = std::fs::read_to_string(path).expect("the word lists");
-    let (mut english, mut allowed) = (Vec::new(), Vec::new());
-    for line in text.lines() {
-        let (list, words) = match line.split_once(':') {
-            Some(("english", words)) => (&mut english, words),
-            Some(("allowed", words)) => (&mut allowed, words),
-            _ => continue,
-        };
-        list.extend(words.split_whitespace().map(str::to_lowercase));
-    }
-    (english, allowed)
-}
-
 /// What a reader sees of an HTML page: the text outside tags, without the head.
 fn visible_text(html: &str) -> String {
     let body = html.split("<body>").nth(1).unwrap_or(html);
@@ -1044,7 +1027,7 @@ async fn the_member_reads_no_english_word_in_vietnamese() {
     let app = spawn_app().await;
     let member = Member::new(&app);
     let token = member.file_report().await;
-    let (english, allowed) = foreign_words();
+    let (english, allowed) = incident_desk::domain::i18n::foreign_words();
     let mut found = Vec::new();
     for path in [
         "/".to_owned(),
@@ -1084,7 +1067,7 @@ async fn the_service_s_entries_of_one_moment_read_as_one_line_on_the_tracking_pa
         .and_then(|rest| rest.split("</ol>").next())
         .expect("the timeline");
     assert!(
-        timeline.contains("Đã nhận báo cáo và gửi tới Ban Quận Ba Đình, Trung tâm Ứng cứu khẩn cấp không gian mạng và Meta (Facebook, Instagram)"),
+        timeline.contains("Đã nhận báo cáo và mở phiếu cho Ban Quận Ba Đình, Trung tâm Ứng cứu khẩn cấp không gian mạng và Meta (Facebook, Instagram)"),
         "{timeline}"
     );
     assert!(!timeline.contains("Mở phiếu cho"), "{timeline}");

@@ -150,22 +150,6 @@ fn vietnamese_messages_keep_to_the_glossary() {
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
 
-/// The word lists of `locales/vi-foreign-words.txt`: English words, and those allowed.
-fn foreign_words() -> (BTreeSet<String>, BTreeSet<String>) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales/vi-foreign-words.txt");
-    let text = std::fs::read_to_string(&path).expect("locales/vi-foreign-words.txt");
-    let (mut english, mut allowed) = (BTreeSet::new(), BTreeSet::new());
-    for line in text.lines() {
-        let (list, words) = match line.split_once(':') {
-            Some(("english", words)) => (&mut english, words),
-            Some(("allowed", words)) => (&mut allowed, words),
-            _ => continue,
-        };
-        list.extend(words.split_whitespace().map(str::to_lowercase));
-    }
-    (english, allowed)
-}
-
 #[test]
 fn vietnamese_messages_hold_no_english_word() {
     let (english, allowed) = foreign_words();

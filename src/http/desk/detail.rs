@@ -251,7 +251,7 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
             "desk-reported-at",
             Some(local_time(settings, locale, i.created_at)),
         ),
-        fact(tr, "desk-source", Some(i.source.to_string())),
+        fact(tr, "desk-source", Some(tr.w("source", i.source))),
         fact(tr, "desk-duplicate-of", d.duplicate_of.clone()),
         fact(tr, "field-platform_case_ref", i.platform_case_ref.clone()),
     ]
@@ -259,10 +259,14 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
     .flatten()
     .collect();
     let reporter = [
-        fact(tr, "field-reporter-name", Some(i.reporter_name.clone())),
-        fact(tr, "field-reporter-email", i.reporter_email.clone()),
-        fact(tr, "field-reporter-phone", i.reporter_phone.clone()),
-        fact(tr, "desk-language", Some(i.reporter_locale.to_string())),
+        fact(tr, "desk-reporter-name", Some(i.reporter_name.clone())),
+        fact(tr, "desk-reporter-email", i.reporter_email.clone()),
+        fact(tr, "desk-reporter-phone", i.reporter_phone.clone()),
+        fact(
+            tr,
+            "desk-language",
+            Some(tr.w("language", i.reporter_locale.as_str())),
+        ),
     ]
     .into_iter()
     .flatten()

@@ -176,7 +176,12 @@ async fn confirmation(
             &loaded.tickets,
             Utc::now(),
         ),
-        notified: view::notified(&state.directory.current(), locale, &loaded.tickets),
+        notified: view::notified(
+            &state.directory.current(),
+            locale,
+            &loaded.incident.committee_id,
+            &loaded.tickets,
+        ),
         tracking_url: tracking_url(&state, &token),
         emailed: loaded.incident.reporter_email.is_some(),
         guide: Guide::new(&state.settings, locale, &loaded.incident, &loaded.evidence),
@@ -540,7 +545,7 @@ pub fn local(settings: &crate::config::Settings, locale: Locale, at: DateTime<Ut
         .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
     let format = i18n::text(locale, "time-format");
     // Vietnam's offset is named as people say it.
-    let zone = if settings.web.utc_offset == "+07:00" {
+    let zone = if offset.local_minus_utc() == 7 * 3600 {
         i18n::text(locale, "time-zone-vietnam")
     } else {
         format!("UTC{}", settings.web.utc_offset)

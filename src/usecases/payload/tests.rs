@@ -125,7 +125,7 @@ fn vietnamese_email_has_the_reference_in_the_subject_and_every_fact_in_the_body(
         "- Tên tài khoản / ID: doanphuongphucxa",
         "- Tên hiển thị: Đoàn phường Phúc Xá",
         "- Loại tài khoản: Trang (fanpage)",
-        "- Tình trạng: Thành viên đã dừng hoạt động của trang",
+        "- Tình trạng: Thành viên đã dừng hoạt động trang",
         "- Thời điểm: 09:05 ngày 02/03/2026 (giờ Việt Nam)",
         "- Biện pháp đã thực hiện: đổi mật khẩu; đăng xuất khỏi mọi phiên đăng nhập",
         "MÔ TẢ CỦA THÀNH VIÊN\nSáng nay trang đăng bài lạ.\nTôi không đăng nhập được nữa.",

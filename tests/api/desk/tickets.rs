@@ -260,3 +260,44 @@ async fn escalating_opens_a_ticket_for_the_parent_committee_and_is_refused_at_th
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(state_of(&app.incident(&top_id).await), before);
 }
+
+#[tokio::test]
+async fn the_incident_page_speaks_the_officer_s_words_never_stored_codes() {
+    let app = crate::helpers::spawn_app().await;
+    let filed = app.file(&crate::helpers::valid_incident()).await;
+    let reference = filed["reference"].as_str().expect("reference");
+    let admin = Officer::create(&app, "an.nguyen", Role::Admin, None).await;
+    let page = admin.page(&format!("/desk/incidents/{reference}")).await;
+    for words in [
+        "<dd>hệ thống kết nối (API)</dd>",
+        "<dd>tiếng Việt</dd>",
+        "<dt>Họ và tên</dt>",
+        "<strong>Email</strong>",
+    ] {
+        assert!(page.contains(words), "lacks {words}: {page}");
+    }
+    for code in [
+        "<dd>api</dd>",
+        "<dd>vi</dd>",
+        "Email của bạn",
+        "<strong>email</strong>",
+        "<strong>webhook</strong>",
+        "class=\"delivery-status\">pending<",
+        "class=\"delivery-status\">delivered<",
+        "class=\"delivery-status\">failed<",
+    ] {
+        assert!(!page.contains(code), "shows {code}: {page}");
+    }
+    let statuses: Vec<&str> = page
+        .split("class=\"delivery-status\">")
+        .skip(1)
+        .filter_map(|rest| rest.split('<').next())
+        .collect();
+    assert!(!statuses.is_empty(), "{page}");
+    for status in statuses {
+        assert!(
+            ["đang chờ gửi", "đã gửi tới nơi", "không gửi được"].contains(&status),
+            "{status}"
+        );
+    }
+}

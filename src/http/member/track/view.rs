@@ -63,13 +63,22 @@ fn party_name(dir: &Directory, locale: Locale, id: &str) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
-/// What the member reads about who was notified, from the incident's tickets.
-pub fn notified(dir: &Directory, locale: Locale, tickets: &[TicketRow]) -> Vec<String> {
+/// What a member of `committee` reads about who was notified, from the incident's tickets.
+pub fn notified(
+    dir: &Directory,
+    locale: Locale,
+    committee: &str,
+    tickets: &[TicketRow],
+) -> Vec<String> {
+    use crate::domain::routing::{Notified, notified_sentences};
     let parties: Vec<_> = tickets
         .iter()
-        .map(|t| (party_name(dir, locale, &t.party_id), t.role))
+        .map(|t| {
+            let role = Notified::of(t.role, &t.party_id, committee);
+            (party_name(dir, locale, &t.party_id), role)
+        })
         .collect();
-    crate::domain::routing::notified_sentences(locale, &parties)
+    notified_sentences(locale, &parties)
 }
 
 impl PartyLine {
@@ -344,4 +353,53 @@ pub fn size(locale: Locale, bytes: i64) -> String {
         Locale::En => number,
     };
     format!("{number} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(at: &str, text: &str, fold: Fold) -> (EventLine, Fold) {
+        let line = EventLine {
+            at: at.to_owned(),
+            text: text.to_owned(),
+            detail: None,
+        };
+        (line, fold)
+    }
+
+    #[test]
+    fn the_service_s_entries_of_one_moment_read_as_one_line_each() {
+        let (reported, opened, notified) = (
+            TimelineEvent::IncidentReported,
+            TimelineEvent::TicketOpened,
+            TimelineEvent::TicketNotified,
+        );
+        let lines = vec![
+            line("08:00", "-", Some((reported, None))),
+            line("08:00", "-", Some((opened, Some("A".into())))),
+            line("08:00", "-", Some((opened, Some("B".into())))),
+            line("08:00", "-", Some((notified, Some("A".into())))),
+            line("08:00", "-", Some((notified, Some("B".into())))),
+            line("08:01", "A shared note", None),
+            line("08:02", "-", Some((notified, Some("C".into())))),
+            line("08:03", "-", Some((notified, Some("D".into())))),
+        ];
+        let folded: Vec<(String, String)> = fold_moments(Locale::En, lines)
+            .into_iter()
+            .map(|l| (l.at, l.text))
+            .collect();
+        let expected = [
+            ("08:00", "Report received; tickets opened for A and B"),
+            ("08:00", "A and B notified"),
+            ("08:01", "A shared note"),
+            ("08:02", "C notified"),
+            ("08:03", "D notified"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(at, text)| (at.to_string(), text.to_string()))
+            .collect();
+        assert_eq!(folded, expected);
+    }
 }
