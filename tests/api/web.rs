@@ -912,7 +912,7 @@ async fn the_form_opens_with_the_steps_to_stop_the_page_on_the_chosen_platform()
     let form = member.page("/").await;
     let stop_at = form.find("id=\"stop\"").expect("the stop section");
     assert!(stop_at < form.find("id=\"report-form\"").expect("the form"));
-    let stop = &form[stop_at..form[stop_at..].find("</section>").expect("its end") + stop_at];
+    let stop = between(&form, "id=\"stop\"", "</section>");
     assert!(
         stop.contains("href=\"#report-form\""),
         "straight to the report: {stop}"
@@ -989,11 +989,7 @@ async fn email_or_phone_is_asked_once_for_the_pair_and_its_error_is_on_the_pair(
         html.contains("<a href=\"#reporter-contact\">Cách liên lạc với bạn:"),
         "{html}"
     );
-    let pair = html
-        .split("id=\"reporter-contact\"")
-        .nth(1)
-        .and_then(|rest| rest.split("</fieldset>").next())
-        .expect("the pair");
+    let pair = between(&html, "id=\"reporter-contact\"", "</fieldset>");
     assert!(
         pair.contains("id=\"reporter-contact-error\">Cho biết email hoặc số điện thoại"),
         "{pair}"
@@ -1001,6 +997,13 @@ async fn email_or_phone_is_asked_once_for_the_pair_and_its_error_is_on_the_pair(
     assert!(!html.contains("id=\"reporter-email-error\""), "{html}");
     assert!(!html.contains("id=\"reporter-phone-error\""), "{html}");
     assert!(app.all_incidents().await.is_empty(), "nothing is filed");
+}
+
+/// The part of `html` after `from` and before the next `to`.
+fn between<'a>(html: &'a str, from: &str, to: &str) -> &'a str {
+    html.split_once(from)
+        .and_then(|(_, rest)| rest.split(to).next())
+        .unwrap_or_else(|| panic!("no {from} … {to} in {html}"))
 }
 
 /// What a reader sees of an HTML page: the text outside tags, without the head.
@@ -1061,11 +1064,7 @@ async fn the_service_s_entries_of_one_moment_read_as_one_line_on_the_tracking_pa
     let member = Member::new(&app);
     let token = member.file_report().await;
     let tracking = member.page(&format!("/track/{token}")).await;
-    let timeline = tracking
-        .split("id=\"timeline\"")
-        .nth(1)
-        .and_then(|rest| rest.split("</ol>").next())
-        .expect("the timeline");
+    let timeline = between(&tracking, "id=\"timeline\"", "</ol>");
     assert!(
         timeline.contains("Đã nhận báo cáo và mở phiếu cho Ban Quận Ba Đình, Trung tâm Ứng cứu khẩn cấp không gian mạng và Meta (Facebook, Instagram)"),
         "{timeline}"
