@@ -16,7 +16,7 @@ use crate::{
     domain::correspondence::{ReplyKey, ReplyTo},
     domain::delivery::{Notice, SendOutcome},
     domain::i18n::{Tr, text, text_with, word},
-    domain::routing::{Notified, PartyKind, notified_sentences},
+    domain::routing::{PartyKind, told_to_member},
     domain::webhook::EventType,
     storage::{deliveries::DeliveryRow, files::FileStore, tickets::TicketRow},
 };
@@ -94,15 +94,13 @@ impl EmailChannel {
         // The parties the report's tickets went to, named as the directory names them
         // now (a confirmation queued before it carried them says nothing of them).
         let committee = incident["committee"].as_str().unwrap_or_default();
-        let notified: Vec<(String, Notified)> = event["data"]["notified"]
+        let notified: Vec<(&str, PartyKind)> = event["data"]["notified"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|n| {
-                let id = n["party"].as_str()?;
-                let kind: PartyKind = serde_json::from_value(n["role"].clone()).ok()?;
-                let name = dir.party(id).map_or(id, |p| p.name.get(locale));
-                Some((name.to_owned(), Notified::of(kind, id, committee)))
+                let kind = serde_json::from_value(n["role"].clone()).ok()?;
+                Some((n["party"].as_str()?, kind))
             })
             .collect();
         let view = ReporterMail {
@@ -113,7 +111,7 @@ impl EmailChannel {
             notified: if notified.is_empty() {
                 Vec::new()
             } else {
-                notified_sentences(locale, &notified)
+                told_to_member(dir, locale, committee, notified)
             },
             tracking_url: format!(
                 "{}/track/{token}",

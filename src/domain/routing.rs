@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::{IncidentKind, Platform, Severity};
 
 mod notified;
-pub use notified::{Notified, notified_sentences};
+pub use notified::{Notified, notified_sentences, told_to_member};
 
 /// The three sorts of party that receive tickets.
 #[derive(

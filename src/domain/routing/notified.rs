@@ -4,6 +4,7 @@
 use super::PartyKind;
 use crate::domain::{
     Locale,
+    directory::Directory,
     i18n::{Tr, joined, text_with},
 };
 
@@ -29,6 +30,24 @@ impl Notified {
             PartyKind::Provider => Notified::Provider,
         }
     }
+}
+
+/// What a member of `committee` reads about the parties an incident's tickets went to
+/// (each party's id and sort), named as `dir` names them now.
+pub fn told_to_member<'a>(
+    dir: &Directory,
+    locale: Locale,
+    committee: &str,
+    tickets: impl IntoIterator<Item = (&'a str, PartyKind)>,
+) -> Vec<String> {
+    let parties: Vec<(String, Notified)> = tickets
+        .into_iter()
+        .map(|(id, kind)| {
+            let name = dir.party(id).map_or(id, |p| p.name.get(locale));
+            (name.to_owned(), Notified::of(kind, id, committee))
+        })
+        .collect();
+    notified_sentences(locale, &parties)
 }
 
 /// The parties, each named with its role, then a plain sentence for each sort of party

@@ -70,15 +70,12 @@ pub fn notified(
     committee: &str,
     tickets: &[TicketRow],
 ) -> Vec<String> {
-    use crate::domain::routing::{Notified, notified_sentences};
-    let parties: Vec<_> = tickets
-        .iter()
-        .map(|t| {
-            let role = Notified::of(t.role, &t.party_id, committee);
-            (party_name(dir, locale, &t.party_id), role)
-        })
-        .collect();
-    notified_sentences(locale, &parties)
+    crate::domain::routing::told_to_member(
+        dir,
+        locale,
+        committee,
+        tickets.iter().map(|t| (t.party_id.as_str(), t.role)),
+    )
 }
 
 impl PartyLine {
@@ -223,7 +220,12 @@ impl EventLine {
                     args.iter().map(|(k, v)| (*k, v.as_str())).collect();
                 let line = EventLine {
                     at: local(settings, locale, e.created_at),
-                    text: i18n::text_with(locale, key, &args),
+                    // A folded entry is told by its moment's line (see `fold_moments`).
+                    text: if folds {
+                        String::new()
+                    } else {
+                        i18n::text_with(locale, key, &args)
+                    },
                     detail,
                 };
                 Some((line, folds.then_some((e.event_type, party))))
