@@ -5,7 +5,6 @@ register-report-link = Report an incident on this page
 register-report-title = Report an incident on a declared page
 register-report-from = What you declared about "{ $name }" (version { $version }, declared { $at }) is filled in. Please check it and add what is missing.
 register-report-evidence = This declaration goes with the report as evidence that you run the page.
-register-report-approximate = You declared only that the page was created in { $date }; if you know the exact day, please pick it as the creation date.
 error-declared_page = Please keep the address of the declared page. If the page moved, edit your declaration first.
 
 email-heading-declaration = Declaration in the organisation's page register

@@ -5,7 +5,6 @@ register-report-link = Báo cáo sự cố của trang này
 register-report-title = Báo cáo sự cố của trang đã khai báo
 register-report-from = Thông tin bạn đã khai báo về trang "{ $name }" (phiên bản { $version }, khai báo lúc { $at }) đã được điền sẵn. Vui lòng kiểm tra lại và bổ sung những mục còn thiếu.
 register-report-evidence = Bản khai báo này sẽ được gửi kèm báo cáo làm bằng chứng bạn là người quản lý trang.
-register-report-approximate = Bạn chỉ khai báo trang được tạo vào { $date }; nếu biết ngày cụ thể, vui lòng chọn ở mục ngày tạo.
 error-declared_page = Vui lòng giữ đúng địa chỉ của trang đã khai báo. Nếu trang đã đổi địa chỉ, vui lòng sửa bản khai báo trước.
 
 email-heading-declaration = Khai báo trang trong sổ đăng ký của tổ chức

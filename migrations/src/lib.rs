@@ -13,6 +13,7 @@ mod m20261203_000009_create_directory;
 mod m20261203_000010_create_register;
 mod m20261204_000011_create_correspondence;
 mod m20261204_000012_unique_inbound_message_id;
+mod m20261206_000013_create_report_drafts;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_create_register::Migration),
             Box::new(m20261204_000011_create_correspondence::Migration),
             Box::new(m20261204_000012_unique_inbound_message_id::Migration),
+            Box::new(m20261206_000013_create_report_drafts::Migration),
         ]
     }
 }

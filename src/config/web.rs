@@ -18,6 +18,13 @@ pub struct WebSettings {
     #[serde(default)]
     pub trusted_proxy_header: Option<String>,
     pub rate_limits: RateLimits,
+    /// How long a report being filled in step by step is kept after its last change.
+    #[serde(default = "default_draft_lifetime", with = "humantime_serde")]
+    pub draft_lifetime: std::time::Duration,
+}
+
+fn default_draft_lifetime() -> std::time::Duration {
+    std::time::Duration::from_secs(72 * 3600)
 }
 
 impl WebSettings {
@@ -98,6 +105,10 @@ pub struct PlatformGuide {
     /// Reporting other misuse.
     #[serde(default)]
     pub misuse: Vec<String>,
+    /// The language the help pages are written in, when their addresses do not say it
+    /// (`vi` or `en`); members reading another language are told.
+    #[serde(default)]
+    pub language: Option<crate::domain::Locale>,
 }
 
 pub type PlatformGuides = BTreeMap<Platform, PlatformGuide>;
@@ -144,6 +155,12 @@ pub(super) fn problems(
             "web.utc_offset: `{}` is not an offset such as +07:00",
             web.utc_offset
         ));
+    }
+    if web.draft_lifetime < std::time::Duration::from_secs(24 * 3600) {
+        problems.push(
+            "web.draft_lifetime: must be at least 24h, so a member can come back the next day"
+                .to_owned(),
+        );
     }
     if let Some(header) = &web.trusted_proxy_header
         && actix_web::http::header::HeaderName::try_from(header.as_str()).is_err()

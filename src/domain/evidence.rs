@@ -2,7 +2,8 @@
 
 use super::FieldError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum EvidenceType {
     Png,
     Jpeg,
@@ -47,7 +48,7 @@ impl EvidenceType {
 }
 
 /// A stored file, named by the digest of its bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EvidenceFile {
     /// The member's name for it, cleaned for display.
     pub file_name: String,

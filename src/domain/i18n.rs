@@ -84,6 +84,39 @@ pub fn foreign_words() -> (BTreeSet<String>, BTreeSet<String>) {
     (english, allowed)
 }
 
+/// The language a web address says its page is in: a path part such as `en`, `en-us` or
+/// `vi`, a last part ending in `-en`, or `hl=`/`lang=`/`locale=` in the query.
+pub fn language_of_address(address: &str) -> Option<Locale> {
+    let lower = address.to_ascii_lowercase();
+    let rest = lower.split_once("://").map_or(lower.as_str(), |(_, r)| r);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let of = |code: &str| -> Option<Locale> {
+        match code.split(['-', '_']).next()? {
+            "en" => Some(Locale::En),
+            "vi" => Some(Locale::Vi),
+            _ => None,
+        }
+    };
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    segments
+        .iter()
+        .find_map(|s| {
+            let s = s.split('#').next().unwrap_or_default();
+            matches!(s.len(), 2 | 5).then(|| of(s)).flatten()
+        })
+        .or_else(|| {
+            let last = segments.last()?.split(['.', '#']).next()?;
+            let (_, code) = last.rsplit_once('-')?;
+            (code.len() == 2).then(|| of(code)).flatten()
+        })
+        .or_else(|| {
+            query.split('&').find_map(|pair| match pair.split_once('=')? {
+                ("hl" | "lang" | "locale", code) => of(code),
+                _ => None,
+            })
+        })
+}
+
 /// `a`, `a and b`, `a, b and c`, in the locale's words.
 pub fn joined(locale: Locale, items: &[String]) -> String {
     match items {

@@ -14,6 +14,7 @@ pub mod new_incident;
 mod page;
 mod reference;
 pub mod register;
+pub mod report_form;
 pub mod retention;
 pub mod routing;
 mod secret;

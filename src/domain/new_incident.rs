@@ -1,11 +1,12 @@
 //! A report as typed by a member or sent by an integration, and the validated incident it
 //! becomes. Every broken rule is collected, so the caller can show them all at once.
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{
     AccountType, BoundedText, ContainmentAction, ContainmentState, Email, EvidenceFile, FieldError,
     IncidentKind, Locale, PageHandle, PageUrl, Phone, Platform, Severity, TextRule,
+    register::ApproxDate,
 };
 
 /// Raw input, every field as text, so that the web form and the API share the rules.
@@ -142,7 +143,7 @@ pub struct Page {
     pub account_type: Option<AccountType>,
     pub linked_email: Option<Email>,
     pub linked_phone: Option<Phone>,
-    pub created_on: Option<NaiveDate>,
+    pub created_on: Option<ApproxDate>,
     pub purpose: Option<BoundedText>,
 }
 
@@ -386,22 +387,23 @@ impl PageDraft {
         let linked_phone = optional(errors, &self.linked_phone, |v| {
             Phone::parse("page.linked_phone", v)
         });
+        // The day a page was made is often known only to the month or the year.
         let created_on = optional(errors, &self.created_on, |v| {
-            let date = NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-                FieldError::new(
-                    "page.created_on",
-                    "date",
-                    "must be a date such as 2019-05-01",
-                )
-            })?;
-            if date > now.date_naive() {
-                return Err(FieldError::new(
-                    "page.created_on",
-                    "not_in_future",
-                    "must not be in the future",
-                ));
-            }
-            Ok(date)
+            ApproxDate::parse("page.created_on", v, now.date_naive()).map_err(|e| {
+                match e.rule {
+                    "future" => FieldError::new(
+                        "page.created_on",
+                        "not_in_future",
+                        "must not be in the future",
+                    ),
+                    "too_early" => e,
+                    _ => FieldError::new(
+                        "page.created_on",
+                        "date",
+                        "must be a date such as 2019-05-01, a month such as 2019-05 or a year",
+                    ),
+                }
+            })
         });
         let purpose = optional(errors, &self.purpose, |v| {
             BoundedText::parse("page.purpose", v, TextRule::block(1, 1000))

@@ -9,6 +9,7 @@ pub mod deliveries;
 pub mod directory;
 pub mod disabled_endpoints;
 pub mod dossier;
+pub mod drafts;
 pub mod entities;
 pub mod events;
 pub mod evidence;

@@ -8,6 +8,7 @@ pub mod deadlines;
 pub mod delivery;
 pub mod desk;
 pub mod desk_counters;
+pub mod drafts;
 pub mod directory;
 pub mod group_commit;
 pub mod incident;

@@ -408,6 +408,14 @@ impl Dispatcher {
                     errors.push(error);
                 }
             }
+            match crate::usecases::drafts::sweep(&self.db, Utc::now()).await {
+                Ok(gone) if gone > 0 => tracing::info!(gone, "expired report drafts deleted"),
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "could not delete expired report drafts");
+                    errors.push(error.into());
+                }
+            }
         }
         turned.error = errors.into_iter().next();
         turned

@@ -17,6 +17,9 @@ pub struct Member<'a> {
     pub client: reqwest::Client,
 }
 
+/// The first step of the form, whose page carries the form token.
+pub const FIRST_STEP: &str = "/report/about-you";
+
 pub fn good_fields() -> Vec<(&'static str, &'static str)> {
     vec![
         ("reporter.name", "Nguyễn Thị Bình"),
@@ -69,7 +72,13 @@ impl<'a> Member<'a> {
         let html = self.page(page).await;
         let mut form = Form::new().text("csrf_token", hidden_input(&html, "csrf_token"));
         if html.contains("name=\"submission_id\"") {
-            form = form.text("submission_id", hidden_input(&html, "submission_id"));
+            let mut submission = hidden_input(&html, "submission_id");
+            if submission.is_empty() {
+                // A step page before any answer has no draft yet: the whole form sent at
+                // once brings a key of its own.
+                submission = uuid::Uuid::now_v7().simple().to_string();
+            }
+            form = form.text("submission_id", submission);
         }
         for (name, value) in fields {
             form = form.text(name.to_string(), value.to_string());
@@ -90,7 +99,7 @@ impl<'a> Member<'a> {
         fields: &[(&str, &str)],
         files: Vec<(&str, Vec<u8>)>,
     ) -> reqwest::Response {
-        self.post("/", "/", fields, files).await
+        self.post(FIRST_STEP, "/", fields, files).await
     }
 
     /// Files a good report and returns its tracking token.
@@ -152,19 +161,24 @@ async fn the_form_is_vietnamese_by_default_and_english_when_asked() {
     assert_eq!(headers["referrer-policy"], "no-referrer");
     let html = response.text().await.expect("html");
     assert!(html.contains("<html lang=\"vi\">"));
-    assert!(html.contains("Gửi báo cáo"), "{html}");
+    assert!(html.contains("Bắt đầu báo cáo"), "{html}");
     assert!(html.contains("id=\"lang-switch\" href=\"/?lang=en\""));
+    // A small organisation's committees are all offered on their step.
+    let step = member.page("/report/committee").await;
     for committee in ["hn", "hn-ba-dinh", "hcm"] {
         assert!(
-            html.contains(&format!("<option value=\"{committee}\"")),
+            step.contains(&format!("name=\"reporter.committee\" value=\"{committee}\"")),
             "{committee}"
         );
     }
-    assert!(!html.to_lowercase().contains("type=\"password\""));
+    for step in ["/", FIRST_STEP, "/report/page", "/report/stopped"] {
+        let html = member.page(step).await;
+        assert!(!html.to_lowercase().contains("type=\"password\""), "{step}");
+    }
 
     let english = member.page("/?lang=en").await;
     assert!(english.contains("<html lang=\"en\">"));
-    assert!(english.contains("Send the report"));
+    assert!(english.contains("Start your report"));
     // Remembered in a cookie.
     let again = member.page("/").await;
     assert!(again.contains("<html lang=\"en\">"));
@@ -388,10 +402,10 @@ async fn a_page_address_with_a_password_in_it_is_refused_and_never_stored() {
 async fn a_field_that_is_not_utf8_is_named_beside_the_field() {
     let app = spawn_app().await;
     let member = Member::new(&app);
-    let html = member.page("/").await;
+    let html = member.page(FIRST_STEP).await;
     let mut form = Form::new()
         .text("csrf_token", hidden_input(&html, "csrf_token"))
-        .text("submission_id", hidden_input(&html, "submission_id"));
+        .text("submission_id", "utf8-test-submission-0001");
     for (name, value) in good_fields() {
         if name == "reporter.name" {
             form = form.part(name, Part::bytes(b"Nguy\xff\xfe B\xecnh".to_vec()));
@@ -469,9 +483,9 @@ async fn forms_without_a_valid_token_or_with_the_honeypot_filled_are_refused() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     // A cookie, and a token made for another cookie.
     let member = Member::new(&app);
-    member.page("/").await;
+    member.page(FIRST_STEP).await;
     let other = Member::new(&app);
-    let foreign = hidden_input(&other.page("/").await, "csrf_token");
+    let foreign = hidden_input(&other.page(FIRST_STEP).await, "csrf_token");
     let response = member
         .client
         .post(app.url("/"))
@@ -508,11 +522,11 @@ async fn forms_without_a_valid_token_or_with_the_honeypot_filled_are_refused() {
 async fn sending_the_same_form_twice_files_one_report() {
     let app = spawn_app().await;
     let member = Member::new(&app);
-    let html = member.page("/").await;
+    let html = member.page(FIRST_STEP).await;
     let send = || {
         let mut form = Form::new()
             .text("csrf_token", hidden_input(&html, "csrf_token"))
-            .text("submission_id", hidden_input(&html, "submission_id"));
+            .text("submission_id", "twice-sent-submission-0001");
         for (k, v) in good_fields() {
             form = form.text(k, v);
         }
@@ -910,11 +924,10 @@ async fn the_form_opens_with_the_steps_to_stop_the_page_on_the_chosen_platform()
     let app = spawn_app().await;
     let member = Member::new(&app);
     let form = member.page("/").await;
-    let stop_at = form.find("id=\"stop\"").expect("the stop section");
-    assert!(stop_at < form.find("id=\"report-form\"").expect("the form"));
+    assert!(form.contains("id=\"stop\""), "the stop section");
     let stop = between(&form, "id=\"stop\"", "</section>");
     assert!(
-        stop.contains("href=\"#report-form\""),
+        stop.contains("href=\"/report/about-you\""),
         "straight to the report: {stop}"
     );
     assert!(stop.contains("bật xác thực hai yếu tố"), "{stop}");
@@ -952,10 +965,30 @@ async fn the_form_opens_with_the_steps_to_stop_the_page_on_the_chosen_platform()
         );
     }
     assert!(!form.contains("target=\"_blank\""));
-    // The page's platform on the form is the one chosen.
+    // The page's platform on the form is the one chosen: the way into the steps carries
+    // it, and the page step has it chosen.
     assert!(
-        form.contains("<option value=\"facebook\" selected>"),
+        form.contains("href=\"/report/about-you?platform=facebook\""),
         "{form}"
+    );
+    let first = member.page("/report/about-you?platform=facebook").await;
+    let response = member
+        .post(
+            "/report/about-you?platform=facebook",
+            "/report/about-you",
+            &[
+                ("reporter.name", "Bình"),
+                ("reporter.phone", "0912 345 678"),
+                ("page.platform", &hidden_input(&first, "page.platform")),
+            ],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = member.page("/report/page").await;
+    assert!(
+        page.contains("<option value=\"facebook\" selected>"),
+        "{page}"
     );
 
     // A platform that is not one shows the choice again, without steps.
@@ -970,7 +1003,7 @@ async fn the_form_opens_with_the_steps_to_stop_the_page_on_the_chosen_platform()
 async fn email_or_phone_is_asked_once_for_the_pair_and_its_error_is_on_the_pair() {
     let app = spawn_app().await;
     let member = Member::new(&app);
-    let form = member.page("/").await;
+    let form = member.page(FIRST_STEP).await;
     let hint = "Vui lòng cho biết email, số điện thoại hoặc cả hai.";
     assert_eq!(form.matches(hint).count(), 1, "{form}");
     assert!(

@@ -199,7 +199,7 @@ fn sections(tr: Tr, kind: PartyKind, incident: &Value, ticket: &Value) -> Vec<Se
             ),
             (
                 tr.t("email-created-on"),
-                text(incident, "/page/created_on").map(|d| date(tr.0, &d)),
+                text(incident, "/page/created_on").map(|d| approximate(tr.0, &d)),
             ),
         ]),
     };
@@ -373,12 +373,6 @@ fn instant(locale: Locale, raw: &str) -> String {
     let time = t.format("%H:%M").to_string();
     let date = t.format(formats.date_format).to_string();
     text_with(locale, "email-time", &[("time", &time), ("date", &date)])
-}
-
-fn date(locale: Locale, raw: &str) -> String {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map(|d| d.format(Formats::of(locale).date_format).to_string())
-        .unwrap_or_else(|_| raw.to_owned())
 }
 
 /// A declared date known to the year, the month or the day, in the reader's order.

@@ -58,6 +58,26 @@ pub struct Csrf {
 }
 
 impl Csrf {
+    /// The cookie's random value: the key of the member's report draft (stored only as
+    /// its digest).
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// The cookie again, kept by the browser for `lifetime` rather than for the session,
+    /// so that a draft outlives a closed browser.
+    pub fn lasting_cookie(&self, secure: bool, lifetime: std::time::Duration) -> Cookie<'static> {
+        Cookie::build(COOKIE, self.value.clone())
+            .path("/")
+            .http_only(true)
+            .secure(secure)
+            .same_site(SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::seconds(
+                i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX),
+            ))
+            .finish()
+    }
+
     pub fn cookie(&self, secure: bool) -> Option<Cookie<'static>> {
         self.fresh.then(|| {
             Cookie::build(COOKIE, self.value.clone())

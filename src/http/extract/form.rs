@@ -60,6 +60,14 @@ pub enum FormError {
 }
 
 impl FormData {
+    /// A form of text fields alone, such as a kept draft's answers.
+    pub fn from_fields(fields: HashMap<String, Vec<String>>) -> Self {
+        Self {
+            fields,
+            ..Self::default()
+        }
+    }
+
     pub fn get(&self, name: &str) -> Option<String> {
         self.fields.get(name).and_then(|v| v.first()).cloned()
     }

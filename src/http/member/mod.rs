@@ -2,8 +2,10 @@
 //! acknowledge page behind a party's email link.
 
 pub mod ack;
+pub mod check;
 pub mod register;
 pub mod report;
+pub mod steps;
 pub mod track;
 
 use actix_web::web;
@@ -17,6 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &WebLimits) {
             .done(),
     );
     report::configure(cfg, limits);
+    check::configure(cfg, limits);
+    steps::configure(cfg, limits);
     track::configure(cfg, limits);
     ack::configure(cfg);
 }

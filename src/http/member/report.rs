@@ -3,7 +3,11 @@
 //! confirmation page. A signed-in member's report from a declared page
 //! (`member::register::report`) is the same form, filled in from the declaration.
 
-use crate::domain::Named;
+use crate::domain::{
+    Named,
+    register::ApproxDate,
+    report_form::{self, Step},
+};
 use std::collections::HashMap;
 
 use actix_multipart::Multipart;
@@ -33,7 +37,7 @@ use crate::{
 };
 
 /// The idempotency principal of the form: a resubmitted form finds its first report.
-const PRINCIPAL: &str = "web-form";
+pub(super) const PRINCIPAL: &str = "web-form";
 const FILE_FIELD: &str = "evidence";
 const HONEYPOT: &str = "website";
 
@@ -72,8 +76,6 @@ pub struct FromPage {
     /// Which declaration filled the form in, and its version.
     pub lead: String,
     pub evidence: String,
-    /// The declared creation date, when it is only a month or a year.
-    pub approximate: Option<String>,
     pub version: i32,
 }
 
@@ -112,9 +114,71 @@ pub struct ReportPage {
     /// The platforms whose "stop it now" steps the member can open, and the chosen one's.
     pub stop_platforms: Vec<Opt>,
     pub stop: Option<crate::http::member::track::StopGuide>,
+    /// The start page: what to do first, and the way into the steps.
+    pub start: bool,
+    /// On the start page, the step where a kept draft goes on.
+    pub continue_at: Option<String>,
+    /// The way into the steps, with the platform chosen for its stop steps.
+    pub start_href: String,
+    /// The platform chosen on the start page, carried to the page step.
+    pub carried_platform: Option<String>,
+    /// One step of the form; none for the whole form on one page.
+    pub step: Option<StepView>,
+    /// The committee step's search and its results.
+    pub picker: Option<Picker>,
+    /// Files already kept for a draft.
+    pub kept_files: Vec<crate::domain::EvidenceFile>,
+}
+
+/// Where a member is in the steps of the form.
+pub struct StepView {
+    pub step: Step,
+    pub progress: String,
+    pub title: String,
+    pub back: String,
+    /// Sent from "Check your answers": the step goes back there.
+    pub change: bool,
+}
+
+/// The committee step: what was searched, what matched, and what to say of it.
+pub struct Picker {
+    pub query: String,
+    pub legend: String,
+    pub results: Vec<Choice>,
+    pub note: Option<String>,
 }
 
 impl ReportPage {
+    /// Whether the section of the step `slug` is on this page: every section of the whole
+    /// form, or the one of its step.
+    pub fn shows(&self, slug: &str) -> bool {
+        match &self.step {
+            Some(view) => view.step.slug() == slug && view.step != Step::Committee,
+            None => !self.start,
+        }
+    }
+
+    /// The boxes of a date, and of a time when `time`: name, width and label key.
+    pub fn date_parts(&self, time: &bool) -> Vec<(&'static str, usize, &'static str)> {
+        let mut parts = vec![
+            ("day", 2, "register-day"),
+            ("month", 2, "register-month"),
+            ("year", 4, "register-year"),
+        ];
+        if *time {
+            parts.extend([("hour", 2, "form-hour"), ("minute", 2, "form-minute")]);
+        }
+        parts
+    }
+
+    /// What the member typed in one box of the date `name`.
+    pub fn part(&self, name: &str, part: &str) -> &str {
+        self.values
+            .get(&format!("{name}.{part}"))
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
     /// What the member typed in `name`.
     pub fn v(&self, name: &str) -> &str {
         self.values
@@ -252,6 +316,13 @@ pub fn build_page(
         reaches_all: state.directory.current().routing_gaps().is_empty(),
         stop_platforms: Vec::new(),
         stop: None,
+        start: false,
+        continue_at: None,
+        start_href: format!("/report/{}", Step::You.slug()),
+        carried_platform: None,
+        step: None,
+        picker: None,
+        kept_files: Vec::new(),
         chrome,
         action,
         from_page,
@@ -313,40 +384,9 @@ pub fn build_page(
     }
 }
 
-fn secure(state: &AppState) -> bool {
-    state.settings.public_base_url.starts_with("https://")
-}
-
-#[derive(serde::Deserialize)]
-pub struct ShowQuery {
-    /// The platform whose steps to stop the page are shown first.
-    stop: Option<String>,
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn show(
-    state: web::Data<AppState>,
-    lang: Lang,
-    csrf: Csrf,
-    query: web::Query<ShowQuery>,
-) -> HttpResponse {
-    let chosen: Option<Platform> = query.stop.as_deref().and_then(|p| p.parse().ok());
-    let mut filled = Filled::default();
-    if let Some(platform) = chosen {
-        // The platform chosen for its steps is the page's platform on the form too.
-        filled
-            .values
-            .insert("page.platform".to_owned(), platform.as_str().to_owned());
-    }
-    let mut page = build_page(
-        &state,
-        lang.locale,
-        state.csrf.token(&csrf),
-        crate::domain::token::random_token(16),
-        filled,
-        None,
-    );
-    let tr = Tr(lang.locale);
+/// The stop section: every platform with steps of its own, and the steps of `chosen`.
+pub fn stop_section(state: &AppState, page: &mut ReportPage, chosen: Option<Platform>) {
+    let tr = Tr(page.chrome.tr.0);
     // Every platform but "other", which has no steps of its own.
     let platforms: Vec<Platform> = Platform::ALL
         .iter()
@@ -359,8 +399,55 @@ pub async fn show(
         Platform::as_str,
         |p| tr.w("platform", p.as_str()),
     );
-    page.stop =
-        chosen.map(|p| crate::http::member::track::StopGuide::new(&state.settings, lang.locale, p));
+    page.stop = chosen
+        .map(|p| crate::http::member::track::StopGuide::new(&state.settings, tr.0, p));
+}
+
+pub fn secure(state: &AppState) -> bool {
+    state.settings.public_base_url.starts_with("https://")
+}
+
+#[derive(serde::Deserialize)]
+pub struct ShowQuery {
+    /// The platform whose steps to stop the page are shown first.
+    stop: Option<String>,
+}
+
+/// The start page: what to do at once to stop the page, and the way into the steps (or
+/// back to a kept draft).
+#[tracing::instrument(skip_all)]
+pub async fn show(
+    state: web::Data<AppState>,
+    lang: Lang,
+    csrf: Csrf,
+    query: web::Query<ShowQuery>,
+) -> HttpResponse {
+    let chosen: Option<Platform> = query.stop.as_deref().and_then(|p| p.parse().ok());
+    let mut page = build_page(
+        &state,
+        lang.locale,
+        state.csrf.token(&csrf),
+        String::new(),
+        Filled::default(),
+        None,
+    );
+    page.start = true;
+    if !csrf.fresh {
+        match crate::usecases::drafts::load(&state.db, csrf.value(), Utc::now()).await {
+            Ok(Some(answers)) => {
+                page.continue_at = Some(match answers.first_open() {
+                    Some(step) => format!("/report/{}", step.slug()),
+                    None => "/report/check".to_owned(),
+                });
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "could not look for a report draft"),
+        }
+    }
+    stop_section(&state, &mut page, chosen);
+    if let Some(platform) = chosen {
+        page.start_href = format!("{}?platform={}", page.start_href, platform.as_str());
+    }
     match page::render(&page) {
         Some(body) => page::html(
             StatusCode::OK,
@@ -391,15 +478,86 @@ pub fn local_time(settings: &Settings, raw: &str) -> String {
     }
 }
 
-fn draft(settings: &Settings, form: &FormData, locale: Locale) -> IncidentDraft {
+/// A time of the form in the configured offset, as RFC 3339: from its five boxes
+/// (`detected_at.day` …), or from one datetime-local value. Boxes that make no time are a
+/// problem of their own; the domain is then given a value it refuses, so that nothing
+/// goes through.
+fn time_field(
+    settings: &Settings,
+    form: &FormData,
+    name: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    if let Some(whole) = form.get(name).filter(|v| !v.trim().is_empty()) {
+        return Some(local_time(settings, &whole));
+    }
+    let part = |p: &str| form.get(&format!("{name}.{p}")).unwrap_or_default();
+    let parts = report_form::time_from_parts(
+        &part("day"),
+        &part("month"),
+        &part("year"),
+        &part("hour"),
+        &part("minute"),
+    );
+    match parts {
+        Ok(None) => None,
+        Ok(Some(naive)) => Some(local_time(
+            settings,
+            &naive.format("%Y-%m-%dT%H:%M").to_string(),
+        )),
+        Err(error) => {
+            problems.push(Problem {
+                field: name.to_owned(),
+                key: match error {
+                    report_form::PartsError::Incomplete => "error-date_incomplete",
+                    report_form::PartsError::NotReal => "error-date_not_real",
+                }
+                .to_owned(),
+                args: Vec::new(),
+            });
+            Some(String::from("-"))
+        }
+    }
+}
+
+/// The page's creation date from its day, month and year boxes (the day and the month
+/// may be left empty), or from one `YYYY-MM-DD` value.
+fn created_on(form: &FormData, problems: &mut Vec<Problem>) -> Option<String> {
+    const NAME: &str = "page.created_on";
+    if let Some(whole) = form.get(NAME).filter(|v| !v.trim().is_empty()) {
+        return Some(whole);
+    }
+    let part = |p: &str| form.get(&format!("{NAME}.{p}")).unwrap_or_default();
+    let today = crate::domain::register::today_in_vietnam(Utc::now());
+    match ApproxDate::from_parts(NAME, &part("day"), &part("month"), &part("year"), today) {
+        Ok(date) => date.map(|d| d.to_string()),
+        Err(error) => {
+            problems.push(problems::from_field_error(&error));
+            Some(String::from("-"))
+        }
+    }
+}
+
+/// The report a form describes, and the problems of its date boxes.
+pub fn draft(settings: &Settings, form: &FormData, locale: Locale) -> (IncidentDraft, Vec<Problem>) {
     let text = |name: &str| form.get(name).filter(|v| !v.trim().is_empty());
     let containment_state = text("containment.state");
     let stopped = containment_state.as_deref() == Some("stopped");
-    IncidentDraft {
+    let mut shown = Vec::new();
+    let detected_at = time_field(settings, form, "detected_at", &mut shown);
+    // The checklist and time belong to "stopped"; without script they may stay filled
+    // in after the member picked another answer.
+    let stopped_at = if stopped {
+        time_field(settings, form, "containment.stopped_at", &mut shown)
+    } else {
+        None
+    };
+    let created_on = created_on(form, &mut shown);
+    let draft = IncidentDraft {
         kind: text("kind"),
         severity: None,
         description: text("description"),
-        detected_at: text("detected_at").map(|v| local_time(settings, &v)),
+        detected_at,
         reporter: ReporterDraft {
             name: text("reporter.name"),
             email: text("reporter.email"),
@@ -415,16 +573,12 @@ fn draft(settings: &Settings, form: &FormData, locale: Locale) -> IncidentDraft 
             account_type: text("page.account_type"),
             linked_email: text("page.linked_email"),
             linked_phone: text("page.linked_phone"),
-            created_on: text("page.created_on"),
+            created_on,
             purpose: text("page.purpose"),
         },
         containment: ContainmentDraft {
             state: containment_state,
-            // The checklist and time belong to "stopped"; without script they may stay
-            // filled in after the member picked another answer.
-            stopped_at: text("containment.stopped_at")
-                .filter(|_| stopped)
-                .map(|v| local_time(settings, &v)),
+            stopped_at,
             actions: if stopped {
                 form.all("containment.actions")
             } else {
@@ -432,7 +586,44 @@ fn draft(settings: &Settings, form: &FormData, locale: Locale) -> IncidentDraft 
             },
             note: text("containment.note"),
         },
+    };
+    (draft, shown)
+}
+
+/// Every problem of a form: its date boxes first, then the domain's rules (one per
+/// field is shown), the state that was not chosen, and the pair of contacts said once.
+pub fn problems_of(
+    state: &AppState,
+    form: &FormData,
+    locale: Locale,
+) -> (
+    Result<crate::domain::new_incident::NewIncident, Vec<crate::domain::FieldError>>,
+    Vec<Problem>,
+) {
+    let (draft, mut shown) = draft(&state.settings, form, locale);
+    let dir = state.directory.current();
+    let parsed = draft.parse(Utc::now(), |c| dir.open_committee(c).is_some());
+    if form
+        .get("containment.state")
+        .is_none_or(|v| v.trim().is_empty())
+    {
+        shown.push(Problem {
+            field: "containment.state".to_owned(),
+            key: "error-choose_one".to_owned(),
+            args: Vec::new(),
+        });
     }
+    if let Err(errors) = &parsed {
+        // "An email or a phone" is said once for the pair, and its error shown on the pair.
+        shown.extend(errors.iter().map(|e| {
+            let mut problem = problems::from_field_error(e);
+            if e.rule == "contact_required" {
+                problem.field = "reporter.contact".to_owned();
+            }
+            problem
+        }));
+    }
+    (parsed, shown)
 }
 
 #[tracing::instrument(skip_all)]
@@ -492,42 +683,18 @@ pub async fn accept(
     declared: Option<Declared>,
 ) -> HttpResponse {
     let locale = lang.locale;
-    let draft = draft(&state.settings, &form, locale);
-    let dir = state.directory.current();
-    let parsed = draft.parse(Utc::now(), |c| dir.open_committee(c).is_some());
-    let mut shown: Vec<Problem> = Vec::new();
-    if form
-        .get("containment.state")
-        .is_none_or(|v| v.trim().is_empty())
+    let (parsed, mut shown) = problems_of(state, &form, locale);
+    // A report from a declared page is about that page.
+    if let Ok(new) = &parsed
+        && declared.as_ref().is_some_and(|d| {
+            crate::domain::register::report_key(new.page.url.as_ref()).as_ref() != Some(&d.key)
+        })
     {
         shown.push(Problem {
-            field: "containment.state".to_owned(),
-            key: "error-choose_one".to_owned(),
+            field: "page.url".to_owned(),
+            key: "error-declared_page".to_owned(),
             args: Vec::new(),
         });
-    }
-    match &parsed {
-        // "An email or a phone" is said once for the pair, and its error shown on the pair.
-        Err(errors) => shown.extend(errors.iter().map(|e| {
-            let mut problem = problems::from_field_error(e);
-            if e.rule == "contact_required" {
-                problem.field = "reporter.contact".to_owned();
-            }
-            problem
-        })),
-        // A report from a declared page is about that page.
-        Ok(new)
-            if declared.as_ref().is_some_and(|d| {
-                crate::domain::register::report_key(new.page.url.as_ref()).as_ref() != Some(&d.key)
-            }) =>
-        {
-            shown.push(Problem {
-                field: "page.url".to_owned(),
-                key: "error-declared_page".to_owned(),
-                args: Vec::new(),
-            });
-        }
-        Ok(_) => {}
     }
     shown.extend(form.read_problems.iter().cloned());
     let (from, from_page) = match declared {
@@ -546,7 +713,7 @@ pub async fn accept(
         .get("submission_id")
         .filter(|v| (16..=64).contains(&v.len()));
     let key = submission.clone();
-    let work = || file(state, new, &mut form, submission, from);
+    let work = || file(state, new, &mut form, Vec::new(), submission, from);
     let result = intake::once(&state.db, PRINCIPAL, key.as_deref(), "web-form", work).await;
     match result {
         Ok(Once::Done(token)) => HttpResponse::SeeOther()
@@ -575,18 +742,21 @@ pub async fn accept(
     }
 }
 
-/// Keeps the accepted files, then files the report with them.
-async fn file(
+/// Keeps the accepted files, then files the report with them and with the files a draft
+/// kept already.
+pub(super) async fn file(
     state: &AppState,
     mut new: crate::domain::new_incident::NewIncident,
     form: &mut FormData,
+    kept: Vec<crate::domain::EvidenceFile>,
     submission: Option<String>,
     from: Option<FromRegister>,
 ) -> anyhow::Result<String> {
     for accepted in &form.files {
         state.files.keep(&accepted.received).await?;
     }
-    new.evidence = form.files.drain(..).map(|a| a.file).collect();
+    new.evidence = kept;
+    new.evidence.extend(form.files.drain(..).map(|a| a.file));
     let actor = Actor {
         kind: ActorKind::Member,
         id: None,
@@ -608,7 +778,7 @@ async fn file(
 }
 
 /// 409: the same form is still being filed; the browser may try again in a second.
-fn still_pending(req: &HttpRequest) -> HttpResponse {
+pub(super) fn still_pending(req: &HttpRequest) -> HttpResponse {
     let mut response = page::message(
         req,
         StatusCode::CONFLICT,
@@ -624,7 +794,7 @@ fn still_pending(req: &HttpRequest) -> HttpResponse {
 
 /// The same form sent again (a double click, a reload): the report exists, so the member
 /// gets a new link to it rather than a second report.
-async fn replay(req: &HttpRequest, state: &AppState, body: &[u8]) -> HttpResponse {
+pub(super) async fn replay(req: &HttpRequest, state: &AppState, body: &[u8]) -> HttpResponse {
     let incident_id = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v["incident_id"].as_str().and_then(|s| s.parse().ok()));

@@ -20,6 +20,7 @@ pub mod member_mail;
 pub mod message;
 pub mod party;
 pub mod register_page;
+pub mod report_draft;
 pub mod register_page_version;
 pub mod routing_rule;
 pub mod service_secret;

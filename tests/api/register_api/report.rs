@@ -74,7 +74,9 @@ async fn send(
         "page.display_name",
         "page.linked_email",
         "page.linked_phone",
-        "page.created_on",
+        "page.created_on.day",
+        "page.created_on.month",
+        "page.created_on.year",
     ] {
         fields.insert(name.to_owned(), input(html, name));
     }
@@ -159,7 +161,9 @@ async fn a_report_from_a_declared_page_is_filled_in_and_carries_the_declaration_
         ("page.display_name", "Tin tức Ba Đình"),
         ("page.linked_email", "trang.badinh@example.org"),
         ("page.linked_phone", "0912345678"),
-        ("page.created_on", "2019-03-10"),
+        ("page.created_on.day", "10"),
+        ("page.created_on.month", "3"),
+        ("page.created_on.year", "2019"),
         ("register_version", "2"),
     ] {
         assert_eq!(input(&html, name), value, "{name}");
@@ -348,7 +352,7 @@ async fn only_the_member_who_declared_a_page_reports_from_it_and_about_that_page
     assert!(app.all_incidents().await.is_empty());
 
     // Minh cannot send a report from Lan's page either.
-    let html_of_minh = minh.page("/").await;
+    let html_of_minh = minh.page("/report/about-you").await;
     let forged = send(&minh, &html_of_minh, &report, &what_happened()).await;
     assert_eq!(forged.status(), StatusCode::NOT_FOUND);
     assert!(app.all_incidents().await.is_empty());

@@ -7,21 +7,21 @@ use std::collections::HashMap;
 use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::{Me, broken};
 use crate::{
     domain::{
-        Named,
+        Named, Platform,
         i18n::text_with,
-        register::{DeclaredVersion, today_in_vietnam},
+        register::DeclaredVersion,
         token,
     },
     http::{
         extract::csrf::Csrf,
         html::{error::PageError, page},
         member::report::{self, Declared, Filled, FromPage},
+        member::track::StopGuide,
         state::AppState,
     },
     usecases::{
@@ -72,13 +72,6 @@ fn from_page(me: &Me, page: &PageRow, declared: &DeclaredVersion) -> FromPage {
             &[("name", &d.name), ("version", &version), ("at", &at)],
         ),
         evidence: me.tr().t("register-report-evidence"),
-        approximate: d.created_on.filter(|c| c.day.is_none()).map(|c| {
-            text_with(
-                locale,
-                "register-report-approximate",
-                &[("date", &c.display())],
-            )
-        }),
         version: declared.version,
     }
 }
@@ -104,19 +97,17 @@ fn filled(member: &MemberRow, page: &PageRow, declared: &DeclaredVersion) -> Fil
         [
             ("page.linked_email", d.linked_email.clone()),
             ("page.linked_phone", d.linked_phone.clone()),
-            // The form takes a day; a month or a year is said above the fields instead.
-            (
-                "page.created_on",
-                d.created_on
-                    .filter(|c| c.day.is_some())
-                    .and_then(|c| c.first_day())
-                    .filter(|day| *day <= today_in_vietnam(Utc::now()))
-                    .map(|day| day.to_string()),
-            ),
         ]
         .into_iter()
         .filter_map(|(k, v)| Some((k.to_owned(), v?))),
     );
+    // The declared creation date, to the day, the month or the year, in its three boxes.
+    if let Some(created) = d.created_on {
+        let (day, month, year) = created.parts();
+        for (part, value) in [("day", day), ("month", month), ("year", year)] {
+            values.insert(format!("page.created_on.{part}"), value);
+        }
+    }
     Filled {
         values,
         ..Filled::default()
@@ -132,7 +123,7 @@ pub async fn form(
 ) -> Result<HttpResponse, PageError> {
     let me = Me::of(&req, &state, &session, csrf).await?;
     let (page, declared) = declared(&req, &state, &me.member, &path, None).await?;
-    let shown = report::build_page(
+    let mut shown = report::build_page(
         &state,
         me.lang.locale,
         me.csrf_token.clone(),
@@ -140,6 +131,10 @@ pub async fn form(
         filled(&me.member, &page, &declared),
         Some(from_page(&me, &page, &declared)),
     );
+    // The page is known: its platform's steps to stop it come first.
+    let platform = declared.declaration.platform;
+    shown.stop = (platform != Platform::Other)
+        .then(|| StopGuide::new(&state.settings, me.lang.locale, platform));
     Ok(me.respond(&state, StatusCode::OK, page::render(&shown)))
 }
 

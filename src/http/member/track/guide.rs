@@ -42,7 +42,7 @@ impl Guide {
         };
         Self {
             platform: tr.w("platform", platform),
-            links: help_links(tr, &lists),
+            links: help_links(tr, &lists, pages.language),
             steps: steps(locale, incident.page_platform),
             summary: summary(settings, locale, incident, evidence),
         }
@@ -67,15 +67,19 @@ impl StopGuide {
             .unwrap_or_default();
         Self {
             platform: tr.w("platform", platform.as_str()),
-            links: help_links(tr, &[("hacked", &pages.hacked)]),
+            links: help_links(tr, &[("hacked", &pages.hacked)], pages.language),
             steps: steps(locale, platform),
         }
     }
 }
 
 /// The help pages of each list, in order, each with link text of its own: a list of
-/// several pages numbers them.
-fn help_links(tr: Tr, lists: &[(&str, &Vec<String>)]) -> Vec<(String, String)> {
+/// several pages numbers them, and a page in another language than the member's says so.
+fn help_links(
+    tr: Tr,
+    lists: &[(&str, &Vec<String>)],
+    language: Option<Locale>,
+) -> Vec<(String, String)> {
     let mut links = Vec::new();
     for (list, urls) in lists {
         let label = tr.t(&format!("guide-link-{list}"));
@@ -92,6 +96,12 @@ fn help_links(tr: Tr, lists: &[(&str, &Vec<String>)]) -> Vec<(String, String)> {
                 )
             } else {
                 label.clone()
+            };
+            let text = match language.or_else(|| i18n::language_of_address(url)) {
+                Some(other) if other != tr.0 => {
+                    format!("{text} {}", tr.t(&format!("guide-link-in-{}", other.as_str())))
+                }
+                _ => text,
             };
             links.push((text, url.clone()));
         }
