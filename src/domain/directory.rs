@@ -123,6 +123,9 @@ pub struct Directory {
     children: HashMap<String, Vec<usize>>,
     /// Each party's id and names, lowercased and without diacritics, for search.
     search_keys: Vec<String>,
+    /// Each committee's search key with the names of the committees above it, so that a
+    /// member can say "Phúc Xá Ba Đình"; empty for other parties.
+    path_keys: Vec<String>,
     routing: RoutingRules,
     /// The reports the routing sends to no enabled authority or provider, worked out once
     /// per snapshot.
@@ -154,9 +157,28 @@ impl Directory {
             by_id,
             children,
             search_keys,
+            path_keys: Vec::new(),
             routing,
             gaps: Vec::new(),
         };
+        directory.path_keys = directory
+            .parties
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match p.kind {
+                PartyKind::Committee => {
+                    let above: Vec<&str> = directory
+                        .path(&p.id)
+                        .iter()
+                        .rev()
+                        .skip(1)
+                        .map(|a| directory.search_keys[directory.by_id[&a.id]].as_str())
+                        .collect();
+                    format!("{} {}", directory.search_keys[i], above.join(" "))
+                }
+                _ => String::new(),
+            })
+            .collect();
         directory.gaps = super::routing::gaps_of(|kind, severity, platform| {
             directory.route("", kind, severity, platform)
         });
@@ -279,6 +301,43 @@ impl Directory {
     /// The reports the live routing sends to no enabled authority or provider.
     pub fn routing_gaps(&self) -> &[super::routing::RoutingGap] {
         &self.gaps
+    }
+
+    /// The open committees a member may mean by `query`: every word starts a word of the
+    /// committee's id or name, or of the names of the committees above it (so "7" is not
+    /// "17"); those named by their own words first, each group in directory order; at
+    /// most `limit`.
+    pub fn find_committees(&self, query: &str, limit: usize) -> Vec<&Party> {
+        let words: Vec<String> = fold_for_search(query)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        if words.is_empty() {
+            return Vec::new();
+        }
+        let all = |key: &str| {
+            words
+                .iter()
+                .all(|w| key.split_whitespace().any(|k| k.starts_with(w.as_str())))
+        };
+        let mut own = Vec::new();
+        let mut through_parents = Vec::new();
+        for (i, p) in self.parties.iter().enumerate() {
+            if p.kind != PartyKind::Committee || !p.is_enabled() {
+                continue;
+            }
+            if all(&self.search_keys[i]) {
+                own.push(p);
+                if own.len() >= limit {
+                    break;
+                }
+            } else if through_parents.len() < limit && all(&self.path_keys[i]) {
+                through_parents.push(p);
+            }
+        }
+        own.extend(through_parents);
+        own.truncate(limit);
+        own
     }
 
     /// Parties whose id or name contains every word of `query` (case and diacritics

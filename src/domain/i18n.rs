@@ -110,10 +110,12 @@ pub fn language_of_address(address: &str) -> Option<Locale> {
             (code.len() == 2).then(|| of(code)).flatten()
         })
         .or_else(|| {
-            query.split('&').find_map(|pair| match pair.split_once('=')? {
-                ("hl" | "lang" | "locale", code) => of(code),
-                _ => None,
-            })
+            query
+                .split('&')
+                .find_map(|pair| match pair.split_once('=')? {
+                    ("hl" | "lang" | "locale", code) => of(code),
+                    _ => None,
+                })
         })
 }
 

@@ -229,7 +229,10 @@ mod tests {
     #[test]
     fn a_step_replaces_only_its_own_answers() {
         let mut a = Answers::new("s".into());
-        a.answer(Step::You, [("reporter.name".to_owned(), vec!["Bình".to_owned()])]);
+        a.answer(
+            Step::You,
+            [("reporter.name".to_owned(), vec!["Bình".to_owned()])],
+        );
         a.answer(
             Step::Page,
             [
@@ -247,7 +250,9 @@ mod tests {
 
     #[test]
     fn a_time_takes_all_five_boxes_and_must_exist() {
-        let t = time_from_parts("28", "11", "2026", "8", "05").unwrap().unwrap();
+        let t = time_from_parts("28", "11", "2026", "8", "05")
+            .unwrap()
+            .unwrap();
         assert_eq!(t.to_string(), "2026-11-28 08:05:00");
         assert_eq!(time_from_parts("", " ", "", "", ""), Ok(None));
         assert_eq!(

@@ -11,7 +11,11 @@ use crate::{
 
 /// The draft kept under the browser's cookie `cookie`, unless it has expired (or cannot
 /// be read any more, after a change of its shape).
-pub async fn load(db: &Database, cookie: &str, now: DateTime<Utc>) -> Result<Option<Answers>, DbErr> {
+pub async fn load(
+    db: &Database,
+    cookie: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Answers>, DbErr> {
     let found = drafts::find(db.conn(), &token::digest(cookie), now).await?;
     Ok(found.and_then(|json| match serde_json::from_str(&json) {
         Ok(answers) => Some(answers),

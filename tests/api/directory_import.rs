@@ -413,5 +413,130 @@ async fn refused_rows_exit_1_naming_their_line_and_write_nothing() {
 async fn committee_search(app: &TestApp, query: &str) -> String {
     let url = reqwest::Url::parse_with_params(&app.url("/report/committee"), [("q", query)])
         .expect("url");
-    reqwest::get(url).await.expect("sent").text().await.expect("html")
+    reqwest::get(url)
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html")
+}
+
+/// A province -> district -> ward tree of `provinces` x 20 x 20 committees, with the same
+/// twenty ward names in every district, as in a real country.
+fn big_tree(provinces: usize) -> String {
+    const WARDS: [&str; 20] = [
+        "Bến Nghé",
+        "Tân Định",
+        "Đa Kao",
+        "Bến Thành",
+        "Nguyễn Thái Bình",
+        "Phạm Ngũ Lão",
+        "Cầu Ông Lãnh",
+        "Cô Giang",
+        "Nguyễn Cư Trinh",
+        "Cầu Kho",
+        "Phúc Xá",
+        "Trúc Bạch",
+        "Vĩnh Phúc",
+        "Cống Vị",
+        "Liễu Giai",
+        "Ngọc Hà",
+        "Điện Biên",
+        "Đội Cấn",
+        "Kim Mã",
+        "Giảng Võ",
+    ];
+    let mut csv = String::from("id,parent,name.vi,name.en,emails\n");
+    for p in 1..=provinces {
+        let province = format!("p{p:02}");
+        csv.push_str(&format!(
+            "{province},,Ban Thường trực Tỉnh {p},Province {p} Committee,{province}@example.org\n"
+        ));
+        for d in 1..=20 {
+            let district = format!("{province}-d{d:02}");
+            csv.push_str(&format!(
+                "{district},{province},Ban Quận {d} Tỉnh {p},District {d} of Province {p},{district}@example.org\n"
+            ));
+            for (w, name) in WARDS.iter().enumerate() {
+                let ward = format!("{district}-w{:02}", w + 1);
+                csv.push_str(&format!(
+                    "{ward},{district},Chi bộ Phường {name},{name} Ward Branch,{ward}@example.org\n"
+                ));
+            }
+        }
+    }
+    csv
+}
+
+#[tokio::test]
+async fn a_member_finds_their_committee_among_twenty_thousand_without_script() {
+    let db = fresh_database().await;
+    let cli = Cli::new(&db);
+    let file = cli.file("country.csv", &big_tree(50));
+    let run = cli.import_ok(&file, &[]).await;
+    assert!(
+        run.summary().starts_with("imported: 21050 created"),
+        "{}",
+        run.summary()
+    );
+    let app = spawn_app_on(db.shared(), "").await;
+    let member = crate::web::Member::new(&app);
+
+    // The step is a search, never a list of 21,050 choices.
+    let step = member.page("/report/committee").await;
+    assert!(step.contains("id=\"committee-search\""), "{step}");
+    assert!(!step.contains("<select"), "no drop-down list");
+    assert_eq!(step.matches("name=\"reporter.committee\"").count(), 0);
+    assert!(step.len() < 20_000, "the step is {} bytes", step.len());
+
+    // A common name finds twenty, each with the committees above it, and asks for more.
+    let common = member.page("/report/committee?q=ben+nghe").await;
+    assert_eq!(common.matches("name=\"reporter.committee\"").count(), 20);
+    assert!(
+        common.contains("Vui lòng gõ thêm chữ để thu hẹp."),
+        "{common}"
+    );
+    assert!(
+        common.contains("Ban Quận 1 Tỉnh 1 · Ban Thường trực Tỉnh 1"),
+        "{common}"
+    );
+    assert!(
+        common.len() < 40_000,
+        "the results are {} bytes",
+        common.len()
+    );
+    // Nothing found says so.
+    let none = member.page("/report/committee?q=atlantis").await;
+    assert!(
+        none.contains("Không tìm thấy đơn vị nào khớp với “atlantis”."),
+        "{none}"
+    );
+
+    // The member's own ward, by its name and district, with or without accents.
+    for query in [
+        "Kim+M%C3%A3+Qu%E1%BA%ADn+7+T%E1%BB%89nh+42",
+        "kim+ma+quan+7+tinh+42",
+        "p42-d07-w19",
+    ] {
+        let own = member.page(&format!("/report/committee?q={query}")).await;
+        assert_eq!(
+            own.matches("name=\"reporter.committee\"").count(),
+            1,
+            "{query}: {own}"
+        );
+        assert!(own.contains("value=\"p42-d07-w19\""), "{query}: {own}");
+    }
+    let chosen = member
+        .post(
+            "/report/committee?q=p42-d07-w19",
+            "/report/committee",
+            &[("reporter.committee", "p42-d07-w19")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(chosen.status(), reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(chosen.headers()["location"], "/report/page");
+    // Back on the step, the choice is kept without searching again.
+    let back = member.page("/report/committee").await;
+    assert!(back.contains("value=\"p42-d07-w19\" checked"), "{back}");
 }

@@ -21,6 +21,7 @@ mod protocol;
 mod receiver;
 mod register;
 mod register_api;
+mod report_steps;
 mod smtp;
 mod tickets;
 mod transitions;

@@ -127,7 +127,7 @@ fn with(
     fields
 }
 
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(dir) = stack.pop() {
@@ -167,7 +167,9 @@ async fn the_form_is_vietnamese_by_default_and_english_when_asked() {
     let step = member.page("/report/committee").await;
     for committee in ["hn", "hn-ba-dinh", "hcm"] {
         assert!(
-            step.contains(&format!("name=\"reporter.committee\" value=\"{committee}\"")),
+            step.contains(&format!(
+                "name=\"reporter.committee\" value=\"{committee}\""
+            )),
             "{committee}"
         );
     }
@@ -1033,14 +1035,14 @@ async fn email_or_phone_is_asked_once_for_the_pair_and_its_error_is_on_the_pair(
 }
 
 /// The part of `html` after `from` and before the next `to`.
-fn between<'a>(html: &'a str, from: &str, to: &str) -> &'a str {
+pub fn between<'a>(html: &'a str, from: &str, to: &str) -> &'a str {
     html.split_once(from)
         .and_then(|(_, rest)| rest.split(to).next())
         .unwrap_or_else(|| panic!("no {from} … {to} in {html}"))
 }
 
 /// What a reader sees of an HTML page: the text outside tags, without the head.
-fn visible_text(html: &str) -> String {
+pub fn visible_text(html: &str) -> String {
     let body = html.split("<body>").nth(1).unwrap_or(html);
     let mut text = String::new();
     let mut in_tag = false;

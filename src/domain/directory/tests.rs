@@ -103,6 +103,28 @@ fn search_ignores_case_and_diacritics() {
 }
 
 #[test]
+fn a_member_finds_a_committee_by_its_name_and_the_names_above_it() {
+    let d = directory();
+    let ids = |q: &str| -> Vec<String> {
+        d.find_committees(q, 10)
+            .iter()
+            .map(|p| p.id.clone())
+            .collect()
+    };
+    // Its own name first, then the committees below one that is named.
+    assert_eq!(ids("ban hn-bd"), ["hn-bd", "hn-bd-px"]);
+    // A word of a committee above narrows it down.
+    assert_eq!(ids("hn-bd-px ban hn"), ["hn-bd-px"]);
+    // Words start words: "ho" is not inside "thoi".
+    assert_eq!(ids("ho chi"), ["hcm"]);
+    assert!(ids("chi minh hn").is_empty());
+    assert!(ids("  ").is_empty());
+    // Authorities and providers are never a member's committee.
+    assert!(ids("cert").is_empty());
+    assert_eq!(d.find_committees("ban", 2).len(), 2);
+}
+
+#[test]
 fn a_unit_cannot_move_below_itself() {
     let d = directory();
     let existing = d.party("hn").cloned();

@@ -182,13 +182,22 @@ fn vietnamese_messages_hold_no_english_word() {
 fn an_address_may_say_the_language_of_its_page() {
     use super::language_of_address as of;
     let en = Some(Locale::En);
-    assert_eq!(of("https://help.x.com/en/safety-and-security/x-account-compromised"), en);
-    assert_eq!(of("https://support.tiktok.com/en/log-in-troubleshoot/log-in"), en);
+    assert_eq!(
+        of("https://help.x.com/en/safety-and-security/x-account-compromised"),
+        en
+    );
+    assert_eq!(
+        of("https://support.tiktok.com/en/log-in-troubleshoot/log-in"),
+        en
+    );
     assert_eq!(
         of("https://www.icann.org/resources/pages/dispute-resolution-2012-02-25-en"),
         en
     );
-    assert_eq!(of("https://support.google.com/youtube/answer/76187?hl=vi"), Some(Locale::Vi));
+    assert_eq!(
+        of("https://support.google.com/youtube/answer/76187?hl=vi"),
+        Some(Locale::Vi)
+    );
     assert_eq!(of("https://www.facebook.com/hacked"), None);
     assert_eq!(of("https://help.x.com/forms.html"), None);
     assert_eq!(of("https://example.org/enterprise/plan"), None);

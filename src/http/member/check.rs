@@ -73,7 +73,13 @@ async fn show(
         Ok(Some(answers)) => {
             let fixes = fixes(&state, &answers, lang.locale);
             let status = StatusCode::OK;
-            steps::respond(&state, &lang, &csrf, status, page(&state, &lang, &csrf, &answers, fixes))
+            steps::respond(
+                &state,
+                &lang,
+                &csrf,
+                status,
+                page(&state, &lang, &csrf, &answers, fixes),
+            )
         }
         Ok(None) => to_start(),
         Err(response) => response,
@@ -87,7 +93,13 @@ fn to_start() -> HttpResponse {
         .finish()
 }
 
-fn page(state: &AppState, lang: &Lang, csrf: &Csrf, answers: &Answers, fixes: Vec<Fix>) -> CheckPage {
+fn page(
+    state: &AppState,
+    lang: &Lang,
+    csrf: &Csrf,
+    answers: &Answers,
+    fixes: Vec<Fix>,
+) -> CheckPage {
     let mut chrome = Chrome::new(lang.locale, "check-title", "/report/check");
     if !fixes.is_empty() {
         chrome.title = format!("{} {}", chrome.tr.t("error-title-prefix"), chrome.title);
@@ -118,7 +130,10 @@ fn fixes(state: &AppState, answers: &Answers, locale: Locale) -> Vec<Fix> {
     }
     // A step never passed is unanswered even when none of its questions is required.
     for step in Step::ALL.into_iter().filter(|s| !answers.is_done(*s)) {
-        if !fixes.iter().any(|f| f.href.starts_with(&format!("/report/{}?", step.slug()))) {
+        if !fixes
+            .iter()
+            .any(|f| f.href.starts_with(&format!("/report/{}?", step.slug())))
+        {
             fixes.push(Fix {
                 href: format!("/report/{}?change=1", step.slug()),
                 text: i18n::text_with(
@@ -150,7 +165,12 @@ fn sections(state: &AppState, locale: Locale, answers: &Answers) -> Vec<Section>
     let label = |name: &str| tr.t(&format!("field-{}", problems::field_id(name)));
     let row = |name: &str, value: Option<String>| value.map(|v| (label(name), v));
     let time = |name: &str| {
-        let part = |p: &str| answers.get(&format!("{name}.{p}")).unwrap_or_default().to_owned();
+        let part = |p: &str| {
+            answers
+                .get(&format!("{name}.{p}"))
+                .unwrap_or_default()
+                .to_owned()
+        };
         (!part("year").is_empty()).then(|| {
             format!(
                 "{:0>2}/{:0>2}/{} {:0>2}:{:0>2} ({})",
@@ -173,11 +193,21 @@ fn sections(state: &AppState, locale: Locale, answers: &Answers) -> Vec<Section>
             .join(" · ")
     });
     let created_on = {
-        let part = |p: &str| answers.get(&format!("page.created_on.{p}")).unwrap_or_default();
-        ApproxDate::from_parts("page.created_on", part("day"), part("month"), part("year"), chrono::NaiveDate::MAX)
-            .ok()
-            .flatten()
-            .map(|d| d.display())
+        let part = |p: &str| {
+            answers
+                .get(&format!("page.created_on.{p}"))
+                .unwrap_or_default()
+        };
+        ApproxDate::from_parts(
+            "page.created_on",
+            part("day"),
+            part("month"),
+            part("year"),
+            chrono::NaiveDate::MAX,
+        )
+        .ok()
+        .flatten()
+        .map(|d| d.display())
     };
     let stopped = get("containment.state").as_deref() == Some("stopped");
     let actions: Vec<String> = answers
@@ -206,7 +236,10 @@ fn sections(state: &AppState, locale: Locale, answers: &Answers) -> Vec<Section>
                 ),
                 row("page.handle", get("page.handle")),
                 row("page.display_name", get("page.display_name")),
-                row("page.account_type", word("account_type", "page.account_type")),
+                row(
+                    "page.account_type",
+                    word("account_type", "page.account_type"),
+                ),
                 row("page.linked_email", get("page.linked_email")),
                 row("page.linked_phone", get("page.linked_phone")),
                 row("page.created_on", created_on.clone()),

@@ -399,8 +399,8 @@ pub fn stop_section(state: &AppState, page: &mut ReportPage, chosen: Option<Plat
         Platform::as_str,
         |p| tr.w("platform", p.as_str()),
     );
-    page.stop = chosen
-        .map(|p| crate::http::member::track::StopGuide::new(&state.settings, tr.0, p));
+    page.stop =
+        chosen.map(|p| crate::http::member::track::StopGuide::new(&state.settings, tr.0, p));
 }
 
 pub fn secure(state: &AppState) -> bool {
@@ -539,7 +539,11 @@ fn created_on(form: &FormData, problems: &mut Vec<Problem>) -> Option<String> {
 }
 
 /// The report a form describes, and the problems of its date boxes.
-pub fn draft(settings: &Settings, form: &FormData, locale: Locale) -> (IncidentDraft, Vec<Problem>) {
+pub fn draft(
+    settings: &Settings,
+    form: &FormData,
+    locale: Locale,
+) -> (IncidentDraft, Vec<Problem>) {
     let text = |name: &str| form.get(name).filter(|v| !v.trim().is_empty());
     let containment_state = text("containment.state");
     let stopped = containment_state.as_deref() == Some("stopped");

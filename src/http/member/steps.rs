@@ -204,16 +204,7 @@ fn picker(state: &AppState, lang: &Lang, answers: &Answers, search: Option<&str>
         let kept = dir.open_committee(chosen).into_iter().collect();
         (kept, None)
     } else {
-        let mut found: Vec<_> = dir
-            .search(
-                &query,
-                Some(crate::domain::routing::PartyKind::Committee),
-                None,
-                RESULTS + 1,
-            )
-            .into_iter()
-            .filter(|c| c.is_enabled())
-            .collect();
+        let mut found = dir.find_committees(&query, RESULTS + 1);
         let more = found.len() > RESULTS;
         found.truncate(RESULTS);
         let note = if found.is_empty() {
@@ -296,7 +287,9 @@ async fn answer(
             .and_then(|p| p.parse::<crate::domain::Platform>().ok())
     {
         let code = crate::domain::Named::as_str(platform).to_owned();
-        answers.fields.insert("page.platform".to_owned(), vec![code]);
+        answers
+            .fields
+            .insert("page.platform".to_owned(), vec![code]);
     }
     shown.extend(step_problems(&state, &answers, step, lang.locale));
     if shown.is_empty() {
@@ -348,7 +341,10 @@ async fn keep_files(
     answers.files.retain(|f| !remove.contains(&f.sha256));
     let max = state.settings.evidence.max_files;
     for accepted in form.files.drain(..) {
-        let duplicate = answers.files.iter().any(|f| f.sha256 == accepted.file.sha256);
+        let duplicate = answers
+            .files
+            .iter()
+            .any(|f| f.sha256 == accepted.file.sha256);
         if duplicate {
             accepted.received.discard().await;
         } else if answers.files.len() >= max {
@@ -375,10 +371,7 @@ pub fn step_problems(
 ) -> Vec<Problem> {
     let form = FormData::from_fields(answers.fields.clone().into_iter().collect());
     let (_, shown) = report::problems_of(state, &form, locale);
-    shown
-        .into_iter()
-        .filter(|p| step.owns(&p.field))
-        .collect()
+    shown.into_iter().filter(|p| step.owns(&p.field)).collect()
 }
 
 pub fn respond(

@@ -11,12 +11,7 @@ use uuid::Uuid;
 
 use super::{Me, broken};
 use crate::{
-    domain::{
-        Named, Platform,
-        i18n::text_with,
-        register::DeclaredVersion,
-        token,
-    },
+    domain::{Named, Platform, i18n::text_with, register::DeclaredVersion, token},
     http::{
         extract::csrf::Csrf,
         html::{error::PageError, page},

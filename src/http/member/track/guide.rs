@@ -99,7 +99,10 @@ fn help_links(
             };
             let text = match language.or_else(|| i18n::language_of_address(url)) {
                 Some(other) if other != tr.0 => {
-                    format!("{text} {}", tr.t(&format!("guide-link-in-{}", other.as_str())))
+                    format!(
+                        "{text} {}",
+                        tr.t(&format!("guide-link-in-{}", other.as_str()))
+                    )
                 }
                 _ => text,
             };
