@@ -269,6 +269,26 @@ async fn contact_and_page_identity_rules_apply_across_fields() {
     body["reporter"] = json!({ "name": "An", "phone": "0912345678", "committee": "hn" });
     body["page"] = json!({ "platform": "zalo", "handle": "@shop" });
     crate::helpers::expect_status(app.post_incident(&body).await, StatusCode::CREATED).await;
+    // A page's creation date may be known only to the month or the year.
+    for (created_on, stored) in [
+        ("2019", Some("2019")),
+        ("2019-05", Some("2019-05")),
+        ("2019-5", Some("2019-05")),
+        ("1985", None),
+        ("2019-05-32", None),
+    ] {
+        body["page"] = json!({ "platform": "zalo", "handle": "@shop", "created_on": created_on });
+        let status = match stored {
+            Some(_) => StatusCode::CREATED,
+            None => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        let filed = crate::helpers::expect_status(app.post_incident(&body).await, status).await;
+        if let Some(stored) = stored {
+            let id = filed["id"].as_str().expect("id");
+            let detail = app.incident(id).await;
+            assert_eq!(detail["page"]["created_on"], stored, "{created_on}");
+        }
+    }
 }
 
 #[tokio::test]

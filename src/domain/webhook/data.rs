@@ -119,8 +119,13 @@ pub struct WebhookEvidence {
 pub struct WebhookPage {
     #[schema(required = true)]
     pub account_type: Option<AccountType>,
-    /// The day the account was created, as the member gave it.
-    #[schema(required = true, format = Date)]
+    /// When the account was created, as the member knew it: `YYYY`, `YYYY-MM` or
+    /// `YYYY-MM-DD`.
+    #[schema(
+        required = true,
+        pattern = "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
+        example = "2019-03"
+    )]
     pub created_on: Option<String>,
     #[schema(required = true)]
     pub display_name: Option<String>,

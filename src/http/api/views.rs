@@ -71,6 +71,7 @@ pub struct PageView {
     pub account_type: Option<AccountType>,
     pub linked_email: Option<String>,
     pub linked_phone: Option<String>,
+    /// When the page was created: `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
     pub created_on: Option<String>,
     pub purpose: Option<String>,
     /// Canonical key of the page, shared by reports of the same page.
