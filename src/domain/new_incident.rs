@@ -78,7 +78,10 @@ pub struct PageDraft {
     pub linked_phone: Option<String>,
     /// When the page was created, to the day, the month or the year: `YYYY-MM-DD`,
     /// `YYYY-MM` or `YYYY`, from 1990 on.
-    #[schema(pattern = "^[0-9]{4}(-[0-9]{1,2}(-[0-9]{1,2})?)?$", example = "2019-05")]
+    #[schema(
+        pattern = "^[0-9]{4}(-[0-9]{1,2}(-[0-9]{1,2})?)?$",
+        example = "2019-05"
+    )]
     pub created_on: Option<String>,
     #[schema(
         max_length = 1000,

@@ -251,8 +251,8 @@ mod tests {
     #[test]
     fn a_time_takes_all_five_boxes_and_must_exist() {
         let t = time_from_parts("28", "11", "2026", "8", "05")
-            .unwrap()
-            .unwrap();
+            .expect("boxes")
+            .expect("a time");
         assert_eq!(t.to_string(), "2026-11-28 08:05:00");
         assert_eq!(time_from_parts("", " ", "", "", ""), Ok(None));
         assert_eq!(

@@ -340,11 +340,19 @@ async fn a_draft_is_kept_a_day_under_the_form_cookie_and_gone_after_submit() {
     assert!(!member.page("/").await.contains("id=\"continue\""));
 }
 
+/// A step, what is sent on it, the field the error is on, and what the error says.
+type RefusedStep = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    &'static str,
+    &'static str,
+);
+
 #[tokio::test]
 async fn a_refused_step_says_why_keeps_what_was_typed_and_stays() {
     let app = spawn_app().await;
     let member = Member::new(&app);
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str, &str)> = vec![
+    let cases: Vec<RefusedStep> = vec![
         (
             "about-you",
             vec![("reporter.name", "Bình")],

@@ -24,3 +24,4 @@ mod report;
 #[allow(dead_code)]
 #[path = "../api/smtp.rs"]
 mod smtp;
+mod steps;

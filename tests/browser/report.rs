@@ -23,20 +23,29 @@ async fn spawn_linked_app() -> TestApp {
     .await
 }
 
-/// A local time `hours` ago, as a `datetime-local` input holds it.
-fn hours_ago(hours: i64) -> String {
-    (Utc::now() - TimeDelta::hours(hours))
-        .format("%Y-%m-%dT%H:%M")
-        .to_string()
+/// A local time `hours` ago in Vietnam, as the five boxes of the form take it.
+fn boxes(hours: i64) -> [(&'static str, String); 5] {
+    let t = Utc::now() + TimeDelta::hours(7) - TimeDelta::hours(hours);
+    [
+        ("day", t.format("%-d").to_string()),
+        ("month", t.format("%-m").to_string()),
+        ("year", t.format("%Y").to_string()),
+        ("hour", t.format("%H").to_string()),
+        ("minute", t.format("%M").to_string()),
+    ]
 }
 
-/// Fills the form as a member of the Ba Dinh committee whose Facebook page was taken.
+/// Answers the steps as a member of the Ba Dinh committee whose Facebook page was taken,
+/// up to the page step, which is left open with `page_url` typed in.
 async fn fill_report(b: &Browser, page_url: &str) {
+    b.open("/report/about-you").await;
     b.type_into("#reporter-name", "Nguyễn Văn An").await;
     b.type_into("#reporter-email", "an.nguyen@example.org")
         .await;
     b.type_into("#reporter-phone", "+84 912 345 678").await;
-    b.select("#reporter-committee", "hn-ba-dinh").await;
+    b.follow("button#continue").await;
+    b.check("#committee-hn-ba-dinh").await;
+    b.follow("button#continue").await;
     b.type_into("#page-url", page_url).await;
     b.select("#page-platform", "").await;
     b.type_into("#page-handle", "badinh.news").await;
@@ -45,16 +54,33 @@ async fn fill_report(b: &Browser, page_url: &str) {
     b.type_into("#page-linked_email", "page-admin@example.org")
         .await;
     b.type_into("#page-linked_phone", "+84 24 3823 4567").await;
-    b.set_value("#page-created_on", "2019-05-01").await;
+    b.type_into("#page-created_on-day", "1").await;
+    b.type_into("#page-created_on-month", "5").await;
+    b.type_into("#page-created_on-year", "2019").await;
     b.type_into("#page-purpose", "Tin tức của Ban Quận Ba Đình")
         .await;
+}
+
+/// Answers the steps after the page step, up to "Check your answers".
+async fn finish_report(b: &Browser, evidence: &[&Path]) {
     b.check("#kind-hijacked").await;
-    b.set_value("#detected_at", &hours_ago(3)).await;
+    for (part, value) in boxes(3) {
+        b.type_into(&format!("#detected_at-{part}"), &value).await;
+    }
     b.type_into("#description", DESCRIPTION).await;
+    b.follow("button#continue").await;
     b.check("#containment-state-stopped").await;
-    b.set_value("#containment-stopped_at", &hours_ago(2)).await;
+    for (part, value) in boxes(2) {
+        b.type_into(&format!("#containment-stopped_at-{part}"), &value)
+            .await;
+    }
     b.check("#action-password_changed").await;
     b.check("#action-sessions_revoked").await;
+    b.follow("button#continue").await;
+    if !evidence.is_empty() {
+        b.attach("#evidence", evidence).await;
+    }
+    b.follow("button#continue").await;
 }
 
 async fn assert_lang(b: &Browser, lang: &str) {
@@ -75,7 +101,7 @@ async fn a_member_reports_a_hijacked_page_with_evidence_and_follows_the_parties_
     std::fs::write(&evidence, &image).expect("write evidence");
 
     with_browser(&app.address, async |b| {
-        b.open("/").await;
+        fill_report(b, "https://www.facebook.com/badinh.news").await;
         assert_lang(b, "vi").await;
         let form = b.find("form#report-form").await;
         assert_eq!(
@@ -93,8 +119,8 @@ async fn a_member_reports_a_hijacked_page_with_evidence_and_follows_the_parties_
         b.screenshot("form-vi").await;
         b.assert_accessible("the report form").await;
 
-        fill_report(b, "https://www.facebook.com/badinh.news").await;
-        b.attach("#evidence", &[Path::new(&evidence)]).await;
+        b.follow("button#continue").await;
+        finish_report(b, &[Path::new(&evidence)]).await;
         b.follow("button#submit").await;
 
         let reference = b.text("#reference").await;
@@ -162,9 +188,8 @@ async fn tickets_of(app: &TestApp, reference: &str) -> usize {
 async fn a_page_url_that_is_not_a_url_is_explained_beside_the_field_and_the_rest_is_kept() {
     let app = spawn_app().await;
     with_browser(&app.address, async |b| {
-        b.open("/").await;
         fill_report(b, "not a url").await;
-        b.follow("button#submit").await;
+        b.follow("button#continue").await;
 
         let summary = b.find(".error-summary").await;
         assert_eq!(
@@ -189,17 +214,24 @@ async fn a_page_url_that_is_not_a_url_is_explained_beside_the_field_and_the_rest
         );
         assert!(!error.text().await.expect("text").trim().is_empty());
         assert_eq!(
-            b.prop("#reporter-name", "value").await.as_deref(),
-            Some("Nguyễn Văn An")
+            b.prop("#page-handle", "value").await.as_deref(),
+            Some("badinh.news")
         );
         assert_eq!(
-            b.prop("#description", "value").await.as_deref(),
-            Some(DESCRIPTION)
+            b.prop("#page-created_on-year", "value").await.as_deref(),
+            Some("2019")
         );
-        let kind = b.find("#kind-hijacked").await;
-        assert!(
-            kind.is_selected().await.expect("checked"),
-            "the kind is kept"
+        assert_eq!(
+            b.prop("#page-account_type", "value").await.as_deref(),
+            Some("page"),
+            "the account type is kept"
+        );
+        // The earlier steps' answers are kept in the draft.
+        b.follow("a#back").await;
+        b.follow("a#back").await;
+        assert_eq!(
+            b.prop("#reporter-name", "value").await.as_deref(),
+            Some("Nguyễn Văn An")
         );
         b.screenshot("form-error").await;
         b.assert_accessible("the report form with an error").await;
@@ -221,7 +253,7 @@ async fn a_member_switches_the_form_to_english_and_it_stays_english() {
             "the switch leads to ?lang=en: {}",
             b.path().await
         );
-        b.find("form#report-form").await;
+        b.find("#start-report").await;
         b.screenshot("form-en").await;
         b.assert_accessible("the report form in English").await;
 
@@ -245,7 +277,7 @@ async fn the_questions_about_a_stopped_page_show_only_once_stopped_is_chosen() {
     let tracking = filed["tracking_url"].as_str().expect("tracking url");
     let tracking = &tracking[tracking.find("/track/").expect("a tracking path")..];
     with_browser(&app.address, async |b| {
-        for path in ["/", tracking] {
+        for path in ["/report/stopped", tracking] {
             b.open(path).await;
             for css in ["#containment-stopped_at", "#containment-actions"] {
                 assert!(!shown(b, css).await, "{path}: {css} before any choice");
@@ -278,6 +310,8 @@ async fn the_member_s_pages_fit_a_320_pixel_phone_without_scrolling_sideways() {
         async |b| {
             for (name, path) in [
                 ("320-form", "/"),
+                ("320-page-step", "/report/page"),
+                ("320-stopped-step", "/report/stopped"),
                 ("320-stop", "/?stop=facebook"),
                 ("320-confirmation", confirmation.as_str()),
                 ("320-tracking", tracking),
