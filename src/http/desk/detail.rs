@@ -43,6 +43,8 @@ pub struct AttemptLine {
 }
 
 pub struct DeliveryBlock {
+    /// How many attempts it took, in words.
+    pub tried: String,
     pub channel: Channel,
     pub target: String,
     pub status: DeliveryStatus,
@@ -105,6 +107,11 @@ struct DetailPage {
     who: Who,
     reference: String,
     headline: String,
+    /// Where the incident stands, in one line, and what to do next.
+    status: String,
+    status_class: String,
+    standing: String,
+    next_action: String,
     /// What the page register says against the report, as one line for the committee.
     register_flag: Option<String>,
     description: String,
@@ -303,12 +310,16 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
             e.actor_name.as_deref(),
             e.actor_id.as_deref(),
         ),
-        text: crate::domain::i18n::try_text(
-            locale,
-            &format!("desk-event-{}", e.event_type.as_str().replace('.', "-")),
-        )
-        .unwrap_or_else(|| e.event_type.to_string()),
-        detail: detail_of(&e.data),
+        text: String::new(),
+        detail: String::new(),
+    };
+    let line = |e: &crate::usecases::EventRow| {
+        let (text, detail) = super::sentence::said(tr, &dir, &d.tickets, e);
+        Line {
+            text,
+            detail,
+            ..line(e)
+        }
     };
     let containment = d
         .events
@@ -334,6 +345,15 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
                 .iter()
                 .filter(|x| x.ticket_id == t.id)
                 .map(|x| DeliveryBlock {
+                    tried: tr.t1(
+                        "desk-delivery-attempts",
+                        "count",
+                        &d.attempts
+                            .iter()
+                            .filter(|a| a.delivery_id == x.id)
+                            .count()
+                            .to_string(),
+                    ),
                     channel: x.channel,
                     target: x.target.clone(),
                     status: x.status,
@@ -444,6 +464,35 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
             &format!("/desk/incidents/{}", i.reference),
         ),
         who: Who::of(desk),
+        status: tr.w("status", i.status),
+        status_class: format!("state-{}", i.status),
+        standing: crate::domain::i18n::text_with(
+            locale,
+            "desk-standing",
+            &[
+                (
+                    "containment",
+                    &tr.t(&format!("desk-containment-{}", i.containment)),
+                ),
+                (
+                    "acknowledged",
+                    &d.tickets
+                        .iter()
+                        .filter(|t| {
+                            !matches!(
+                                t.status,
+                                crate::domain::TicketStatus::Pending
+                                    | crate::domain::TicketStatus::Notified
+                                    | crate::domain::TicketStatus::Failed
+                            )
+                        })
+                        .count()
+                        .to_string(),
+                ),
+                ("count", &d.tickets.len().to_string()),
+            ],
+        ),
+        next_action: super::sentence::next_action(tr, &dir, i, &d.tickets, now),
         reference: i.reference.clone(),
         headline: format!(
             "{} · {}",
@@ -495,27 +544,6 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
             .filter(|d| d.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
             .and_then(|d| crate::domain::i18n::try_text(locale, &format!("desk-done-{d}"))),
     }
-}
-
-/// The event's data in one line: what an officer needs to read it.
-fn detail_of(data: &serde_json::Value) -> String {
-    let Some(map) = data.as_object() else {
-        return String::new();
-    };
-    map.iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "incident" | "ticket"))
-        .filter_map(|(k, v)| match v {
-            serde_json::Value::Null => None,
-            serde_json::Value::String(s) if s.is_empty() => None,
-            serde_json::Value::String(s) => Some(format!("{k}: {s}")),
-            serde_json::Value::Array(a) if a.is_empty() => None,
-            serde_json::Value::Array(a) if a.iter().any(serde_json::Value::is_object) => {
-                Some(format!("{k}: {}", a.len()))
-            }
-            other => Some(format!("{k}: {other}")),
-        })
-        .collect::<Vec<_>>()
-        .join(" · ")
 }
 
 pub async fn load(

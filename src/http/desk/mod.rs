@@ -10,6 +10,7 @@ mod export;
 mod mail;
 mod queue;
 mod register;
+mod sentence;
 pub mod session;
 pub mod throttle;
 

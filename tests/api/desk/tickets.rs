@@ -301,3 +301,82 @@ async fn the_incident_page_speaks_the_officer_s_words_never_stored_codes() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_incident_page_opens_with_where_it_stands_and_what_to_do_next() {
+    let app = crate::helpers::spawn_app().await;
+    let mut report = crate::helpers::valid_incident();
+    report["containment"] = serde_json::json!({ "state": "active" });
+    let filed = app.file(&report).await;
+    let reference = filed["reference"].as_str().expect("reference");
+    let path = format!("/desk/incidents/{reference}");
+    let officer = Officer::create(&app, "mai.tran", Role::Officer, Some("hn-ba-dinh")).await;
+    let page = officer.page(&path).await;
+    // Where it stands comes first, before the facts, the tickets and the timeline.
+    let now = page.find("id=\"now\"").expect("the standing");
+    for later in [
+        "id=\"facts-title\"",
+        "id=\"tickets-title\"",
+        "id=\"timeline\"",
+    ] {
+        assert!(
+            now < page.find(later).expect(later),
+            "{later} before the standing"
+        );
+    }
+    let standing = crate::web::between(&page, "id=\"now\"", "</section>");
+    for words in [
+        "Tình hình hiện tại",
+        "Mới tiếp nhận",
+        "Trang chưa dừng hoạt động",
+        "0 trên 3 bên đã phản hồi",
+        "Việc cần làm:",
+        "Trang chưa được dừng hoạt động",
+    ] {
+        assert!(standing.contains(words), "lacks {words}: {standing}");
+    }
+    // Each delivery folds its attempts under one line.
+    assert!(page.contains("<details class=\"delivery\""), "{page}");
+    // Every timeline entry is a sentence, never field names or stored codes.
+    let timeline = crate::web::between(&page, "id=\"timeline\"", "</ol>");
+    assert!(
+        timeline.contains("Báo cáo của thành viên đã đến"),
+        "{timeline}"
+    );
+    assert!(
+        timeline.contains("Đã mở phiếu cho Ban Quận Ba Đình"),
+        "{timeline}"
+    );
+    for code in ["from:", "to:", "party:", "hn-ba-dinh", "{", "_"] {
+        assert!(!timeline.contains(code), "shows {code}: {timeline}");
+    }
+
+    // Once the page is stopped, the next thing is the report's own state.
+    let stopped = app
+        .post_json(
+            &format!(
+                "/api/v1/incidents/{}/containment",
+                filed["id"].as_str().expect("id")
+            ),
+            &serde_json::json!({
+                "state": "stopped",
+                "stopped_at": chrono::Utc::now().to_rfc3339(),
+                "actions": ["password_changed"],
+            }),
+        )
+        .await;
+    assert!(stopped.status().is_success(), "{}", stopped.status());
+    let page = officer.page(&path).await;
+    let standing = crate::web::between(&page, "id=\"now\"", "</section>");
+    assert!(
+        standing.contains("Vui lòng đọc báo cáo, rồi chuyển sang “đang xử lý”."),
+        "{standing}"
+    );
+    let timeline = crate::web::between(&page, "id=\"timeline\"", "</ol>");
+    assert!(
+        timeline.contains(
+            "Trang chuyển từ “Trang chưa dừng hoạt động” sang “Thành viên đã dừng hoạt động trang”"
+        ),
+        "{timeline}"
+    );
+}
