@@ -393,19 +393,21 @@ impl PageDraft {
         });
         // The day a page was made is often known only to the month or the year.
         let created_on = optional(errors, &self.created_on, |v| {
-            ApproxDate::parse("page.created_on", v, now.date_naive()).map_err(|e| match e.rule {
-                "future" => FieldError::new(
-                    "page.created_on",
-                    "not_in_future",
-                    "must not be in the future",
-                ),
-                "too_early" => e,
-                _ => FieldError::new(
-                    "page.created_on",
-                    "date",
-                    "must be a date such as 2019-05-01, a month such as 2019-05 or a year",
-                ),
-            })
+            ApproxDate::parse("page.created_on", v, super::register::today_in_vietnam(now)).map_err(
+                |e| match e.rule {
+                    "future" => FieldError::new(
+                        "page.created_on",
+                        "not_in_future",
+                        "must not be in the future",
+                    ),
+                    "too_early" => e,
+                    _ => FieldError::new(
+                        "page.created_on",
+                        "date",
+                        "must be a date such as 2019-05-01, a month such as 2019-05 or a year",
+                    ),
+                },
+            )
         });
         let purpose = optional(errors, &self.purpose, |v| {
             BoundedText::parse("page.purpose", v, TextRule::block(1, 1000))

@@ -53,6 +53,39 @@ pub async fn delete(conn: &impl ConnectionTrait, digest: &str) -> Result<(), DbE
         .map(|_| ())
 }
 
+/// The answers of the drafts that expired before `now`, to release their files.
+pub async fn expired(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, DbErr> {
+    use sea_orm::QuerySelect;
+    report_draft::Entity::find()
+        .select_only()
+        .column(report_draft::Column::Answers)
+        .filter(report_draft::COLUMN.expires_at.lte(now))
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+/// Which of `digests` (of files) a kept draft names.
+pub async fn holding(
+    conn: &impl ConnectionTrait,
+    digests: &[String],
+) -> Result<Vec<String>, DbErr> {
+    let mut held = Vec::new();
+    for digest in digests {
+        let found = report_draft::Entity::find()
+            .filter(report_draft::COLUMN.answers.contains(digest.as_str()))
+            .one(conn)
+            .await?;
+        if found.is_some() {
+            held.push(digest.clone());
+        }
+    }
+    Ok(held)
+}
+
 /// Deletes the drafts that expired before `now`; returns how many.
 pub async fn delete_expired(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
     report_draft::Entity::delete_many()

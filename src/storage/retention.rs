@@ -267,6 +267,8 @@ pub async fn digests_in_use(
         .into_tuple()
         .all(conn)
         .await?;
+    // A report being filled in step by step keeps its files until it is submitted.
+    in_use.extend(super::drafts::holding(conn, &digests).await?);
     let mails: Vec<String> = inbound_mail::Entity::find()
         .select_only()
         .column(inbound_mail::Column::Sha256)

@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::{
     domain::{report_form::Answers, token},
-    storage::{Database, DbErr, drafts},
+    storage::{Database, DbErr, drafts, files::FileStore, retention},
 };
 
 /// The draft kept under the browser's cookie `cookie`, unless it has expired (or cannot
@@ -49,10 +49,42 @@ pub async fn discard(db: &Database, cookie: &str) -> Result<(), DbErr> {
     tx.commit().await
 }
 
-/// Deletes the drafts that expired; returns how many.
-pub async fn sweep(db: &Database, now: DateTime<Utc>) -> Result<u64, DbErr> {
+/// Deletes the drafts that expired, and the files only they kept; returns how many drafts.
+pub async fn sweep(db: &Database, files: &FileStore, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let tx = db.begin_write().await?;
+    let expired = drafts::expired(&*tx, now).await?;
     let gone = drafts::delete_expired(&*tx, now).await?;
     tx.commit().await?;
+    let digests: Vec<String> = expired
+        .iter()
+        .filter_map(|json| serde_json::from_str::<Answers>(json).ok())
+        .flat_map(|answers| answers.files.into_iter().map(|f| f.sha256))
+        .collect();
+    release(db, files, digests).await;
     Ok(gone)
+}
+
+/// Deletes the files a draft let go of (removed by the member, or expired with it) that
+/// no report, mail or other draft names; returns how many were deleted.
+pub async fn release(db: &Database, files: &FileStore, digests: Vec<String>) -> usize {
+    if digests.is_empty() {
+        return 0;
+    }
+    let in_use =
+        match retention::digests_in_use(db.conn(), digests.clone(), uuid::Uuid::nil()).await {
+            Ok(in_use) => in_use,
+            Err(error) => {
+                tracing::warn!(%error, "could not check a draft's files before deleting them");
+                return 0;
+            }
+        };
+    let mut deleted = 0;
+    for digest in digests.iter().filter(|d| !in_use.contains(d)) {
+        match files.remove(digest).await {
+            Ok(true) => deleted += 1,
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, %digest, "could not delete a draft's file"),
+        }
+    }
+    deleted
 }

@@ -408,12 +408,20 @@ impl Dispatcher {
                     errors.push(error);
                 }
             }
-            match crate::usecases::drafts::sweep(&self.db, Utc::now()).await {
+            let files =
+                crate::usecases::FileStore::open_evidence(&self.settings.evidence.dir).await;
+            let swept = match files {
+                Ok(files) => crate::usecases::drafts::sweep(&self.db, &files, Utc::now())
+                    .await
+                    .map_err(anyhow::Error::from),
+                Err(error) => Err(error),
+            };
+            match swept {
                 Ok(gone) if gone > 0 => tracing::info!(gone, "expired report drafts deleted"),
                 Ok(_) => {}
                 Err(error) => {
                     tracing::warn!(%error, "could not delete expired report drafts");
-                    errors.push(error.into());
+                    errors.push(error);
                 }
             }
         }

@@ -332,6 +332,25 @@ async fn a_draft_is_kept_a_day_under_the_form_cookie_and_gone_after_submit() {
     app.dispatch_until_idle().await;
     assert_eq!(drafts(&app).await, 0);
 
+    // A draft with a file, deleted by the member: the file goes with it.
+    let kept = answer(&member, "about-you", &steps()[0].1, Vec::new()).await;
+    assert_eq!(kept.status(), StatusCode::SEE_OTHER);
+    let mut own = PNG.to_vec();
+    own.extend_from_slice(b"only in this draft");
+    let added = answer(&member, "evidence", &[], vec![("rieng.png", own)]).await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let files = crate::web::files_under(app.evidence.path()).len();
+    let start = member.page("/").await;
+    assert!(start.contains("id=\"discard\""), "{start}");
+    let dropped = member.post("/", "/report/discard", &[], Vec::new()).await;
+    assert_eq!(dropped.status(), StatusCode::SEE_OTHER);
+    assert_eq!(drafts(&app).await, 0);
+    assert_eq!(
+        crate::web::files_under(app.evidence.path()).len(),
+        files - 1
+    );
+    assert!(!member.page("/").await.contains("id=\"continue\""));
+
     // A new draft, answered and submitted, is gone with the Submit.
     answer_all(&member).await;
     assert_eq!(drafts(&app).await, 1);

@@ -1026,7 +1026,7 @@ async fn email_or_phone_is_asked_once_for_the_pair_and_its_error_is_on_the_pair(
     );
     let pair = between(&html, "id=\"reporter-contact\"", "</fieldset>");
     assert!(
-        pair.contains("id=\"reporter-contact-error\">Cho biết email hoặc số điện thoại"),
+        pair.contains("id=\"reporter-contact-error\">Vui lòng cho biết email hoặc số điện thoại"),
         "{pair}"
     );
     assert!(!html.contains("id=\"reporter-email-error\""), "{html}");

@@ -313,8 +313,13 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
         text: String::new(),
         detail: String::new(),
     };
+    let when = |raw: &str| {
+        chrono::DateTime::parse_from_rfc3339(raw)
+            .map(|t| local_time(settings, locale, t.with_timezone(&Utc)))
+            .unwrap_or_else(|_| raw.to_owned())
+    };
     let line = |e: &crate::usecases::EventRow| {
-        let (text, detail) = super::sentence::said(tr, &dir, &d.tickets, e);
+        let (text, detail) = super::sentence::said(tr, &dir, &d.tickets, e, &when);
         Line {
             text,
             detail,

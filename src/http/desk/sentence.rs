@@ -7,8 +7,16 @@ use crate::{
     usecases::{EventRow, TicketRow},
 };
 
-/// The sentence of an entry, and the text it carries (empty when none).
-pub fn said(tr: Tr, dir: &Directory, tickets: &[TicketRow], e: &EventRow) -> (String, String) {
+/// The sentence of an entry, and what it carries (empty when nothing): notes, case
+/// numbers, the time the page was stopped and what the member did, file names. `when`
+/// writes an RFC 3339 time in the officer's words.
+pub fn said(
+    tr: Tr,
+    dir: &Directory,
+    tickets: &[TicketRow],
+    e: &EventRow,
+    when: &dyn Fn(&str) -> String,
+) -> (String, String) {
     let data = |key: &str| {
         e.data[key]
             .as_str()
@@ -35,6 +43,28 @@ pub fn said(tr: Tr, dir: &Directory, tickets: &[TicketRow], e: &EventRow) -> (St
     let say = |key: &str, args: &[(&'static str, &str)]| i18n::text_with(tr.0, key, args);
     let with_party = |key: &str| say(key, &[("party", &party)]);
     let note = data("note").unwrap_or_default();
+    let list = |key: &str| -> Vec<String> {
+        e.data[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    // When the page was stopped, what the member did, and their note, in one line.
+    let stopping = |at: &str, actions: &str, note: &str| {
+        let done: Vec<String> = list(actions)
+            .iter()
+            .map(|a| tr.t(&format!("form-action-{a}")))
+            .collect();
+        data(at)
+            .map(|t| tr.t1("desk-said-stopped-at", "time", &when(&t)))
+            .into_iter()
+            .chain((!done.is_empty()).then(|| i18n::joined(tr.0, &done)))
+            .chain(data(note))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
     // A message without a party is the member's.
     let of_message = |key: &str| {
         if party.is_empty() {
@@ -44,7 +74,20 @@ pub fn said(tr: Tr, dir: &Directory, tickets: &[TicketRow], e: &EventRow) -> (St
         }
     };
     match e.event_type {
-        TimelineEvent::IncidentReported => (say("desk-said-reported", &[]), String::new()),
+        TimelineEvent::IncidentReported => (
+            say("desk-said-reported", &[]),
+            data("containment")
+                .map(|c| tr.t(&format!("desk-containment-{c}")))
+                .into_iter()
+                .chain(Some(stopping(
+                    "contained_at",
+                    "containment_actions",
+                    "containment_note",
+                )))
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" · "),
+        ),
         TimelineEvent::TicketOpened => (with_party("desk-said-ticket-opened"), String::new()),
         TimelineEvent::TicketNotified => (with_party("desk-said-ticket-notified"), String::new()),
         TimelineEvent::TicketFailed => (with_party("desk-said-ticket-failed"), String::new()),
@@ -52,7 +95,10 @@ pub fn said(tr: Tr, dir: &Directory, tickets: &[TicketRow], e: &EventRow) -> (St
             with_party("desk-said-ticket-acknowledged"),
             data("external_ref")
                 .map(|r| tr.t1("parties-case", "case", &r))
-                .unwrap_or_default(),
+                .into_iter()
+                .chain((!note.is_empty()).then(|| note.clone()))
+                .collect::<Vec<_>>()
+                .join(" · "),
         ),
         TimelineEvent::TicketResolved => (with_party("desk-said-ticket-resolved"), note),
         TimelineEvent::TicketRejected => (with_party("desk-said-ticket-rejected"), note),
@@ -66,14 +112,18 @@ pub fn said(tr: Tr, dir: &Directory, tickets: &[TicketRow], e: &EventRow) -> (St
         TimelineEvent::TicketTestSent => (with_party("desk-said-ticket-test"), String::new()),
         TimelineEvent::WebhookEndpointDisabled => (
             with_party("desk-said-endpoint-disabled"),
-            data("url").unwrap_or_default(),
+            [data("url"), data("reason")]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · "),
         ),
         TimelineEvent::ContainmentChanged => (
             say(
                 "desk-said-containment",
                 &[("from", &containment("from")), ("to", &containment("to"))],
             ),
-            note,
+            stopping("at", "actions", "note"),
         ),
         TimelineEvent::StatusChanged => {
             let reason = data("reason")
@@ -171,6 +221,9 @@ pub fn next_action(
         |t: &&TicketRow| t.status.is_open() && t.deadline_at < now && t.paused_at.is_none();
     if let Some(t) = tickets.iter().find(overdue) {
         return with_party("desk-next-overdue", t);
+    }
+    if tickets.is_empty() {
+        return tr.t("desk-next-nobody");
     }
     let settled = tickets
         .iter()

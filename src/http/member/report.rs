@@ -532,7 +532,11 @@ fn created_on(form: &FormData, problems: &mut Vec<Problem>) -> Option<String> {
     match ApproxDate::from_parts(NAME, &part("day"), &part("month"), &part("year"), today) {
         Ok(date) => date.map(|d| d.to_string()),
         Err(error) => {
-            problems.push(problems::from_field_error(&error));
+            let mut problem = problems::from_field_error(&error);
+            if error.rule == "future" {
+                problem.key = "error-not_in_future".to_owned();
+            }
+            problems.push(problem);
             Some(String::from("-"))
         }
     }

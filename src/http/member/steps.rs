@@ -33,6 +33,20 @@ const LIST_ALL_UP_TO: usize = 12;
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &crate::http::extract::limits::WebLimits) {
     cfg.service(
+        crate::http::routes::at("/report/discard")
+            .post(discard)
+            .done()
+            .wrap(limits.submissions()),
+    );
+    // The step that takes files counts as a submission; the others as page views.
+    cfg.service(
+        crate::http::routes::at("/report/{step:evidence}")
+            .get(show)
+            .post(answer)
+            .done()
+            .wrap(limits.submissions()),
+    );
+    cfg.service(
         crate::http::routes::at("/report/{step}")
             .get(show)
             .post(answer)
@@ -154,7 +168,12 @@ fn step_page(
     );
     page.chrome.title = format!("{progress}: {title}");
     page.action = format!("/report/{}", step.slug());
-    page.chrome.switch_href = format!("{}?lang={}", page.action, page.chrome.switch_lang);
+    page.chrome.switch_href = format!(
+        "{}?lang={}{}",
+        page.action,
+        page.chrome.switch_lang,
+        if change { "&change=1" } else { "" }
+    );
     page.step = Some(StepView {
         step,
         progress,
@@ -270,13 +289,21 @@ async fn answer(
         }
     };
     let change = form.get("change").is_some();
-    let mut shown: Vec<Problem> = form.read_problems.clone();
+    let mut shown: Vec<Problem> = Vec::new();
+    let mut removed = Vec::new();
     if step == Step::Evidence {
-        if let Err(error) = keep_files(&state, &mut form, &mut answers, &mut shown).await {
-            tracing::error!(%error, "could not keep a draft's files");
-            return unavailable(&req);
+        shown.extend(form.read_problems.iter().cloned());
+        match keep_files(&state, &mut form, &mut answers, &mut shown).await {
+            Ok(dropped) => removed = dropped,
+            Err(error) => {
+                tracing::error!(%error, "could not keep a draft's files");
+                form.discard_files().await;
+                return unavailable(&req);
+            }
         }
     } else {
+        // Only the evidence step takes files.
+        form.discard_files().await;
         answers.answer(step, form.fields().clone());
     }
     // The platform whose stop steps the member read is the page's, until they say more.
@@ -301,6 +328,7 @@ async fn answer(
         tracing::error!(error = %format!("{error:#}"), "could not keep a report draft");
         return unavailable(&req);
     }
+    drafts::release(&state.db, &state.files, removed).await;
     let cookie = csrf.lasting_cookie(report::secure(&state), lifetime);
     if shown.is_empty() {
         let next = match (change, step.next()) {
@@ -330,14 +358,21 @@ async fn answer(
 }
 
 /// Keeps the files sent on the evidence step with the draft, and drops the ones the
-/// member asked to remove; files beyond the limit are refused.
+/// member asked to remove (returned, to be deleted once the draft no longer names
+/// them); files beyond the limit are refused.
 async fn keep_files(
     state: &AppState,
     form: &mut FormData,
     answers: &mut Answers,
     shown: &mut Vec<Problem>,
-) -> std::io::Result<()> {
+) -> std::io::Result<Vec<String>> {
     let remove = form.all("remove");
+    let removed: Vec<String> = answers
+        .files
+        .iter()
+        .filter(|f| remove.contains(&f.sha256))
+        .map(|f| f.sha256.clone())
+        .collect();
     answers.files.retain(|f| !remove.contains(&f.sha256));
     let max = state.settings.evidence.max_files;
     for accepted in form.files.drain(..) {
@@ -359,7 +394,7 @@ async fn keep_files(
             answers.files.push(accepted.file);
         }
     }
-    Ok(())
+    Ok(removed)
 }
 
 /// The problems of the answers that belong to `step`.
@@ -393,6 +428,38 @@ pub fn respond(
         ),
         None => page::broken(),
     }
+}
+
+/// "Delete this report and start again": the draft and the files only it kept go, so a
+/// shared phone keeps nothing of the member's report.
+#[tracing::instrument(skip_all)]
+async fn discard(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    csrf: Csrf,
+    payload: Multipart,
+) -> HttpResponse {
+    let mut form = match report::read(&req, &state, &csrf, payload).await {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
+    form.discard_files().await;
+    let answers = match kept(&req, &state, &csrf).await {
+        Ok(answers) => answers,
+        Err(response) => return response,
+    };
+    if let Some(answers) = answers {
+        if let Err(error) = drafts::discard(&state.db, csrf.value()).await {
+            tracing::error!(%error, "could not delete a report draft");
+            return unavailable(&req);
+        }
+        let files = answers.files.into_iter().map(|f| f.sha256).collect();
+        drafts::release(&state.db, &state.files, files).await;
+    }
+    HttpResponse::SeeOther()
+        .insert_header(("Location", "/"))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish()
 }
 
 fn missing(req: &HttpRequest) -> HttpResponse {
