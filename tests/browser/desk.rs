@@ -312,6 +312,10 @@ async fn an_officer_signs_in_finds_the_overdue_incidents_reads_the_attempts_and_
                 text_of(article).await
             );
         }
+        // Each delivery's attempts are folded under one line until the officer opens it.
+        for summary in b.find_all("details.delivery:not([open]) > summary").await {
+            summary.click().await.expect("open a delivery");
+        }
         let rows = b.find_all("table.attempts tr.attempt").await;
         assert_eq!(
             rows.len(),
@@ -329,7 +333,7 @@ async fn an_officer_signs_in_finds_the_overdue_incidents_reads_the_attempts_and_
         }
         let before = timeline(b).await;
         assert!(
-            !before.iter().any(|l| l.contains("Đổi trạng thái")),
+            !before.iter().any(|l| l.contains("Sự cố chuyển từ")),
             "no status change yet: {before:#?}"
         );
         b.screenshot("desk-detail").await;
@@ -352,9 +356,14 @@ async fn an_officer_signs_in_finds_the_overdue_incidents_reads_the_attempts_and_
         let after = timeline(b).await;
         let changes: Vec<&String> = after
             .iter()
-            .filter(|l| l.contains("Đổi trạng thái"))
+            .filter(|l| l.contains("Sự cố chuyển từ"))
             .collect();
         assert_eq!(changes.len(), 1, "one status change: {after:#?}");
+        assert!(
+            changes[0].contains("Sự cố chuyển từ “Mới tiếp nhận” sang “Đang xử lý”"),
+            "the change is a sentence: {}",
+            changes[0]
+        );
         assert!(
             changes[0].contains(&format!("cán bộ: {OFFICER}")),
             "the change names the officer: {}",
