@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::{
     domain::{report_form::Answers, token},
-    storage::{Database, DbErr, drafts, files::FileStore, retention},
+    storage::{Database, DbErr, drafts, files::FileStore},
 };
 
 /// The draft kept under the browser's cookie `cookie`, unless it has expired (or cannot
@@ -70,21 +70,5 @@ pub async fn release(db: &Database, files: &FileStore, digests: Vec<String>) -> 
     if digests.is_empty() {
         return 0;
     }
-    let in_use =
-        match retention::digests_in_use(db.conn(), digests.clone(), uuid::Uuid::nil()).await {
-            Ok(in_use) => in_use,
-            Err(error) => {
-                tracing::warn!(%error, "could not check a draft's files before deleting them");
-                return 0;
-            }
-        };
-    let mut deleted = 0;
-    for digest in digests.iter().filter(|d| !in_use.contains(d)) {
-        match files.remove(digest).await {
-            Ok(true) => deleted += 1,
-            Ok(false) => {}
-            Err(error) => tracing::warn!(%error, %digest, "could not delete a draft's file"),
-        }
-    }
-    deleted
+    crate::usecases::retention::delete_files(db, files, uuid::Uuid::nil(), digests).await
 }

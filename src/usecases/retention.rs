@@ -247,9 +247,10 @@ fn personal_fields(i: &IncidentRow) -> Vec<&'static str> {
     .collect()
 }
 
-/// Deletes the files of a purged incident that no other report names; returns how many
-/// were deleted. A file that cannot be deleted is logged and left.
-async fn delete_files(
+/// Deletes the files of a purged incident (or, with the nil id, of a dropped draft) that no
+/// other report, mail or draft names; returns how many were deleted. A file that cannot be
+/// deleted is logged and left.
+pub async fn delete_files(
     db: &Database,
     files: &FileStore,
     incident: Uuid,

@@ -8,7 +8,7 @@ use askama::Template;
 
 use super::{
     report::{self, PRINCIPAL},
-    steps::{self, kept},
+    steps::{self, kept, section_key},
 };
 use crate::{
     domain::{
@@ -145,17 +145,6 @@ fn fixes(state: &AppState, answers: &Answers, locale: Locale) -> Vec<Fix> {
         }
     }
     fixes
-}
-
-fn section_key(step: Step) -> &'static str {
-    match step {
-        Step::You => "form-section-you",
-        Step::Committee => "form-section-committee",
-        Step::Page => "form-section-page",
-        Step::What => "form-section-what",
-        Step::Stopped => "form-section-stop",
-        Step::Evidence => "form-section-evidence",
-    }
 }
 
 /// Each step's answers as the member gave them, in their words.

@@ -194,7 +194,8 @@ fn step_page(
     page
 }
 
-fn section_key(step: Step) -> &'static str {
+/// The message key of a step's title.
+pub fn section_key(step: Step) -> &'static str {
     match step {
         Step::You => "form-section-you",
         Step::Committee => "form-section-committee",
