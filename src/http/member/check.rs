@@ -73,7 +73,7 @@ async fn show(
         Ok(Some(answers)) => {
             let fixes = fixes(&state, &answers, lang.locale);
             let status = StatusCode::OK;
-            steps::respond(
+            report::respond(
                 &state,
                 &lang,
                 &csrf,
@@ -325,7 +325,7 @@ async fn submit(
         Ok(new) if fixes.is_empty() => new,
         _ => {
             let page = page(&state, &lang, &csrf, &answers, fixes);
-            return steps::respond(&state, &lang, &csrf, StatusCode::UNPROCESSABLE_ENTITY, page);
+            return report::respond(&state, &lang, &csrf, StatusCode::UNPROCESSABLE_ENTITY, page);
         }
     };
     let submission = Some(answers.submission_id.clone());

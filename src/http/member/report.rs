@@ -448,14 +448,25 @@ pub async fn show(
     if let Some(platform) = chosen {
         page.start_href = format!("{}?platform={}", page.start_href, platform.as_str());
     }
+    respond(&state, &lang, &csrf, StatusCode::OK, page)
+}
+
+/// A member page of the report, rendered with its language and form cookies.
+pub fn respond(
+    state: &AppState,
+    lang: &Lang,
+    csrf: &Csrf,
+    status: StatusCode,
+    page: impl Template,
+) -> HttpResponse {
     match page::render(&page) {
         Some(body) => page::html(
-            StatusCode::OK,
+            status,
             body,
             Extras {
-                lang: Some(&lang),
-                csrf: Some(&csrf),
-                secure: secure(&state),
+                lang: Some(lang),
+                csrf: Some(csrf),
+                secure: secure(state),
             },
         ),
         None => page::broken(),
@@ -856,16 +867,5 @@ fn form_again(
         },
         from_page,
     );
-    match page::render(&page) {
-        Some(body) => page::html(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            body,
-            Extras {
-                lang: Some(lang),
-                csrf: Some(csrf),
-                secure: secure(state),
-            },
-        ),
-        None => page::broken(),
-    }
+    respond(state, lang, csrf, StatusCode::UNPROCESSABLE_ENTITY, page)
 }

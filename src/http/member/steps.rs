@@ -3,8 +3,6 @@
 //! browser's form cookie) before going on. Nothing is filed until the member submits
 //! from "Check your answers" (`check`).
 
-use std::collections::HashMap;
-
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chrono::Utc;
@@ -17,10 +15,7 @@ use crate::{
     },
     http::{
         extract::{csrf::Csrf, form::FormData, form::Problem, lang::Lang},
-        html::{
-            page::{self, Extras},
-            problems,
-        },
+        html::{page, problems},
         state::AppState,
     },
     usecases::drafts,
@@ -98,15 +93,7 @@ async fn show(
         Ok(answers) => answers.unwrap_or_default(),
         Err(response) => return response,
     };
-    let filled = Filled {
-        values: values_of(&answers),
-        checked: answers
-            .fields
-            .get("containment.actions")
-            .cloned()
-            .unwrap_or_default(),
-        ..Filled::default()
-    };
+    let filled = filled(&answers, Vec::new());
     let change = query.change.is_some();
     let mut page = step_page(
         &state,
@@ -125,16 +112,26 @@ async fn show(
             .and_then(|p| p.parse::<crate::domain::Platform>().ok())
             .map(|p| crate::domain::Named::as_str(p).to_owned());
     }
-    respond(&state, &lang, &csrf, StatusCode::OK, page)
+    report::respond(&state, &lang, &csrf, StatusCode::OK, page)
 }
 
-/// The answers as the form shows them: the first value of each field.
-fn values_of(answers: &Answers) -> HashMap<String, String> {
-    answers
-        .fields
-        .iter()
-        .filter_map(|(name, values)| Some((name.clone(), values.first()?.clone())))
-        .collect()
+/// The answers as the form shows them (the first value of each field, and the ticked
+/// actions), with the step's problems.
+fn filled(answers: &Answers, problems: Vec<problems::Shown>) -> Filled {
+    Filled {
+        values: answers
+            .fields
+            .iter()
+            .filter_map(|(name, values)| Some((name.clone(), values.first()?.clone())))
+            .collect(),
+        checked: answers
+            .fields
+            .get("containment.actions")
+            .cloned()
+            .unwrap_or_default(),
+        problems,
+        files_lost: false,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -342,18 +339,10 @@ async fn answer(
             .cookie(cookie)
             .finish();
     }
-    let filled = Filled {
-        values: values_of(&answers),
-        checked: answers
-            .fields
-            .get("containment.actions")
-            .cloned()
-            .unwrap_or_default(),
-        problems: problems::show(lang.locale, shown),
-        files_lost: false,
-    };
+    let filled = filled(&answers, problems::show(lang.locale, shown));
     let page = step_page(&state, &lang, &csrf, step, &answers, filled, change, None);
-    let mut response = respond(&state, &lang, &csrf, StatusCode::UNPROCESSABLE_ENTITY, page);
+    let mut response =
+        report::respond(&state, &lang, &csrf, StatusCode::UNPROCESSABLE_ENTITY, page);
     let _ = response.add_cookie(&cookie);
     response
 }
@@ -408,27 +397,6 @@ pub fn step_problems(
     let form = FormData::from_fields(answers.fields.clone().into_iter().collect());
     let (_, shown) = report::problems_of(state, &form, locale);
     shown.into_iter().filter(|p| step.owns(&p.field)).collect()
-}
-
-pub fn respond(
-    state: &AppState,
-    lang: &Lang,
-    csrf: &Csrf,
-    status: StatusCode,
-    page: impl askama::Template,
-) -> HttpResponse {
-    match page::render(&page) {
-        Some(body) => page::html(
-            status,
-            body,
-            Extras {
-                lang: Some(lang),
-                csrf: Some(csrf),
-                secure: report::secure(state),
-            },
-        ),
-        None => page::broken(),
-    }
 }
 
 /// "Delete this report and start again": the draft and the files only it kept go, so a
