@@ -250,6 +250,9 @@ pub struct Contacts {
     pub emails: Vec<String>,
     #[serde(default)]
     pub webhooks: Vec<WebhookEndpoint>,
+    /// The person members may call or write to about their report.
+    #[serde(default)]
+    pub person: Option<crate::domain::directory::NamedContact>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

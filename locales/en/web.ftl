@@ -130,6 +130,7 @@ parties-party = Party
 parties-state = State
 parties-deadline = Acknowledge by
 parties-case = Their case number: { $case }
+parties-contact = Who to contact:
 parties-overdue = Past the acknowledgement deadline
 role-committee = Your committee
 role-authority = Authority

@@ -130,6 +130,7 @@ parties-party = Đơn vị
 parties-state = Tình trạng
 parties-deadline = Hạn xác nhận
 parties-case = Mã hồ sơ của đơn vị: { $case }
+parties-contact = Người liên hệ:
 parties-overdue = Đã quá hạn xác nhận
 role-committee = Đơn vị của bạn
 role-authority = Cơ quan chức năng

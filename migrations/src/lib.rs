@@ -14,6 +14,7 @@ mod m20261203_000010_create_register;
 mod m20261204_000011_create_correspondence;
 mod m20261204_000012_unique_inbound_message_id;
 mod m20261206_000013_create_report_drafts;
+mod m20261206_000014_add_party_contact;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_create_correspondence::Migration),
             Box::new(m20261204_000012_unique_inbound_message_id::Migration),
             Box::new(m20261206_000013_create_report_drafts::Migration),
+            Box::new(m20261206_000014_add_party_contact::Migration),
         ]
     }
 }

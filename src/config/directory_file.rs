@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{PartiesSettings, PartySettings};
 use crate::domain::{
     Locale,
-    directory::{Directory, ImportEndpoint, ImportRow, PartyDraft},
+    directory::{ContactDraft, Directory, ImportEndpoint, ImportRow, PartyDraft},
     routing::{PartyKind, RoutingRules},
 };
 
@@ -53,6 +53,7 @@ fn toml_row(place: String, kind: PartyKind, p: &PartySettings) -> ImportRow {
             locale: Some(p.locale),
             ack_deadline: humantime(p.ack_deadline),
             emails: p.contacts.emails.clone(),
+            contact: ContactDraft::of(p.contacts.person.as_ref()),
         },
         endpoints: Some(
             p.contacts
@@ -99,9 +100,11 @@ pub fn read_toml(text: &str) -> Result<DirectoryFile, String> {
 }
 
 /// Reads a CSV committee tree with the header `id,parent,name.vi,name.en,emails` and,
-/// optionally, `kind`, `locale` and `ack_deadline` columns; several addresses are
-/// separated by `;`. A committee already in `current` keeps its locale and deadline when
-/// the row leaves them empty; a new one gets `vi` and 24h.
+/// optionally, `kind`, `locale`, `ack_deadline`, `contact.name`, `contact.phone` and
+/// `contact.email` columns; several addresses are separated by `;`. A committee already in
+/// `current` keeps its locale and deadline when the row leaves them empty (a new one gets
+/// `vi` and 24h), and its named contact when the file has no `contact.` column; with one,
+/// empty cells remove the contact.
 pub fn read_csv(text: &str, current: &Directory) -> Result<DirectoryFile, Vec<String>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -121,6 +124,9 @@ pub fn read_csv(text: &str, current: &Directory) -> Result<DirectoryFile, Vec<St
         "kind",
         "locale",
         "ack_deadline",
+        "contact.name",
+        "contact.phone",
+        "contact.email",
     ];
     let mut errors: Vec<String> = headers
         .iter()
@@ -140,6 +146,7 @@ pub fn read_csv(text: &str, current: &Directory) -> Result<DirectoryFile, Vec<St
     if !errors.is_empty() {
         return Err(errors);
     }
+    let has_contact = headers.iter().any(|h| h.starts_with("contact."));
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = match record {
@@ -207,6 +214,15 @@ pub fn read_csv(text: &str, current: &Directory) -> Result<DirectoryFile, Vec<St
                     .filter(|e| !e.is_empty())
                     .map(str::to_owned)
                     .collect(),
+                contact: if has_contact {
+                    ContactDraft {
+                        name: get("contact.name"),
+                        phone: get("contact.phone"),
+                        email: get("contact.email"),
+                    }
+                } else {
+                    ContactDraft::of(existing.and_then(|p| p.contact.as_ref()))
+                },
             },
             endpoints: None,
         });

@@ -15,9 +15,9 @@ pub use change::{
     ChangeAction, ChangeSubject, DirectoryChange, endpoint_record, party_record, routing_record,
 };
 pub use edit::{
-    CheckedEndpoint, DEADLINE_BOUNDS, EndpointDraft, MAX_ENDPOINTS, PartyDraft, check_endpoint_url,
-    check_party_id, check_reason, check_webhook_secret, new_endpoint_id, new_webhook_secret,
-    parse_deadline,
+    CheckedEndpoint, ContactDraft, DEADLINE_BOUNDS, EndpointDraft, MAX_ENDPOINTS, PartyDraft,
+    check_endpoint_url, check_party_id, check_reason, check_webhook_secret, new_endpoint_id,
+    new_webhook_secret, parse_deadline,
 };
 pub use import::{ImportEndpoint, ImportPlan, ImportRow, PlannedParty};
 
@@ -42,6 +42,18 @@ impl Names {
             Locale::En => &self.en,
         }
     }
+}
+
+/// The person a member may call or write to about their report: a committee's officer on
+/// duty, say. Shown to members beside the party; never sent anything by the service.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedContact {
+    pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// Why and since when a party or an endpoint receives nothing new.
@@ -99,6 +111,8 @@ pub struct Party {
     pub locale: Locale,
     pub ack_deadline: Duration,
     pub emails: Vec<String>,
+    /// The person members may reach about their report.
+    pub contact: Option<NamedContact>,
     pub endpoints: Vec<Endpoint>,
     pub disabled: Option<Disabled>,
     pub updated_at: DateTime<Utc>,

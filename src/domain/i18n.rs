@@ -128,6 +128,30 @@ pub fn joined(locale: Locale, items: &[String]) -> String {
     }
 }
 
+/// A duration in the locale's words, largest units first: `2 ngày`, `4 giờ 30 phút`,
+/// `1 day 2 hours`. Seconds show only under a minute.
+pub fn duration(locale: Locale, d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    let word = |n: u64, unit: &str| {
+        let key = format!("duration-{unit}{}", if n == 1 { "" } else { "s" });
+        text_with(locale, &key, &[("count", &n.to_string())])
+    };
+    let words: Vec<String> = [
+        (secs / 86_400, "day"),
+        (secs % 86_400 / 3_600, "hour"),
+        (secs % 3_600 / 60, "minute"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, unit)| word(n, unit))
+    .collect();
+    if words.is_empty() {
+        word(secs, "second")
+    } else {
+        words.join(" ")
+    }
+}
+
 /// Translations for one page, handed to templates as `tr`.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr(pub Locale);

@@ -18,7 +18,7 @@ use super::entities::{
 };
 use crate::domain::{
     Actor, IncidentKind, Named, Platform, TicketStatus,
-    directory::{Directory, DirectoryChange, Disabled, Endpoint, Names, Party},
+    directory::{Directory, DirectoryChange, Disabled, Endpoint, NamedContact, Names, Party},
     routing::{AuthorityRule, RoutingRules, RuleKind},
 };
 
@@ -136,6 +136,9 @@ fn party_model(p: &Party) -> party::ActiveModel {
         emails: Set(serde_json::to_string(&p.emails).unwrap_or_else(|_| "[]".to_owned())),
         disabled_reason: Set(p.disabled.as_ref().map(|d| d.reason.clone())),
         disabled_at: Set(p.disabled.as_ref().map(|d| d.at)),
+        contact_name: Set(p.contact.as_ref().map(|c| c.name.clone())),
+        contact_phone: Set(p.contact.as_ref().and_then(|c| c.phone.clone())),
+        contact_email: Set(p.contact.as_ref().and_then(|c| c.email.clone())),
     }
 }
 
@@ -161,6 +164,11 @@ pub async fn load(conn: &impl ConnectionTrait) -> Result<Directory, DbErr> {
         .map(|row| Party {
             endpoints: endpoints.remove(&row.id).unwrap_or_default(),
             emails: serde_json::from_str(&row.emails).unwrap_or_default(),
+            contact: row.contact_name.map(|name| NamedContact {
+                name,
+                phone: row.contact_phone,
+                email: row.contact_email,
+            }),
             id: row.id,
             kind: row.kind,
             parent: row.parent_id,
@@ -275,6 +283,9 @@ pub async fn save_parties(conn: &impl ConnectionTrait, parties: &[&Party]) -> Re
                         party::Column::Emails,
                         party::Column::DisabledReason,
                         party::Column::DisabledAt,
+                        party::Column::ContactName,
+                        party::Column::ContactPhone,
+                        party::Column::ContactEmail,
                     ])
                     .to_owned(),
             )

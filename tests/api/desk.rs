@@ -13,6 +13,7 @@ mod queue;
 mod register;
 mod sign_in;
 mod tickets;
+mod words;
 
 use std::{net::IpAddr, sync::Arc};
 

@@ -336,6 +336,86 @@ async fn a_toml_file_imports_authorities_webhooks_and_routing() {
 }
 
 #[tokio::test]
+async fn a_units_named_contact_comes_from_a_csv_column_or_a_toml_table() {
+    let db = fresh_database().await;
+    let cli = Cli::new(&db);
+    let with_contact = "\
+id,parent,name.vi,name.en,emails,contact.name,contact.phone,contact.email
+qn,,Ban Thường trực Tỉnh Quảng Ninh,Quang Ninh Provincial Committee,truc-ban@qn.example.org,Trần Văn Hải,+84 203 3835 123,hai@qn.example.org
+qn-cam-pha,qn,Ban Thành phố Cẩm Phả,Cam Pha City Committee,cam-pha@qn.example.org,,,
+";
+    cli.import_ok(&cli.file("contacts.csv", with_contact), &[])
+        .await;
+    let load = |db: &TestDb| {
+        let db = db.shared();
+        async move {
+            incident_desk::storage::directory::load(db.database().await.conn())
+                .await
+                .expect("load the directory")
+        }
+    };
+    let dir = load(&db).await;
+    let contact = dir
+        .party("qn")
+        .and_then(|p| p.contact.clone())
+        .expect("qn's contact");
+    assert_eq!(contact.name, "Trần Văn Hải");
+    assert_eq!(contact.phone.as_deref(), Some("+842033835123"));
+    assert_eq!(contact.email.as_deref(), Some("hai@qn.example.org"));
+    assert!(
+        dir.party("qn-cam-pha")
+            .expect("qn-cam-pha")
+            .contact
+            .is_none()
+    );
+
+    // A file without contact columns leaves the contacts as they are.
+    let again = cli.import_ok(&cli.file("plain.csv", TREE), &[]).await;
+    assert!(
+        !again.stdout.contains("~ committee qn ("),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        load(&db)
+            .await
+            .party("qn")
+            .and_then(|p| p.contact.clone())
+            .is_some()
+    );
+
+    // A phone without a name is refused on its line, and nothing is written.
+    let bad = cli.file(
+        "bad.csv",
+        "id,parent,name.vi,name.en,emails,contact.phone\nqn-x,qn,Ban X,X Committee,x@qn.example.org,0912345678\n",
+    );
+    let run = cli.import(&bad, &[]).await;
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("line 2: contact.name: must name the person"),
+        "{}",
+        run.stderr
+    );
+    assert!(load(&db).await.party("qn-x").is_none());
+
+    // In TOML, the person is a table of the party's contacts.
+    let toml = PARTIES_TOML.replace(
+        "contacts.emails = [\"truc-ban@dn.example.org\"]",
+        "contacts.emails = [\"truc-ban@dn.example.org\"]\ncontacts.person = { name = \"Lê Thị Hoa\", phone = \"0236 3821 111\" }",
+    );
+    cli.import_ok(&cli.file("parties.toml", &toml), &[]).await;
+    let contact = load(&db)
+        .await
+        .party("dn")
+        .and_then(|p| p.contact.clone())
+        .expect("dn's contact");
+    assert_eq!(contact.name, "Lê Thị Hoa");
+    assert_eq!(contact.phone.as_deref(), Some("02363821111"));
+    assert_eq!(contact.email, None);
+}
+
+#[tokio::test]
 async fn refused_rows_exit_1_naming_their_line_and_write_nothing() {
     let db = fresh_database().await;
     let cli = Cli::new(&db);

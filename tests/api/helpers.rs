@@ -27,6 +27,17 @@ pub struct TestDb {
 
 impl TestDb {
     /// The same database, for another application; the first keeps it alive.
+    /// A connection of the test's own, as the service makes it.
+    pub async fn database(&self) -> Database {
+        let settings = config::DatabaseSettings {
+            url: self.url.clone().into(),
+            max_connections: 2,
+        };
+        Database::connect(&settings)
+            .await
+            .expect("connect to the test database")
+    }
+
     pub fn shared(&self) -> TestDb {
         TestDb {
             url: self.url.clone(),
@@ -231,13 +242,7 @@ impl TestApp {
     }
 
     pub async fn database(&self) -> Database {
-        let settings = config::DatabaseSettings {
-            url: self.db.url.clone().into(),
-            max_connections: 2,
-        };
-        Database::connect(&settings)
-            .await
-            .expect("connect to the test database")
+        self.db.database().await
     }
 
     /// Every `table.column` of the database whose value contains `needle`, whatever the

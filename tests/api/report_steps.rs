@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, hidden_input, spawn_app, spawn_app_with};
 use crate::web::{Member, PNG, between, visible_text};
 
 /// The answers of each step of a good report, in order.
-fn steps() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+pub fn steps() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
     vec![
         (
             "about-you",
@@ -79,7 +79,7 @@ fn location(response: &reqwest::Response) -> String {
 }
 
 /// Answers every step, each going on to the next and the last to "Check your answers".
-async fn answer_all(member: &Member<'_>) {
+pub async fn answer_all(member: &Member<'_>) {
     let all = steps();
     for (i, (step, fields)) in all.iter().enumerate() {
         let response = answer(member, step, fields, Vec::new()).await;

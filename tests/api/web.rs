@@ -1060,37 +1060,146 @@ pub fn visible_text(html: &str) -> String {
     text
 }
 
+/// `html` without the elements that open with `open` (`<code`, say) and close with `close`.
+fn without(html: &str, open: &str, close: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some((before, after)) = rest.split_once(open) {
+        out.push_str(before);
+        rest = after.split_once(close).map_or("", |(_, tail)| tail);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The English words a Vietnamese reader would meet on `html`, each with where it stands.
+/// Web and email addresses, identifiers set as `<code>`, and text marked as English
+/// (`<span lang="en">`, `<dd lang="en">`: a party's English name) are as they are.
+pub fn english_words(html: &str) -> Vec<String> {
+    let (english, allowed) = incident_desk::domain::i18n::foreign_words();
+    let without_code = without(html, "<code", "</code>");
+    let without_code = without(&without_code, "<span lang=\"en\">", "</span>");
+    let without_code = without(&without_code, "<dd lang=\"en\">", "</dd>");
+    let text = visible_text(&without_code);
+    let mut found = Vec::new();
+    for chunk in text
+        .split_whitespace()
+        .filter(|w| !w.contains("://") && !w.contains('@'))
+    {
+        for word in chunk.split(|c: char| !c.is_ascii_alphabetic()) {
+            let lower = word.to_lowercase();
+            if english.contains(&lower) && !allowed.contains(&lower) {
+                found.push(format!("`{word}` in `{chunk}`"));
+            }
+        }
+    }
+    found
+}
+
 #[tokio::test]
 async fn the_member_reads_no_english_word_in_vietnamese() {
     let app = spawn_app().await;
     let member = Member::new(&app);
     let token = member.file_report().await;
-    let (english, allowed) = incident_desk::domain::i18n::foreign_words();
     let mut found = Vec::new();
-    for path in [
+    let mut paths = vec![
         "/".to_owned(),
         "/?stop=facebook".to_owned(),
         format!("/track/{token}/confirmation"),
         format!("/track/{token}"),
-    ] {
-        let html = member.page(&path).await;
+    ];
+    // Each step of a report in progress, with the answers kept, and the check page.
+    let steps = Member::new(&app);
+    crate::report_steps::answer_all(&steps).await;
+    for (step, _) in crate::report_steps::steps() {
+        paths.push(format!("/report/{step}"));
+    }
+    paths.push("/report/check".to_owned());
+    for path in &paths {
+        let member = if path.starts_with("/report/") {
+            &steps
+        } else {
+            &member
+        };
+        let html = member.page(path).await;
         assert!(html.contains("<html lang=\"vi\">"), "{path}");
-        // Web and email addresses are shown as they are.
-        let text = visible_text(&html);
-        let text: Vec<&str> = text
-            .split_whitespace()
-            .filter(|w| !w.contains("://") && !w.contains('@'))
-            .collect();
-        for chunk in text {
-            for word in chunk.split(|c: char| !c.is_ascii_alphabetic()) {
-                let lower = word.to_lowercase();
-                if english.contains(&lower) && !allowed.contains(&lower) {
-                    found.push(format!("{path}: `{word}` in `{chunk}`"));
-                }
-            }
-        }
+        found.extend(
+            english_words(&html)
+                .into_iter()
+                .map(|w| format!("{path}: {w}")),
+        );
     }
     assert!(found.is_empty(), "{found:#?}");
+}
+
+#[tokio::test]
+async fn the_tracking_page_takes_the_time_a_page_was_stopped_in_five_boxes() {
+    let app = spawn_app().await;
+    let member = Member::new(&app);
+    let token = member.file_report().await;
+    let page = format!("/track/{token}");
+    let html = member.page(&page).await;
+    for part in ["day", "month", "year", "hour", "minute"] {
+        assert!(
+            html.contains(&format!("name=\"containment.stopped_at.{part}\"")),
+            "{part}"
+        );
+    }
+    assert!(!html.contains("datetime-local"), "{html}");
+    let stopped = |minute: &'static str| {
+        vec![
+            ("containment.state", "stopped"),
+            ("containment.stopped_at.day", "28"),
+            ("containment.stopped_at.month", "11"),
+            ("containment.stopped_at.year", "2026"),
+            ("containment.stopped_at.hour", "21"),
+            ("containment.stopped_at.minute", minute),
+            ("containment.actions", "password_changed"),
+        ]
+    };
+
+    // Without its minutes the time is refused as incomplete, and what was typed is kept.
+    let response = member
+        .post(&page, &format!("{page}/containment"), &stopped(""), vec![])
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.expect("html");
+    let error = between(&html, "id=\"containment-stopped_at-error\">", "<");
+    assert_eq!(error, "Vui lòng nhập đủ ngày, tháng, năm, giờ và phút.");
+    assert!(
+        html.contains(
+            "id=\"containment-stopped_at-hour\" name=\"containment.stopped_at.hour\" value=\"21\""
+        ),
+        "{html}"
+    );
+    let id = app.all_incidents().await[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(
+        app.incident(&id).await["containment"]["state"],
+        "lost_control"
+    );
+
+    // Complete, it is 21:15 in Vietnam.
+    let response = member
+        .post(
+            &page,
+            &format!("{page}/containment"),
+            &stopped("15"),
+            vec![],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let containment = app.incident(&id).await["containment"].clone();
+    assert_eq!(containment["state"], "stopped", "{containment:#}");
+    assert_eq!(
+        containment["at"]
+            .as_str()
+            .map(|t| t.parse::<chrono::DateTime<chrono::Utc>>().expect("a time")),
+        Some("2026-11-28T14:15:00Z".parse().expect("a time")),
+        "{containment:#}"
+    );
 }
 
 #[tokio::test]

@@ -30,6 +30,17 @@ pub enum Screen {
 }
 
 impl Screen {
+    pub const ALL: [Screen; 3] = [Screen::SmallPhone, Screen::Phone, Screen::Desktop];
+
+    /// Its width, to name what was seen on it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Phone => "412",
+            Self::SmallPhone => "320",
+            Self::Desktop => "1280",
+        }
+    }
+
     fn size(self) -> (u32, u32) {
         match self {
             Self::Phone => (412, 915),
@@ -338,6 +349,39 @@ impl Browser {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("write the screenshot");
         path
+    }
+
+    /// Checks the page shown: it carries no script (so it works the same with script off),
+    /// axe-core finds nothing, and it is no wider than the screen. Saves it as `name` and
+    /// returns its height in screens.
+    pub async fn look(&self, name: &str) -> f64 {
+        // Read before axe-core is brought in: the page's own script, of which there is none.
+        let sizes = self
+            .client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth,
+                         document.documentElement.scrollHeight, window.innerHeight,
+                         document.scripts.length,
+                         document.querySelectorAll('[onclick],[onchange],[oninput],[onsubmit],[onload]').length];",
+                vec![],
+            )
+            .await
+            .expect("the page's size");
+        assert_eq!(
+            (sizes[4].as_u64(), sizes[5].as_u64()),
+            (Some(0), Some(0)),
+            "{name} carries script"
+        );
+        self.assert_accessible(name).await;
+        let size = |i: usize| sizes[i].as_f64().expect("a number");
+        assert!(
+            size(0) <= size(1),
+            "{name} is {} px wide on a {} px screen",
+            size(0),
+            size(1)
+        );
+        self.screenshot(name).await;
+        size(2) / size(3)
     }
 }
 

@@ -384,3 +384,63 @@ async fn an_officer_signs_in_finds_the_overdue_incidents_reads_the_attempts_and_
     let detail = app.incident(late_id).await;
     assert_eq!(detail["status"], "in_progress", "{detail:#}");
 }
+
+/// Signs the officer in on `b`.
+async fn sign_in(b: &Browser) {
+    b.open("/desk").await;
+    b.type_into("#username", USERNAME).await;
+    b.type_into("#password", PASSWORD).await;
+    b.follow("button#sign-in").await;
+    assert_eq!(b.path().await, "/desk", "signed in");
+}
+
+/// The desk's incident page on a small phone, a phone and a desktop, in both languages:
+/// where the incident stands and the next thing to do come first, each party's deliveries
+/// fold to one line, nothing is wider than the screen, there is no script, and axe-core
+/// finds nothing. The height of each is printed in screens.
+#[tokio::test]
+async fn the_incident_page_reads_on_every_screen_in_both_languages() {
+    let hook = Receiver::start(Reply::Status(200)).await;
+    let app = spawn_app_with(&settings(&hook.url)).await;
+    create_officer(&app).await;
+    let (id, reference) = file(&app, "hn-ba-dinh", "badinh.news").await;
+    let detail = settled(&app, &id).await;
+    let tickets = detail["tickets"].as_array().expect("tickets").len();
+    let mut measured = Vec::new();
+    for screen in Screen::ALL {
+        with_browser_on(screen, &app.address, async |b| {
+            sign_in(b).await;
+            for (lang, now, next) in [
+                ("vi", "Tình hình hiện tại", "Việc cần làm:"),
+                ("en", "Where it stands", "Next:"),
+            ] {
+                let name = format!("desk-incident-{}-{lang}", screen.name());
+                b.open(&format!("/desk/incidents/{reference}?lang={lang}"))
+                    .await;
+                assert_eq!(b.attr("html", "lang").await.as_deref(), Some(lang));
+                // The first card says where it stands and what to do next.
+                let first = b.find("main section.card").await;
+                assert_eq!(first.attr("id").await.expect("id").as_deref(), Some("now"));
+                assert_eq!(b.text("#now-title").await, now, "{name}");
+                assert!(b.text("#next-action").await.starts_with(next), "{name}");
+                // Every party's deliveries went through, so each folds to one line.
+                assert_eq!(b.find_all("article.ticket").await.len(), tickets, "{name}");
+                assert!(
+                    b.find_all("details.delivery[open]").await.is_empty(),
+                    "{name}: a delivered notification is folded"
+                );
+                assert!(!b.find_all("details.delivery").await.is_empty());
+                let screens = b.look(&name).await;
+                measured.push((name, screens));
+            }
+        })
+        .await;
+    }
+    for (name, screens) in &measured {
+        println!("screens per page: {name:<26} {screens:.2}");
+    }
+    // On an office screen the whole incident, its five parties included, stays short.
+    for (name, screens) in measured.iter().filter(|(n, _)| n.contains("-1280-")) {
+        assert!(*screens <= 4.0, "{name} is {screens:.2} screens long");
+    }
+}

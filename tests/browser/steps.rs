@@ -20,38 +20,12 @@ struct Measured {
     screens: f64,
 }
 
-/// Checks the page the browser shows: accessible, no wider than the screen; saves it and
-/// returns its height in screens.
+/// Checks the page the browser shows (see [`Browser::look`]) and keeps its height.
 async fn look(b: &Browser, run: &str, page: &str, out: &mut Vec<Measured>) {
-    // Read before axe-core is brought in: the page's own script, of which there is none.
-    let sizes = b
-        .client()
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth,
-                     document.documentElement.scrollHeight, window.innerHeight,
-                     document.scripts.length,
-                     document.querySelectorAll('[onclick],[onchange],[oninput],[onsubmit],[onload]').length];",
-            vec![],
-        )
-        .await
-        .expect("the page's size");
-    assert_eq!(
-        (sizes[4].as_u64(), sizes[5].as_u64()),
-        (Some(0), Some(0)),
-        "{page} ({run}) carries script"
-    );
-    b.assert_accessible(&format!("{page} ({run})")).await;
-    let size = |i: usize| sizes[i].as_f64().expect("a number");
-    assert!(
-        size(0) <= size(1),
-        "{page} ({run}) is {} px wide on a {} px screen",
-        size(0),
-        size(1)
-    );
-    b.screenshot(&format!("steps-{run}-{page}")).await;
+    let screens = b.look(&format!("steps-{run}-{page}")).await;
     out.push(Measured {
         page: page.to_owned(),
-        screens: size(2) / size(3),
+        screens,
     });
 }
 
@@ -97,15 +71,7 @@ const EN: Words = Words {
 
 /// Walks the whole report once and returns what each page measured.
 async fn walk(app: &TestApp, screen: Screen, words: &Words, evidence: &Path) -> Vec<Measured> {
-    let run = format!(
-        "{}-{}",
-        match screen {
-            Screen::SmallPhone => "320",
-            Screen::Phone => "412",
-            Screen::Desktop => "1280",
-        },
-        words.lang,
-    );
+    let run = format!("{}-{}", screen.name(), words.lang);
     let mut out = Vec::new();
     with_browser_on(screen, &app.address, async |b| {
         b.open(&format!("/?lang={}&stop=facebook", words.lang))
@@ -225,7 +191,7 @@ async fn a_member_reports_step_by_step_on_every_screen_in_both_languages() {
     let evidence = files.path().join("trang-bi-chiem.png");
     std::fs::write(&evidence, png::solid(16, [0xB3, 0x26, 0x1E])).expect("write evidence");
     let mut steps_at_412 = Vec::new();
-    for screen in [Screen::SmallPhone, Screen::Phone, Screen::Desktop] {
+    for screen in Screen::ALL {
         for words in [&VI, &EN] {
             let measured = walk(&app, screen, words, &evidence).await;
             if screen == Screen::Phone {

@@ -136,6 +136,7 @@ pub fn party_record(p: &Party) -> Value {
         "locale": p.locale.as_str(),
         "ack_deadline": humantime::format_duration(p.ack_deadline).to_string(),
         "emails": p.emails,
+        "contact": p.contact,
         "disabled": p.disabled.as_ref().map(|d| d.reason.clone()),
     })
 }

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use base64::Engine;
 
-use super::{Directory, Names, Party};
+use super::{Directory, NamedContact, Names, Party};
 use crate::domain::{
-    BoundedText, Email, FieldError, Locale, TextRule, has_userinfo, routing::PartyKind,
+    BoundedText, Email, FieldError, Locale, Phone, TextRule, has_userinfo, routing::PartyKind,
     webhook::EventType,
 };
 
@@ -35,6 +35,68 @@ pub struct PartyDraft {
     /// A duration such as `4h` or `90m`.
     pub ack_deadline: String,
     pub emails: Vec<String>,
+    pub contact: ContactDraft,
+}
+
+/// A party's named contact as submitted: all three empty for none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactDraft {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+impl ContactDraft {
+    /// The draft that keeps `contact` as it is.
+    pub fn of(contact: Option<&NamedContact>) -> Self {
+        contact.map_or_else(Self::default, |c| Self {
+            name: c.name.clone(),
+            phone: c.phone.clone().unwrap_or_default(),
+            email: c.email.clone().unwrap_or_default(),
+        })
+    }
+
+    /// The contact, or none when every field is empty. A phone or an address needs the
+    /// person's name beside it, for a member to know whom they are calling.
+    pub fn check(&self) -> Result<Option<NamedContact>, Vec<FieldError>> {
+        let (name, phone, email) = (self.name.trim(), self.phone.trim(), self.email.trim());
+        if name.is_empty() && phone.is_empty() && email.is_empty() {
+            return Ok(None);
+        }
+        let mut errors = Vec::new();
+        let name = if name.is_empty() {
+            errors.push(FieldError::new(
+                "contact.name",
+                "required",
+                "must name the person when a phone or an address is given",
+            ));
+            None
+        } else {
+            BoundedText::parse("contact.name", name, NAME)
+                .map_err(|e| errors.push(e))
+                .ok()
+        };
+        let phone = (!phone.is_empty())
+            .then(|| Phone::parse("contact.phone", phone))
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
+        let email = (!email.is_empty())
+            .then(|| Email::parse("contact.email", email))
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
+        match name {
+            Some(name) if errors.is_empty() => Ok(Some(NamedContact {
+                name: name.into_inner(),
+                phone: phone.map(|p| p.as_str().to_owned()),
+                email: email.map(|e| e.as_str().to_owned()),
+            })),
+            _ => Err(errors),
+        }
+    }
 }
 
 /// `1` to `64` of a-z, 0-9, `-` and `_`.
@@ -166,6 +228,12 @@ impl PartyDraft {
                 .with_limit(MAX_EMAILS),
             );
         }
+        let contact = self
+            .contact
+            .check()
+            .map_err(|e| errors.extend(e))
+            .ok()
+            .flatten();
         let has_endpoint =
             existing.is_some_and(|p| p.endpoints.iter().any(|e| e.disabled.is_none()));
         if emails.is_empty()
@@ -198,6 +266,7 @@ impl PartyDraft {
                 .unwrap_or_default(),
             ack_deadline,
             emails,
+            contact,
             endpoints: existing.map(|p| p.endpoints.clone()).unwrap_or_default(),
             disabled: existing.and_then(|p| p.disabled.clone()),
             updated_at: chrono::Utc::now(),

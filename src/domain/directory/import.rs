@@ -117,6 +117,7 @@ impl ImportPlan {
                     locale: row.draft.locale.unwrap_or_default(),
                     ack_deadline: std::time::Duration::from_secs(3600),
                     emails: row.draft.emails.clone(),
+                    contact: None,
                     endpoints,
                     disabled: existing.and_then(|p| p.disabled.clone()),
                     updated_at: now,

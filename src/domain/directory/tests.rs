@@ -15,6 +15,7 @@ fn party(id: &str, kind: PartyKind, parent: Option<&str>) -> Party {
         locale: Locale::Vi,
         ack_deadline: Duration::from_secs(3600),
         emails: vec![format!("{id}@example.org")],
+        contact: None,
         endpoints: Vec::new(),
         disabled: None,
         updated_at: Utc::now(),
@@ -157,6 +158,7 @@ fn an_import_sorts_rows_and_names_bad_ones_by_place() {
             locale: Some(Locale::Vi),
             ack_deadline: "1h".into(),
             emails: vec![format!("{id}@example.org")],
+            contact: ContactDraft::default(),
         },
         endpoints: None,
     };

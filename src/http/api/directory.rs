@@ -160,12 +160,25 @@ pub struct PartyView {
     pub ack_deadline_seconds: u64,
     #[schema(example = json!(["ba-dinh@hn.example.org"]))]
     pub emails: Vec<String>,
+    /// The person members may call or write to about their report, shown on their pages.
+    pub contact: Option<ContactView>,
     /// Set when the party receives nothing new.
     pub disabled: Option<DisabledView>,
     /// Committees directly below.
     pub children: usize,
     pub endpoints: usize,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A party's named contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactView {
+    #[schema(example = "Nguyễn Thị Lan")]
+    pub name: String,
+    #[schema(example = "0912345678")]
+    pub phone: Option<String>,
+    #[schema(example = "lan@hn.example.org")]
+    pub email: Option<String>,
 }
 
 fn disabled_view(d: &Option<crate::domain::directory::Disabled>) -> Option<DisabledView> {
@@ -188,6 +201,11 @@ impl PartyView {
             locale: p.locale,
             ack_deadline_seconds: p.ack_deadline.as_secs(),
             emails: p.emails.clone(),
+            contact: p.contact.as_ref().map(|c| ContactView {
+                name: c.name.clone(),
+                phone: c.phone.clone(),
+                email: c.email.clone(),
+            }),
             disabled: disabled_view(&p.disabled),
             children: dir.child_count(&p.id),
             endpoints: p.endpoints.len(),

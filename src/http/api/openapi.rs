@@ -85,7 +85,7 @@ use crate::{
         crate::domain::correspondence::MessageChannel, crate::domain::correspondence::MailKind,
         crate::domain::correspondence::InboundStatus, crate::domain::correspondence::MatchRule,
         crate::domain::correspondence::UnmatchedReason, crate::domain::correspondence::InboundVia,
-        directory::NamesView, directory::DisabledView, directory::PartyView, directory::PartyPage,
+        directory::NamesView, directory::ContactView, directory::DisabledView, directory::PartyView, directory::PartyPage,
         directory::EndpointView, directory::EndpointList, directory::EndpointWithSecret,
         directory::CreateEndpoint, directory::UpdateEndpoint, directory::RotateSecret,
         directory::RotatedSecretView, directory::DisableEndpoint, directory::EndpointTestView,

@@ -37,9 +37,53 @@ pub struct Fact {
 pub struct AttemptLine {
     pub at: String,
     pub outcome: AttemptOutcome,
+    /// The HTTP status, or the SMTP reply's code; `—` when there was no answer.
     pub code: String,
     pub duration: String,
-    pub error: String,
+    /// What went wrong, in the officer's words; empty when it went through.
+    pub summary: String,
+    /// The error or the mail server's reply as it was, for whoever looks into it.
+    pub detail: String,
+}
+
+/// An attempt as the officer reads it: the code of the answer, what it means in words, and
+/// the error or reply as it came, which is kept verbatim for whoever looks into it.
+fn attempt_line(
+    settings: &crate::config::Settings,
+    locale: Locale,
+    a: &crate::usecases::AttemptRow,
+) -> AttemptLine {
+    let tr = Tr(locale);
+    let smtp_code = a
+        .reply
+        .as_deref()
+        .and_then(|r| r.get(..3))
+        .filter(|c| c.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_owned);
+    let code = a.status_code.map(|c| c.to_string()).or(smtp_code);
+    let summary = match (a.outcome, &code) {
+        (AttemptOutcome::Delivered, _) => String::new(),
+        (_, Some(code)) => tr.t1("desk-attempt-answered", "code", code),
+        (_, None) => tr.t("desk-attempt-no-answer"),
+    };
+    let detail = [a.error.as_deref(), a.reply.as_deref()]
+        .into_iter()
+        .flatten()
+        .fold(Vec::<&str>::new(), |mut seen, text| {
+            if !seen.contains(&text) {
+                seen.push(text);
+            }
+            seen
+        })
+        .join(" · ");
+    AttemptLine {
+        at: local_time(settings, locale, a.attempted_at),
+        outcome: a.outcome,
+        code: code.unwrap_or_else(|| "—".to_owned()),
+        duration: format!("{} ms", a.duration_ms),
+        summary,
+        detail,
+    }
 }
 
 pub struct DeliveryBlock {
@@ -296,7 +340,14 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
         ),
         fact(tr, "field-page-linked_email", i.page_linked_email.clone()),
         fact(tr, "field-page-linked_phone", i.page_linked_phone.clone()),
-        fact(tr, "field-page-created_on", i.page_created_on.clone()),
+        fact(
+            tr,
+            "field-page-created_on",
+            i.page_created_on.as_deref().map(|raw| {
+                crate::domain::register::ApproxDate::parse("", raw, chrono::NaiveDate::MAX)
+                    .map_or_else(|_| raw.to_owned(), |d| d.display())
+            }),
+        ),
         fact(tr, "field-page-purpose", i.page_purpose.clone()),
     ]
     .into_iter()
@@ -371,17 +422,7 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
                         .attempts
                         .iter()
                         .filter(|a| a.delivery_id == x.id)
-                        .map(|a| AttemptLine {
-                            at: local_time(settings, locale, a.attempted_at),
-                            outcome: a.outcome,
-                            code: a
-                                .status_code
-                                .map(|c| c.to_string())
-                                .or_else(|| a.reply.clone())
-                                .unwrap_or_default(),
-                            duration: format!("{} ms", a.duration_ms),
-                            error: a.error.clone().unwrap_or_default(),
-                        })
+                        .map(|a| attempt_line(settings, locale, a))
                         .collect(),
                 })
                 .collect();

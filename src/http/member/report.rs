@@ -160,15 +160,7 @@ impl ReportPage {
 
     /// The boxes of a date, and of a time when `time`: name, width and label key.
     pub fn date_parts(&self, time: &bool) -> Vec<(&'static str, usize, &'static str)> {
-        let mut parts = vec![
-            ("day", 2, "register-day"),
-            ("month", 2, "register-month"),
-            ("year", 4, "register-year"),
-        ];
-        if *time {
-            parts.extend([("hour", 2, "form-hour"), ("minute", 2, "form-minute")]);
-        }
-        parts
+        date_parts(*time)
     }
 
     /// What the member typed in one box of the date `name`.
@@ -473,6 +465,19 @@ pub fn respond(
     }
 }
 
+/// The boxes of a date, and of a time when `time`: name, width and label key.
+pub(super) fn date_parts(time: bool) -> Vec<(&'static str, usize, &'static str)> {
+    let mut parts = vec![
+        ("day", 2, "register-day"),
+        ("month", 2, "register-month"),
+        ("year", 4, "register-year"),
+    ];
+    if time {
+        parts.extend([("hour", 2, "form-hour"), ("minute", 2, "form-minute")]);
+    }
+    parts
+}
+
 /// A datetime-local value (`2026-11-28T08:30`) in the configured offset, as RFC 3339;
 /// anything else is passed on for the domain to refuse.
 pub fn local_time(settings: &Settings, raw: &str) -> String {
@@ -493,7 +498,7 @@ pub fn local_time(settings: &Settings, raw: &str) -> String {
 /// (`detected_at.day` …), or from one datetime-local value. Boxes that make no time are a
 /// problem of their own; the domain is then given a value it refuses, so that nothing
 /// goes through.
-fn time_field(
+pub(super) fn time_field(
     settings: &Settings,
     form: &FormData,
     name: &str,

@@ -100,6 +100,11 @@ impl TrackPage {
             .map(String::as_str)
             .unwrap_or_default()
     }
+
+    /// The boxes of the time the page was stopped.
+    fn time_parts(&self) -> Vec<(&'static str, usize, &'static str)> {
+        super::report::date_parts(true)
+    }
 }
 
 fn member(incident: &IncidentRow) -> Actor {
@@ -434,11 +439,19 @@ async fn update_containment(
     let text = |name: &str| form.get(name).filter(|v| !v.trim().is_empty());
     let chosen = text("containment.state");
     let stopped = chosen.as_deref() == Some("stopped");
+    let mut problems = Vec::new();
     let draft = ContainmentDraft {
         state: chosen,
-        stopped_at: text("containment.stopped_at")
-            .filter(|_| stopped)
-            .map(|v| super::report::local_time(&state.settings, &v)),
+        stopped_at: if stopped {
+            super::report::time_field(
+                &state.settings,
+                &form,
+                "containment.stopped_at",
+                &mut problems,
+            )
+        } else {
+            None
+        },
         actions: if stopped {
             form.all("containment.actions")
         } else {
@@ -448,8 +461,15 @@ async fn update_containment(
     };
     let mut errors = Vec::new();
     let parsed = draft.parse(&mut errors, Utc::now());
-    let Some(change) = parsed.filter(|_| errors.is_empty()) else {
-        let problems = errors.iter().map(problems::from_field_error).collect();
+    let Some(change) = parsed.filter(|_| errors.is_empty() && problems.is_empty()) else {
+        // A problem of the boxes themselves says more than the domain's about the value.
+        let named: Vec<String> = problems.iter().map(|p| p.field.clone()).collect();
+        problems.extend(
+            errors
+                .iter()
+                .filter(|e| !named.contains(&e.field))
+                .map(problems::from_field_error),
+        );
         return Ok(again(&req, &state, &token, &lang, &csrf, &form, problems).await);
     };
     let result = incident::change_containment(

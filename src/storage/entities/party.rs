@@ -21,6 +21,9 @@ pub struct Model {
     pub emails: String,
     pub disabled_reason: Option<String>,
     pub disabled_at: Option<DateTimeUtc>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

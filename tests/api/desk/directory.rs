@@ -6,7 +6,7 @@ use incident_desk::domain::access::Role;
 use reqwest::StatusCode;
 
 use super::{Officer, file_in, location};
-use crate::helpers::spawn_app;
+use crate::{helpers::spawn_app, web::Member};
 
 const TAY_HO: &[(&str, &str)] = &[
     ("id", "hn-tay-ho"),
@@ -63,10 +63,14 @@ async fn an_admin_adds_edits_moves_and_disables_a_unit_and_the_timeline_shows_ea
         "the breadcrumbs lead through Ba Dinh: {page}"
     );
     assert!(
-        page.contains("<code>parent</code>: hn → hn-ba-dinh"),
+        page.contains(
+            "Đơn vị cấp trên: <span>Ban Thường trực Thành phố Hà Nội</span> → <span>Ban Quận Ba Đình</span>"
+        ),
         "the timeline names the move: {page}"
     );
-    assert!(page.contains("<code>name</code>"));
+    assert!(page.contains(
+        "Tên tiếng Anh: <span lang=\"en\">Tay Ho District Committee</span> → <span lang=\"en\">Tay Ho Ward Committee</span>"
+    ));
     assert!(
         page.contains("an.nguyen") || page.contains(&crate::helpers::officer_name("an.nguyen"))
     );
@@ -205,6 +209,106 @@ async fn an_officer_manages_the_addresses_of_its_subtree_only() {
     assert!(page.contains("id=\"row-hn-ba-dinh\""));
     assert!(!page.contains("id=\"row-hn\""));
     assert!(page.contains("id=\"row-cert\""));
+}
+
+#[tokio::test]
+async fn an_officer_names_the_units_contact_and_members_see_whom_to_call() {
+    let app = spawn_app().await;
+    let officer = Officer::create(&app, "mai.tran", Role::Officer, Some("hn-ba-dinh")).await;
+    let form = officer
+        .page("/desk/directory/parties/hn-ba-dinh/emails")
+        .await;
+    for id in ["contact-name", "contact-phone", "contact-email"] {
+        assert!(form.contains(&format!("id=\"{id}\"")), "{form}");
+    }
+
+    // A phone without the person's name is refused, naming the field, with what was typed.
+    let r = officer
+        .post_form(
+            "/desk/directory/parties/hn-ba-dinh/emails",
+            &[
+                ("emails", "ba-dinh@hn.example.org"),
+                ("contact.phone", "0912 345 678"),
+                ("contact.email", "not an address"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.expect("html");
+    assert!(page.contains("id=\"contact-name-error\""), "{page}");
+    assert!(page.contains("id=\"contact-email-error\""), "{page}");
+    assert!(page.contains("value=\"0912 345 678\""), "{page}");
+    let api = app.get("/api/v1/parties/hn-ba-dinh").await;
+    let party: serde_json::Value = api.json().await.expect("json");
+    assert_eq!(party["contact"], serde_json::Value::Null, "nothing stored");
+
+    let r = officer
+        .post_form(
+            "/desk/directory/parties/hn-ba-dinh/emails",
+            &[
+                ("emails", "ba-dinh@hn.example.org"),
+                ("contact.name", "Nguyễn Thị Lan"),
+                ("contact.phone", "0912 345 678"),
+                ("contact.email", "lan@hn.example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = officer.page("/desk/directory/parties/hn-ba-dinh").await;
+    assert!(
+        page.contains("<p id=\"contact\">Nguyễn Thị Lan · 0912345678 · lan@hn.example.org</p>"),
+        "{page}"
+    );
+    // The change reads in words: the field's label and the contact's parts, no JSON.
+    let changes = crate::web::between(&page, "id=\"directory-timeline\"", "</ol>");
+    assert!(
+        changes.contains("Người liên hệ cho thành viên: <span>—</span> → <span>Nguyễn Thị Lan · 0912345678 · lan@hn.example.org</span>"),
+        "{changes}"
+    );
+    assert!(
+        !changes.contains('{') && !changes.contains("<code>"),
+        "{changes}"
+    );
+
+    let party: serde_json::Value = app
+        .get("/api/v1/parties/hn-ba-dinh")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        party["contact"],
+        serde_json::json!({"name": "Nguyễn Thị Lan", "phone": "0912345678", "email": "lan@hn.example.org"})
+    );
+
+    // A member of the unit reads whom to call on their report's page, beside the unit.
+    let member = Member::new(&app);
+    let token = member.file_report().await;
+    let page = member.page(&format!("/track/{token}")).await;
+    let parties = crate::web::between(&page, "id=\"parties\"", "</table>");
+    let unit = crate::web::between(parties, "Ban Quận Ba Đình", "</td>");
+    assert!(
+        unit.contains("Người liên hệ: <strong>Nguyễn Thị Lan</strong>"),
+        "{unit}"
+    );
+    assert!(unit.contains("href=\"tel:0912345678\""), "{unit}");
+    assert!(
+        unit.contains("href=\"mailto:lan@hn.example.org\""),
+        "{unit}"
+    );
+    // Other parties have none.
+    assert_eq!(parties.matches("class=\"contact\"").count(), 1, "{parties}");
+
+    // Emptied, it is gone.
+    let r = officer
+        .post_form(
+            "/desk/directory/parties/hn-ba-dinh/emails",
+            &[("emails", "ba-dinh@hn.example.org")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = member.page(&format!("/track/{token}")).await;
+    assert!(!page.contains("Nguyễn Thị Lan"), "{page}");
 }
 
 #[tokio::test]

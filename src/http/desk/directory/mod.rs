@@ -70,11 +70,13 @@ pub struct PartyRow {
     pub disabled: bool,
 }
 
-/// A field whose value a change replaced.
+/// A field whose value a change replaced, or (`before` absent) a field a change set.
 pub struct FieldChange {
     pub name: String,
-    pub before: String,
+    pub before: Option<String>,
     pub after: String,
+    /// The language of the values when it is not the page's (a party's English name).
+    pub lang: Option<&'static str>,
 }
 
 /// One change of the directory's timeline.
@@ -375,18 +377,62 @@ pub async fn index(
 // The directory's timeline.
 // ---------------------------------------------------------------------------------------
 
-fn shown_value(v: Option<&serde_json::Value>) -> String {
+/// A recorded value as the officer reads it: codes in words, names and contacts as their
+/// parts, lists joined; never JSON.
+fn shown_value(tr: Tr, field: &str, v: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
     match v {
-        None | Some(serde_json::Value::Null) => "—".to_owned(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Array(a)) if a.is_empty() => "—".to_owned(),
-        Some(serde_json::Value::Array(a)) => a
+        None | Some(Value::Null) => "—".to_owned(),
+        Some(Value::String(s)) => match field {
+            "kind" => s
+                .parse::<PartyKind>()
+                .map_or_else(|_| s.clone(), |k| kind_label(tr, k)),
+            "locale" => s
+                .parse::<Locale>()
+                .map_or_else(|_| s.clone(), |l| i18n::text(l, "language-name")),
+            "platforms" | "providers" => tr.w("platform", s),
+            "kinds" => tr.w("kind", s),
+            "min_severity" => tr.w("severity", s),
+            "ack_deadline" => {
+                humantime::parse_duration(s).map_or_else(|_| s.clone(), |d| i18n::duration(tr.0, d))
+            }
+            _ => s.clone(),
+        },
+        Some(Value::Array(a)) if a.is_empty() => "—".to_owned(),
+        Some(Value::Array(a)) => a
             .iter()
-            .map(|x| shown_value(Some(x)))
+            .map(|x| shown_value(tr, field, Some(x)))
             .collect::<Vec<_>>()
             .join(", "),
+        // A name in each language, or a named contact: its parts, in the order read.
+        Some(Value::Object(m))
+            if m.keys()
+                .all(|k| ["vi", "en", "name", "phone", "email"].contains(&k.as_str())) =>
+        {
+            ["name", "vi", "en", "phone", "email"]
+                .iter()
+                .filter_map(|k| m.get(*k).and_then(Value::as_str))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        }
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| {
+                let label = i18n::try_text(tr.0, &format!("desk-dir-field-{k}"))
+                    .or_else(|| i18n::try_word(tr.0, "platform", k))
+                    .unwrap_or_else(|| k.clone());
+                format!("{label}: {}", shown_value(tr, k, Some(v)))
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
         Some(other) => other.to_string(),
     }
+}
+
+/// The label of a recorded field: the form's label of that field.
+fn field_label(tr: Tr, field: &str) -> String {
+    i18n::try_text(tr.0, &format!("desk-dir-field-{field}")).unwrap_or_else(|| field.to_owned())
 }
 
 fn change_line(
@@ -402,9 +448,6 @@ fn change_line(
             m.keys().cloned().collect()
         }
         _ => Vec::new(),
-    };
-    let field = |name: &str, side: &Option<serde_json::Value>| {
-        shown_value(side.as_ref().and_then(|v| v.get(name)))
     };
     ChangeLine {
         at: local_time(&state.settings, locale, c.at),
@@ -429,11 +472,41 @@ fn change_line(
         }),
         fields: fields
             .iter()
-            .map(|name| FieldChange {
-                name: name.clone(),
-                before: field(name, &c.before),
-                after: field(name, &c.after),
+            .flat_map(|name| {
+                // A party's names are two fields to the officer, each in its language.
+                let parts: Vec<(String, Option<&str>, Option<&'static str>)> = if name == "name" {
+                    vec![
+                        ("name-vi".to_owned(), Some("vi"), None),
+                        ("name-en".to_owned(), Some("en"), Some("en")),
+                    ]
+                } else {
+                    vec![(name.clone(), None, None)]
+                };
+                let value = |side: &Option<serde_json::Value>, part: Option<&str>| {
+                    let v = side.as_ref().and_then(|v| v.get(name));
+                    let v = part.map_or(v, |lang| v.and_then(|n| n.get(lang)));
+                    // A party named by its id reads as its name.
+                    match (name.as_str(), v.and_then(serde_json::Value::as_str)) {
+                        ("parent" | "party", Some(id)) => dir
+                            .party(id)
+                            .map_or_else(|| id.to_owned(), |p| p.name.get(locale).to_owned()),
+                        _ => shown_value(tr, name, v),
+                    }
+                };
+                parts
+                    .into_iter()
+                    .map(|(label, part, lang)| FieldChange {
+                        name: field_label(tr, &label),
+                        before: c.before.as_ref().map(|_| value(&c.before, part)),
+                        after: value(&c.after, part),
+                        lang,
+                    })
+                    .collect::<Vec<_>>()
             })
+            // A value that is the same on both sides, or that a creation leaves empty,
+            // says nothing.
+            .filter(|f| f.before.as_ref() != Some(&f.after))
+            .filter(|f| f.before.is_some() || f.after != "—")
             .collect(),
     }
 }
@@ -498,6 +571,8 @@ pub async fn changes(
 pub struct Fact {
     pub label: String,
     pub value: String,
+    /// The value's language when it is not the page's.
+    pub lang: Option<&'static str>,
 }
 
 /// An endpoint as the party page shows it: never its secret.
@@ -523,6 +598,7 @@ pub struct PartyPage {
     is_committee: bool,
     facts: Vec<Fact>,
     emails: Vec<String>,
+    contact: Option<crate::domain::directory::NamedContact>,
     disabled: Option<String>,
     children: Vec<PartyRow>,
     endpoints: Vec<EndpointView>,
@@ -635,19 +711,23 @@ pub async fn party_page(
     let fact = |key: &str, value: String| Fact {
         label: tr.t(key),
         value,
+        lang: None,
     };
     let mut facts = vec![
         fact("desk-dir-id", party.id.clone()),
         fact("desk-dir-kind", kind_label(tr, party.kind)),
         fact("desk-dir-field-name-vi", party.name.vi.clone()),
-        fact("desk-dir-field-name-en", party.name.en.clone()),
+        Fact {
+            lang: Some("en"),
+            ..fact("desk-dir-field-name-en", party.name.en.clone())
+        },
         fact(
             "desk-dir-field-locale",
             i18n::text(party.locale, "language-name"),
         ),
         fact(
             "desk-dir-field-ack_deadline",
-            humantime::format_duration(party.ack_deadline).to_string(),
+            i18n::duration(locale, party.ack_deadline),
         ),
     ];
     if let Some(parent) = &party.parent {
@@ -666,6 +746,7 @@ pub async fn party_page(
         is_committee: party.kind == PartyKind::Committee,
         facts,
         emails: party.emails.clone(),
+        contact: party.contact.clone(),
         disabled: party.disabled.as_ref().map(|d| {
             format!(
                 "{} ({})",

@@ -17,7 +17,7 @@ use crate::{
     domain::{
         Locale, Named,
         access::DirectoryRight,
-        directory::{Party, PartyDraft},
+        directory::{ContactDraft, Party, PartyDraft},
         i18n,
         routing::PartyKind,
     },
@@ -70,6 +70,7 @@ impl PartyFormPage {
 
 /// The form's values of an existing party, by element id.
 fn values_of(p: &Party) -> HashMap<String, String> {
+    let contact = ContactDraft::of(p.contact.as_ref());
     HashMap::from([
         ("id".to_owned(), p.id.clone()),
         ("kind".to_owned(), p.kind.as_str().to_owned()),
@@ -82,6 +83,9 @@ fn values_of(p: &Party) -> HashMap<String, String> {
             humantime::format_duration(p.ack_deadline).to_string(),
         ),
         ("emails".to_owned(), p.emails.join("\n")),
+        ("contact-name".to_owned(), contact.name),
+        ("contact-phone".to_owned(), contact.phone),
+        ("contact-email".to_owned(), contact.email),
     ])
 }
 
@@ -96,6 +100,9 @@ fn values_posted(f: &Fields) -> HashMap<String, String> {
         ("locale", "locale"),
         ("ack_deadline", "ack_deadline"),
         ("emails", "emails"),
+        ("contact-name", "contact.name"),
+        ("contact-phone", "contact.phone"),
+        ("contact-email", "contact.email"),
     ]
     .into_iter()
     .map(|(id, name)| (id.to_owned(), f.get(name).to_owned()))
@@ -120,10 +127,19 @@ fn draft(f: &Fields) -> PartyDraft {
         locale: f.get("locale").parse().ok(),
         ack_deadline: f.get("ack_deadline").to_owned(),
         emails: lines(f.get("emails")),
+        contact: contact_posted(f),
     }
 }
 
-/// The party as it is, with only its addresses from the form.
+fn contact_posted(f: &Fields) -> ContactDraft {
+    ContactDraft {
+        name: f.get("contact.name").to_owned(),
+        phone: f.get("contact.phone").to_owned(),
+        email: f.get("contact.email").to_owned(),
+    }
+}
+
+/// The party as it is, with only its addresses and named contact from the form.
 fn emails_draft(p: &Party, f: &Fields) -> PartyDraft {
     PartyDraft {
         id: p.id.clone(),
@@ -134,6 +150,7 @@ fn emails_draft(p: &Party, f: &Fields) -> PartyDraft {
         locale: Some(p.locale),
         ack_deadline: humantime::format_duration(p.ack_deadline).to_string(),
         emails: lines(f.get("emails")),
+        contact: contact_posted(f),
     }
 }
 

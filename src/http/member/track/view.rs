@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::local;
-use crate::domain::directory::Directory;
+use crate::domain::directory::{Directory, NamedContact};
 use crate::{
     config::Settings,
     domain::i18n::{self, Tr},
@@ -55,6 +55,8 @@ pub struct PartyLine {
     pub external_ref: Option<String>,
     pub deadline: String,
     pub overdue: bool,
+    /// The person the member may call or write to at this party.
+    pub contact: Option<NamedContact>,
 }
 
 fn party_name(dir: &Directory, locale: Locale, id: &str) -> String {
@@ -104,6 +106,7 @@ impl PartyLine {
                     external_ref: t.external_ref.clone(),
                     deadline: local(settings, locale, t.deadline_at),
                     overdue,
+                    contact: dir.party(&t.party_id).and_then(|p| p.contact.clone()),
                 }
             })
             .collect()

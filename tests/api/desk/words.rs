@@ -1,0 +1,75 @@
+//! The desk in Vietnamese reads as Vietnamese: no English word on any officer page, with
+//! every kind of content on it (deliveries, a note, a status change, a directory change).
+
+use incident_desk::domain::access::Role;
+use reqwest::StatusCode;
+
+use serde_json::json;
+
+use super::{Officer, report_in, set_status};
+use crate::{helpers::spawn_app, web::english_words};
+
+#[tokio::test]
+async fn the_officer_reads_no_english_word_in_vietnamese() {
+    let app = spawn_app().await;
+    let admin = Officer::create(&app, "an.nguyen", Role::Admin, None).await;
+    // What the member wrote is theirs; here they wrote in Vietnamese.
+    let mut report = report_in("hn-ba-dinh");
+    report["description"] = json!("Từ 07:40 trang đăng quảng cáo đầu tư lừa đảo.");
+    report["page"]["purpose"] = json!("Tin tức của quận");
+    let filed = app.file(&report).await;
+    let (id, reference) = (
+        filed["id"].as_str().expect("id").to_owned(),
+        filed["reference"].as_str().expect("reference").to_owned(),
+    );
+    app.dispatch_until_idle().await;
+    set_status(&app, &id, "in_progress").await;
+    let r = admin
+        .post_form(
+            &format!("/desk/incidents/{reference}/note"),
+            &[
+                ("text", "Đã gọi điện cho thành viên."),
+                ("visibility", "shared"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = admin
+        .post_form(
+            "/desk/directory/parties/hn-ba-dinh/emails",
+            &[
+                ("emails", "ba-dinh@hn.example.org\nvan-phong@hn.example.org"),
+                ("contact.name", "Nguyễn Thị Lan"),
+                ("contact.phone", "0912 345 678"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let mut found = Vec::new();
+    for path in [
+        "/desk".to_owned(),
+        format!("/desk/incidents/{reference}"),
+        "/desk/mail".to_owned(),
+        "/desk/register".to_owned(),
+        "/desk/register/members".to_owned(),
+        "/desk/register/requests".to_owned(),
+        "/desk/directory".to_owned(),
+        "/desk/directory/parties/hn-ba-dinh".to_owned(),
+        "/desk/directory/parties/hn-ba-dinh/emails".to_owned(),
+        "/desk/directory/parties/hn-ba-dinh/edit".to_owned(),
+        "/desk/directory/parties/cert".to_owned(),
+        "/desk/directory/changes".to_owned(),
+        "/desk/directory/routing".to_owned(),
+        "/desk/directory/new".to_owned(),
+    ] {
+        let html = admin.page(&path).await;
+        assert!(html.contains("<html lang=\"vi\">"), "{path}");
+        found.extend(
+            english_words(&html)
+                .into_iter()
+                .map(|w| format!("{path}: {w}")),
+        );
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
