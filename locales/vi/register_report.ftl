@@ -9,7 +9,7 @@ error-declared_page = Vui lòng giữ đúng địa chỉ của trang đã khai 
 
 email-heading-declaration = Khai báo trang trong sổ đăng ký của tổ chức
 email-declared-first = Khai báo lần đầu lúc
-email-declared-at = Phiên bản dùng cho báo cáo được khai báo lúc
+email-declared-at = Thời điểm khai báo của phiên bản dùng cho báo cáo
 email-declared-version = Phiên bản khai báo
 email-declared-before = Khai báo trước khi phát hiện sự cố
 email-declared-before-yes = Có
@@ -28,5 +28,5 @@ admin_role-moderator = người kiểm duyệt
 admin_role-other = vai trò khác
 
 desk-event-register-flagged = Sổ đăng ký trang không khớp với báo cáo
-desk-register-flag-declared_by_other = Lưu ý: trang này đã được một thành viên khác, không phải người báo cáo, khai báo trong sổ đăng ký trang. Vui lòng xác minh người báo cáo trước khi xử lý.
-desk-register-flag-closed = Lưu ý: theo sổ đăng ký trang, trang này đã được khai báo là đã đóng. Vui lòng xác minh lại với thành viên trước khi xử lý.
+desk-register-flag-declared_by_other = Lưu ý: trong sổ đăng ký trang, trang này do một thành viên khác (không phải người báo cáo) khai báo. Vui lòng xác minh người báo cáo trước khi xử lý.
+desk-register-flag-closed = Lưu ý: theo sổ đăng ký trang, trang này đã đóng. Vui lòng xác minh lại với thành viên trước khi xử lý.

@@ -1075,7 +1075,7 @@ fn without(html: &str, open: &str, close: &str) -> String {
 /// The English words a Vietnamese reader would meet on `html`, each with where it stands.
 /// Web and email addresses, identifiers set as `<code>`, and text marked as English
 /// (`<span lang="en">`, `<dd lang="en">`: a party's English name) are as they are.
-pub fn english_words(html: &str) -> Vec<String> {
+fn english_words(html: &str) -> Vec<String> {
     let (english, allowed) = incident_desk::domain::i18n::foreign_words();
     let without_code = without(html, "<code", "</code>");
     let without_code = without(&without_code, "<span lang=\"en\">", "</span>");
@@ -1094,6 +1094,18 @@ pub fn english_words(html: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// The English words on the Vietnamese page at `path`, each named with its path.
+pub fn english_words_on(path: &str, html: &str) -> Vec<String> {
+    assert!(
+        html.contains("<html lang=\"vi\">"),
+        "{path} is not in Vietnamese"
+    );
+    english_words(html)
+        .into_iter()
+        .map(|w| format!("{path}: {w}"))
+        .collect()
 }
 
 #[tokio::test]
@@ -1122,12 +1134,7 @@ async fn the_member_reads_no_english_word_in_vietnamese() {
             &member
         };
         let html = member.page(path).await;
-        assert!(html.contains("<html lang=\"vi\">"), "{path}");
-        found.extend(
-            english_words(&html)
-                .into_iter()
-                .map(|w| format!("{path}: {w}")),
-        );
+        found.extend(english_words_on(path, &html));
     }
     assert!(found.is_empty(), "{found:#?}");
 }

@@ -161,6 +161,13 @@ async fn the_conversations_read_well_on_the_desk_and_on_the_members_phone() {
         b.assert_accessible("the incident page after a message")
             .await;
 
+        // Before anything was said, writing to the member is one line to open.
+        for summary in b
+            .find_all("details.write-member:not([open]) > summary")
+            .await
+        {
+            summary.click().await.expect("open the form to the member");
+        }
         b.type_into("#member-body", "Bạn đã đổi lại email quản trị chưa?")
             .await;
         b.follow("#member-body ~ button").await;

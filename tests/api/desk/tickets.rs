@@ -331,7 +331,7 @@ async fn the_incident_page_opens_with_where_it_stands_and_what_to_do_next() {
         "Trang chưa dừng hoạt động",
         "0 trên 3 bên đã phản hồi",
         "Việc cần làm:",
-        "Trang chưa được dừng hoạt động",
+        "vui lòng giúp thành viên dừng hoạt động trang",
     ] {
         assert!(standing.contains(words), "lacks {words}: {standing}");
     }
@@ -340,7 +340,7 @@ async fn the_incident_page_opens_with_where_it_stands_and_what_to_do_next() {
     // Every timeline entry is a sentence, never field names or stored codes.
     let timeline = crate::web::between(&page, "id=\"timeline\"", "</ol>");
     assert!(
-        timeline.contains("Báo cáo của thành viên đã đến"),
+        timeline.contains("Đã nhận báo cáo của thành viên"),
         "{timeline}"
     );
     assert!(

@@ -176,7 +176,9 @@ async fn reports_of_pages_declared_by_others_or_closed_are_flagged_for_the_commi
     };
     let flagged = officer.page(&page(&by_other)).await;
     assert!(
-        flagged.contains("id=\"register-flag\">Lưu ý: trang này đã được một thành viên khác"),
+        flagged.contains(
+            "id=\"register-flag\">Lưu ý: trong sổ đăng ký trang, trang này do một thành viên khác"
+        ),
         "{flagged}"
     );
     let closed_page = officer.page(&page(&closed)).await;
