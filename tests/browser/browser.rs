@@ -183,6 +183,24 @@ impl Browser {
         &self.client
     }
 
+    /// The address of the app under test.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Runs a DevTools command and returns its result.
+    pub async fn cdp(&self, cmd: &'static str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"))
+    }
+
+    /// Runs a DevTools command that may fail (a box model of a hidden element, say).
+    pub async fn try_cdp(&self, cmd: &'static str, params: Value) -> Option<Value> {
+        self.client.issue_cmd(Cdp { cmd, params }).await.ok()
+    }
+
     /// Opens a path of the app under test.
     pub async fn open(&self, path: &str) {
         let url = format!("{}{path}", self.base);

@@ -21,6 +21,7 @@ mod png;
 mod receiver;
 mod register;
 mod report;
+mod script_off;
 #[allow(dead_code)]
 #[path = "../api/smtp.rs"]
 mod smtp;
