@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::browser::Browser;
+use crate::browser::{Browser, Screen};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -220,13 +220,14 @@ async fn fill_time(off: &ScriptOff<'_>, id: &str, hours: i64) {
 /// Walks a report from the start page to its tracking page in `lang` and returns its
 /// reference.
 async fn report(
-    b: &crate::browser::Browser,
+    b: &Browser,
     off: &ScriptOff<'_>,
+    screen: Screen,
     lang: &str,
     error_title: &str,
     evidence: &std::path::Path,
 ) -> String {
-    let shot = |name: &str| format!("script-off-{lang}-{name}");
+    let shot = |name: &str| format!("script-off-{}-{lang}-{name}", screen.name());
 
     off.open(&format!("/?lang={lang}&stop=facebook")).await;
     assert!(
@@ -348,8 +349,8 @@ async fn report(
     reference
 }
 
-/// A member reports step by step, then follows the report, and an officer reads it on the
-/// desk, all with script off: refused steps, the committee search, the questions shown
+/// On a small phone, a phone and a desktop, a member reports step by step in each language,
+/// then follows the report, and an officer reads it on the desk, all with script off: refused steps, the committee search, the questions shown
 /// only once "stopped" is chosen, evidence, Change and Submit, the tracking page's forms,
 /// signing in to the desk and opening a delivery's attempts. Each page is saved.
 #[tokio::test]
@@ -363,33 +364,36 @@ async fn a_member_reports_and_an_officer_reads_it_with_script_off() {
     let files = tempfile::tempdir().expect("temp dir");
     let evidence = files.path().join("trang-bi-chiem.png");
     std::fs::write(&evidence, crate::png::solid(16, [0xB3, 0x26, 0x1E])).expect("write evidence");
-    crate::browser::with_browser_on(crate::browser::Screen::Phone, &app.address, async |b| {
-        let off = ScriptOff::on(b).await;
-        off.prove_off().await;
-        let mut reference = String::new();
-        for (lang, error_title) in [("vi", "Lỗi:"), ("en", "Error:")] {
-            reference = report(b, &off, lang, error_title, &evidence).await;
-        }
-        // The desk: sign in, open the incident, open a delivery's attempts.
-        off.open("/desk/sign-in").await;
-        off.type_into("#username", "lan.pham").await;
-        off.type_into("#password", &password).await;
-        off.follow("button#sign-in").await;
-        assert!(off.url().await.ends_with("/desk"), "{}", off.url().await);
-        off.open(&format!("/desk/incidents/{reference}")).await;
-        let html = off.html().await;
-        assert!(html.contains("id=\"now\""), "{html}");
-        assert!(
-            html.contains("<details class=\"delivery\">"),
-            "a delivery folded: {html}"
-        );
-        off.tap("details.delivery > summary").await;
-        assert!(
-            off.html()
-                .await
-                .contains("<details class=\"delivery\" open")
-        );
-        b.screenshot("script-off-desk-incident").await;
-    })
-    .await;
+    for screen in Screen::ALL {
+        crate::browser::with_browser_on(screen, &app.address, async |b| {
+            let off = ScriptOff::on(b).await;
+            off.prove_off().await;
+            let mut reference = String::new();
+            for (lang, error_title) in [("vi", "Lỗi:"), ("en", "Error:")] {
+                reference = report(b, &off, screen, lang, error_title, &evidence).await;
+            }
+            // The desk: sign in, open the incident, open a delivery's attempts.
+            off.open("/desk/sign-in").await;
+            off.type_into("#username", "lan.pham").await;
+            off.type_into("#password", &password).await;
+            off.follow("button#sign-in").await;
+            assert!(off.url().await.ends_with("/desk"), "{}", off.url().await);
+            off.open(&format!("/desk/incidents/{reference}")).await;
+            let html = off.html().await;
+            assert!(html.contains("id=\"now\""), "{html}");
+            assert!(
+                html.contains("<details class=\"delivery\">"),
+                "a delivery folded: {html}"
+            );
+            off.tap("details.delivery > summary").await;
+            assert!(
+                off.html()
+                    .await
+                    .contains("<details class=\"delivery\" open")
+            );
+            b.screenshot(&format!("script-off-{}-desk-incident", screen.name()))
+                .await;
+        })
+        .await;
+    }
 }
