@@ -55,7 +55,7 @@ form-kind-impersonated-hint = Có người lập trang giả, dùng tên hoặc 
 form-kind-misused = Bị lợi dụng
 form-kind-misused-hint = Kẻ xấu dùng trang để lừa đảo, phát tán nội dung xấu hoặc vì mục đích có hại.
 field-detected_at = Bạn phát hiện lúc nào
-hint-detected_at = Ví dụ: 28 11 2026, lúc 08 30 (giờ Việt Nam, đồng hồ 24 giờ). Nếu không nhớ chính xác, hãy ghi gần đúng.
+hint-detected_at = Ví dụ: 28 11 2026, lúc 08 30 (giờ Việt Nam, đồng hồ 24 giờ). Nếu không nhớ chính xác, bạn có thể ghi gần đúng.
 field-description = Mô tả
 hint-description = Điều gì đã xảy ra, bạn thấy gì, ai có thể liên quan. Ít nhất 10 ký tự.
 field-containment-state = Bạn đã dừng hoạt động trang chưa?
@@ -93,18 +93,18 @@ error-control_characters = Có ký tự không hợp lệ.
 error-utf8 = Không đọc được nội dung này (văn bản không được gửi ở dạng UTF-8); vui lòng nhập lại.
 error-invisible_characters = Nội dung có ký tự ẩn hoặc ký tự đổi chiều văn bản; vui lòng nhập lại mà không có các ký tự này.
 error-no_userinfo = Vui lòng bỏ tên đăng nhập hoặc mật khẩu đứng trước tên trang (phần kết thúc bằng @).
-error-no_passwords = Nội dung có vẻ chứa mật khẩu. Chúng tôi không bao giờ cần mật khẩu; vui lòng xoá đi.
+error-no_passwords = Nội dung có vẻ chứa mật khẩu. Chúng tôi không bao giờ cần mật khẩu; vui lòng xóa đi.
 error-one_of = Vui lòng chọn một giá trị trong danh sách.
-error-email = Địa chỉ email chưa đúng, ví dụ: ten@example.org.
-error-phone = Số điện thoại chưa đúng, ví dụ: 0912 345 678.
-error-url = Địa chỉ chưa đúng, ví dụ: https://www.facebook.com/ten-trang.
+error-email = Vui lòng nhập địa chỉ email hợp lệ, ví dụ: ten@example.org.
+error-phone = Vui lòng nhập số điện thoại hợp lệ, ví dụ: 0912 345 678.
+error-url = Vui lòng nhập địa chỉ hợp lệ, ví dụ: https://www.facebook.com/ten-trang.
 error-handle = Tên tài khoản chỉ gồm chữ, số, dấu chấm, gạch dưới hoặc gạch ngang.
-error-url_or_handle_required = Cho biết địa chỉ trang hoặc tên tài khoản.
+error-url_or_handle_required = Vui lòng cho biết địa chỉ trang hoặc tên tài khoản.
 error-contact_required = Vui lòng cho biết email hoặc số điện thoại để đơn vị liên lạc với bạn.
 error-unknown_committee = Vui lòng chọn đơn vị của bạn trong danh sách.
 error-platform_mismatch = Nền tảng không khớp với địa chỉ trang.
-error-date_time = Ngày giờ chưa đúng.
-error-date = Ngày chưa đúng.
+error-date_time = Vui lòng nhập ngày giờ hợp lệ.
+error-date = Vui lòng nhập ngày hợp lệ.
 error-not_in_future = Thời điểm không được ở tương lai.
 error-too_old = Thời điểm quá xa trong quá khứ.
 error-after_detection = Thời điểm dừng hoạt động trang không thể sớm hơn thời điểm phát hiện quá một ngày.
@@ -112,7 +112,7 @@ error-stopped_fields_need_stopped = Thời điểm và việc đã làm chỉ d�
 error-file_type = Tệp "{ $name }" không phải ảnh PNG, JPEG, WebP hay tài liệu PDF.
 error-file_too_large = Tệp "{ $name }" lớn hơn { $limit } MB.
 error-too_many_files = Chỉ gửi được tối đa { $limit } tệp.
-error-info_empty = Hãy viết thông tin bổ sung hoặc chọn tệp.
+error-info_empty = Vui lòng viết thông tin bổ sung hoặc chọn tệp.
 error-transition = Không thể chuyển sang tình trạng này từ tình trạng hiện tại.
 
 confirm-title = Chúng tôi đã nhận báo cáo của bạn
@@ -120,10 +120,10 @@ confirm-reference = Mã sự cố của bạn
 confirm-link-title = Đường dẫn theo dõi riêng của bạn
 confirm-link-lead = Mở đường dẫn này để xem tiến trình xử lý, bổ sung thông tin và cập nhật tình trạng trang. Vui lòng không chia sẻ đường dẫn này: bất kỳ ai có đường dẫn đều xem được báo cáo.
 confirm-link-emailed = Chúng tôi cũng đã gửi đường dẫn này vào email của bạn.
-confirm-link-not-emailed = Bạn không để lại email, vì vậy hãy lưu đường dẫn này ngay.
-confirm-next-title = Điều gì sẽ diễn ra tiếp theo
+confirm-link-not-emailed = Bạn không để lại email, vì vậy vui lòng lưu đường dẫn này ngay.
+confirm-next-title = Các bước tiếp theo
 confirm-next-ack = Mỗi bên cần xác nhận tiếp nhận trong thời hạn ghi dưới đây; nếu bên nào quá hạn, đơn vị cấp trên sẽ được báo.
-confirm-next-platform = Trong lúc chờ, hãy báo cáo trực tiếp với nền tảng theo hướng dẫn bên dưới và ghi lại mã hồ sơ họ cấp.
+confirm-next-platform = Trong lúc chờ, vui lòng báo cáo trực tiếp với nền tảng theo hướng dẫn bên dưới và ghi lại mã hồ sơ họ cấp.
 
 parties-title = Các bên được thông báo
 parties-party = Đơn vị
@@ -139,7 +139,7 @@ ticket-pending = Đang thông báo
 ticket-notified = Đã thông báo
 ticket-acknowledged = Đã tiếp nhận
 ticket-resolved = Đã xử lý xong
-ticket-rejected = Từ chối
+ticket-rejected = Đã từ chối
 ticket-failed = Chưa gửi được, đơn vị sẽ gửi lại
 
 track-title = Theo dõi sự cố
@@ -167,19 +167,19 @@ track-saved-info = Đã lưu thông tin bổ sung.
 track-saved-containment = Đã cập nhật tình trạng trang. Các bên đã được báo.
 track-saved-case = Đã lưu mã hồ sơ của nền tảng.
 track-missing-title = Không tìm thấy
-track-missing-body = Đường dẫn theo dõi không đúng hoặc đã bị thu hồi. Nếu bạn đã thu hồi, hãy mở đường dẫn mới trong email.
+track-missing-body = Đường dẫn theo dõi không đúng hoặc đã bị thu hồi. Nếu bạn đã thu hồi, vui lòng mở đường dẫn mới trong email.
 
 event-reported = Đã nhận báo cáo
-event-ticket-opened = Mở phiếu cho { $party }
+event-ticket-opened = Đã mở phiếu cho { $party }
 event-ticket-notified = Đã thông báo cho { $party }
 event-reported-opened = Đã nhận báo cáo và mở phiếu cho { $parties }
-event-tickets-opened = Mở phiếu cho { $parties }
+event-tickets-opened = Đã mở phiếu cho { $parties }
 event-tickets-notified = Đã thông báo cho { $parties }
 event-ticket-failed = Chưa gửi được thông báo cho { $party }; đơn vị sẽ gửi lại
 event-ticket-acknowledged = { $party } đã tiếp nhận
 event-ticket-resolved = { $party } đã xử lý xong
 event-ticket-rejected = { $party } từ chối phiếu
-event-ticket-escalated = Đã báo lên { $party } vì quá hạn xác nhận
+event-ticket-escalated = Đã chuyển lên { $party } vì quá hạn xác nhận
 event-ticket-resent = Đang gửi lại thông báo cho { $party }
 event-containment = Tình trạng trang: { $state }
 event-status = Trạng thái: { $status }
@@ -190,7 +190,7 @@ event-duplicate = Báo cáo khác về cùng sự cố được gộp vào đây
 event-revoked = Các đường dẫn theo dõi cũ đã bị thu hồi
 
 guide-title = Báo cáo trực tiếp với { $platform }
-guide-lead = Nền tảng xử lý nhanh hơn khi chính chủ trang báo cáo. Dùng các trang hỗ trợ chính thức sau:
+guide-lead = Nền tảng xử lý nhanh hơn khi chính chủ trang cũng báo cáo. Vui lòng dùng các trang hỗ trợ chính thức sau:
 guide-link-hacked = Khôi phục tài khoản bị chiếm quyền
 guide-link-impersonation = Báo cáo trang giả mạo
 guide-link-misuse = Báo cáo vi phạm
@@ -233,7 +233,7 @@ guide-steps-youtube =
     - Trả lời "Không, không phải tôi" với các sự kiện bảo mật gần đây
     - Gỡ thiết bị lạ
     - Bật xác thực hai yếu tố
-    - Xoá video không phải do bạn đăng
+    - Xóa video không phải do bạn đăng
     - Kiểm tra quyền của kênh, ảnh bìa, liên kết mô tả và bình luận ghim
 guide-steps-x =
     - Đổi mật khẩu
@@ -254,7 +254,7 @@ guide-steps-telegram =
     - Làm sạch thiết bị trước, vì mã độc đánh cắp phiên vượt qua được xác thực hai yếu tố
     - Với kênh, gỡ quản trị viên lạ
 guide-steps-website =
-    - Khoá tên miền tại nhà đăng ký (khoá chuyển nhượng)
+    - Khóa tên miền tại nhà đăng ký (khóa chuyển nhượng)
     - Dùng mật khẩu mạnh, riêng, trên một email không thuộc tên miền này
     - Bật xác thực nhiều lớp tại nhà đăng ký và nhà cung cấp hosting
     - Lưu lại ảnh chụp hiện trạng làm bằng chứng
@@ -293,9 +293,9 @@ refused-malformed = Biểu mẫu không đọc được. Vui lòng tải lại t
 refused-too-slow = Biểu mẫu được gửi quá chậm nên chưa được ghi nhận. Vui lòng kiểm tra kết nối mạng rồi gửi lại.
 refused-honeypot = Biểu mẫu có một ô ẩn đã bị điền. Vui lòng tải lại trang và gửi lại.
 pending-title = Báo cáo đang được lưu
-pending-body = Báo cáo này đã được gửi và đang được lưu. Hãy chờ một lát rồi tải lại trang.
+pending-body = Báo cáo này đã được gửi và đang được lưu. Vui lòng chờ một lát rồi tải lại trang.
 failed-title = Tạm thời chưa lưu được
-failed-body = Hệ thống đang gặp sự cố nên chưa lưu được. Thông tin của bạn chưa bị mất: hãy quay lại và gửi lại sau ít phút.
+failed-body = Hệ thống đang gặp sự cố nên chưa lưu được. Thông tin của bạn chưa bị mất: vui lòng quay lại và gửi lại sau ít phút.
 limited-title = Quá nhiều yêu cầu
 limited-body = Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau { $seconds } giây.
 
@@ -325,7 +325,7 @@ register-sign-in-lead = Chúng tôi không dùng mật khẩu. Vui lòng nhập 
 register-email = Email của bạn
 register-email-hint = Email bạn đã đăng ký với chi bộ hoặc ban của mình.
 register-send-link = Gửi liên kết đăng nhập
-register-sign-in-throttled = Bạn đã đề nghị quá nhiều liên kết trong thời gian ngắn. Vui lòng chờ vài phút rồi thử lại.
+register-sign-in-throttled = Bạn đã yêu cầu quá nhiều liên kết trong thời gian ngắn. Vui lòng chờ vài phút rồi thử lại.
 register-sent-title = Vui lòng kiểm tra hộp thư
 register-sent-body = Nếu địa chỉ { $email } nhận được thư, liên kết đăng nhập sẽ đến trong ít phút.
 register-sent-hint = Liên kết chỉ dùng được một lần và hết hạn sau 15 phút. Nếu không thấy thư, vui lòng xem cả mục thư rác.
@@ -334,8 +334,8 @@ register-link-title = Đăng nhập
 register-link-body = Vui lòng bấm nút dưới đây để đăng nhập. Liên kết sẽ hết hiệu lực ngay sau khi dùng.
 register-link-button = Đăng nhập
 register-link-spent-title = Liên kết không còn dùng được
-register-link-spent-body = Liên kết này đã được dùng hoặc đã hết hạn. Vui lòng đề nghị một liên kết mới.
-register-link-ask-new = Đề nghị liên kết mới
+register-link-spent-body = Liên kết này đã được dùng hoặc đã hết hạn. Vui lòng yêu cầu một liên kết mới.
+register-link-ask-new = Yêu cầu liên kết mới
 register-signed-in-as = Bạn đang đăng nhập bằng { $email }.
 register-sign-out = Đăng xuất
 register-committee = Đơn vị (chi bộ hoặc ban) của bạn
@@ -360,7 +360,7 @@ register-request-line = { $committee } đề nghị bạn khai báo các trang �
 register-request-deadline = Hạn: { $deadline } (giờ Việt Nam).
 register-requests-what = Vui lòng kiểm tra từng trang, bổ sung trang còn thiếu, đóng trang không còn dùng, rồi bấm "Xác nhận khai báo" ở cuối trang.
 register-pages-title = Trang đã khai báo
-register-pages-lead = Mỗi trang, tài khoản cá nhân bạn đang quản lý trên Internet và mạng xã hội cần được khai báo đầy đủ, trung thực. Khi trang của bạn bị chiếm đoạt hay giả mạo, bản khai báo này giúp chứng minh trang là của bạn.
+register-pages-lead = Mỗi trang, tài khoản cá nhân bạn đang quản lý trên Internet và mạng xã hội cần được khai báo đầy đủ, trung thực. Khi trang của bạn bị chiếm quyền hoặc bị giả mạo, bản khai báo này giúp chứng minh trang là của bạn.
 register-no-pages = Bạn chưa khai báo trang nào.
 register-updated = Cập nhật lúc { $at }
 register-declare = Khai báo thêm trang
@@ -425,7 +425,7 @@ register-close-heading = Đóng trang: { $name }
 register-close-lead = Trang không còn dùng cần được đóng kịp thời. Bản khai báo vẫn được giữ, kèm ngày và lý do đóng.
 register-field-closed_on = Ngày đóng trang
 register-field-closed_reason = Lý do đóng
-register-deleted-on-platform = Trang đã được xoá hẳn trên nền tảng
+register-deleted-on-platform = Trang đã được xóa hẳn trên nền tảng
 register-close-button = Xác nhận đóng trang
 register-yes = Có
 register-not-given = Chưa khai báo

@@ -460,7 +460,7 @@ async fn a_member_declares_edits_and_closes_a_page_and_every_version_is_kept() {
         "Phiên bản 3",
         "Đã đóng",
         "Không còn dùng",
-        "Trang đã được xoá hẳn trên nền tảng",
+        "Trang đã được xóa hẳn trên nền tảng",
         "Khai báo lần đầu",
         "Đóng trang",
         "Đưa tin hoạt động của chi bộ",

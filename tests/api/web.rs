@@ -268,7 +268,7 @@ async fn a_refused_report_comes_back_with_what_was_typed_and_each_error_beside_i
     for (lang, url_message, files_message) in [
         (
             "vi",
-            "Địa chỉ chưa đúng",
+            "Vui lòng nhập địa chỉ hợp lệ",
             "Các tệp bạn đã chọn chưa được lưu",
         ),
         (
@@ -1220,6 +1220,6 @@ async fn the_service_s_entries_of_one_moment_read_as_one_line_on_the_tracking_pa
         timeline.contains("Đã nhận báo cáo và mở phiếu cho Ban Quận Ba Đình, Trung tâm Ứng cứu khẩn cấp không gian mạng và Meta (Facebook, Instagram)"),
         "{timeline}"
     );
-    assert!(!timeline.contains("Mở phiếu cho"), "{timeline}");
+    assert!(!timeline.contains("Đã mở phiếu cho"), "{timeline}");
     assert_eq!(timeline.matches("Đã nhận báo cáo").count(), 1, "{timeline}");
 }

@@ -214,7 +214,7 @@ async fn an_officer_signs_in_finds_the_overdue_incidents_reads_the_attempts_and_
         assert_eq!(b.path().await, "/desk/sign-in");
         assert_eq!(
             b.text("#sign-in-problem").await,
-            "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khoá."
+            "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa."
         );
         assert_eq!(
             b.prop("#username", "value").await.as_deref(),
