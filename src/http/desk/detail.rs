@@ -389,7 +389,42 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
         })
         .map(line)
         .collect();
-    let timeline = d.events.iter().map(line).collect();
+    // The tickets the service opened, and the parties it notified, at one moment read as
+    // one line each.
+    let mut timeline: Vec<Line> = Vec::new();
+    let mut run: Option<(TimelineEvent, Line, Vec<String>)> = None;
+    let flush = |run: Option<(TimelineEvent, Line, Vec<String>)>, out: &mut Vec<Line>| {
+        if let Some((kind, first, parties)) = run {
+            out.push(Line {
+                text: super::sentence::said_of_many(tr, kind, &parties),
+                ..first
+            });
+        }
+    };
+    for e in &d.events {
+        let l = line(e);
+        if !matches!(
+            e.event_type,
+            TimelineEvent::TicketOpened | TimelineEvent::TicketNotified
+        ) {
+            flush(run.take(), &mut timeline);
+            timeline.push(l);
+            continue;
+        }
+        let party = super::sentence::party_of(tr, &dir, &d.tickets, e);
+        match &mut run {
+            Some((kind, first, parties))
+                if *kind == e.event_type && first.at == l.at && first.actor == l.actor =>
+            {
+                parties.push(party)
+            }
+            _ => {
+                flush(run.take(), &mut timeline);
+                run = Some((e.event_type, l, vec![party]));
+            }
+        }
+    }
+    flush(run, &mut timeline);
     let tickets = d
         .tickets
         .iter()

@@ -7,6 +7,38 @@ use crate::{
     usecases::{EventRow, TicketRow},
 };
 
+/// The party an entry is about, by name in the officer's language; empty when none.
+pub fn party_of(tr: Tr, dir: &Directory, tickets: &[TicketRow], e: &EventRow) -> String {
+    e.ticket_id
+        .and_then(|id| tickets.iter().find(|t| t.id == id))
+        .map(|t| t.party_id.clone())
+        .or_else(|| {
+            e.data["party"]
+                .as_str()
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        })
+        .map(|id| {
+            dir.party(&id)
+                .map(|p| p.name.get(tr.0).to_owned())
+                .unwrap_or(id)
+        })
+        .unwrap_or_default()
+}
+
+/// The service's tickets opened, or parties notified, at one moment, as one sentence:
+/// "Đã mở phiếu cho A, B và C".
+pub fn said_of_many(tr: Tr, kind: TimelineEvent, parties: &[String]) -> String {
+    let (one, many) = match kind {
+        TimelineEvent::TicketOpened => ("desk-said-ticket-opened", "desk-said-tickets-opened"),
+        _ => ("desk-said-ticket-notified", "desk-said-tickets-notified"),
+    };
+    match parties {
+        [party] => i18n::text_with(tr.0, one, &[("party", party)]),
+        _ => i18n::text_with(tr.0, many, &[("parties", &i18n::joined(tr.0, parties))]),
+    }
+}
+
 /// The sentence of an entry, and what it carries (empty when nothing): notes, case
 /// numbers, the time the page was stopped and what the member did, file names. `when`
 /// writes an RFC 3339 time in the officer's words.
@@ -23,17 +55,7 @@ pub fn said(
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };
-    let party = e
-        .ticket_id
-        .and_then(|id| tickets.iter().find(|t| t.id == id))
-        .map(|t| t.party_id.clone())
-        .or_else(|| data("party"))
-        .map(|id| {
-            dir.party(&id)
-                .map(|p| p.name.get(tr.0).to_owned())
-                .unwrap_or(id)
-        })
-        .unwrap_or_default();
+    let party = party_of(tr, dir, tickets, e);
     let containment = |key: &str| {
         data(key)
             .map(|s| tr.t(&format!("desk-containment-{s}")))

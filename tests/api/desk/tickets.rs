@@ -343,10 +343,12 @@ async fn the_incident_page_opens_with_where_it_stands_and_what_to_do_next() {
         timeline.contains("Đã nhận báo cáo của thành viên"),
         "{timeline}"
     );
+    // The tickets the service opened at that moment read as one line.
     assert!(
-        timeline.contains("Đã mở phiếu cho Ban Quận Ba Đình"),
+        timeline.contains("Đã mở phiếu cho Ban Quận Ba Đình, Trung tâm Ứng cứu khẩn cấp không gian mạng và Meta (Facebook, Instagram)"),
         "{timeline}"
     );
+    assert_eq!(timeline.matches("Đã mở phiếu cho").count(), 1, "{timeline}");
     for code in ["from:", "to:", "party:", "hn-ba-dinh", "{", "_"] {
         assert!(!timeline.contains(code), "shows {code}: {timeline}");
     }
