@@ -608,6 +608,62 @@ async fn submissions_and_lookups_are_rate_limited_per_client_address() {
         lookup().await.expect("sent").status(),
         StatusCode::TOO_MANY_REQUESTS
     );
+
+    // The report's pages are pages: reading them spends the page budget, not the
+    // submissions'; a step's answers have a budget of their own at the page rate.
+    let from = |address: &'static str, request: reqwest::RequestBuilder| {
+        request.header("x-forwarded-for", address).send()
+    };
+    for path in ["/", "/report/about-you", "/report/check"] {
+        assert_ne!(
+            from("192.0.2.1", client.get(app.url(path)))
+                .await
+                .expect("sent")
+                .status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        from("192.0.2.1", client.get(app.url("/report/check")))
+            .await
+            .expect("sent")
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "a fourth page"
+    );
+    assert_eq!(
+        from(
+            "192.0.2.1",
+            client
+                .post(app.url("/"))
+                .multipart(Form::new().text("x", "y"))
+        )
+        .await
+        .expect("sent")
+        .status(),
+        StatusCode::FORBIDDEN,
+        "the pages read left the submissions alone"
+    );
+    let answer = || {
+        from(
+            "192.0.2.2",
+            client
+                .post(app.url("/report/what-happened"))
+                .multipart(Form::new().text("x", "y")),
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            answer().await.expect("sent").status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert_eq!(
+        answer().await.expect("sent").status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "a step's answers are limited too"
+    );
 }
 
 #[tokio::test]

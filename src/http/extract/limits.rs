@@ -1,5 +1,6 @@
-//! Rate limits per client address on the member pages: one budget for submissions and
-//! one for tracking-page lookups. Behind a reverse proxy, the address comes from the
+//! Rate limits per client address on the member pages: one budget for submissions (a
+//! report filed, evidence sent, a form posted on the tracking page), one for the pages
+//! read (GET), and one, at the rate of pages, for the answers of the report's steps. Behind a reverse proxy, the address comes from the
 //! configured trusted header.
 
 use std::{net::IpAddr, time::Duration};
@@ -82,11 +83,13 @@ impl KeyExtractor for ClientAddress {
 
 pub type Limit = GovernorConfig<ClientAddress, NoOpMiddleware>;
 
-/// The two budgets, built once so that every worker shares them.
+/// The three budgets, built once so that every worker shares them.
 #[derive(Clone)]
 pub struct WebLimits {
     pub submissions: Limit,
     pub tracking: Limit,
+    /// A step's answers (POST), at the rate of page views: a draft is written for each.
+    pub answers: Limit,
 }
 
 fn limit(rate: Rate, methods: Vec<Method>, key: ClientAddress) -> Limit {
@@ -106,16 +109,26 @@ impl WebLimits {
         let limits = &settings.web.rate_limits;
         let built = Self {
             submissions: limit(limits.submissions, vec![Method::POST], key.clone()),
-            tracking: limit(limits.tracking, vec![Method::GET, Method::HEAD], key),
+            tracking: limit(
+                limits.tracking,
+                vec![Method::GET, Method::HEAD],
+                key.clone(),
+            ),
+            answers: limit(limits.tracking, vec![Method::POST], key),
         };
         // Forget addresses whose budget is full again, so the table stays small.
-        let (a, b) = (built.submissions.limiter(), built.tracking.limiter());
+        let (a, b, c) = (
+            built.submissions.limiter(),
+            built.tracking.limiter(),
+            built.answers.limiter(),
+        );
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
                 a.retain_recent();
                 b.retain_recent();
+                c.retain_recent();
             }
         });
         built
@@ -127,5 +140,9 @@ impl WebLimits {
 
     pub fn tracking(&self) -> Governor<ClientAddress, NoOpMiddleware> {
         Governor::new(&self.tracking)
+    }
+
+    pub fn answers(&self) -> Governor<ClientAddress, NoOpMiddleware> {
+        Governor::new(&self.answers)
     }
 }

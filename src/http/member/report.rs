@@ -216,7 +216,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &crate::http::extract::li
             .get(show)
             .post(submit)
             .done()
-            .wrap(limits.submissions()),
+            .wrap(limits.submissions())
+            .wrap(limits.tracking()),
     );
 }
 

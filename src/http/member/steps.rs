@@ -33,19 +33,22 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &crate::http::extract::li
             .done()
             .wrap(limits.submissions()),
     );
-    // The step that takes files counts as a submission; the others as page views.
+    // Every step read counts as a page; the answers of the step that takes files count as
+    // a submission, the others' against a budget of their own at the rate of pages.
     cfg.service(
         crate::http::routes::at("/report/{step:evidence}")
             .get(show)
             .post(answer)
             .done()
-            .wrap(limits.submissions()),
+            .wrap(limits.submissions())
+            .wrap(limits.tracking()),
     );
     cfg.service(
         crate::http::routes::at("/report/{step}")
             .get(show)
             .post(answer)
             .done()
+            .wrap(limits.answers())
             .wrap(limits.tracking()),
     );
 }
