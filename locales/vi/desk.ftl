@@ -130,7 +130,7 @@ desk-actor-party = bên liên quan
 desk-actor-integration = hệ thống kết nối
 desk-actor-system = hệ thống
 
-# Các trang danh bạ của bàn trực.
+# Các trang danh bạ của bàn xử lý sự cố.
 desk-nav = Các mục của bàn xử lý sự cố
 desk-nav-queue = Sự cố
 desk-nav-directory = Danh bạ
@@ -211,7 +211,7 @@ desk-dir-field-preview-platform = Nền tảng
 desk-dir-field-preview-severity = Mức độ
 desk-dir-field-preview-committee = Mã ban
 desk-dir-hint-id = Từ 1 đến 64 ký tự a-z, 0-9, - và _; không đổi được về sau.
-desk-dir-hint-parent = Mã của ban cấp trên (chỉ dành cho ban); để trống nếu là đơn vị cấp cao nhất.
+desk-dir-hint-parent = Mã của đơn vị cấp trên (chỉ dành cho ban, chi bộ); để trống nếu là đơn vị cấp cao nhất.
 desk-dir-hint-ack_deadline = Ví dụ 30m, 4h hoặc 2d.
 desk-dir-contacts-section = Liên hệ
 desk-dir-contact-title = Người liên hệ cho thành viên
@@ -303,7 +303,7 @@ desk-dir-error-unknown_party = Không có đơn vị này.
 desk-dir-error-wrong_kind = Đơn vị này không thuộc loại mà quy tắc cần.
 desk-dir-error-whole_hours = Nhập số giờ nguyên.
 
-# Sổ khai báo trang trong bàn trực.
+# Sổ đăng ký trang trong bàn xử lý sự cố.
 desk-reg-sections = Các mục của sổ đăng ký trang
 desk-reg-title = Các trang đã khai báo
 desk-reg-members-title = Thành viên
