@@ -36,6 +36,7 @@ track-conversation-committee = Your committee
 track-conversation-reply = To answer, reply to the email that brought the message.
 desk-member-conversation = Conversation with the member
 desk-member-write = Message to the member
+desk-member-write-open = Write to the member
 desk-member-write-hint = Shown on their tracking page and emailed to them. The parties' deadlines pause until the member answers.
 desk-member-no-email = The member left no email address: the message is shown on their tracking page only. The parties' deadlines pause until the member answers.
 desk-member-send = Send to the member

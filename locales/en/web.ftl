@@ -96,6 +96,7 @@ error-no_userinfo = Remove the user name or password before the site's name (the
 error-no_passwords = This seems to contain a password. We never need it; please remove it.
 error-one_of = Please choose a value from the list.
 error-email = Enter an email address such as name@example.org.
+error-plain_email = Enter a plain email address: letters, digits and . _ + - around one @.
 error-phone = Enter a phone number such as 0912 345 678.
 error-url = Enter an address such as https://www.facebook.com/page-name.
 error-handle = An account name has only letters, digits, dots, underscores or dashes.

@@ -36,6 +36,7 @@ track-conversation-committee = Đơn vị của bạn
 track-conversation-reply = Để trả lời, vui lòng phản hồi email đã gửi tin nhắn này cho bạn.
 desk-member-conversation = Trao đổi với thành viên
 desk-member-write = Tin nhắn gửi thành viên
+desk-member-write-open = Viết cho thành viên
 desk-member-write-hint = Tin nhắn hiển thị trên trang theo dõi và được gửi qua email cho thành viên. Hạn xử lý của các đơn vị tạm dừng cho đến khi thành viên trả lời.
 desk-member-no-email = Thành viên không để lại email: tin nhắn chỉ hiển thị trên trang theo dõi. Hạn xử lý của các đơn vị tạm dừng cho đến khi thành viên trả lời.
 desk-member-send = Gửi cho thành viên

@@ -126,7 +126,7 @@ desk-error-invisible_characters = Nội dung có ký tự ẩn hoặc ký tự �
 desk-error-purged = Dữ liệu cá nhân của sự cố này đã bị xóa: không thể gửi lại thông báo nữa.
 desk-actor-member = thành viên
 desk-actor-officer = cán bộ
-desk-actor-party = bên liên quan
+desk-actor-party = bên nhận thông báo
 desk-actor-integration = hệ thống kết nối
 desk-actor-system = hệ thống
 
@@ -183,7 +183,7 @@ desk-dir-refused = Chưa thực hiện được thay đổi
 desk-dir-field-name = Tên
 desk-dir-field-contact = Người liên hệ cho thành viên
 desk-dir-field-disabled = Tạm ngừng
-desk-dir-field-party = Đơn vị nhận
+desk-dir-field-party = Bên nhận
 desk-dir-field-previous_secret_until = Khóa bí mật cũ còn hiệu lực đến
 desk-dir-field-min_severity = Từ mức độ
 desk-dir-field-kinds = Loại sự cố

@@ -103,8 +103,8 @@ pub fn read_toml(text: &str) -> Result<DirectoryFile, String> {
 /// optionally, `kind`, `locale`, `ack_deadline`, `contact.name`, `contact.phone` and
 /// `contact.email` columns; several addresses are separated by `;`. A committee already in
 /// `current` keeps its locale and deadline when the row leaves them empty (a new one gets
-/// `vi` and 24h), and its named contact when the file has no `contact.` column; with one,
-/// empty cells remove the contact.
+/// `vi` and 24h), and each part of its named contact whose column the file lacks; an empty
+/// cell of a column it has clears that part.
 pub fn read_csv(text: &str, current: &Directory) -> Result<DirectoryFile, Vec<String>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -146,7 +146,6 @@ pub fn read_csv(text: &str, current: &Directory) -> Result<DirectoryFile, Vec<St
     if !errors.is_empty() {
         return Err(errors);
     }
-    let has_contact = headers.iter().any(|h| h.starts_with("contact."));
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = match record {
@@ -214,14 +213,21 @@ pub fn read_csv(text: &str, current: &Directory) -> Result<DirectoryFile, Vec<St
                     .filter(|e| !e.is_empty())
                     .map(str::to_owned)
                     .collect(),
-                contact: if has_contact {
+                contact: {
+                    // Each part from its column when the file has one, else as it is.
+                    let kept = ContactDraft::of(existing.and_then(|p| p.contact.as_ref()));
+                    let part = |name: &str, kept: String| {
+                        if column.contains_key(name) {
+                            get(name)
+                        } else {
+                            kept
+                        }
+                    };
                     ContactDraft {
-                        name: get("contact.name"),
-                        phone: get("contact.phone"),
-                        email: get("contact.email"),
+                        name: part("contact.name", kept.name),
+                        phone: part("contact.phone", kept.phone),
+                        email: part("contact.email", kept.email),
                     }
-                } else {
-                    ContactDraft::of(existing.and_then(|p| p.contact.as_ref()))
                 },
             },
             endpoints: None,

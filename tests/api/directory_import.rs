@@ -384,6 +384,21 @@ qn-cam-pha,qn,Ban Thành phố Cẩm Phả,Cam Pha City Committee,cam-pha@qn.exa
             .is_some()
     );
 
+    // A file with only the phone column changes the phone and keeps the rest.
+    let phones = cli.file(
+        "phones.csv",
+        "id,parent,name.vi,name.en,emails,contact.phone\nqn,,Ban Thường trực Tỉnh Quảng Ninh,Quang Ninh Provincial Committee,truc-ban@qn.example.org,0203 3835 999\n",
+    );
+    cli.import_ok(&phones, &[]).await;
+    let contact = load(&db)
+        .await
+        .party("qn")
+        .and_then(|p| p.contact.clone())
+        .expect("qn's contact");
+    assert_eq!(contact.name, "Trần Văn Hải");
+    assert_eq!(contact.phone.as_deref(), Some("02033835999"));
+    assert_eq!(contact.email.as_deref(), Some("hai@qn.example.org"));
+
     // A phone without a name is refused on its line, and nothing is written.
     let bad = cli.file(
         "bad.csv",

@@ -1122,7 +1122,10 @@ fn without(html: &str, open: &str, close: &str) -> String {
     let mut rest = html;
     while let Some((before, after)) = rest.split_once(open) {
         out.push_str(before);
-        rest = after.split_once(close).map_or("", |(_, tail)| tail);
+        rest = after
+            .split_once(close)
+            .map(|(_, tail)| tail)
+            .unwrap_or_else(|| panic!("`{open}` without its `{close}`"));
     }
     out.push_str(rest);
     out

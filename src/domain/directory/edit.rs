@@ -82,8 +82,26 @@ impl ContactDraft {
             .map_err(|e| errors.push(e))
             .ok()
             .flatten();
+        // Members' pages link the address as `mailto:`, where `?`, `&` or quotes would add
+        // recipients or text of someone else's choosing: a plain address only.
         let email = (!email.is_empty())
-            .then(|| Email::parse("contact.email", email))
+            .then(|| {
+                Email::parse("contact.email", email).and_then(|e| {
+                    let plain = e.as_str().split('@').count() == 2
+                        && e.as_str().bytes().all(|b| {
+                            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-' | b'@')
+                        });
+                    if plain {
+                        Ok(e)
+                    } else {
+                        Err(FieldError::new(
+                            "contact.email",
+                            "plain_email",
+                            "must be a plain address: letters, digits, '.', '_', '+' and '-' around one '@'",
+                        ))
+                    }
+                })
+            })
             .transpose()
             .map_err(|e| errors.push(e))
             .ok()

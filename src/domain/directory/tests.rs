@@ -189,3 +189,39 @@ fn an_import_sorts_rows_and_names_bad_ones_by_place() {
         plan.errors
     );
 }
+
+#[test]
+fn a_named_contact_needs_its_name_and_a_plain_address() {
+    let draft = |name: &str, phone: &str, email: &str| ContactDraft {
+        name: name.into(),
+        phone: phone.into(),
+        email: email.into(),
+    };
+    assert_eq!(draft("", "", " ").check(), Ok(None));
+    let lan = draft("Nguyễn Thị Lan", "0912 345 678", "lan@hn.example.org")
+        .check()
+        .expect("a good contact")
+        .expect("a contact");
+    assert_eq!(lan.phone.as_deref(), Some("0912345678"));
+    let rules = |d: ContactDraft| -> Vec<(String, &'static str)> {
+        d.check()
+            .expect_err("refused")
+            .into_iter()
+            .map(|e| (e.field, e.rule))
+            .collect()
+    };
+    assert_eq!(
+        rules(draft("", "0912 345 678", "")),
+        [("contact.name".to_owned(), "required")]
+    );
+    // What a mailto: link would read as more recipients or a text of someone's choosing.
+    for email in [
+        "lan?cc=other@evil.example.org",
+        "lan&body=x@hn.example.org",
+        "\"a@evil.org\"@hn.example.org",
+    ] {
+        let refused = rules(draft("Lan", "", email));
+        assert_eq!(refused.len(), 1, "{email}: {refused:?}");
+        assert_eq!(refused[0].0, "contact.email", "{email}");
+    }
+}

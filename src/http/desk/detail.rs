@@ -416,7 +416,9 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
             Some((kind, first, parties))
                 if *kind == e.event_type && first.at == l.at && first.actor == l.actor =>
             {
-                parties.push(party)
+                if !parties.contains(&party) {
+                    parties.push(party)
+                }
             }
             _ => {
                 flush(run.take(), &mut timeline);

@@ -31,7 +31,10 @@ pub fn party_of(tr: Tr, dir: &Directory, tickets: &[TicketRow], e: &EventRow) ->
 pub fn said_of_many(tr: Tr, kind: TimelineEvent, parties: &[String]) -> String {
     let (one, many) = match kind {
         TimelineEvent::TicketOpened => ("desk-said-ticket-opened", "desk-said-tickets-opened"),
-        _ => ("desk-said-ticket-notified", "desk-said-tickets-notified"),
+        TimelineEvent::TicketNotified => {
+            ("desk-said-ticket-notified", "desk-said-tickets-notified")
+        }
+        other => unreachable!("only opened and notified tickets fold, not {other:?}"),
     };
     match parties {
         [party] => i18n::text_with(tr.0, one, &[("party", party)]),

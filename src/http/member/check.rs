@@ -199,7 +199,7 @@ fn sections(state: &AppState, locale: Locale, answers: &Answers) -> Vec<Section>
         .flatten()
         .map(|d| d.display())
     };
-    let stopped = get("containment.state").as_deref() == Some("stopped");
+    let stopped = super::report::chose_stopped(get("containment.state").as_deref());
     let actions: Vec<String> = answers
         .fields
         .get("containment.actions")

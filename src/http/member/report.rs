@@ -4,7 +4,7 @@
 //! (`member::register::report`) is the same form, filled in from the declaration.
 
 use crate::domain::{
-    Named,
+    ContainmentState, Named,
     register::ApproxDate,
     report_form::{self, Step},
 };
@@ -348,16 +348,21 @@ pub fn build_page(
                 checked: kind == k.as_str(),
             })
             .collect(),
-        states: ["stopped", "lost_control", "active"]
-            .into_iter()
-            .map(|s| Choice {
-                value: s.to_owned(),
-                id: format!("containment-state-{s}"),
-                label: tr.t(&format!("form-state-{s}")),
-                hint: tr.t(&format!("form-state-{s}-hint")),
-                checked: state_value == s,
-            })
-            .collect(),
+        states: [
+            ContainmentState::Stopped,
+            ContainmentState::LostControl,
+            ContainmentState::Active,
+        ]
+        .map(<&'static str>::from)
+        .into_iter()
+        .map(|s| Choice {
+            value: s.to_owned(),
+            id: format!("containment-state-{s}"),
+            label: tr.t(&format!("form-state-{s}")),
+            hint: tr.t(&format!("form-state-{s}-hint")),
+            checked: state_value == s,
+        })
+        .collect(),
         actions: ACTIONS
             .iter()
             .map(|a| Choice {
@@ -466,6 +471,12 @@ pub fn respond(
     }
 }
 
+/// Whether the member chose "stopped" as the page's state (its time and checklist then
+/// count).
+pub(super) fn chose_stopped(state: Option<&str>) -> bool {
+    state.and_then(|s| s.parse::<ContainmentState>().ok()) == Some(ContainmentState::Stopped)
+}
+
 /// The boxes of a date, and of a time when `time`: name, width and label key.
 pub(super) fn date_parts(time: bool) -> Vec<(&'static str, usize, &'static str)> {
     let mut parts = vec![
@@ -567,7 +578,7 @@ pub fn draft(
 ) -> (IncidentDraft, Vec<Problem>) {
     let text = |name: &str| form.get(name).filter(|v| !v.trim().is_empty());
     let containment_state = text("containment.state");
-    let stopped = containment_state.as_deref() == Some("stopped");
+    let stopped = chose_stopped(containment_state.as_deref());
     let mut shown = Vec::new();
     let detected_at = time_field(settings, form, "detected_at", &mut shown);
     // The checklist and time belong to "stopped"; without script they may stay filled

@@ -438,7 +438,7 @@ async fn update_containment(
     let (incident, form) = read_form(&req, &state, &token, &csrf, payload, false).await?;
     let text = |name: &str| form.get(name).filter(|v| !v.trim().is_empty());
     let chosen = text("containment.state");
-    let stopped = chosen.as_deref() == Some("stopped");
+    let stopped = super::report::chose_stopped(chosen.as_deref());
     let mut problems = Vec::new();
     let draft = ContainmentDraft {
         state: chosen,

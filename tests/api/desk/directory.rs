@@ -229,14 +229,17 @@ async fn an_officer_names_the_units_contact_and_members_see_whom_to_call() {
             &[
                 ("emails", "ba-dinh@hn.example.org"),
                 ("contact.phone", "0912 345 678"),
-                ("contact.email", "not an address"),
+                ("contact.email", "lan?cc=someone@evil.example.org"),
             ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.expect("html");
     assert!(page.contains("id=\"contact-name-error\""), "{page}");
-    assert!(page.contains("id=\"contact-email-error\""), "{page}");
+    assert!(
+        page.contains("id=\"contact-email-error\">Vui lòng nhập một địa chỉ email thông thường"),
+        "an address that would add to a mailto: link is refused: {page}"
+    );
     assert!(page.contains("value=\"0912 345 678\""), "{page}");
     let api = app.get("/api/v1/parties/hn-ba-dinh").await;
     let party: serde_json::Value = api.json().await.expect("json");

@@ -45,6 +45,61 @@ async fn the_officer_reads_no_english_word_in_vietnamese() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = admin
+        .post_form(
+            "/desk/directory/routing",
+            &[
+                ("authority-0-party", "cyber-police"),
+                ("authority-0-kinds", "misused"),
+                ("authority-0-min_severity", "medium"),
+                ("provider-facebook", "meta"),
+                ("default_provider", "web-abuse"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = admin
+        .post_form(
+            "/desk/directory/parties/hn-ba-dinh/endpoints/new",
+            &[
+                ("url", "http://127.0.0.1:9/hooks/ba-dinh"),
+                ("description", "Hệ thống của quận"),
+                ("event_types", "incident.reported"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "the new endpoint's secret, shown once"
+    );
+
+    // The directory's changes name parties by their names, never by their ids (but for a
+    // new party's own id).
+    let changes = admin.page("/desk/directory/changes").await;
+    let fields: Vec<String> = changes
+        .split("<ul class=\"changed-fields\">")
+        .skip(1)
+        .filter_map(|rest| rest.split("</ul>").next())
+        .map(|f| {
+            f.split("<li>")
+                .filter(|item| !item.starts_with("Mã: "))
+                .collect::<String>()
+        })
+        .collect();
+    assert!(!fields.is_empty(), "{changes}");
+    for ids in [
+        "cyber-police",
+        ">meta<",
+        ": meta",
+        "web-abuse",
+        "hn-ba-dinh",
+    ] {
+        assert!(
+            fields.iter().all(|f| !f.contains(ids)),
+            "`{ids}` in {fields:#?}"
+        );
+    }
 
     let mut found = Vec::new();
     for path in [

@@ -77,6 +77,8 @@ pub struct FieldChange {
     pub after: String,
     /// The language of the values when it is not the page's (a party's English name).
     pub lang: Option<&'static str>,
+    /// The values are names of the webhook protocol, shown as code.
+    pub code: bool,
 }
 
 /// One change of the directory's timeline.
@@ -377,56 +379,89 @@ pub async fn index(
 // The directory's timeline.
 // ---------------------------------------------------------------------------------------
 
-/// A recorded value as the officer reads it: codes in words, names and contacts as their
-/// parts, lists joined; never JSON.
-fn shown_value(tr: Tr, field: &str, v: Option<&serde_json::Value>) -> String {
-    use serde_json::Value;
-    match v {
-        None | Some(Value::Null) => "—".to_owned(),
-        Some(Value::String(s)) => match field {
-            "kind" => s
-                .parse::<PartyKind>()
-                .map_or_else(|_| s.clone(), |k| kind_label(tr, k)),
-            "locale" => s
-                .parse::<Locale>()
-                .map_or_else(|_| s.clone(), |l| i18n::text(l, "language-name")),
-            "platforms" | "providers" => tr.w("platform", s),
-            "kinds" => tr.w("kind", s),
-            "min_severity" => tr.w("severity", s),
-            "ack_deadline" => {
-                humantime::parse_duration(s).map_or_else(|_| s.clone(), |d| i18n::duration(tr.0, d))
-            }
-            _ => s.clone(),
-        },
-        Some(Value::Array(a)) if a.is_empty() => "—".to_owned(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|x| shown_value(tr, field, Some(x)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        // A name in each language, or a named contact: its parts, in the order read.
-        Some(Value::Object(m))
-            if m.keys()
-                .all(|k| ["vi", "en", "name", "phone", "email"].contains(&k.as_str())) =>
-        {
-            ["name", "vi", "en", "phone", "email"]
+/// How the officer reads a recorded value: codes in words, parties by name, times in the
+/// officer's time, names and contacts as their parts, lists joined; never JSON.
+struct Reader<'a> {
+    tr: Tr,
+    dir: &'a Directory,
+    settings: &'a crate::config::Settings,
+}
+
+impl Reader<'_> {
+    fn party(&self, id: &str) -> String {
+        self.dir
+            .party(id)
+            .map_or_else(|| id.to_owned(), |p| p.name.get(self.tr.0).to_owned())
+    }
+
+    fn value(&self, field: &str, v: Option<&serde_json::Value>) -> String {
+        use serde_json::Value;
+        let tr = self.tr;
+        match v {
+            None | Some(Value::Null) => "—".to_owned(),
+            Some(Value::String(s)) => match field {
+                "kind" => s
+                    .parse::<PartyKind>()
+                    .map_or_else(|_| s.clone(), |k| kind_label(tr, k)),
+                "locale" => s
+                    .parse::<Locale>()
+                    .map_or_else(|_| s.clone(), |l| i18n::text(l, "language-name")),
+                "parent" | "party" | "default_provider" => self.party(s),
+                "platforms" => tr.w("platform", s),
+                "kinds" => tr.w("kind", s),
+                "min_severity" => tr.w("severity", s),
+                "ack_deadline" => humantime::parse_duration(s)
+                    .map_or_else(|_| s.clone(), |d| i18n::duration(tr.0, d)),
+                "previous_secret_until" => chrono::DateTime::parse_from_rfc3339(s).map_or_else(
+                    |_| s.clone(),
+                    |t| local_time(self.settings, tr.0, t.with_timezone(&chrono::Utc)),
+                ),
+                _ => s.clone(),
+            },
+            Some(Value::Array(a)) if a.is_empty() => "—".to_owned(),
+            // Rules are set apart from each other more than the words of one list.
+            Some(Value::Array(a)) => a
                 .iter()
-                .filter_map(|k| m.get(*k).and_then(Value::as_str))
+                .map(|x| self.value(field, Some(x)))
                 .collect::<Vec<_>>()
-                .join(" · ")
+                .join(if a.iter().any(Value::is_object) {
+                    " | "
+                } else {
+                    ", "
+                }),
+            // A name in each language, or a named contact: its parts, in the order read.
+            Some(Value::Object(m))
+                if !m.is_empty()
+                    && m.keys()
+                        .all(|k| ["vi", "en", "name", "phone", "email"].contains(&k.as_str())) =>
+            {
+                ["name", "vi", "en", "phone", "email"]
+                    .iter()
+                    .filter_map(|k| m.get(*k).and_then(Value::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            }
+            Some(Value::Object(m)) if m.is_empty() => "—".to_owned(),
+            // The providers of platforms: each platform by name, with its provider's.
+            Some(Value::Object(m)) if field == "providers" => m
+                .iter()
+                .map(|(platform, party)| {
+                    format!(
+                        "{}: {}",
+                        tr.w("platform", platform),
+                        self.value("party", Some(party))
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            Some(Value::Object(m)) => m
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("{}: {}", field_label(tr, k), self.value(k, Some(v))))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Some(other) => other.to_string(),
         }
-        Some(Value::Object(m)) => m
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| {
-                let label = i18n::try_text(tr.0, &format!("desk-dir-field-{k}"))
-                    .or_else(|| i18n::try_word(tr.0, "platform", k))
-                    .unwrap_or_else(|| k.clone());
-                format!("{label}: {}", shown_value(tr, k, Some(v)))
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        Some(other) => other.to_string(),
     }
 }
 
@@ -442,6 +477,11 @@ fn change_line(
     c: &DirectoryChange,
 ) -> ChangeLine {
     let tr = Tr(locale);
+    let reader = Reader {
+        tr,
+        dir,
+        settings: &state.settings,
+    };
     let fields = match (&c.before, &c.after) {
         (Some(_), Some(_)) => c.changed_fields(),
         (Some(serde_json::Value::Object(m)), None) | (None, Some(serde_json::Value::Object(m))) => {
@@ -485,13 +525,7 @@ fn change_line(
                 let value = |side: &Option<serde_json::Value>, part: Option<&str>| {
                     let v = side.as_ref().and_then(|v| v.get(name));
                     let v = part.map_or(v, |lang| v.and_then(|n| n.get(lang)));
-                    // A party named by its id reads as its name.
-                    match (name.as_str(), v.and_then(serde_json::Value::as_str)) {
-                        ("parent" | "party", Some(id)) => dir
-                            .party(id)
-                            .map_or_else(|| id.to_owned(), |p| p.name.get(locale).to_owned()),
-                        _ => shown_value(tr, name, v),
-                    }
+                    reader.value(name, v)
                 };
                 parts
                     .into_iter()
@@ -500,6 +534,7 @@ fn change_line(
                         before: c.before.as_ref().map(|_| value(&c.before, part)),
                         after: value(&c.after, part),
                         lang,
+                        code: name == "event_types",
                     })
                     .collect::<Vec<_>>()
             })
@@ -665,15 +700,12 @@ pub async fn party_page(
             id: e.id.clone(),
             url: e.url.clone(),
             description: e.description.clone(),
-            event_types: if e.event_types.is_empty() {
-                tr.t("desk-dir-all-events")
-            } else {
-                e.event_types
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
+            event_types: e
+                .event_types
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
             disabled: e.disabled.as_ref().map(|d| d.reason.clone()),
             previous_until: e
                 .previous_secret
