@@ -163,6 +163,16 @@ pub fn assert_signed_out(response: &reqwest::Response) {
     assert_eq!(location(response), "/desk/sign-in");
 }
 
+/// The routing form's fields for one rule: only cyber-police, for misuse, from medium;
+/// Meta for Facebook, the registrar for every other platform.
+pub const MISUSE_ROUTING: &[(&str, &str)] = &[
+    ("authority-0-party", "cyber-police"),
+    ("authority-0-kinds", "misused"),
+    ("authority-0-min_severity", "medium"),
+    ("provider-facebook", "meta"),
+    ("default_provider", "web-abuse"),
+];
+
 /// The actor an officer's changes carry on the timeline.
 pub fn officer_actor(username: &str) -> Value {
     json!({ "kind": "officer", "id": username, "name": officer_name(username) })

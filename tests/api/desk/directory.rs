@@ -525,16 +525,7 @@ async fn the_routing_preview_shows_who_would_be_notified() {
 
     // Saved: only cyber-police for misuse, from medium.
     let r = admin
-        .post_form(
-            "/desk/directory/routing",
-            &[
-                ("authority-0-party", "cyber-police"),
-                ("authority-0-kinds", "misused"),
-                ("authority-0-min_severity", "medium"),
-                ("provider-facebook", "meta"),
-                ("default_provider", "web-abuse"),
-            ],
-        )
+        .post_form("/desk/directory/routing", super::MISUSE_ROUTING)
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = admin

@@ -46,16 +46,7 @@ async fn the_officer_reads_no_english_word_in_vietnamese() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = admin
-        .post_form(
-            "/desk/directory/routing",
-            &[
-                ("authority-0-party", "cyber-police"),
-                ("authority-0-kinds", "misused"),
-                ("authority-0-min_severity", "medium"),
-                ("provider-facebook", "meta"),
-                ("default_provider", "web-abuse"),
-            ],
-        )
+        .post_form("/desk/directory/routing", super::MISUSE_ROUTING)
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = admin
