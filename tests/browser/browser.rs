@@ -85,6 +85,19 @@ fn binary(var: &str, default: &str, package: &str) -> PathBuf {
     path
 }
 
+/// A time `hours` ago in Vietnam, as the five boxes of a form (day, month, year, hour,
+/// minute) take it.
+pub fn time_boxes(hours: i64) -> [(&'static str, String); 5] {
+    let t = chrono::Utc::now() + chrono::TimeDelta::hours(7 - hours);
+    [
+        ("day", t.format("%-d").to_string()),
+        ("month", t.format("%-m").to_string()),
+        ("year", t.format("%Y").to_string()),
+        ("hour", t.format("%H").to_string()),
+        ("minute", t.format("%M").to_string()),
+    ]
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

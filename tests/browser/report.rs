@@ -2,11 +2,10 @@
 
 use std::path::Path;
 
-use chrono::{TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    browser::{Browser, free_port, with_browser},
+    browser::{Browser, free_port, time_boxes, with_browser},
     helpers::{TestApp, spawn_app, spawn_app_with},
     png,
 };
@@ -21,18 +20,6 @@ async fn spawn_linked_app() -> TestApp {
         "public_base_url = \"http://127.0.0.1:{port}\"\n[server]\nport = {port}\n"
     ))
     .await
-}
-
-/// A local time `hours` ago in Vietnam, as the five boxes of the form take it.
-fn boxes(hours: i64) -> [(&'static str, String); 5] {
-    let t = Utc::now() + TimeDelta::hours(7) - TimeDelta::hours(hours);
-    [
-        ("day", t.format("%-d").to_string()),
-        ("month", t.format("%-m").to_string()),
-        ("year", t.format("%Y").to_string()),
-        ("hour", t.format("%H").to_string()),
-        ("minute", t.format("%M").to_string()),
-    ]
 }
 
 /// Answers the steps as a member of the Ba Dinh committee whose Facebook page was taken,
@@ -64,13 +51,13 @@ async fn fill_report(b: &Browser, page_url: &str) {
 /// Answers the steps after the page step, up to "Check your answers".
 async fn finish_report(b: &Browser, evidence: &[&Path]) {
     b.check("#kind-hijacked").await;
-    for (part, value) in boxes(3) {
+    for (part, value) in time_boxes(3) {
         b.type_into(&format!("#detected_at-{part}"), &value).await;
     }
     b.type_into("#description", DESCRIPTION).await;
     b.follow("button#continue").await;
     b.check("#containment-state-stopped").await;
-    for (part, value) in boxes(2) {
+    for (part, value) in time_boxes(2) {
         b.type_into(&format!("#containment-stopped_at-{part}"), &value)
             .await;
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::browser::{Browser, Screen};
+use crate::browser::{Browser, Screen, time_boxes};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -199,20 +199,8 @@ impl<'a> ScriptOff<'a> {
     }
 }
 
-/// A time `hours` ago in Vietnam, as the five boxes of a form take it.
-fn boxes(hours: i64) -> [(&'static str, String); 5] {
-    let t = chrono::Utc::now() + chrono::TimeDelta::hours(7 - hours);
-    [
-        ("day", t.format("%-d").to_string()),
-        ("month", t.format("%-m").to_string()),
-        ("year", t.format("%Y").to_string()),
-        ("hour", t.format("%H").to_string()),
-        ("minute", t.format("%M").to_string()),
-    ]
-}
-
 async fn fill_time(off: &ScriptOff<'_>, id: &str, hours: i64) {
-    for (part, value) in boxes(hours) {
+    for (part, value) in time_boxes(hours) {
         off.type_into(&format!("#{id}-{part}"), &value).await;
     }
 }

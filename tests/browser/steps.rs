@@ -6,10 +6,8 @@
 
 use std::path::Path;
 
-use chrono::{TimeDelta, Utc};
-
 use crate::{
-    browser::{Browser, Screen, with_browser_on},
+    browser::{Browser, Screen, time_boxes, with_browser_on},
     helpers::{TestApp, spawn_app_with},
     png,
 };
@@ -29,20 +27,8 @@ async fn look(b: &Browser, run: &str, page: &str, out: &mut Vec<Measured>) {
     });
 }
 
-/// A time `hours` ago in Vietnam, as the five boxes of the form take it.
-fn boxes(hours: i64) -> [(&'static str, String); 5] {
-    let t = Utc::now() + TimeDelta::hours(7) - TimeDelta::hours(hours);
-    [
-        ("day", t.format("%-d").to_string()),
-        ("month", t.format("%-m").to_string()),
-        ("year", t.format("%Y").to_string()),
-        ("hour", t.format("%H").to_string()),
-        ("minute", t.format("%M").to_string()),
-    ]
-}
-
 async fn fill_time(b: &Browser, id: &str, hours: i64) {
-    for (part, value) in boxes(hours) {
+    for (part, value) in time_boxes(hours) {
         b.type_into(&format!("#{id}-{part}"), &value).await;
     }
 }
