@@ -228,6 +228,13 @@ impl Directory {
         self.by_id.get(id).map(|&i| &self.parties[i])
     }
 
+    /// The name of the party `id` in `locale`; the id itself when the directory has no
+    /// such party (any more).
+    pub fn name_of(&self, id: &str, locale: Locale) -> String {
+        self.party(id)
+            .map_or_else(|| id.to_owned(), |p| p.name.get(locale).to_owned())
+    }
+
     pub fn committee(&self, id: &str) -> Option<&Party> {
         self.party(id).filter(|p| p.kind == PartyKind::Committee)
     }

@@ -465,10 +465,7 @@ fn build(state: &AppState, desk: &Desk, d: &Dossier, done: Option<String>) -> De
                 .collect();
             TicketBlock {
                 id: t.id,
-                party: dir
-                    .party(&t.party_id)
-                    .map(|p| p.name.get(locale).to_owned())
-                    .unwrap_or_else(|| t.party_id.clone()),
+                party: dir.name_of(&t.party_id, locale),
                 role: tr.t(&format!("role-{}", t.role)),
                 status: tr.t(&format!("ticket-{}", t.status)),
                 status_class: if overdue {

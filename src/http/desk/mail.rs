@@ -183,10 +183,7 @@ pub async fn show(
         .iter()
         .map(|t| Choice {
             value: format!("ticket:{}", t.id),
-            label: dir
-                .party(&t.party_id)
-                .map(|p| p.name.get(tr.0).to_owned())
-                .unwrap_or_else(|| t.party_id.clone()),
+            label: dir.name_of(&t.party_id, tr.0),
         })
         .collect();
     if let Some(incident) = &found.incident {

@@ -18,11 +18,7 @@ pub fn party_of(tr: Tr, dir: &Directory, tickets: &[TicketRow], e: &EventRow) ->
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         })
-        .map(|id| {
-            dir.party(&id)
-                .map(|p| p.name.get(tr.0).to_owned())
-                .unwrap_or(id)
-        })
+        .map(|id| dir.name_of(&id, tr.0))
         .unwrap_or_default()
 }
 
@@ -220,11 +216,7 @@ pub fn next_action(
     now: chrono::DateTime<chrono::Utc>,
 ) -> String {
     use crate::domain::{ContainmentState, IncidentStatus, TicketStatus};
-    let name = |t: &TicketRow| {
-        dir.party(&t.party_id)
-            .map(|p| p.name.get(tr.0).to_owned())
-            .unwrap_or_else(|| t.party_id.clone())
-    };
+    let name = |t: &TicketRow| dir.name_of(&t.party_id, tr.0);
     let with_party = |key: &str, t: &TicketRow| tr.t1(key, "party", &name(t));
     if IncidentStatus::FINISHED.contains(&incident.status) {
         return tr.t1(

@@ -194,12 +194,7 @@ async fn summary(state: &AppState, locale: Locale, ticket: &TicketRow) -> Option
         .await
         .ok()??;
     let tr = crate::domain::i18n::Tr(locale);
-    let party = state
-        .directory
-        .current()
-        .party(&ticket.party_id)
-        .map(|p| p.name.get(locale).to_owned())
-        .unwrap_or_else(|| ticket.party_id.clone());
+    let party = state.directory.current().name_of(&ticket.party_id, locale);
     Some(TicketSummary {
         reference: incident.reference,
         party,

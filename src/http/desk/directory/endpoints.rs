@@ -154,11 +154,7 @@ pub async fn new_endpoint_form(
 }
 
 fn party_name(state: &AppState, desk: &Desk, id: &str) -> String {
-    state
-        .directory
-        .current()
-        .party(id)
-        .map_or_else(|| id.to_owned(), |p| p.name.get(desk.tr().0).to_owned())
+    state.directory.current().name_of(id, desk.tr().0)
 }
 
 pub async fn new_endpoint(

@@ -388,12 +388,6 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn party(&self, id: &str) -> String {
-        self.dir
-            .party(id)
-            .map_or_else(|| id.to_owned(), |p| p.name.get(self.tr.0).to_owned())
-    }
-
     fn value(&self, field: &str, v: Option<&serde_json::Value>) -> String {
         use serde_json::Value;
         let tr = self.tr;
@@ -406,7 +400,7 @@ impl Reader<'_> {
                 "locale" => s
                     .parse::<Locale>()
                     .map_or_else(|_| s.clone(), |l| i18n::text(l, "language-name")),
-                "parent" | "party" | "default_provider" => self.party(s),
+                "parent" | "party" | "default_provider" => self.dir.name_of(s, tr.0),
                 "platforms" => tr.w("platform", s),
                 "kinds" => tr.w("kind", s),
                 "min_severity" => tr.w("severity", s),
@@ -506,9 +500,7 @@ fn change_line(
         ),
         party: c.party_id.as_ref().map(|id| Crumb {
             href: party_href(id),
-            label: dir
-                .party(id)
-                .map_or_else(|| id.clone(), |p| p.name.get(locale).to_owned()),
+            label: dir.name_of(id, locale),
         }),
         fields: fields
             .iter()

@@ -134,10 +134,7 @@ pub async fn index(
     let requests = uc::open_requests(&state.db, &me.member)
         .await
         .map_err(broken)?;
-    let name_of = |id: &str| {
-        dir.party(id)
-            .map_or_else(|| id.to_owned(), |p| p.name.get(me.lang.locale).to_owned())
-    };
+    let name_of = |id: &str| dir.name_of(id, me.lang.locale);
     let done = query
         .done
         .as_deref()

@@ -60,9 +60,7 @@ pub struct PartyLine {
 }
 
 fn party_name(dir: &Directory, locale: Locale, id: &str) -> String {
-    dir.party(id)
-        .map(|p| p.name.get(locale).to_owned())
-        .unwrap_or_else(|| id.to_owned())
+    dir.name_of(id, locale)
 }
 
 /// What a member of `committee` reads about who was notified, from the incident's tickets.
