@@ -5,7 +5,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, QueryFilter,
     QueryOrder, Statement, Value,
-    sea_query::{Expr, Func, Query},
+    sea_query::{Expr, Query},
 };
 use uuid::Uuid;
 
@@ -369,6 +369,10 @@ pub async fn cancel_pending_to(
 
 /// For each of these incidents that has any: when it was filed, and how many of its
 /// deliveries other than those of `event_type_left_out` have arrived.
+///
+/// Driven by the incidents' tickets, with the status counted here: a filter on the
+/// delivery's status would let SQLite walk every delivered delivery by the due index
+/// (`status`, `next_attempt_at`), which grows with all history, once per recorded batch.
 pub async fn arrived_per_incident(
     conn: &impl ConnectionTrait,
     incident_ids: Vec<Uuid>,
@@ -380,40 +384,34 @@ pub async fn arrived_per_incident(
     let stmt = Query::select()
         .column((incident::Entity, incident::Column::Id))
         .column((incident::Entity, incident::Column::CreatedAt))
-        .expr_as(
-            Func::count(Expr::col((delivery::Entity, delivery::Column::Id))),
-            "arrived",
-        )
-        .from(delivery::Entity)
-        .inner_join(
-            ticket::Entity,
-            Expr::col((ticket::Entity, ticket::Column::Id))
-                .equals((delivery::Entity, delivery::Column::TicketId)),
-        )
+        .column((delivery::Entity, delivery::Column::Status))
+        .column((delivery::Entity, delivery::Column::EventType))
+        .from(ticket::Entity)
         .inner_join(
             incident::Entity,
             Expr::col((incident::Entity, incident::Column::Id))
                 .equals((ticket::Entity, ticket::Column::IncidentId)),
         )
+        .inner_join(
+            delivery::Entity,
+            Expr::col((delivery::Entity, delivery::Column::TicketId))
+                .equals((ticket::Entity, ticket::Column::Id)),
+        )
         .and_where(Expr::col((ticket::Entity, ticket::Column::IncidentId)).is_in(incident_ids))
-        .and_where(
-            Expr::col((delivery::Entity, delivery::Column::Status)).eq(DeliveryStatus::Delivered),
-        )
-        .and_where(
-            Expr::col((delivery::Entity, delivery::Column::EventType)).is_not_in(left_out.to_vec()),
-        )
-        .group_by_col((incident::Entity, incident::Column::Id))
-        .group_by_col((incident::Entity, incident::Column::CreatedAt))
         .to_owned();
-    conn.query_all(&stmt)
-        .await?
-        .into_iter()
-        .map(|row| {
-            Ok((
-                row.try_get("", "id")?,
-                row.try_get("", "created_at")?,
-                row.try_get("", "arrived")?,
-            ))
-        })
-        .collect()
+    let mut arrived: Vec<(Uuid, DateTime<Utc>, i64)> = Vec::new();
+    for row in conn.query_all(&stmt).await? {
+        let id: Uuid = row.try_get("", "id")?;
+        let created_at: DateTime<Utc> = row.try_get("", "created_at")?;
+        let status: DeliveryStatus = row.try_get("", "status")?;
+        let event_type: Notice = row.try_get("", "event_type")?;
+        let counted = status == DeliveryStatus::Delivered && !left_out.contains(&event_type);
+        match arrived.iter_mut().find(|(i, _, _)| *i == id) {
+            Some(entry) => entry.2 += i64::from(counted),
+            None if counted => arrived.push((id, created_at, 1)),
+            None => arrived.push((id, created_at, 0)),
+        }
+    }
+    arrived.retain(|(_, _, n)| *n > 0);
+    Ok(arrived)
 }

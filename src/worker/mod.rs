@@ -128,6 +128,19 @@ impl Step {
     }
 }
 
+/// What a step sweeps besides claiming due deliveries.
+#[derive(Debug, Clone, Copy)]
+struct Sweeps {
+    /// Ticket deadlines, declaration request reminders, expired drafts, and deliveries
+    /// whose last attempt never came back.
+    deadlines: bool,
+    /// Member mail that is due (each look takes the write lock, so not at every claim).
+    member_mail: bool,
+}
+
+/// How often the background loop looks for member mail that is due, at most.
+const MEMBER_MAIL_INTERVAL: Duration = Duration::from_millis(100);
+
 /// How the sends of a step finish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Completion {
@@ -266,6 +279,7 @@ impl Dispatcher {
         tracing::info!(worker = %self.worker, "dispatcher started");
         let poll = self.settings.dispatcher.poll_interval;
         let mut deadlines_checked = Instant::now();
+        let mut mail_checked: Option<Instant> = None;
         loop {
             if *stopped.borrow() {
                 break;
@@ -275,13 +289,27 @@ impl Dispatcher {
             if deadlines {
                 deadlines_checked = Instant::now();
             }
-            let turned = self.turn(Completion::Detached, deadlines).await;
+            let member_mail = mail_checked.is_none_or(|at| at.elapsed() >= MEMBER_MAIL_INTERVAL);
+            if member_mail {
+                mail_checked = Some(Instant::now());
+            }
+            let sweeps = Sweeps {
+                deadlines,
+                member_mail,
+            };
+            let turned = self.turn(Completion::Detached, sweeps).await;
             if turned.full_batch {
                 continue;
             }
+            // Member mail skipped in this step is looked for when its interval is up.
+            let wait = if member_mail {
+                poll
+            } else {
+                poll.min(MEMBER_MAIL_INTERVAL)
+            };
             tokio::select! {
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(poll) => {}
+                _ = tokio::time::sleep(wait) => {}
                 _ = stopped.changed() => {}
             }
         }
@@ -307,7 +335,11 @@ impl Dispatcher {
     /// The background loop's step, for a caller that drives the dispatcher itself: it always
     /// checks deadlines, and waits for its sends, so their outcomes are committed on return.
     pub async fn run_once(self: &Arc<Self>) -> anyhow::Result<Step> {
-        let turned = self.turn(Completion::Awaited, true).await;
+        let sweeps = Sweeps {
+            deadlines: true,
+            member_mail: true,
+        };
+        let turned = self.turn(Completion::Awaited, sweeps).await;
         match turned.error {
             Some(error) => Err(error),
             None => Ok(turned.step),
@@ -316,7 +348,8 @@ impl Dispatcher {
 
     /// Claims as many due deliveries as there are free slots and starts their sends, then
     /// sweeps; each stage runs even when one before it failed, as the loop needs.
-    async fn turn(self: &Arc<Self>, completion: Completion, deadlines: bool) -> Turned {
+    async fn turn(self: &Arc<Self>, completion: Completion, sweeps: Sweeps) -> Turned {
+        let deadlines = sweeps.deadlines;
         let mut turned = Turned::default();
         let mut errors: Vec<anyhow::Error> = Vec::new();
         let mut sends = JoinSet::new();
@@ -363,14 +396,16 @@ impl Dispatcher {
             turned.step.count(&recorded.outcomes);
             errors.extend(recorded.error);
         }
-        match self.fail_exhausted().await {
-            Ok(failed) => turned.step.failed += failed,
-            Err(error) => {
-                tracing::warn!(%error, "could not sweep exhausted deliveries");
-                errors.push(error);
-            }
-        }
+        // Only a worker that died during a last attempt leaves such a delivery, and finding
+        // them reads every pending delivery: swept with the deadlines, not at every claim.
         if deadlines {
+            match self.fail_exhausted().await {
+                Ok(failed) => turned.step.failed += failed,
+                Err(error) => {
+                    tracing::warn!(%error, "could not sweep exhausted deliveries");
+                    errors.push(error);
+                }
+            }
             match crate::usecases::register::remind_due(
                 &self.db,
                 &self.links,
@@ -386,11 +421,13 @@ impl Dispatcher {
                 }
             }
         }
-        match self.member_mail().await {
-            Ok(sent) => turned.step.member_mails = sent,
-            Err(error) => {
-                tracing::warn!(%error, "could not send member mail");
-                errors.push(error);
+        if sweeps.member_mail {
+            match self.member_mail().await {
+                Ok(sent) => turned.step.member_mails = sent,
+                Err(error) => {
+                    tracing::warn!(%error, "could not send member mail");
+                    errors.push(error);
+                }
             }
         }
         if deadlines {
