@@ -15,6 +15,7 @@ mod m20261204_000011_create_correspondence;
 mod m20261204_000012_unique_inbound_message_id;
 mod m20261206_000013_create_report_drafts;
 mod m20261206_000014_add_party_contact;
+mod m20261206_000015_covering_due_index;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_unique_inbound_message_id::Migration),
             Box::new(m20261206_000013_create_report_drafts::Migration),
             Box::new(m20261206_000014_add_party_contact::Migration),
+            Box::new(m20261206_000015_covering_due_index::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! Deliveries: the channel a notification goes by, its state in the outbox, and what one
 //! send attempt came to, whatever the channel.
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use super::webhook::EventType;
 
@@ -33,6 +33,37 @@ use super::webhook::EventType;
 pub enum Channel {
     Email,
     Webhook,
+}
+
+/// What a delivery waits on to be sent: its webhook endpoint (its URL), or for email the
+/// one mail server all email goes through.
+pub fn send_slot(channel: Channel, target: &str) -> &str {
+    match channel {
+        Channel::Email => "smtp",
+        Channel::Webhook => target,
+    }
+}
+
+/// How many more sends each destination may take right now: what a claim may take of each.
+#[derive(Debug, Clone, Default)]
+pub struct Slots {
+    /// Free slots of the destinations that have sent lately, by [`send_slot`].
+    pub free: HashMap<String, usize>,
+    /// Free slots of a destination not in `free`.
+    pub fresh: usize,
+}
+
+impl Slots {
+    /// Takes one slot of `slot`'s destination, if it has one free.
+    pub fn take(&mut self, slot: &str) -> bool {
+        let fresh = self.fresh;
+        let free = self.free.entry(slot.to_owned()).or_insert(fresh);
+        if *free == 0 {
+            return false;
+        }
+        *free -= 1;
+        true
+    }
 }
 
 /// Where a delivery stands in the outbox.

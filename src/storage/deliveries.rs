@@ -4,13 +4,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, Statement, Value,
+    QueryOrder, Statement,
     sea_query::{Expr, Query},
 };
 use uuid::Uuid;
 
 use super::entities::{delivery, delivery_attempt, incident, ticket};
-use crate::domain::delivery::{AttemptOutcome, DeliveryStatus, Notice};
+use crate::domain::delivery::{AttemptOutcome, Channel, DeliveryStatus, Notice};
 
 pub use delivery::Model as DeliveryRow;
 pub use delivery_attempt::Model as AttemptRow;
@@ -58,13 +58,6 @@ fn param(backend: DbBackend, i: usize) -> String {
         DbBackend::Postgres => format!("${i}"),
         _ => format!("?{i}"),
     }
-}
-
-/// Deliveries a claim leaves alone: those to endpoints already sending all they may.
-#[derive(Debug, Clone, Default)]
-pub struct Skip {
-    pub email: bool,
-    pub targets: Vec<String>,
 }
 
 /// Marks delivered the leased deliveries this worker still holds; returns those.
@@ -134,56 +127,82 @@ pub fn attempt_row(delivery_id: Uuid, attempt: &AttemptRecord) -> delivery_attem
     }
 }
 
-/// Claims up to `limit` due deliveries for `worker` until `until`, counting the attempt,
-/// in one statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so that several processes
-/// never claim the same row).
-pub async fn claim_due(
+/// A due delivery, as a claim first sees it.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub id: Uuid,
+    pub channel: Channel,
+    pub target: String,
+}
+
+/// The first `window` due deliveries nobody holds, oldest due first: what a claim picks
+/// from (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so that several processes never pick the
+/// same row). The window bounds the walk of the due index whatever the backlog.
+pub async fn due(
     conn: &impl ConnectionTrait,
-    worker: &str,
     now: DateTime<Utc>,
-    until: DateTime<Utc>,
     max_attempts: i32,
-    limit: u64,
-    skip: &Skip,
-) -> Result<Vec<DeliveryRow>, DbErr> {
+    window: u64,
+) -> Result<Vec<Due>, DbErr> {
     let backend = conn.get_database_backend();
-    let p: Vec<String> = (1..=5 + skip.targets.len())
-        .map(|i| param(backend, i))
-        .collect();
+    let p: Vec<String> = (1..=3).map(|i| param(backend, i)).collect();
     let lock = if backend == DbBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
     } else {
         ""
     };
-    let mut skipped = String::new();
-    if skip.email {
-        skipped.push_str(" AND channel <> 'email'");
-    }
-    if !skip.targets.is_empty() {
-        skipped.push_str(&format!(" AND target NOT IN ({})", p[5..].join(", ")));
-    }
     let sql = format!(
-        "UPDATE deliveries SET locked_by = {w}, locked_until = {u}, attempts = attempts + 1, updated_at = {n} \
-         WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= {n} \
-         AND (locked_until IS NULL OR locked_until < {n}) AND attempts < {m}{skipped} \
-         ORDER BY next_attempt_at LIMIT {l}{lock}) RETURNING *",
-        w = p[0],
-        u = p[1],
-        n = p[2],
-        m = p[3],
-        l = p[4],
+        "SELECT id, channel, target FROM deliveries WHERE status = 'pending' AND next_attempt_at <= {n} \
+         AND (locked_until IS NULL OR locked_until < {n}) AND attempts < {m} \
+         ORDER BY next_attempt_at LIMIT {l}{lock}",
+        n = p[0],
+        m = p[1],
+        l = p[2],
     );
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut values: Vec<Value> = vec![
-        worker.into(),
-        until.into(),
-        now.into(),
-        max_attempts.into(),
-        limit.into(),
-    ];
-    values.extend(skip.targets.iter().map(|t| Value::from(t.as_str())));
-    let stmt = Statement::from_sql_and_values(backend, sql, values);
-    delivery::Entity::find().from_raw_sql(stmt).all(conn).await
+    let window = i64::try_from(window).unwrap_or(i64::MAX);
+    let stmt = Statement::from_sql_and_values(
+        backend,
+        sql,
+        [now.into(), max_attempts.into(), window.into()],
+    );
+    conn.query_all_raw(stmt)
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(Due {
+                id: row.try_get("", "id")?,
+                channel: row.try_get("", "channel")?,
+                target: row.try_get("", "target")?,
+            })
+        })
+        .collect()
+}
+
+/// Leases these deliveries to `worker` until `until`, counting the attempt; returns them,
+/// oldest due first.
+pub async fn lease(
+    conn: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+    worker: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<DeliveryRow>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut leased = delivery::Entity::update_many()
+        .col_expr(delivery::Column::LockedBy, Expr::value(worker))
+        .col_expr(delivery::Column::LockedUntil, Expr::value(until))
+        .col_expr(
+            delivery::Column::Attempts,
+            Expr::col(delivery::Column::Attempts).add(1),
+        )
+        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+        .filter(delivery::COLUMN.id.is_in(ids))
+        .exec_with_returning(conn)
+        .await?;
+    leased.sort_by_key(|d| (d.next_attempt_at, d.id));
+    Ok(leased)
 }
 
 /// Gives a claimed delivery back without counting the attempt (it was not sent).

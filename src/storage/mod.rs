@@ -63,6 +63,9 @@ const LOG_RESTART_REST: i64 = 256;
 /// ...or after this many copies beside them, when writes outpace the copies.
 const LOG_RESTART_PASSES: usize = 8;
 
+/// Prepared statements each SQLite connection keeps.
+const SQLITE_STATEMENT_CACHE: usize = 24;
+
 /// What a checkpoint reports of the SQLite log: frames in it, and frames copied.
 struct LogState {
     log: i64,
@@ -156,6 +159,10 @@ impl Database {
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
                     .pragma("cache_size", "-4096")
+                    // Batched statements differ by their number of rows, and a prepared
+                    // statement of hundreds of parameters holds a large program: a short
+                    // cache per connection keeps memory bounded.
+                    .statement_cache_capacity(SQLITE_STATEMENT_CACHE)
                     // Checkpoints run in the background (see `checkpoint`), not inside commits.
                     .pragma("wal_autocheckpoint", "0")
                     // The log file shrinks back to this size when it starts over.

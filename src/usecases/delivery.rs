@@ -21,7 +21,7 @@ use crate::{
     config::Settings,
     domain::{
         Actor, TicketStatus, TimelineEvent,
-        delivery::{Channel, DeliveryStatus, Notice},
+        delivery::{Channel, DeliveryStatus, Notice, send_slot},
         webhook::{EventData, TicketChangedData},
     },
     storage::{
@@ -37,7 +37,8 @@ use crate::{
     },
 };
 
-pub use crate::storage::deliveries::{AttemptRecord, NextStep, Skip};
+pub use crate::domain::delivery::Slots;
+pub use crate::storage::deliveries::{AttemptRecord, NextStep};
 
 /// A claimed delivery, with what its send needs to know.
 pub struct Claim {
@@ -64,27 +65,43 @@ pub struct Lease<'a> {
     pub max_attempts: i32,
 }
 
-/// Claims up to `limit` due deliveries, skipping the endpoints in `busy`; also tells
-/// whether `limit` were due.
+/// How far past the first due delivery a claim looks, as a multiple of what it may take:
+/// deliveries to destinations with no free slot are passed over, within this window.
+const CLAIM_WINDOW: usize = 8;
+
+/// Claims up to `limit` due deliveries, oldest due first, no more for each destination
+/// than `slots` leaves it (so one busy destination never stops the others, and nothing is
+/// claimed only to wait for its endpoint); also tells whether `limit` were claimed.
 pub async fn claim(
     db: &Database,
     dir: &Directory,
     lease: Lease<'_>,
     limit: usize,
-    busy: &Skip,
+    mut slots: Slots,
 ) -> Result<(Vec<Claim>, bool), DbErr> {
+    // No more than the destinations can take: at most every free slot of those that sent
+    // lately, and one destination's worth besides for those that did not.
+    let limit = limit.min(slots.free.values().sum::<usize>() + slots.fresh);
+    if limit == 0 {
+        return Ok((Vec::new(), false));
+    }
     let now = Utc::now();
     let tx = db.begin_write().await?;
-    let claimed = deliveries::claim_due(
+    let due = deliveries::due(
         &*tx,
-        lease.worker,
         now,
-        now + lease.length,
         lease.max_attempts,
-        limit as u64,
-        busy,
+        (limit * CLAIM_WINDOW) as u64,
     )
     .await?;
+    let picked: Vec<Uuid> = due
+        .into_iter()
+        .filter(|d| slots.take(send_slot(d.channel, &d.target)))
+        .take(limit)
+        .map(|d| d.id)
+        .collect();
+    let claimed =
+        deliveries::lease(&*tx, picked, lease.worker, now, now + lease.length).await?;
     tx.commit().await?;
     let full_batch = claimed.len() == limit;
     if claimed.is_empty() {

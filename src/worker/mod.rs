@@ -29,11 +29,11 @@ use crate::usecases::directory::DirectoryCache;
 use crate::{
     channels::{email_channel::EmailChannel, signature::SigningKey, webhook::WebhookSender},
     config::Settings,
-    domain::delivery::{Channel, Notice, SendOutcome, truncate},
+    domain::delivery::{Channel, Notice, SendOutcome, send_slot, truncate},
     telemetry::metrics::{DeliveryOutcome, Metrics},
     usecases::{
         Database, DeliveryRow, TicketRow,
-        delivery::{self, AttemptRecord, Attempted, Claim, Lease, NextStep, Recorder, Skip},
+        delivery::{self, AttemptRecord, Attempted, Claim, Lease, NextStep, Recorder, Slots},
         member,
         outbox::Outbox,
     },
@@ -198,7 +198,9 @@ impl Dispatcher {
             std::process::id(),
             crate::domain::token::random_token(4)
         );
-        let (results, results_rx) = mpsc::channel(4096);
+        // Bounded: a send whose result cannot be queued keeps its slot, so claims slow down
+        // to what the recorder writes, and memory stays bounded whatever the backlog.
+        let (results, results_rx) = mpsc::channel(RECORD_BATCH);
         Ok(Self {
             results,
             results_rx: Mutex::new(Some(results_rx)),
@@ -363,15 +365,20 @@ impl Dispatcher {
                         let Ok(permit) = self.permits.clone().acquire_owned().await else {
                             break;
                         };
+                        // Its endpoint's slot is taken now, so the next claim sees it taken.
+                        let slot = self.try_target_permit(send_slot(
+                            claim.delivery.channel,
+                            &claim.delivery.target,
+                        ));
                         let this = self.clone();
                         match completion {
                             Completion::Detached => {
-                                tokio::spawn(this.send_detached(claim, permit));
+                                tokio::spawn(this.send_detached(claim, slot, permit));
                             }
                             Completion::Awaited => {
                                 sends.spawn(async move {
                                     let _permit = permit;
-                                    this.send(claim).await
+                                    this.send(claim, slot).await
                                 });
                             }
                         }
@@ -500,21 +507,22 @@ impl Dispatcher {
         Ok(sent)
     }
 
-    /// Endpoints sending all they may right now: claiming for them would only wait.
-    fn saturated(&self) -> Skip {
-        let mut skip = Skip::default();
-        if let Ok(map) = self.per_target.lock() {
-            for (target, semaphore) in map.iter() {
-                if semaphore.available_permits() == 0 {
-                    if target == "smtp" {
-                        skip.email = true;
-                    } else {
-                        skip.targets.push(target.clone());
-                    }
-                }
-            }
+    /// What each destination may take right now: a claim takes no more, since the rest
+    /// would only wait for a slot.
+    fn slots(&self) -> Slots {
+        let free = self
+            .per_target
+            .lock()
+            .map(|map| {
+                map.iter()
+                    .map(|(target, semaphore)| (target.clone(), semaphore.available_permits()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Slots {
+            free,
+            fresh: self.settings.dispatcher.per_endpoint_concurrency,
         }
-        skip
     }
 
     /// Claims up to `limit` due deliveries under a lease; also tells whether `limit` were
@@ -530,29 +538,31 @@ impl Dispatcher {
             &self.directory.current(),
             lease,
             limit,
-            &self.saturated(),
+            self.slots(),
         )
         .await?)
     }
 
-    fn target_key(delivery: &DeliveryRow) -> String {
-        match delivery.channel {
-            Channel::Email => "smtp".to_owned(),
-            Channel::Webhook => delivery.target.clone(),
-        }
-    }
-
-    async fn target_permit(&self, key: &str) -> Option<OwnedSemaphorePermit> {
-        let semaphore = {
-            let mut map = self.per_target.lock().ok()?;
+    fn target_semaphore(&self, key: &str) -> Option<Arc<Semaphore>> {
+        let mut map = self.per_target.lock().ok()?;
+        Some(
             map.entry(key.to_owned())
                 .or_insert_with(|| {
                     Arc::new(Semaphore::new(
                         self.settings.dispatcher.per_endpoint_concurrency,
                     ))
                 })
-                .clone()
-        };
+                .clone(),
+        )
+    }
+
+    /// A slot at this destination if one is free now.
+    fn try_target_permit(&self, key: &str) -> Option<OwnedSemaphorePermit> {
+        self.target_semaphore(key)?.try_acquire_owned().ok()
+    }
+
+    async fn target_permit(&self, key: &str) -> Option<OwnedSemaphorePermit> {
+        let semaphore = self.target_semaphore(key)?;
         tokio::time::timeout(ENDPOINT_WAIT, semaphore.acquire_owned())
             .await
             .ok()?
@@ -561,8 +571,13 @@ impl Dispatcher {
 
     /// Sends in a task of its own and hands the result to the recorder; the slot is held
     /// until then, so a stopping dispatcher waits for the attempt to be written down.
-    async fn send_detached(self: Arc<Self>, claim: Claim, _permit: OwnedSemaphorePermit) {
-        let Dispatched::Sent(sent) = self.send(claim).await else {
+    async fn send_detached(
+        self: Arc<Self>,
+        claim: Claim,
+        slot: Option<OwnedSemaphorePermit>,
+        _permit: OwnedSemaphorePermit,
+    ) {
+        let Dispatched::Sent(sent) = self.send(claim, slot).await else {
             return;
         };
         self.unrecorded.fetch_add(1, Ordering::AcqRel);
@@ -573,14 +588,22 @@ impl Dispatcher {
         }
     }
 
-    /// Makes one attempt at a claimed delivery, once its endpoint has a free slot.
-    async fn send(&self, claim: Claim) -> Dispatched {
+    /// Makes one attempt at a claimed delivery, with its endpoint's slot (`slot`, or one
+    /// waited for).
+    async fn send(&self, claim: Claim, slot: Option<OwnedSemaphorePermit>) -> Dispatched {
         let Claim {
             delivery,
             ticket,
             disabled,
         } = claim;
-        let Some(_endpoint) = self.target_permit(&Self::target_key(&delivery)).await else {
+        let slot = match slot {
+            Some(slot) => Some(slot),
+            None => {
+                self.target_permit(send_slot(delivery.channel, &delivery.target))
+                    .await
+            }
+        };
+        let Some(_endpoint) = slot else {
             // The endpoint stayed busy with as many sends as it may have: try a little later.
             let later = Utc::now() + TimeDelta::milliseconds(500);
             if let Err(error) = delivery::release(&self.db, delivery.id, &self.worker, later).await

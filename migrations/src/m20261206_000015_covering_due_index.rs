@@ -1,0 +1,62 @@
+//! The due index (`status`, `next_attempt_at`) gains every other column a dispatcher's
+//! claim reads. Its walk past deliveries already leased, or to destinations with no free
+//! slot, then reads index entries alone instead of each row with its payload (a page
+//! each, re-read from disk once other connections' writes have emptied the cache).
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+const INDEX: &str = "idx_deliveries_due";
+
+#[derive(DeriveIden)]
+enum Deliveries {
+    Table,
+    Status,
+    NextAttemptAt,
+    LockedUntil,
+    Attempts,
+    Channel,
+    Target,
+    Id,
+}
+
+async fn replace(manager: &SchemaManager<'_>, columns: Vec<Deliveries>) -> Result<(), DbErr> {
+    manager
+        .drop_index(Index::drop().name(INDEX).table(Deliveries::Table).to_owned())
+        .await?;
+    let mut index = Index::create();
+    index.name(INDEX).table(Deliveries::Table);
+    for column in columns {
+        index.col(column);
+    }
+    manager.create_index(index.to_owned()).await
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        replace(
+            manager,
+            vec![
+                Deliveries::Status,
+                Deliveries::NextAttemptAt,
+                Deliveries::LockedUntil,
+                Deliveries::Attempts,
+                Deliveries::Channel,
+                Deliveries::Target,
+                Deliveries::Id,
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        replace(
+            manager,
+            vec![Deliveries::Status, Deliveries::NextAttemptAt],
+        )
+        .await
+    }
+}
