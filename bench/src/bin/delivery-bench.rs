@@ -16,9 +16,9 @@
 //!   server restarted with it on: deliveries per second until the backlog is gone.
 //! - `hang`: `--hang-rate` incidents/s while `cert` has a second endpoint that accepts
 //!   connections and never answers: the healthy deliveries' rate and latency.
-//! - `email`: `--email-rate` incidents/s for `--email-seconds` where `hn` is notified by
-//!   email (to the SMTP sink) and `cert` by webhook (the provider route goes to `cert` too),
-//!   then the same with `hn`'s email replaced by a webhook: emails and webhooks per second.
+//! - `email`: `--email-rate` incidents/s for `--email-seconds`, routed to `hn` and `meta`
+//!   only, where `hn` is notified by email (to the SMTP sink) and `meta` by webhook; then
+//!   the same with `hn`'s email replaced by a webhook: emails and webhooks per second.
 //!
 //! Every scenario prints the server's peak RSS. The server's own settings (pool size,
 //! dispatcher) can be changed with `INCIDENT_DESK__...` variables, which it inherits.
@@ -191,9 +191,9 @@ impl Drop for Receiver {
 /// How a scenario's parties are reached.
 #[derive(Clone, Copy, Default)]
 struct Shape {
-    /// `hn` by email instead of webhook, and the provider route to `cert`.
+    /// `hn` by email instead of webhook, and no authority routed (`hn` and `meta` only).
     email: bool,
-    /// `hn` by webhook, and the provider route to `cert` (two webhooks per incident).
+    /// No authority routed: two webhooks per incident, to `hn` and `meta`.
     two_webhooks: bool,
     /// `cert` has a second endpoint that never answers.
     hanging: bool,
@@ -229,7 +229,8 @@ fn config(db: &str, port: u16, receiver: &Receiver, shape: Shape, dir: &Path) ->
         evidence = dir.join("evidence").display(),
     );
     if shape.email || shape.two_webhooks {
-        toml += "[routing.providers]\nfacebook = \"cert\"\n";
+        // No authority: each incident goes to `hn` and `meta` only.
+        toml += "[routing]\nauthorities = []\n";
     }
     let hn = if shape.email {
         party("committees", "hn", &[], &["truc-ban@hn.example.org"])
