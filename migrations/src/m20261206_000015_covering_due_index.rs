@@ -1,7 +1,9 @@
-//! The due index (`status`, `next_attempt_at`) gains every other column a dispatcher's
-//! claim reads. Its walk past deliveries already leased, or to destinations with no free
-//! slot, then reads index entries alone instead of each row with its payload (a page
-//! each, re-read from disk once other connections' writes have emptied the cache).
+//! On SQLite, the due index (`status`, `next_attempt_at`) gains every other column a
+//! dispatcher's claim reads. Its walk past deliveries already leased, or to destinations
+//! with no free slot, then reads index entries alone instead of each row with its payload
+//! (a page each, re-read from disk once other connections' writes have emptied the cache).
+//! PostgreSQL keeps the index as it is: a claim there locks the rows it reads, so it reads
+//! them anyway, and an email's target (its recipients) can outgrow an index entry.
 
 use sea_orm_migration::prelude::*;
 
@@ -24,7 +26,12 @@ enum Deliveries {
 
 async fn replace(manager: &SchemaManager<'_>, columns: Vec<Deliveries>) -> Result<(), DbErr> {
     manager
-        .drop_index(Index::drop().name(INDEX).table(Deliveries::Table).to_owned())
+        .drop_index(
+            Index::drop()
+                .name(INDEX)
+                .table(Deliveries::Table)
+                .to_owned(),
+        )
         .await?;
     let mut index = Index::create();
     index.name(INDEX).table(Deliveries::Table);
@@ -37,6 +44,9 @@ async fn replace(manager: &SchemaManager<'_>, columns: Vec<Deliveries>) -> Resul
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() != sea_orm_migration::sea_orm::DatabaseBackend::Sqlite {
+            return Ok(());
+        }
         replace(
             manager,
             vec![
@@ -53,10 +63,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        replace(
-            manager,
-            vec![Deliveries::Status, Deliveries::NextAttemptAt],
-        )
-        .await
+        if manager.get_database_backend() != sea_orm_migration::sea_orm::DatabaseBackend::Sqlite {
+            return Ok(());
+        }
+        replace(manager, vec![Deliveries::Status, Deliveries::NextAttemptAt]).await
     }
 }

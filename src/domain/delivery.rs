@@ -54,6 +54,15 @@ pub struct Slots {
 }
 
 impl Slots {
+    /// The destinations with no free slot.
+    pub fn full(&self) -> Vec<String> {
+        self.free
+            .iter()
+            .filter(|(_, free)| **free == 0)
+            .map(|(slot, _)| slot.clone())
+            .collect()
+    }
+
     /// Takes one slot of `slot`'s destination, if it has one free.
     pub fn take(&mut self, slot: &str) -> bool {
         let fresh = self.fresh;

@@ -135,36 +135,48 @@ pub struct Due {
     pub target: String,
 }
 
-/// The first `window` due deliveries nobody holds, oldest due first: what a claim picks
-/// from (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so that several processes never pick the
-/// same row). The window bounds the walk of the due index whatever the backlog.
+/// The first `window` due deliveries nobody holds, oldest due first, leaving out those to
+/// the destinations in `full` (the mail server as `smtp`, webhook endpoints by URL): what a
+/// claim picks from. `FOR UPDATE SKIP LOCKED` on PostgreSQL, so that several processes
+/// never pick the same row; on SQLite the walk reads the covering due index alone.
 pub async fn due(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     max_attempts: i32,
     window: u64,
+    full: &[&str],
 ) -> Result<Vec<Due>, DbErr> {
     let backend = conn.get_database_backend();
-    let p: Vec<String> = (1..=3).map(|i| param(backend, i)).collect();
+    let email_full = full.contains(&"smtp");
+    let targets: Vec<&str> = full.iter().copied().filter(|t| *t != "smtp").collect();
+    let p: Vec<String> = (1..=3 + targets.len()).map(|i| param(backend, i)).collect();
     let lock = if backend == DbBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
     } else {
         ""
     };
+    let mut skipped = String::new();
+    if email_full {
+        skipped.push_str(" AND channel <> 'email'");
+    }
+    if !targets.is_empty() {
+        skipped.push_str(&format!(
+            " AND (channel = 'email' OR target NOT IN ({}))",
+            p[3..].join(", ")
+        ));
+    }
     let sql = format!(
         "SELECT id, channel, target FROM deliveries WHERE status = 'pending' AND next_attempt_at <= {n} \
-         AND (locked_until IS NULL OR locked_until < {n}) AND attempts < {m} \
+         AND (locked_until IS NULL OR locked_until < {n}) AND attempts < {m}{skipped} \
          ORDER BY next_attempt_at LIMIT {l}{lock}",
         n = p[0],
         m = p[1],
         l = p[2],
     );
     let window = i64::try_from(window).unwrap_or(i64::MAX);
-    let stmt = Statement::from_sql_and_values(
-        backend,
-        sql,
-        [now.into(), max_attempts.into(), window.into()],
-    );
+    let mut values: Vec<sea_orm::Value> = vec![now.into(), max_attempts.into(), window.into()];
+    values.extend(targets.iter().map(|t| sea_orm::Value::from(*t)));
+    let stmt = Statement::from_sql_and_values(backend, sql, values);
     conn.query_all_raw(stmt)
         .await?
         .into_iter()
@@ -199,6 +211,13 @@ pub async fn lease(
         )
         .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
         .filter(delivery::COLUMN.id.is_in(ids))
+        // As `due` found them, should a caller lease ids it read in another transaction.
+        .filter(delivery::COLUMN.status.eq(DeliveryStatus::Pending))
+        .filter(
+            Condition::any()
+                .add(delivery::COLUMN.locked_until.is_null())
+                .add(delivery::COLUMN.locked_until.lt(now)),
+        )
         .exec_with_returning(conn)
         .await?;
     leased.sort_by_key(|d| (d.next_attempt_at, d.id));

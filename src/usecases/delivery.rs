@@ -66,7 +66,8 @@ pub struct Lease<'a> {
 }
 
 /// How far past the first due delivery a claim looks, as a multiple of what it may take:
-/// deliveries to destinations with no free slot are passed over, within this window.
+/// destinations with no free slot are left out of the walk, and those with fewer free
+/// slots than due deliveries are passed over within this window.
 const CLAIM_WINDOW: usize = 8;
 
 /// Claims up to `limit` due deliveries, oldest due first, no more for each destination
@@ -87,11 +88,14 @@ pub async fn claim(
     }
     let now = Utc::now();
     let tx = db.begin_write().await?;
+    let full = slots.full();
+    let full: Vec<&str> = full.iter().map(String::as_str).collect();
     let due = deliveries::due(
         &*tx,
         now,
         lease.max_attempts,
         (limit * CLAIM_WINDOW) as u64,
+        &full,
     )
     .await?;
     let picked: Vec<Uuid> = due
@@ -100,8 +104,7 @@ pub async fn claim(
         .take(limit)
         .map(|d| d.id)
         .collect();
-    let claimed =
-        deliveries::lease(&*tx, picked, lease.worker, now, now + lease.length).await?;
+    let claimed = deliveries::lease(&*tx, picked, lease.worker, now, now + lease.length).await?;
     tx.commit().await?;
     let full_batch = claimed.len() == limit;
     if claimed.is_empty() {

@@ -280,16 +280,17 @@ impl Dispatcher {
     async fn run(self: Arc<Self>, mut stopped: watch::Receiver<bool>) {
         tracing::info!(worker = %self.worker, "dispatcher started");
         let poll = self.settings.dispatcher.poll_interval;
-        let mut deadlines_checked = Instant::now();
+        // The first step sweeps (what a stopped worker left behind), then each interval.
+        let mut deadlines_checked: Option<Instant> = None;
         let mut mail_checked: Option<Instant> = None;
         loop {
             if *stopped.borrow() {
                 break;
             }
-            let deadlines =
-                deadlines_checked.elapsed() >= self.settings.dispatcher.deadline_check_interval;
+            let deadlines = deadlines_checked
+                .is_none_or(|at| at.elapsed() >= self.settings.dispatcher.deadline_check_interval);
             if deadlines {
-                deadlines_checked = Instant::now();
+                deadlines_checked = Some(Instant::now());
             }
             let member_mail = mail_checked.is_none_or(|at| at.elapsed() >= MEMBER_MAIL_INTERVAL);
             if member_mail {

@@ -49,7 +49,11 @@ struct Args {
     #[arg(long)]
     database: Option<String>,
     /// Which scenarios to run, in this order.
-    #[arg(long, value_delimiter = ',', default_value = "steady,saturation,drain,hang,email")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "steady,saturation,drain,hang,email"
+    )]
     scenarios: Vec<Scenario>,
     /// Incidents per second offered in `steady`.
     #[arg(long, default_value_t = 200)]
@@ -339,7 +343,10 @@ struct Db {
 async fn fresh_db(args: &Args, dir: &Path, name: &str) -> anyhow::Result<Db> {
     let Some(server) = &args.database else {
         return Ok(Db {
-            url: format!("sqlite://{}?mode=rwc", dir.join(format!("{name}.db")).display()),
+            url: format!(
+                "sqlite://{}?mode=rwc",
+                dir.join(format!("{name}.db")).display()
+            ),
             drop: None,
         });
     };

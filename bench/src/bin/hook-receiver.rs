@@ -159,7 +159,12 @@ async fn serve_smtp(socket: TcpStream, records: Records, counter: Arc<Mutex<u64>
                 *c += 1;
                 *c
             });
-            record(&records, Kind::Email, incident_number(&message), n.to_string());
+            record(
+                &records,
+                Kind::Email,
+                incident_number(&message),
+                n.to_string(),
+            );
             b"250 queued\r\n"
         } else if command.starts_with("QUIT") {
             let _ = write.write_all(b"221 bye\r\n").await;
