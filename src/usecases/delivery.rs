@@ -81,8 +81,15 @@ pub async fn claim(
     mut slots: Slots,
 ) -> Result<(Vec<Claim>, bool), DbErr> {
     // No more than the destinations can take: at most every free slot of those that sent
-    // lately, and one destination's worth besides for those that did not.
-    let limit = limit.min(slots.free.values().sum::<usize>() + slots.fresh);
+    // lately, and one destination's worth besides for those that did not. While every
+    // one of those is full, nothing: a walk for the others would pass over the whole
+    // backlog, and a slot that frees wakes the dispatcher to claim again.
+    let every_one_full = !slots.free.is_empty() && slots.free.values().all(|f| *f == 0);
+    let limit = if every_one_full {
+        0
+    } else {
+        limit.min(slots.free.values().sum::<usize>() + slots.fresh)
+    };
     if limit == 0 {
         return Ok((Vec::new(), false));
     }
