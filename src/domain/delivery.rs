@@ -44,7 +44,8 @@ pub fn send_slot(channel: Channel, target: &str) -> &str {
     }
 }
 
-/// How many more sends each destination may take right now: what a claim may take of each.
+/// How many more claimed deliveries each destination may take right now: what a claim may
+/// take of each.
 #[derive(Debug, Clone, Default)]
 pub struct Slots {
     /// Free slots of the destinations that have sent lately, by [`send_slot`].

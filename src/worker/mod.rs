@@ -56,6 +56,9 @@ pub struct Dispatcher {
     outbox: Outbox,
     permits: Arc<Semaphore>,
     per_target: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Claimed deliveries not yet through their send, by destination: those sending and
+    /// those waiting for a slot.
+    claimed: Mutex<HashMap<String, usize>>,
     /// Webhook endpoints that answered 410 Gone to this worker. Checked just before each
     /// send, so no request starts after a 410 has come back, even for deliveries claimed
     /// before it (the database's disabled set is checked at claim time).
@@ -214,6 +217,7 @@ impl Dispatcher {
             wake: outbox.waker(),
             outbox: outbox.clone(),
             per_target: Mutex::new(HashMap::new()),
+            claimed: Mutex::new(HashMap::new()),
             gone: Mutex::new(HashSet::new()),
             settings,
             directory,
@@ -366,11 +370,11 @@ impl Dispatcher {
                         let Ok(permit) = self.permits.clone().acquire_owned().await else {
                             break;
                         };
-                        // Its endpoint's slot is taken now, so the next claim sees it taken.
-                        let slot = self.try_target_permit(send_slot(
-                            claim.delivery.channel,
-                            &claim.delivery.target,
-                        ));
+                        // Its endpoint's slot is taken now if one is free; it counts as
+                        // claimed until its send is through, so the next claim sees both.
+                        let key = send_slot(claim.delivery.channel, &claim.delivery.target);
+                        self.count_claimed(key, 1);
+                        let slot = self.try_target_permit(key);
                         let this = self.clone();
                         match completion {
                             Completion::Detached => {
@@ -511,18 +515,27 @@ impl Dispatcher {
     /// What each destination may take right now: a claim takes no more, since the rest
     /// would only wait for a slot.
     fn slots(&self) -> Slots {
+        // Each destination may have as many claimed deliveries waiting for a slot as it has
+        // slots: a slot that frees starts the next send at once, without a claim between.
+        let depth = 2 * self.settings.dispatcher.per_endpoint_concurrency;
         let free = self
-            .per_target
+            .claimed
             .lock()
-            .map(|map| {
-                map.iter()
-                    .map(|(target, semaphore)| (target.clone(), semaphore.available_permits()))
+            .map(|claimed| {
+                claimed
+                    .iter()
+                    .map(|(target, n)| (target.clone(), depth.saturating_sub(*n)))
                     .collect()
             })
             .unwrap_or_default();
-        Slots {
-            free,
-            fresh: self.settings.dispatcher.per_endpoint_concurrency,
+        Slots { free, fresh: depth }
+    }
+
+    /// Counts a claimed delivery to `key` in (`+1`) or out (`-1`).
+    fn count_claimed(&self, key: &str, delta: isize) {
+        if let Ok(mut claimed) = self.claimed.lock() {
+            let n = claimed.entry(key.to_owned()).or_default();
+            *n = n.saturating_add_signed(delta);
         }
     }
 
@@ -592,6 +605,13 @@ impl Dispatcher {
     /// Makes one attempt at a claimed delivery, with its endpoint's slot (`slot`, or one
     /// waited for).
     async fn send(&self, claim: Claim, slot: Option<OwnedSemaphorePermit>) -> Dispatched {
+        let key = send_slot(claim.delivery.channel, &claim.delivery.target).to_owned();
+        let dispatched = self.attempt(claim, slot).await;
+        self.count_claimed(&key, -1);
+        dispatched
+    }
+
+    async fn attempt(&self, claim: Claim, slot: Option<OwnedSemaphorePermit>) -> Dispatched {
         let Claim {
             delivery,
             ticket,
