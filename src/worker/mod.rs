@@ -512,8 +512,8 @@ impl Dispatcher {
         Ok(sent)
     }
 
-    /// What each destination may take right now: a claim takes no more, since the rest
-    /// would only wait for a slot.
+    /// What each destination may take right now: room for as many claimed deliveries as
+    /// it has slots, sending, and as many again waiting for a slot; a claim takes no more.
     fn slots(&self) -> Slots {
         // Each destination may have as many claimed deliveries waiting for a slot as it has
         // slots: a slot that frees starts the next send at once, without a claim between.
