@@ -584,14 +584,25 @@ impl Run {
     }
 }
 
+/// A scenario's instance served on a fresh database, with an API key to file with.
+async fn served(
+    args: &Args,
+    receiver: &mut Receiver,
+    name: &str,
+    shape: Shape,
+) -> anyhow::Result<(Run, String, Server)> {
+    let run = Run::new(args, receiver, name, shape).await?;
+    let key = api_key(args, &run.config).await?;
+    let server = Server::start(args, &run.config).await?;
+    Ok((run, key, server))
+}
+
 async fn steady(args: &Args, receiver: &mut Receiver) -> anyhow::Result<()> {
     let shape = Shape {
         dispatcher: true,
         ..Shape::default()
     };
-    let run = Run::new(args, receiver, "steady", shape).await?;
-    let key = api_key(args, &run.config).await?;
-    let server = Server::start(args, &run.config).await?;
+    let (run, key, server) = served(args, receiver, "steady", shape).await?;
     let cpu0 = server.cpu();
     let filed = file(&run.client, &server.base, &key, 0, args.rate, args.seconds).await?;
     let expected = filed.post_ms.len() as u64 * 3;
@@ -630,9 +641,7 @@ async fn saturation(args: &Args, receiver: &mut Receiver) -> anyhow::Result<()> 
         dispatcher: true,
         ..Shape::default()
     };
-    let run = Run::new(args, receiver, "saturation", shape).await?;
-    let key = api_key(args, &run.config).await?;
-    let server = Server::start(args, &run.config).await?;
+    let (run, key, server) = served(args, receiver, "saturation", shape).await?;
     let filed = file(
         &run.client,
         &server.base,
@@ -671,9 +680,7 @@ async fn saturation(args: &Args, receiver: &mut Receiver) -> anyhow::Result<()> 
 
 async fn drain(args: &Args, receiver: &mut Receiver) -> anyhow::Result<()> {
     let mut shape = Shape::default();
-    let run = Run::new(args, receiver, "drain", shape).await?;
-    let key = api_key(args, &run.config).await?;
-    let server = Server::start(args, &run.config).await?;
+    let (run, key, server) = served(args, receiver, "drain", shape).await?;
     let incidents = args.backlog.div_ceil(3);
     // Filed as fast as the server takes them: 64 clients, one POST after another.
     let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -751,9 +758,7 @@ async fn hang(args: &Args, receiver: &mut Receiver) -> anyhow::Result<()> {
         hanging: true,
         ..Shape::default()
     };
-    let run = Run::new(args, receiver, "hang", shape).await?;
-    let key = api_key(args, &run.config).await?;
-    let server = Server::start(args, &run.config).await?;
+    let (run, key, server) = served(args, receiver, "hang", shape).await?;
     let filed = file(
         &run.client,
         &server.base,
@@ -803,9 +808,7 @@ async fn email(args: &Args, receiver: &mut Receiver) -> anyhow::Result<()> {
             },
         ),
     ] {
-        let run = Run::new(args, receiver, "email", shape).await?;
-        let key = api_key(args, &run.config).await?;
-        let server = Server::start(args, &run.config).await?;
+        let (run, key, server) = served(args, receiver, "email", shape).await?;
         let filed = file(
             &run.client,
             &server.base,
