@@ -77,6 +77,10 @@ struct LogState {
 #[derive(Clone)]
 pub struct Database {
     conn: DatabaseConnection,
+    /// SQLite file: the one connection every write transaction runs on, so that its page
+    /// cache stays warm. A write on one connection of a pool empties the caches of all the
+    /// others, and the next write on one of them re-reads its pages through the OS.
+    writer: Option<DatabaseConnection>,
     write_gate: Option<Arc<Mutex<()>>>,
     /// SQLite: what copies the log into the database file.
     log_copier: Option<LogCopier>,
@@ -174,6 +178,14 @@ impl Database {
         let conn = sea_orm::Database::connect(options.clone())
             .await
             .context("could not connect to the database")?;
+        let writer = match &sqlite_file {
+            Some(_) => Some(
+                sea_orm::Database::connect(options.clone().max_connections(1).to_owned())
+                    .await
+                    .context("could not connect to the database")?,
+            ),
+            None => None,
+        };
         let log_copier = match &sqlite_file {
             Some(path) => Some(LogCopier {
                 conn: sea_orm::Database::connect(options.max_connections(1).to_owned())
@@ -188,6 +200,7 @@ impl Database {
         };
         Ok(Self {
             conn,
+            writer,
             write_gate: sqlite.then(|| Arc::new(Mutex::new(()))),
             log_copier,
             sqlite_file,
@@ -224,7 +237,9 @@ impl Database {
             None => None,
         };
         let tx = self
-            .conn
+            .writer
+            .as_ref()
+            .unwrap_or(&self.conn)
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
