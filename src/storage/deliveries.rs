@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, Statement,
+    QueryOrder, QueryTrait, Statement,
     sea_query::{Expr, Query},
 };
 use uuid::Uuid;
@@ -60,17 +60,18 @@ fn param(backend: DbBackend, i: usize) -> String {
     }
 }
 
-/// Marks delivered the leased deliveries this worker still holds; returns those.
+/// Marks delivered the leased deliveries this worker still holds; returns their ids (not
+/// the rows, whose payloads the caller already has).
 pub async fn mark_delivered(
     conn: &impl ConnectionTrait,
     ids: Vec<Uuid>,
     worker: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<DeliveryRow>, DbErr> {
+) -> Result<Vec<Uuid>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    delivery::Entity::update_many()
+    let stmt = delivery::Entity::update_many()
         .col_expr(
             delivery::Column::Status,
             Expr::value(DeliveryStatus::Delivered),
@@ -91,8 +92,14 @@ pub async fn mark_delivered(
         .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
         .filter(delivery::COLUMN.id.is_in(ids))
         .filter(delivery::COLUMN.locked_by.eq(worker))
-        .exec_with_returning(conn)
-        .await
+        .into_query()
+        .returning_col(delivery::Column::Id)
+        .to_owned();
+    conn.query_all(&stmt)
+        .await?
+        .iter()
+        .map(|row| row.try_get("", "id"))
+        .collect()
 }
 
 pub async fn insert_attempts(

@@ -212,7 +212,7 @@ impl Recorder<'_> {
             now,
         )
         .await?;
-        let held: HashSet<Uuid> = held.iter().map(|d| d.id).collect();
+        let held: HashSet<Uuid> = held.into_iter().collect();
         if held.len() < delivered.len() {
             tracing::warn!(
                 lost = delivered.len() - held.len(),
