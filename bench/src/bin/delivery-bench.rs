@@ -408,6 +408,9 @@ struct Filed {
     /// Milliseconds from each good POST's due time to its answer, sorted.
     post_ms: Vec<f64>,
     errors: u64,
+    /// What the failed POSTs came to (an HTTP status, or why no answer came), with counts,
+    /// in parentheses; empty when none failed.
+    why: String,
     /// Seconds from the first POST's due time to the last answer.
     span: f64,
     /// Unix nanoseconds of the first due time and the last answer.
@@ -429,7 +432,7 @@ async fn file(
     let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
     let start = Instant::now();
     let from = unix_nanos();
-    let answers: Arc<Mutex<Vec<(f64, bool)>>> = Arc::default();
+    let answers: Arc<Mutex<Vec<(f64, Result<(), String>)>>> = Arc::default();
     let mut sent = HashMap::with_capacity(total as usize);
     let mut tasks = Vec::with_capacity(total as usize);
     for n in 0..total {
@@ -445,16 +448,26 @@ async fn file(
             answers.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            let ok = client
+            let answer = client
                 .post(url)
                 .bearer_auth(key)
                 .json(&incident(i))
                 .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
+                .await;
+            let outcome = match answer {
+                Ok(r) if r.status().is_success() => Ok(()),
+                Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
+                Err(e) if e.is_connect() => Err("no connection".to_owned()),
+                Err(e) if e.is_timeout() => Err("timed out".to_owned()),
+                Err(e) => Err(format!(
+                    "{}",
+                    std::error::Error::source(&e)
+                        .map_or_else(|| e.to_string(), ToString::to_string)
+                )),
+            };
             let ms = due.elapsed().as_secs_f64() * 1000.0;
             if let Ok(mut a) = answers.lock() {
-                a.push((ms, ok));
+                a.push((ms, outcome));
             }
         }));
     }
@@ -464,13 +477,31 @@ async fn file(
     let span = start.elapsed().as_secs_f64();
     let until = unix_nanos();
     let answers = answers.lock().map(|a| a.clone()).unwrap_or_default();
-    let mut post_ms: Vec<f64> = answers.iter().filter(|a| a.1).map(|a| a.0).collect();
+    let mut post_ms: Vec<f64> = answers
+        .iter()
+        .filter(|a| a.1.is_ok())
+        .map(|a| a.0)
+        .collect();
     post_ms.sort_by(|a, b| a.total_cmp(b));
-    let errors = answers.iter().filter(|a| !a.1).count() as u64;
+    let mut failures: std::collections::BTreeMap<&str, u64> = Default::default();
+    for why in answers.iter().filter_map(|a| a.1.as_ref().err()) {
+        *failures.entry(why).or_default() += 1;
+    }
+    let errors = failures.values().sum();
+    let why = if failures.is_empty() {
+        String::new()
+    } else {
+        let each: Vec<String> = failures
+            .iter()
+            .map(|(why, n)| format!("{n} {why}"))
+            .collect();
+        format!("({})", each.join(", "))
+    };
     Ok(Filed {
         sent,
         post_ms,
         errors,
+        why,
         span,
         from,
         until,
@@ -611,8 +642,8 @@ async fn steady(args: &Args, receiver: &mut Receiver) -> anyhow::Result<()> {
     let arrivals = receiver.arrivals(run.dir.path()).await?;
     let lat = latencies(&arrivals, &filed.sent, false);
     println!(
-        "steady      {} incidents/s x 3 webhooks for {} s: {} POST errors",
-        args.rate, args.seconds, filed.errors
+        "steady      {} incidents/s x 3 webhooks for {} s: {} POST errors {}",
+        args.rate, args.seconds, filed.errors, filed.why
     );
     println!(
         "  POST answered            p50 {} ms  p99 {} ms",
@@ -658,8 +689,8 @@ async fn saturation(args: &Args, receiver: &mut Receiver) -> anyhow::Result<()> 
     let arrivals = receiver.arrivals(run.dir.path()).await?;
     let while_accepting = within(&arrivals, filed.from, filed.until) as f64 / filed.span;
     println!(
-        "saturation  {} incidents/s offered for {} s: {} POST errors",
-        args.saturation_rate, args.saturation_seconds, filed.errors
+        "saturation  {} incidents/s offered for {} s: {} POST errors {}",
+        args.saturation_rate, args.saturation_seconds, filed.errors, filed.why
     );
     println!(
         "  accepted {accepted:.0} incidents/s (p50 {} ms, p99 {} ms)",
@@ -824,8 +855,8 @@ async fn email(args: &Args, receiver: &mut Receiver) -> anyhow::Result<()> {
         let arrivals = receiver.arrivals(run.dir.path()).await?;
         let hook_lat = latencies(&arrivals, &filed.sent, false);
         println!(
-            "email       {} incidents/s for {} s, {label} each: {} POST errors",
-            args.email_rate, args.email_seconds, filed.errors
+            "email       {} incidents/s for {} s, {label} each: {} POST errors {}",
+            args.email_rate, args.email_seconds, filed.errors, filed.why
         );
         if shape.email {
             let mail_lat = latencies(&arrivals, &filed.sent, true);
