@@ -187,6 +187,10 @@ pub struct ServerSettings {
     /// HTTP worker threads; the number of cores when absent.
     #[serde(default)]
     pub workers: Option<usize>,
+    /// Reports (API or form) being filed at once; more are answered 503 with
+    /// `Retry-After: 1` and nothing of them is written. Bounds what an overload costs in
+    /// memory and in waiting.
+    pub max_filings_in_progress: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -353,6 +357,9 @@ impl Settings {
             problems.push(
                 "database.url: must start with sqlite:, postgres:// or postgresql://".to_owned(),
             );
+        }
+        if self.server.max_filings_in_progress == 0 {
+            problems.push("server.max_filings_in_progress: must be at least 1".to_owned());
         }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections: must be at least 1".to_owned());

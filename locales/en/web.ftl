@@ -297,6 +297,7 @@ pending-title = Your report is being saved
 pending-body = This report was sent and is being saved. Wait a moment, then reload the page.
 failed-title = Not saved yet
 failed-body = The service has a problem and could not save this. Nothing you typed is lost: go back and send it again in a few minutes.
+busy-body = Many reports are arriving at this moment, so this one was not saved. Nothing you typed is lost: go back and send it again in a few seconds.
 limited-title = Too many requests
 limited-body = You sent too many requests. Please try again in { $seconds } seconds.
 

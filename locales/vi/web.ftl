@@ -297,6 +297,7 @@ pending-title = Báo cáo đang được lưu
 pending-body = Báo cáo này đã được gửi và đang được lưu. Vui lòng chờ một lát rồi tải lại trang.
 failed-title = Tạm thời chưa lưu được
 failed-body = Hệ thống đang gặp sự cố nên chưa lưu được. Thông tin của bạn chưa bị mất: vui lòng quay lại và gửi lại sau ít phút.
+busy-body = Đang có rất nhiều báo cáo gửi đến cùng lúc nên báo cáo này chưa được lưu. Thông tin của bạn chưa bị mất: vui lòng quay lại và gửi lại sau vài giây.
 limited-title = Quá nhiều yêu cầu
 limited-body = Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau { $seconds } giây.
 

@@ -136,6 +136,15 @@ pub mod answers {
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json")]
     pub struct Invalid(Problem);
+
+    /// Busy: `server.max_filings_in_progress` reports are being filed. Nothing of this one
+    /// was written; send it again after `Retry-After` seconds.
+    #[derive(ToResponse)]
+    #[response(
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before sending it again"))
+    )]
+    pub struct Busy(Problem);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -264,9 +273,13 @@ impl ResponseError for ApiError {
         if let ApiError::MethodNotAllowed(allow) = self {
             response.insert_header(("Allow", allow.as_str()));
         }
-        if matches!(self, ApiError::IdempotencyInProgress) {
+        if matches!(
+            self,
+            ApiError::IdempotencyInProgress | ApiError::Unavailable(_)
+        ) {
             // The request holding the key is usually done within a second; a claim left
-            // by a process that died lapses within `intake::CLAIM_LEASE` (5 s).
+            // by a process that died lapses within `intake::CLAIM_LEASE` (5 s). A busy
+            // intake or database is usually free again within a second too.
             response.insert_header(("Retry-After", "1"));
         }
         response.json(self.problem())

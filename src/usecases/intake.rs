@@ -94,7 +94,17 @@ pub struct Intake {
     jobs: GroupCommit<Job, Filed>,
     db: Database,
     metrics: Metrics,
+    /// One permit per report being filed (`server.max_filings_in_progress`): reports
+    /// beyond it are refused at once with [`Busy`], so that an overload costs the memory
+    /// of that many reports, not of every request that arrived.
+    in_progress: Arc<tokio::sync::Semaphore>,
 }
+
+/// A report refused because `server.max_filings_in_progress` reports are being filed:
+/// nothing of it was written, and the same report may be sent again in a moment.
+#[derive(Debug, thiserror::Error)]
+#[error("as many reports as allowed are being filed at once; nothing of this one was written")]
+pub struct Busy;
 
 struct Writer {
     db: Database,
@@ -118,8 +128,14 @@ impl Intake {
             directory,
             outbox,
         };
+        let limit = writer.settings.server.max_filings_in_progress;
         let jobs = GroupCommit::start(writer, "intake", MAX_BATCH);
-        Self { jobs, db, metrics }
+        Self {
+            jobs,
+            db,
+            metrics,
+            in_progress: Arc::new(tokio::sync::Semaphore::new(limit)),
+        }
     }
 
     /// Routes and writes one report; returns once it is committed.
@@ -144,6 +160,7 @@ impl Intake {
         receipt: Option<Receipt>,
         from: Option<FromRegister>,
     ) -> anyhow::Result<Filed> {
+        let _filing = self.in_progress.try_acquire().map_err(|_| Busy)?;
         let register = self.registered(&new, from).await?;
         let job = Job {
             new,

@@ -2,7 +2,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::{
-    helpers::{expect_problem, expect_status, spawn_app, ticket_parties, valid_incident},
+    helpers::{
+        expect_problem, expect_status, spawn_app, spawn_app_with, ticket_parties, valid_incident,
+    },
     lifecycle::Cli,
 };
 
@@ -436,4 +438,61 @@ async fn list_refuses_bad_filters_naming_the_parameter() {
         )
         .await;
     }
+}
+
+#[tokio::test]
+async fn reports_beyond_those_in_progress_are_refused_with_503_and_nothing_of_them_is_written() {
+    let app = spawn_app_with("[server]\nmax_filings_in_progress = 1\n").await;
+    // Each report is new (its own page), so a refused one cannot hide behind another.
+    let reports = (0..48).map(|i| {
+        let mut body = valid_incident();
+        body["page"]["url"] = json!(format!("https://www.facebook.com/busy.page.{i}"));
+        body
+    });
+    let answers = futures_util::future::join_all(reports.map(|body| {
+        let app = &app;
+        async move {
+            let response = app.post_incident(&body).await;
+            let status = response.status();
+            let retry = response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap_or_default().to_owned());
+            let problem: serde_json::Value = response.json().await.expect("JSON body");
+            (status, retry, problem, body)
+        }
+    }))
+    .await;
+    let mut filed = 0;
+    let mut refused = Vec::new();
+    for (status, retry, problem, body) in answers {
+        match status {
+            StatusCode::CREATED => filed += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(retry.as_deref(), Some("1"), "{problem}");
+                assert_eq!(problem["code"], "unavailable", "{problem}");
+                assert_eq!(problem["status"], 503, "{problem}");
+                let detail = problem["detail"].as_str().unwrap_or_default();
+                assert!(
+                    detail.contains("nothing of this one was written"),
+                    "{detail}"
+                );
+                refused.push(body);
+            }
+            other => panic!("answered {other}: {problem}"),
+        }
+    }
+    assert!(filed >= 1, "no report was filed");
+    assert!(
+        !refused.is_empty(),
+        "48 reports at once, one at a time allowed, none refused"
+    );
+    // Only the accepted reports exist, each whole.
+    let stored = app.all_incidents().await;
+    assert_eq!(stored.len(), filed);
+    // A refused report sent again once the others are through is filed.
+    for body in &refused {
+        app.file(body).await;
+    }
+    assert_eq!(app.all_incidents().await.len(), 48);
 }

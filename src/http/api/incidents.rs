@@ -270,6 +270,7 @@ fn tracking_url(state: &AppState, token: &str) -> String {
         (status = 413, response = crate::http::error::answers::TooLarge),
         (status = 415, response = crate::http::error::answers::NotJson),
         (status = 422, response = crate::http::error::answers::Invalid),
+        (status = 503, response = crate::http::error::answers::Busy),
     ),
     security(("api_key" = ["incidents:write"]))
 )]
@@ -346,7 +347,10 @@ async fn file(
         .intake
         .file(new, Source::Api, principal.actor(), receipt)
         .await
-        .map_err(ApiError::Internal)
+        .map_err(|e| match e.downcast::<intake::Busy>() {
+            Ok(busy) => ApiError::Unavailable(busy.to_string()),
+            Err(e) => ApiError::Internal(e),
+        })
 }
 
 fn parse_param<T: std::str::FromStr<Err = String>>(

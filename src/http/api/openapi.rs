@@ -64,7 +64,7 @@ use crate::{
     components(
     responses(
         answers::BadRequest, answers::Unauthorized, answers::Forbidden, answers::NotFound,
-        answers::Conflict, answers::TooLarge, answers::NotJson, answers::Invalid,
+        answers::Conflict, answers::TooLarge, answers::NotJson, answers::Invalid, answers::Busy,
         answers::BodyTimeout, answers::UnsupportedMediaType,
     ),
     schemas(

@@ -765,15 +765,27 @@ pub async fn accept(
             still_pending(req)
         }
         Err(error) => {
-            tracing::error!(error = %format!("{error:#}"), "could not file a report from the form");
+            let busy = error.is::<intake::Busy>();
+            if busy {
+                tracing::warn!(error = %error, "report from the form refused: intake busy");
+            } else {
+                tracing::error!(error = %format!("{error:#}"), "could not file a report from the form");
+            }
             // Files already kept are no longer temporary; this removes only the rest.
             form.discard_files().await;
-            page::message(
+            let mut response = page::message(
                 req,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "failed-title",
-                &["failed-body"],
-            )
+                &[if busy { "busy-body" } else { "failed-body" }],
+            );
+            if busy {
+                response.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from_static("1"),
+                );
+            }
+            response
         }
     }
 }
