@@ -66,6 +66,40 @@ const LOG_RESTART_PASSES: usize = 8;
 /// Prepared statements each SQLite connection keeps.
 const SQLITE_STATEMENT_CACHE: usize = 24;
 
+/// Page cache of the SQLite connection that writes: what it keeps warm between writes.
+const SQLITE_WRITER_CACHE_KIB: i64 = 4096;
+
+/// Page cache of each reading SQLite connection. Every write empties it (the next read
+/// transaction sees a changed database), so a larger one would hold memory, not speed.
+const SQLITE_READER_CACHE_KIB: i64 = 1024;
+
+/// How each SQLite connection is set up, with a page cache of `cache_kib`.
+fn sqlite_options(
+    cache_kib: i64,
+) -> impl Fn(sea_orm::sqlx::sqlite::SqliteConnectOptions) -> sea_orm::sqlx::sqlite::SqliteConnectOptions
++ Send
++ Sync
++ 'static {
+    move |opts| {
+        opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("cache_size", (-cache_kib).to_string())
+            // Batched statements differ by their number of rows, and a prepared statement
+            // of hundreds of parameters holds a large program: a short cache per
+            // connection keeps memory bounded.
+            .statement_cache_capacity(SQLITE_STATEMENT_CACHE)
+            // Checkpoints run in the background (see `checkpoint`), not inside commits.
+            .pragma("wal_autocheckpoint", "0")
+            // The log file shrinks back to this size when it starts over.
+            .pragma(
+                "journal_size_limit",
+                (LOG_RESTART_FRAMES * 4096).to_string(),
+            )
+    }
+}
+
 /// What a checkpoint reports of the SQLite log: frames in it, and frames copied.
 struct LogState {
     log: i64,
@@ -157,32 +191,21 @@ impl Database {
             .sqlx_logging(false)
             // A ping before every checkout would double the round trips of short queries.
             .test_before_acquire(false)
-            .map_sqlx_sqlite_opts(|opts| {
-                opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-                    .pragma("cache_size", "-4096")
-                    // Batched statements differ by their number of rows, and a prepared
-                    // statement of hundreds of parameters holds a large program: a short
-                    // cache per connection keeps memory bounded.
-                    .statement_cache_capacity(SQLITE_STATEMENT_CACHE)
-                    // Checkpoints run in the background (see `checkpoint`), not inside commits.
-                    .pragma("wal_autocheckpoint", "0")
-                    // The log file shrinks back to this size when it starts over.
-                    .pragma(
-                        "journal_size_limit",
-                        (LOG_RESTART_FRAMES * 4096).to_string(),
-                    )
-            });
+            .map_sqlx_sqlite_opts(sqlite_options(SQLITE_READER_CACHE_KIB));
         let conn = sea_orm::Database::connect(options.clone())
             .await
             .context("could not connect to the database")?;
         let writer = match &sqlite_file {
             Some(_) => Some(
-                sea_orm::Database::connect(options.clone().max_connections(1).to_owned())
-                    .await
-                    .context("could not connect to the database")?,
+                sea_orm::Database::connect(
+                    options
+                        .clone()
+                        .max_connections(1)
+                        .map_sqlx_sqlite_opts(sqlite_options(SQLITE_WRITER_CACHE_KIB))
+                        .to_owned(),
+                )
+                .await
+                .context("could not connect to the database")?,
             ),
             None => None,
         };
