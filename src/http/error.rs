@@ -278,8 +278,8 @@ impl ResponseError for ApiError {
             ApiError::IdempotencyInProgress | ApiError::Unavailable(_)
         ) {
             // The request holding the key is usually done within a second; a claim left
-            // by a process that died lapses within `intake::CLAIM_LEASE` (5 s). A busy
-            // intake or database is usually free again within a second too.
+            // by a process that died lapses within `intake::CLAIM_LEASE` (5 s). An intake
+            // at its limit of reports in progress frees places as each batch commits.
             response.insert_header(("Retry-After", "1"));
         }
         response.json(self.problem())

@@ -85,6 +85,7 @@ struct Job {
     actor: Actor,
     receipt: Option<Receipt>,
     register: Registered,
+    _admission: Admission,
 }
 
 /// The intake writer. Reports that arrive while a transaction is being written are
@@ -105,6 +106,13 @@ pub struct Intake {
 #[derive(Debug, thiserror::Error)]
 #[error("as many reports as allowed are being filed at once; nothing of this one was written")]
 pub struct Busy;
+
+/// A report's place among those being filed, from [`Intake::admit`] until the writer is
+/// done with it (it travels with the report, so a request that goes away while its report
+/// waits to be written does not free the place early).
+pub struct Admission(
+    #[expect(dead_code, reason = "held for its drop")] tokio::sync::OwnedSemaphorePermit,
+);
 
 struct Writer {
     db: Database,
@@ -138,6 +146,17 @@ impl Intake {
         }
     }
 
+    /// A place for one report among those being filed, or [`Busy`] at once when
+    /// `server.max_filings_in_progress` are. Taken before anything of the report is
+    /// written or kept (its idempotency key, its files), so a refusal writes nothing.
+    pub fn admit(&self) -> Result<Admission, Busy> {
+        self.in_progress
+            .clone()
+            .try_acquire_owned()
+            .map(Admission)
+            .map_err(|_| Busy)
+    }
+
     /// Routes and writes one report; returns once it is committed.
     pub async fn file(
         &self,
@@ -145,8 +164,10 @@ impl Intake {
         source: Source,
         actor: Actor,
         receipt: Option<Receipt>,
+        admission: Admission,
     ) -> anyhow::Result<Filed> {
-        self.file_from(new, source, actor, receipt, None).await
+        self.file_from(new, source, actor, receipt, None, admission)
+            .await
     }
 
     /// Routes and writes one report, which may start from a declaration of the register;
@@ -159,8 +180,8 @@ impl Intake {
         actor: Actor,
         receipt: Option<Receipt>,
         from: Option<FromRegister>,
+        admission: Admission,
     ) -> anyhow::Result<Filed> {
-        let _filing = self.in_progress.try_acquire().map_err(|_| Busy)?;
         let register = self.registered(&new, from).await?;
         let job = Job {
             new,
@@ -168,6 +189,7 @@ impl Intake {
             actor,
             receipt,
             register,
+            _admission: admission,
         };
         let filed = self.jobs.submit(job).await?;
         tracing::info!(reference = %filed.incident.reference, tickets = filed.tickets.len(), "incident filed");

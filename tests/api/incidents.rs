@@ -449,17 +449,27 @@ async fn reports_beyond_those_in_progress_are_refused_with_503_and_nothing_of_th
         body["page"]["url"] = json!(format!("https://www.facebook.com/busy.page.{i}"));
         body
     });
-    let answers = futures_util::future::join_all(reports.map(|body| {
+    // Every other report carries an Idempotency-Key: a refusal must not hold it.
+    let answers = futures_util::future::join_all(reports.enumerate().map(|(i, body)| {
         let app = &app;
+        let key = (i % 2 == 0).then(|| format!("busy-report-{i:04}-key"));
         async move {
-            let response = app.post_incident(&body).await;
+            let mut request = app
+                .client
+                .post(app.url("/api/v1/incidents"))
+                .bearer_auth(&app.api_key)
+                .json(&body);
+            if let Some(key) = &key {
+                request = request.header("Idempotency-Key", key);
+            }
+            let response = request.send().await.expect("request sent");
             let status = response.status();
             let retry = response
                 .headers()
                 .get("retry-after")
                 .map(|v| v.to_str().unwrap_or_default().to_owned());
             let problem: serde_json::Value = response.json().await.expect("JSON body");
-            (status, retry, problem, body)
+            (status, retry, problem, (body, key))
         }
     }))
     .await;
@@ -490,9 +500,19 @@ async fn reports_beyond_those_in_progress_are_refused_with_503_and_nothing_of_th
     // Only the accepted reports exist, each whole.
     let stored = app.all_incidents().await;
     assert_eq!(stored.len(), filed);
-    // A refused report sent again once the others are through is filed.
-    for body in &refused {
-        app.file(body).await;
+    // A refused report sent again once the others are through is filed, under the same
+    // Idempotency-Key when it had one.
+    for (body, key) in &refused {
+        let mut request = app
+            .client
+            .post(app.url("/api/v1/incidents"))
+            .bearer_auth(&app.api_key)
+            .json(body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = request.send().await.expect("request sent");
+        expect_status(response, StatusCode::CREATED).await;
     }
     assert_eq!(app.all_incidents().await.len(), 48);
 }

@@ -1282,3 +1282,70 @@ async fn the_service_s_entries_of_one_moment_read_as_one_line_on_the_tracking_pa
     assert!(!timeline.contains("Đã mở phiếu cho"), "{timeline}");
     assert_eq!(timeline.matches("Đã nhận báo cáo").count(), 1, "{timeline}");
 }
+
+#[tokio::test]
+async fn a_form_beyond_the_reports_in_progress_is_asked_again_and_keeps_nothing() {
+    let app = spawn_app_with(
+        "[server]\nmax_filings_in_progress = 1\n\
+         [web.rate_limits]\nsubmissions = { per_minute = 1000, burst = 1000 }\n",
+    )
+    .await;
+    // Every member opens the form first, then all send at once, each with a file of its
+    // own, about a page of its own.
+    let members: Vec<Member> = (0..24).map(|_| Member::new(&app)).collect();
+    let mut forms = Vec::new();
+    for (i, member) in members.iter().enumerate() {
+        let html = member.page(FIRST_STEP).await;
+        let mut form = Form::new()
+            .text("csrf_token", hidden_input(&html, "csrf_token"))
+            .text("submission_id", format!("busy-form-submission-{i:04}"));
+        for (k, v) in good_fields().into_iter().filter(|(k, _)| *k != "page.url") {
+            form = form.text(k, v);
+        }
+        form = form.text(
+            "page.url",
+            format!("https://www.facebook.com/busy.form.page.{i}"),
+        );
+        let mut png = PNG.to_vec();
+        png.extend(format!("file {i}").bytes());
+        form = form.part("evidence", Part::bytes(png).file_name("trang.png"));
+        forms.push(form);
+    }
+    let answers = futures_util::future::join_all(
+        members
+            .iter()
+            .zip(forms)
+            .map(|(member, form)| member.client.post(app.url("/")).multipart(form).send()),
+    )
+    .await;
+    let mut filed = 0;
+    let mut refused = 0;
+    for answer in answers {
+        let answer = answer.expect("sent");
+        match answer.status() {
+            StatusCode::SEE_OTHER => filed += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                refused += 1;
+                assert_eq!(answer.headers()["retry-after"], "1");
+                let html = answer.text().await.expect("html");
+                assert!(
+                    html.contains("Đang có rất nhiều báo cáo gửi đến cùng lúc"),
+                    "{html}"
+                );
+            }
+            other => panic!(
+                "answered {other}: {}",
+                answer.text().await.unwrap_or_default()
+            ),
+        }
+    }
+    assert!(filed >= 1, "no report was filed");
+    assert!(
+        refused >= 1,
+        "24 forms at once, one at a time allowed, none refused"
+    );
+    assert_eq!(app.all_incidents().await.len(), filed);
+    // Only the filed reports' files were kept.
+    let stored = files_under(app.evidence.path());
+    assert_eq!(stored.len(), filed, "{stored:?}");
+}

@@ -284,6 +284,10 @@ pub async fn create_incident(
     let key = idempotency_key(&req)?;
     let principal_id = principal.key_id.to_string();
     let hash = request_hash(&body.raw);
+    let admission = state
+        .intake
+        .admit()
+        .map_err(|busy| ApiError::Unavailable(busy.to_string()))?;
     let work = || {
         file(
             &state,
@@ -291,6 +295,7 @@ pub async fn create_incident(
             body.value,
             key.as_deref(),
             &principal_id,
+            admission,
         )
     };
     let filed = match intake::once(&state.db, &principal_id, key.as_deref(), &hash, work).await? {
@@ -322,6 +327,7 @@ async fn file(
     input: CreateIncident,
     key: Option<&str>,
     principal_id: &str,
+    admission: intake::Admission,
 ) -> Result<Filed, ApiError> {
     let draft = IncidentDraft::from(input);
     let new = draft
@@ -345,12 +351,9 @@ async fn file(
     });
     state
         .intake
-        .file(new, Source::Api, principal.actor(), receipt)
+        .file(new, Source::Api, principal.actor(), receipt, admission)
         .await
-        .map_err(|e| match e.downcast::<intake::Busy>() {
-            Ok(busy) => ApiError::Unavailable(busy.to_string()),
-            Err(e) => ApiError::Internal(e),
-        })
+        .map_err(ApiError::Internal)
 }
 
 fn parse_param<T: std::str::FromStr<Err = String>>(

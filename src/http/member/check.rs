@@ -332,7 +332,10 @@ async fn submit(
     let submission = Some(answers.submission_id.clone());
     let mut none = FormData::default();
     let files = answers.files.clone();
-    let work = || report::file(&state, new, &mut none, files, submission, None);
+    let Ok(admission) = state.intake.admit() else {
+        return report::busy(&req);
+    };
+    let work = || report::file(&state, new, &mut none, files, submission, None, admission);
     let result = intake::once(
         &state.db,
         PRINCIPAL,

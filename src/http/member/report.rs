@@ -749,7 +749,21 @@ pub async fn accept(
         .get("submission_id")
         .filter(|v| (16..=64).contains(&v.len()));
     let key = submission.clone();
-    let work = || file(state, new, &mut form, Vec::new(), submission, from);
+    let Ok(admission) = state.intake.admit() else {
+        form.discard_files().await;
+        return busy(req);
+    };
+    let work = || {
+        file(
+            state,
+            new,
+            &mut form,
+            Vec::new(),
+            submission,
+            from,
+            admission,
+        )
+    };
     let result = intake::once(&state.db, PRINCIPAL, key.as_deref(), "web-form", work).await;
     match result {
         Ok(Once::Done(token)) => HttpResponse::SeeOther()
@@ -765,27 +779,15 @@ pub async fn accept(
             still_pending(req)
         }
         Err(error) => {
-            let busy = error.is::<intake::Busy>();
-            if busy {
-                tracing::warn!(error = %error, "report from the form refused: intake busy");
-            } else {
-                tracing::error!(error = %format!("{error:#}"), "could not file a report from the form");
-            }
+            tracing::error!(error = %format!("{error:#}"), "could not file a report from the form");
             // Files already kept are no longer temporary; this removes only the rest.
             form.discard_files().await;
-            let mut response = page::message(
+            page::message(
                 req,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "failed-title",
-                &[if busy { "busy-body" } else { "failed-body" }],
-            );
-            if busy {
-                response.headers_mut().insert(
-                    actix_web::http::header::RETRY_AFTER,
-                    actix_web::http::header::HeaderValue::from_static("1"),
-                );
-            }
-            response
+                &["failed-body"],
+            )
         }
     }
 }
@@ -799,6 +801,7 @@ pub(super) async fn file(
     kept: Vec<crate::domain::EvidenceFile>,
     submission: Option<String>,
     from: Option<FromRegister>,
+    admission: intake::Admission,
 ) -> anyhow::Result<String> {
     for accepted in &form.files {
         state.files.keep(&accepted.received).await?;
@@ -820,19 +823,34 @@ pub(super) async fn file(
     });
     let filed = state
         .intake
-        .file_from(new, Source::Web, actor, receipt, from)
+        .file_from(new, Source::Web, actor, receipt, from, admission)
         .await?;
     Ok(filed.tracking_token)
 }
 
+/// 503: as many reports as allowed are being filed; nothing of this one was kept, and the
+/// browser may send it again in a second.
+pub(super) fn busy(req: &HttpRequest) -> HttpResponse {
+    tracing::warn!("a report from the form was refused: as many as allowed are being filed");
+    retry_in_a_second(page::message(
+        req,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "failed-title",
+        &["busy-body"],
+    ))
+}
+
 /// 409: the same form is still being filed; the browser may try again in a second.
 pub(super) fn still_pending(req: &HttpRequest) -> HttpResponse {
-    let mut response = page::message(
+    retry_in_a_second(page::message(
         req,
         StatusCode::CONFLICT,
         "pending-title",
         &["pending-body"],
-    );
+    ))
+}
+
+fn retry_in_a_second(mut response: HttpResponse) -> HttpResponse {
     response.headers_mut().insert(
         actix_web::http::header::RETRY_AFTER,
         actix_web::http::header::HeaderValue::from_static("1"),
