@@ -173,6 +173,10 @@ pub struct TicketSettings {
     pub ack_link_ttl: Duration,
 }
 
+/// The most `server.max_filings_in_progress` may be: far beyond what any instance writes at
+/// once, and within what a semaphore can count.
+pub const MAX_FILINGS_IN_PROGRESS: usize = 1_000_000;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
@@ -358,8 +362,10 @@ impl Settings {
                 "database.url: must start with sqlite:, postgres:// or postgresql://".to_owned(),
             );
         }
-        if self.server.max_filings_in_progress == 0 {
-            problems.push("server.max_filings_in_progress: must be at least 1".to_owned());
+        if !(1..=MAX_FILINGS_IN_PROGRESS).contains(&self.server.max_filings_in_progress) {
+            problems.push(format!(
+                "server.max_filings_in_progress: must be between 1 and {MAX_FILINGS_IN_PROGRESS}"
+            ));
         }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections: must be at least 1".to_owned());
@@ -676,6 +682,19 @@ mod tests {
                 "missing `{want}` in {problems:#?}"
             );
         }
+    }
+
+    #[test]
+    fn reports_in_progress_are_at_least_one_and_a_countable_number() {
+        for value in ["0", "1000001"] {
+            let problems = problems_of(&format!("[server]\nmax_filings_in_progress = {value}\n"));
+            assert_eq!(
+                problems,
+                ["server.max_filings_in_progress: must be between 1 and 1000000"]
+            );
+        }
+        let settings = from_defaults_and("", None).expect("defaults load");
+        assert_eq!(settings.server.max_filings_in_progress, 256);
     }
 
     #[test]
