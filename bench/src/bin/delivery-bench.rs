@@ -418,6 +418,10 @@ struct Filed {
     until: u128,
 }
 
+/// Milliseconds from a POST's due time to its answer, and the answer: good, or what went
+/// wrong.
+type Answer = (f64, Result<(), String>);
+
 /// POSTs incidents `first..first + rate * seconds` at `rate` per second, each at its due
 /// time whatever the answers before it (an open loop).
 async fn file(
@@ -432,7 +436,7 @@ async fn file(
     let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
     let start = Instant::now();
     let from = unix_nanos();
-    let answers: Arc<Mutex<Vec<(f64, Result<(), String>)>>> = Arc::default();
+    let answers: Arc<Mutex<Vec<Answer>>> = Arc::default();
     let mut sent = HashMap::with_capacity(total as usize);
     let mut tasks = Vec::with_capacity(total as usize);
     for n in 0..total {
@@ -459,11 +463,8 @@ async fn file(
                 Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
                 Err(e) if e.is_connect() => Err("no connection".to_owned()),
                 Err(e) if e.is_timeout() => Err("timed out".to_owned()),
-                Err(e) => Err(format!(
-                    "{}",
-                    std::error::Error::source(&e)
-                        .map_or_else(|| e.to_string(), ToString::to_string)
-                )),
+                Err(e) => Err(std::error::Error::source(&e)
+                    .map_or_else(|| e.to_string(), ToString::to_string)),
             };
             let ms = due.elapsed().as_secs_f64() * 1000.0;
             if let Ok(mut a) = answers.lock() {
