@@ -537,3 +537,57 @@ async fn evidence_added_on_its_step_is_filed_with_the_report_and_can_be_removed(
     assert!(tracking.contains("them.png"), "{tracking}");
     assert!(!tracking.contains("tin-nhan.png"), "{tracking}");
 }
+
+#[tokio::test]
+async fn a_submit_beyond_the_reports_in_progress_keeps_the_draft_for_the_next_submit() {
+    let app = spawn_app_with("[server]\nmax_filings_in_progress = 1\n").await;
+    let members: Vec<Member> = (0..12).map(|_| Member::new(&app)).collect();
+    let mut checks = Vec::new();
+    for member in &members {
+        answer_all(member).await;
+        checks.push(member.page("/report/check").await);
+    }
+    assert_eq!(drafts(&app).await, 12);
+    // Everyone presses Submit at once.
+    let answers = futures_util::future::join_all(
+        members
+            .iter()
+            .zip(&checks)
+            .map(|(member, check)| press_submit(member, check)),
+    )
+    .await;
+    let mut filed = 0;
+    let mut refused = Vec::new();
+    for (i, answer) in answers.into_iter().enumerate() {
+        match answer.status() {
+            StatusCode::SEE_OTHER => filed += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                refused.push(i);
+                assert_eq!(answer.headers()["retry-after"], "1");
+                let html = answer.text().await.expect("html");
+                assert!(
+                    html.contains("Đang có rất nhiều báo cáo gửi đến cùng lúc"),
+                    "{html}"
+                );
+            }
+            other => panic!(
+                "answered {other}: {}",
+                answer.text().await.unwrap_or_default()
+            ),
+        }
+    }
+    assert!(filed >= 1, "no report was filed");
+    assert!(
+        !refused.is_empty(),
+        "12 submits at once, one at a time allowed, none refused"
+    );
+    assert_eq!(app.all_incidents().await.len(), filed);
+    // The refused members' drafts are still there, and their next Submit files them.
+    assert_eq!(drafts(&app).await, refused.len() as i64);
+    for i in refused {
+        let answer = press_submit(&members[i], &checks[i]).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(app.all_incidents().await.len(), 12);
+    assert_eq!(drafts(&app).await, 0);
+}

@@ -1285,19 +1285,11 @@ async fn the_service_s_entries_of_one_moment_read_as_one_line_on_the_tracking_pa
 
 #[tokio::test]
 async fn a_form_beyond_the_reports_in_progress_is_asked_again_and_keeps_nothing() {
-    let app = spawn_app_with(
-        "[server]\nmax_filings_in_progress = 1\n\
-         [web.rate_limits]\nsubmissions = { per_minute = 1000, burst = 1000 }\n",
-    )
-    .await;
-    // Every member opens the form first, then all send at once, each with a file of its
-    // own, about a page of its own.
-    let members: Vec<Member> = (0..24).map(|_| Member::new(&app)).collect();
-    let mut forms = Vec::new();
-    for (i, member) in members.iter().enumerate() {
-        let html = member.page(FIRST_STEP).await;
+    let app = spawn_app_with("[server]\nmax_filings_in_progress = 1\n").await;
+    // Member `i`'s report: a page and a file of its own, under its own submission id.
+    let form = |i: usize, html: &str| {
         let mut form = Form::new()
-            .text("csrf_token", hidden_input(&html, "csrf_token"))
+            .text("csrf_token", hidden_input(html, "csrf_token"))
             .text("submission_id", format!("busy-form-submission-{i:04}"));
         for (k, v) in good_fields().into_iter().filter(|(k, _)| *k != "page.url") {
             form = form.text(k, v);
@@ -1308,24 +1300,32 @@ async fn a_form_beyond_the_reports_in_progress_is_asked_again_and_keeps_nothing(
         );
         let mut png = PNG.to_vec();
         png.extend(format!("file {i}").bytes());
-        form = form.part("evidence", Part::bytes(png).file_name("trang.png"));
-        forms.push(form);
+        form.part("evidence", Part::bytes(png).file_name("trang.png"))
+    };
+    // Every member opens the form first, then all send at once.
+    let members: Vec<Member> = (0..24).map(|_| Member::new(&app)).collect();
+    let mut pages = Vec::new();
+    for member in &members {
+        pages.push(member.page(FIRST_STEP).await);
     }
-    let answers = futures_util::future::join_all(
-        members
-            .iter()
-            .zip(forms)
-            .map(|(member, form)| member.client.post(app.url("/")).multipart(form).send()),
-    )
+    let answers = futures_util::future::join_all(members.iter().zip(&pages).enumerate().map(
+        |(i, (member, html))| {
+            member
+                .client
+                .post(app.url("/"))
+                .multipart(form(i, html))
+                .send()
+        },
+    ))
     .await;
     let mut filed = 0;
-    let mut refused = 0;
-    for answer in answers {
+    let mut refused = Vec::new();
+    for (i, answer) in answers.into_iter().enumerate() {
         let answer = answer.expect("sent");
         match answer.status() {
             StatusCode::SEE_OTHER => filed += 1,
             StatusCode::SERVICE_UNAVAILABLE => {
-                refused += 1;
+                refused.push(i);
                 assert_eq!(answer.headers()["retry-after"], "1");
                 let html = answer.text().await.expect("html");
                 assert!(
@@ -1341,11 +1341,25 @@ async fn a_form_beyond_the_reports_in_progress_is_asked_again_and_keeps_nothing(
     }
     assert!(filed >= 1, "no report was filed");
     assert!(
-        refused >= 1,
+        !refused.is_empty(),
         "24 forms at once, one at a time allowed, none refused"
     );
     assert_eq!(app.all_incidents().await.len(), filed);
     // Only the filed reports' files were kept.
     let stored = files_under(app.evidence.path());
     assert_eq!(stored.len(), filed, "{stored:?}");
+    // Each refused form, sent again as it was, is filed with its file: nothing of it (its
+    // submission id included) was held back.
+    for i in refused {
+        let answer = members[i]
+            .client
+            .post(app.url("/"))
+            .multipart(form(i, &pages[i]))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(app.all_incidents().await.len(), 24);
+    assert_eq!(files_under(app.evidence.path()).len(), 24);
 }
