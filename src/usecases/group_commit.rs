@@ -86,15 +86,17 @@ async fn run<W: BatchWriter>(
         match result {
             Ok(done) => {
                 writer.written();
+                // What the jobs hold is given back before anyone hears that they are done.
+                drop(jobs);
                 for (reply, done) in replies.into_iter().zip(done) {
                     let _ = reply.send(Ok(done));
                 }
             }
             Err(error) if jobs.len() > 1 => {
                 tracing::warn!(writer = name, %error, size = jobs.len(), "batch failed; writing its jobs one by one");
-                for (job, reply) in jobs.iter().zip(replies) {
+                for (job, reply) in jobs.into_iter().zip(replies) {
                     let result = writer
-                        .write(std::slice::from_ref(job))
+                        .write(std::slice::from_ref(&job))
                         .await
                         .and_then(|done| {
                             done.into_iter()
@@ -104,10 +106,12 @@ async fn run<W: BatchWriter>(
                     if result.is_ok() {
                         writer.written();
                     }
+                    drop(job);
                     let _ = reply.send(result);
                 }
             }
             Err(error) => {
+                drop(jobs);
                 for reply in replies {
                     let _ = reply.send(Err(anyhow::anyhow!("{error:#}")));
                 }
