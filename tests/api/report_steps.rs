@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 
 use crate::helpers::{TestApp, hidden_input, spawn_app, spawn_app_with};
-use crate::web::{Member, PNG, between, visible_text};
+use crate::web::{Member, PNG, between, filed_and_busy, visible_text};
 
 /// The answers of each step of a good report, in order.
 pub fn steps() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
@@ -556,26 +556,7 @@ async fn a_submit_beyond_the_reports_in_progress_keeps_the_draft_for_the_next_su
             .map(|(member, check)| press_submit(member, check)),
     )
     .await;
-    let mut filed = 0;
-    let mut refused = Vec::new();
-    for (i, answer) in answers.into_iter().enumerate() {
-        match answer.status() {
-            StatusCode::SEE_OTHER => filed += 1,
-            StatusCode::SERVICE_UNAVAILABLE => {
-                refused.push(i);
-                assert_eq!(answer.headers()["retry-after"], "1");
-                let html = answer.text().await.expect("html");
-                assert!(
-                    html.contains("Đang có rất nhiều báo cáo gửi đến cùng lúc"),
-                    "{html}"
-                );
-            }
-            other => panic!(
-                "answered {other}: {}",
-                answer.text().await.unwrap_or_default()
-            ),
-        }
-    }
+    let (filed, refused) = filed_and_busy(answers).await;
     assert!(filed >= 1, "no report was filed");
     assert!(
         !refused.is_empty(),

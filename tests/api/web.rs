@@ -127,6 +127,32 @@ fn with(
     fields
 }
 
+/// Sorts the answers to forms sent at once: how many were filed (303), and which were
+/// refused with the busy page and `Retry-After: 1`. Any other answer fails the test.
+pub async fn filed_and_busy(answers: Vec<reqwest::Response>) -> (usize, Vec<usize>) {
+    let mut filed = 0;
+    let mut refused = Vec::new();
+    for (i, answer) in answers.into_iter().enumerate() {
+        match answer.status() {
+            StatusCode::SEE_OTHER => filed += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                refused.push(i);
+                assert_eq!(answer.headers()["retry-after"], "1");
+                let html = answer.text().await.expect("html");
+                assert!(
+                    html.contains("Đang có rất nhiều báo cáo gửi đến cùng lúc"),
+                    "{html}"
+                );
+            }
+            other => panic!(
+                "answered {other}: {}",
+                answer.text().await.unwrap_or_default()
+            ),
+        }
+    }
+    (filed, refused)
+}
+
 pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_owned()];
@@ -1318,27 +1344,8 @@ async fn a_form_beyond_the_reports_in_progress_is_asked_again_and_keeps_nothing(
         },
     ))
     .await;
-    let mut filed = 0;
-    let mut refused = Vec::new();
-    for (i, answer) in answers.into_iter().enumerate() {
-        let answer = answer.expect("sent");
-        match answer.status() {
-            StatusCode::SEE_OTHER => filed += 1,
-            StatusCode::SERVICE_UNAVAILABLE => {
-                refused.push(i);
-                assert_eq!(answer.headers()["retry-after"], "1");
-                let html = answer.text().await.expect("html");
-                assert!(
-                    html.contains("Đang có rất nhiều báo cáo gửi đến cùng lúc"),
-                    "{html}"
-                );
-            }
-            other => panic!(
-                "answered {other}: {}",
-                answer.text().await.unwrap_or_default()
-            ),
-        }
-    }
+    let answers = answers.into_iter().map(|a| a.expect("sent")).collect();
+    let (filed, refused) = filed_and_busy(answers).await;
     assert!(filed >= 1, "no report was filed");
     assert!(
         !refused.is_empty(),
