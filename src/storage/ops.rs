@@ -12,7 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{delivery, delivery_attempt};
-use crate::domain::delivery::DeliveryStatus;
+use crate::domain::delivery::{Channel, DeliveryStatus, send_slot};
 
 /// An endpoint with an attempt recorded this recently is in a worker's hands: the gap
 /// between one send's end and the next claim is not waiting.
@@ -62,12 +62,8 @@ pub async fn queue_depth(
 
 /// What the dispatcher's per-endpoint limit counts as one endpoint: the mail server for
 /// every email, the URL for a webhook.
-fn endpoint(channel: &str, target: String) -> String {
-    if channel == "email" {
-        "smtp".to_owned()
-    } else {
-        target
-    }
+fn endpoint(channel: Channel, target: &str) -> String {
+    send_slot(channel, target).to_owned()
 }
 
 /// How long the oldest due delivery has waited that no worker is busy with.
@@ -86,7 +82,7 @@ pub async fn oldest_due_wait(
         Expr::col(delivery::Column::LockedUntil),
         Expr::col(delivery::Column::NextAttemptAt),
     ]));
-    let waiting: Vec<(String, String, Option<DateTime<Utc>>)> = delivery::Entity::find()
+    let waiting: Vec<(Channel, String, Option<DateTime<Utc>>)> = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::Channel)
         .column(delivery::Column::Target)
@@ -104,7 +100,7 @@ pub async fn oldest_due_wait(
     let oldest = waiting
         .into_iter()
         .filter_map(|(channel, target, since)| {
-            let key = endpoint(&channel, target);
+            let key = endpoint(channel, &target);
             since.filter(|_| !busy.contains(&key))
         })
         .min();
@@ -118,7 +114,7 @@ async fn busy_endpoints(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
 ) -> Result<HashSet<String>, DbErr> {
-    let leased: Vec<(String, String)> = delivery::Entity::find()
+    let leased: Vec<(Channel, String)> = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::Channel)
         .column(delivery::Column::Target)
@@ -151,12 +147,12 @@ async fn busy_endpoints(
             .to_owned();
     let mut busy: HashSet<String> = leased
         .into_iter()
-        .map(|(channel, target)| endpoint(&channel, target))
+        .map(|(channel, target)| endpoint(channel, &target))
         .collect();
     for row in conn.query_all(&attempted).await? {
-        let channel: String = row.try_get("", "channel")?;
+        let channel: Channel = row.try_get("", "channel")?;
         let target: String = row.try_get("", "target")?;
-        busy.insert(endpoint(&channel, target));
+        busy.insert(endpoint(channel, &target));
     }
     Ok(busy)
 }
