@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QueryTrait, Statement,
+    QueryOrder, QueryTrait, Statement, UpdateMany,
     sea_query::{Expr, Query},
 };
 use uuid::Uuid;
@@ -209,7 +209,20 @@ pub async fn lease(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut leased = delivery::Entity::update_many()
+    let mut leased = lease_update(ids, worker, now, until)
+        .exec_with_returning(conn)
+        .await?;
+    leased.sort_by_key(|d| (d.next_attempt_at, d.id));
+    Ok(leased)
+}
+
+fn lease_update(
+    ids: Vec<Uuid>,
+    worker: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> UpdateMany<delivery::Entity> {
+    delivery::Entity::update_many()
         .col_expr(delivery::Column::LockedBy, Expr::value(worker))
         .col_expr(delivery::Column::LockedUntil, Expr::value(until))
         .col_expr(
@@ -219,16 +232,14 @@ pub async fn lease(
         .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
         .filter(delivery::COLUMN.id.is_in(ids))
         // As `due` found them, should a caller lease ids it read in another transaction.
-        .filter(delivery::COLUMN.status.eq(DeliveryStatus::Pending))
+        .filter(super::checked_on_found_rows(
+            delivery::COLUMN.status.eq(DeliveryStatus::Pending),
+        ))
         .filter(
             Condition::any()
                 .add(delivery::COLUMN.locked_until.is_null())
                 .add(delivery::COLUMN.locked_until.lt(now)),
         )
-        .exec_with_returning(conn)
-        .await?;
-    leased.sort_by_key(|d| (d.next_attempt_at, d.id));
-    Ok(leased)
 }
 
 /// Gives a claimed delivery back without counting the attempt (it was not sent).
@@ -406,7 +417,9 @@ pub async fn cancel_pending_to(
             Expr::value("endpoint disabled after 410 Gone"),
         )
         .filter(delivery::COLUMN.id.is_in(pending.iter().map(|d| d.id)))
-        .filter(delivery::COLUMN.status.eq(DeliveryStatus::Pending))
+        .filter(super::checked_on_found_rows(
+            delivery::COLUMN.status.eq(DeliveryStatus::Pending),
+        ))
         .exec(conn)
         .await?;
     Ok(pending)
@@ -459,4 +472,21 @@ pub async fn arrived_per_incident(
     }
     arrived.retain(|(_, _, n)| *n > 0);
     Ok(arrived)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_lease_of_many_deliveries_looks_each_one_up_by_its_id() {
+        let ids: Vec<Uuid> = (0..64).map(|_| Uuid::now_v7()).collect();
+        let now = Utc::now();
+        let plan = super::super::sqlite_plan(&lease_update(ids, "w", now, now)).await;
+        assert!(
+            plan.iter()
+                .all(|step| step.contains("sqlite_autoindex_deliveries_1 (id=?)")),
+            "{plan:?}"
+        );
+    }
 }

@@ -280,7 +280,9 @@ pub async fn flags(
     let failed_deliveries: Vec<Uuid> = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::TicketId)
-        .filter(delivery::COLUMN.status.eq(DeliveryStatus::Failed))
+        .filter(super::checked_on_found_rows(
+            delivery::COLUMN.status.eq(DeliveryStatus::Failed),
+        ))
         .filter(
             delivery::COLUMN
                 .ticket_id

@@ -184,11 +184,11 @@ pub async fn redact_deliveries(
             Expr::value(PURGED_PAYLOAD.to_vec()),
         )
         .filter(delivery::COLUMN.ticket_id.is_in(ticket_ids))
-        .filter(
+        .filter(super::checked_on_found_rows(
             delivery::COLUMN
                 .status
                 .is_in([DeliveryStatus::Delivered, DeliveryStatus::Failed]),
-        )
+        ))
         .exec(conn)
         .await
         .map(|r| r.rows_affected)

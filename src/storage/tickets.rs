@@ -4,7 +4,7 @@ use crate::domain::Named;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Expr,
+    UpdateMany, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -190,6 +190,10 @@ pub async fn notify_many(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    notify_update(ids, now).exec_with_returning(conn).await
+}
+
+fn notify_update(ids: Vec<Uuid>, now: DateTime<Utc>) -> UpdateMany<ticket::Entity> {
     ticket::Entity::update_many()
         .col_expr(
             ticket::Column::Status,
@@ -197,12 +201,10 @@ pub async fn notify_many(
         )
         .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
         .filter(ticket::COLUMN.id.is_in(ids))
-        .filter(ticket::COLUMN.status.is_in([
+        .filter(super::checked_on_found_rows(ticket::COLUMN.status.is_in([
             TicketStatus::Pending.as_str(),
             TicketStatus::Failed.as_str(),
-        ]))
-        .exec_with_returning(conn)
-        .await
+        ])))
 }
 
 /// A ticket, only if its incident is in the scope.
@@ -221,4 +223,20 @@ pub async fn find_scoped(
     )
     .await?;
     Ok(incident.map(|_| ticket))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn notifying_many_tickets_looks_each_one_up_by_its_id() {
+        let ids: Vec<Uuid> = (0..64).map(|_| Uuid::now_v7()).collect();
+        let plan = super::super::sqlite_plan(&notify_update(ids, Utc::now())).await;
+        assert!(
+            plan.iter()
+                .all(|step| step.contains("sqlite_autoindex_tickets_1 (id=?)")),
+            "{plan:?}"
+        );
+    }
 }
