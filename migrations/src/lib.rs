@@ -16,6 +16,7 @@ mod m20261204_000012_unique_inbound_message_id;
 mod m20261206_000013_create_report_drafts;
 mod m20261206_000014_add_party_contact;
 mod m20261206_000015_covering_due_index;
+mod m20261206_000016_create_first_deliveries;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_create_report_drafts::Migration),
             Box::new(m20261206_000014_add_party_contact::Migration),
             Box::new(m20261206_000015_covering_due_index::Migration),
+            Box::new(m20261206_000016_create_first_deliveries::Migration),
         ]
     }
 }

@@ -4,13 +4,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QueryTrait, Statement, UpdateMany,
-    sea_query::{Expr, Query},
+    QueryOrder, QuerySelect, QueryTrait, Statement, UpdateMany,
+    sea_query::{Expr, OnConflict, Query},
 };
 use uuid::Uuid;
 
-use super::entities::{delivery, delivery_attempt, incident, ticket};
-use crate::domain::delivery::{AttemptOutcome, Channel, DeliveryStatus, Notice};
+use super::entities::{delivery, delivery_attempt, first_delivery, incident};
+use crate::domain::delivery::{AttemptOutcome, Channel, DeliveryStatus};
 
 pub use delivery::Model as DeliveryRow;
 pub use delivery_attempt::Model as AttemptRow;
@@ -425,53 +425,51 @@ pub async fn cancel_pending_to(
     Ok(pending)
 }
 
-/// For each of these incidents that has any: when it was filed, and how many of its
-/// deliveries other than those of `event_type_left_out` have arrived.
-///
-/// Driven by the incidents' tickets, with the status counted here: a filter on the
-/// delivery's status would let SQLite walk every delivered delivery by the due index
-/// (`status`, `next_attempt_at`), which grows with all history, once per recorded batch.
-pub async fn arrived_per_incident(
+/// Records `at` as the first arrival of those of `incident_ids` that have none yet, and
+/// returns them with when each was filed. The ids go in sorted, so that two processes
+/// recording at once wait for each other in one order and never deadlock.
+pub async fn first_arrivals(
     conn: &impl ConnectionTrait,
-    incident_ids: Vec<Uuid>,
-    left_out: &[Notice],
-) -> Result<Vec<(Uuid, DateTime<Utc>, i64)>, DbErr> {
+    mut incident_ids: Vec<Uuid>,
+    at: DateTime<Utc>,
+) -> Result<Vec<(Uuid, DateTime<Utc>)>, DbErr> {
+    incident_ids.sort();
+    incident_ids.dedup();
     if incident_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let stmt = Query::select()
-        .column((incident::Entity, incident::Column::Id))
-        .column((incident::Entity, incident::Column::CreatedAt))
-        .column((delivery::Entity, delivery::Column::Status))
-        .column((delivery::Entity, delivery::Column::EventType))
-        .from(ticket::Entity)
-        .inner_join(
-            incident::Entity,
-            Expr::col((incident::Entity, incident::Column::Id))
-                .equals((ticket::Entity, ticket::Column::IncidentId)),
-        )
-        .inner_join(
-            delivery::Entity,
-            Expr::col((delivery::Entity, delivery::Column::TicketId))
-                .equals((ticket::Entity, ticket::Column::Id)),
-        )
-        .and_where(Expr::col((ticket::Entity, ticket::Column::IncidentId)).is_in(incident_ids))
-        .to_owned();
-    let mut arrived: Vec<(Uuid, DateTime<Utc>, i64)> = Vec::new();
-    for row in conn.query_all(&stmt).await? {
-        let id: Uuid = row.try_get("", "id")?;
-        let created_at: DateTime<Utc> = row.try_get("", "created_at")?;
-        let status: DeliveryStatus = row.try_get("", "status")?;
-        let event_type: Notice = row.try_get("", "event_type")?;
-        let counted = status == DeliveryStatus::Delivered && !left_out.contains(&event_type);
-        match arrived.iter_mut().find(|(i, _, _)| *i == id) {
-            Some(entry) => entry.2 += i64::from(counted),
-            None if counted => arrived.push((id, created_at, 1)),
-            None => arrived.push((id, created_at, 0)),
-        }
+    let mut insert = Query::insert();
+    insert.into_table(first_delivery::Entity).columns([
+        first_delivery::Column::IncidentId,
+        first_delivery::Column::DeliveredAt,
+    ]);
+    for id in incident_ids {
+        insert.values_panic([id.into(), at.into()]);
     }
-    arrived.retain(|(_, _, n)| *n > 0);
-    Ok(arrived)
+    insert
+        .on_conflict(
+            OnConflict::column(first_delivery::Column::IncidentId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .returning_col(first_delivery::Column::IncidentId);
+    let first: Vec<Uuid> = conn
+        .query_all(&insert)
+        .await?
+        .iter()
+        .map(|row| row.try_get("", "incident_id"))
+        .collect::<Result<_, _>>()?;
+    if first.is_empty() {
+        return Ok(Vec::new());
+    }
+    incident::Entity::find()
+        .select_only()
+        .column(incident::Column::Id)
+        .column(incident::Column::CreatedAt)
+        .filter(incident::COLUMN.id.is_in(first))
+        .into_tuple()
+        .all(conn)
+        .await
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use crate::{
     config::Settings,
     domain::{
         Actor, TicketStatus, TimelineEvent,
-        delivery::{Channel, DeliveryStatus, Notice, send_slot},
+        delivery::{Channel, DeliveryStatus, send_slot},
         webhook::{EventData, TicketChangedData},
     },
     storage::{
@@ -450,31 +450,16 @@ async fn first_arrivals(
     conn: &impl Conn,
     arrived: &[&Attempted],
     now: DateTime<Utc>,
-) -> anyhow::Result<Vec<Duration>> {
-    let to_parties: Vec<&Attempted> = arrived
+) -> Result<Vec<Duration>, DbErr> {
+    let incidents: Vec<Uuid> = arrived
         .iter()
-        .copied()
         .filter(|a| !a.delivery.event_type.is_to_member())
+        .map(|a| a.ticket.incident_id)
         .collect();
-    let mut incidents: Vec<Uuid> = to_parties.iter().map(|a| a.ticket.incident_id).collect();
-    incidents.sort();
-    incidents.dedup();
-    let counts = deliveries::arrived_per_incident(
-        conn,
-        incidents,
-        &[Notice::ReporterConfirmation, Notice::MemberUpdate],
-    )
-    .await?;
-    Ok(counts
+    Ok(deliveries::first_arrivals(conn, incidents, now)
+        .await?
         .into_iter()
-        .filter(|(incident, _, arrived)| {
-            let now_arrived = to_parties
-                .iter()
-                .filter(|a| a.ticket.incident_id == *incident)
-                .count();
-            usize::try_from(*arrived).is_ok_and(|all| all == now_arrived)
-        })
-        .map(|(_, filed_at, _)| (now - filed_at).to_std().unwrap_or_default())
+        .map(|(_, filed_at)| (now - filed_at).to_std().unwrap_or_default())
         .collect())
 }
 

@@ -11,6 +11,7 @@ pub mod disabled_endpoint;
 pub mod endpoint;
 pub mod event;
 pub mod evidence;
+pub mod first_delivery;
 pub mod idempotency_key;
 pub mod inbound_mail;
 pub mod incident;
