@@ -1,5 +1,5 @@
-//! When each incident's first delivery to a party arrived: one row per incident, written by
-//! the first batch of attempts that brings one. Recording an arrival then inserts what is not
+//! When each incident was filed and when its first delivery to a party arrived: one row per
+//! incident, written by the first batch of attempts that brings one. Recording an arrival then inserts what is not
 //! there yet and learns from the rows it inserted which incidents had their first one, by
 //! primary key alone, instead of joining each incident's tickets with their deliveries (which
 //! PostgreSQL, before its statistics catch up with a fresh backlog, answered by reading every
@@ -12,6 +12,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 enum FirstDeliveries {
     Table,
     IncidentId,
+    FiledAt,
     DeliveredAt,
 }
 
@@ -32,6 +33,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(FirstDeliveries::Table)
                     .col(uuid(FirstDeliveries::IncidentId).primary_key())
+                    .col(timestamp_with_time_zone(FirstDeliveries::FiledAt))
                     .col(timestamp_with_time_zone(FirstDeliveries::DeliveredAt))
                     .foreign_key(
                         ForeignKey::create()
@@ -48,12 +50,12 @@ impl MigrationTrait for Migration {
         manager
             .get_connection()
             .execute_unprepared(
-                "INSERT INTO first_deliveries (incident_id, delivered_at) \
-                 SELECT t.incident_id, MIN(d.delivered_at) FROM deliveries d \
-                 JOIN tickets t ON t.id = d.ticket_id \
+                "INSERT INTO first_deliveries (incident_id, filed_at, delivered_at) \
+                 SELECT i.id, i.created_at, MIN(d.delivered_at) FROM deliveries d \
+                 JOIN tickets t ON t.id = d.ticket_id JOIN incidents i ON i.id = t.incident_id \
                  WHERE d.status = 'delivered' AND d.delivered_at IS NOT NULL \
                  AND d.event_type NOT IN ('reporter.confirmation', 'member.update') \
-                 GROUP BY t.incident_id",
+                 GROUP BY i.id, i.created_at",
             )
             .await?;
         Ok(())

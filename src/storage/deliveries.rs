@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Statement, UpdateMany,
-    sea_query::{Expr, OnConflict, Query},
+    QueryOrder, QueryTrait, Statement, UpdateMany,
+    sea_query::{Expr, OnConflict, Order, Query},
 };
 use uuid::Uuid;
 
@@ -426,50 +426,54 @@ pub async fn cancel_pending_to(
 }
 
 /// Records `at` as the first arrival of those of `incident_ids` that have none yet, and
-/// returns them with when each was filed. The ids go in sorted, so that two processes
-/// recording at once wait for each other in one order and never deadlock.
+/// returns them with when each was filed: one statement, which inserts the incidents'
+/// rows and skips those already there. The rows go in by incident id, so that two
+/// processes recording at once wait for each other in one order and never deadlock.
 pub async fn first_arrivals(
     conn: &impl ConnectionTrait,
-    mut incident_ids: Vec<Uuid>,
+    incident_ids: Vec<Uuid>,
     at: DateTime<Utc>,
 ) -> Result<Vec<(Uuid, DateTime<Utc>)>, DbErr> {
-    incident_ids.sort();
-    incident_ids.dedup();
     if incident_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut insert = Query::insert();
-    insert.into_table(first_delivery::Entity).columns([
-        first_delivery::Column::IncidentId,
-        first_delivery::Column::DeliveredAt,
-    ]);
-    for id in incident_ids {
-        insert.values_panic([id.into(), at.into()]);
-    }
-    insert
+    let incidents = Query::select()
+        .column(incident::Column::Id)
+        .column(incident::Column::CreatedAt)
+        .expr(Expr::value(at))
+        .from(incident::Entity)
+        .and_where(incident::COLUMN.id.is_in(incident_ids))
+        .order_by(incident::Column::Id, Order::Asc)
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(first_delivery::Entity)
+        .columns([
+            first_delivery::Column::IncidentId,
+            first_delivery::Column::FiledAt,
+            first_delivery::Column::DeliveredAt,
+        ])
+        .select_from(incidents)
+        .map_err(|error| DbErr::Custom(error.to_string()))?
         .on_conflict(
             OnConflict::column(first_delivery::Column::IncidentId)
                 .do_nothing()
                 .to_owned(),
         )
-        .returning_col(first_delivery::Column::IncidentId);
-    let first: Vec<Uuid> = conn
-        .query_all(&insert)
+        .returning(Query::returning().columns([
+            first_delivery::Column::IncidentId,
+            first_delivery::Column::FiledAt,
+        ]))
+        .to_owned();
+    conn.query_all(&insert)
         .await?
         .iter()
-        .map(|row| row.try_get("", "incident_id"))
-        .collect::<Result<_, _>>()?;
-    if first.is_empty() {
-        return Ok(Vec::new());
-    }
-    incident::Entity::find()
-        .select_only()
-        .column(incident::Column::Id)
-        .column(incident::Column::CreatedAt)
-        .filter(incident::COLUMN.id.is_in(first))
-        .into_tuple()
-        .all(conn)
-        .await
+        .map(|row| {
+            Ok((
+                row.try_get("", "incident_id")?,
+                row.try_get("", "filed_at")?,
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]

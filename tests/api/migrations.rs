@@ -44,14 +44,14 @@ async fn migrations_go_up_down_and_up_again() {
     assert!(db.readiness().await.is_ok());
 }
 
-/// When the incident's first delivery to a party arrived, as the database holds it.
-async fn first_arrival(db: &Database, incident: &str) -> Option<DateTime<Utc>> {
+/// When the incident was filed and when its first delivery to a party arrived, as the
+/// database holds them.
+async fn first_arrival(db: &Database, incident: &str) -> Option<first_delivery::Model> {
     let id: Uuid = incident.parse().expect("an incident id");
     first_delivery::Entity::find_by_id(id)
         .one(db.conn())
         .await
         .expect("read first_deliveries")
-        .map(|row| row.delivered_at)
 }
 
 #[tokio::test]
@@ -82,9 +82,12 @@ async fn an_upgrade_records_the_first_arrival_of_incidents_delivered_before_it()
     let recorded = first_arrival(&db, &id)
         .await
         .expect("recorded by the batch that brought it");
-    assert_eq!(recorded, earliest);
+    assert_eq!(recorded.delivered_at, earliest);
+    let filed = DateTime::parse_from_rfc3339(detail["created_at"].as_str().expect("created_at"))
+        .expect("a time");
+    assert_eq!(recorded.filed_at, filed);
 
     db.migrate_down(Some(1)).await.expect("down");
     db.migrate_up().await.expect("up");
-    assert_eq!(first_arrival(&db, &id).await, Some(earliest));
+    assert_eq!(first_arrival(&db, &id).await, Some(recorded));
 }
