@@ -1,10 +1,11 @@
-//! When each incident was filed and when its first delivery to a party arrived: one row per
-//! incident, written by the first batch of attempts that brings one. Recording an arrival then inserts what is not
-//! there yet and learns from the rows it inserted which incidents had their first one, by
-//! primary key alone, instead of joining each incident's tickets with their deliveries (which
-//! PostgreSQL, before its statistics catch up with a fresh backlog, answered by reading every
-//! delivery for each batch). Incidents whose deliveries arrived before this migration get the
-//! time of their first arrival.
+//! When each incident was filed and when its first delivery to a party arrived: one row
+//! per incident, written by the first batch of attempts that brings one. Recording an
+//! arrival then inserts what is not there yet and learns from the rows it inserted which
+//! incidents had their first one, by primary key alone, instead of joining each incident's
+//! tickets with their deliveries (which PostgreSQL, before its statistics catch up with a
+//! fresh backlog, answered by reading every delivery for each batch). Incidents whose
+//! deliveries arrived before this migration get the time of their first arrival, bounced
+//! emails included: a first arrival stays recorded when its email bounces later.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -45,15 +46,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // The member's own notices (`reporter.confirmation`, `member.update`) do not reach
-        // a party.
+        // The member's own notices (`reporter.confirmation`, `member.update`: the notices
+        // of `Notice::is_to_member`) do not reach a party. A bounce fails a delivered email
+        // but keeps its `delivered_at`.
         manager
             .get_connection()
             .execute_unprepared(
                 "INSERT INTO first_deliveries (incident_id, filed_at, delivered_at) \
                  SELECT i.id, i.created_at, MIN(d.delivered_at) FROM deliveries d \
                  JOIN tickets t ON t.id = d.ticket_id JOIN incidents i ON i.id = t.incident_id \
-                 WHERE d.status = 'delivered' AND d.delivered_at IS NOT NULL \
+                 WHERE d.delivered_at IS NOT NULL \
                  AND d.event_type NOT IN ('reporter.confirmation', 'member.update') \
                  GROUP BY i.id, i.created_at",
             )

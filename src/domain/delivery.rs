@@ -168,7 +168,8 @@ impl Notice {
         }
     }
 
-    /// Mail to the member: it rides on the committee's ticket but never moves it.
+    /// Mail to the member: it rides on the committee's ticket but never moves it. The
+    /// migration that fills `first_deliveries` names these notices too.
     pub fn is_to_member(self) -> bool {
         matches!(self, Notice::ReporterConfirmation | Notice::MemberUpdate)
     }

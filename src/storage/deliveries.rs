@@ -427,8 +427,9 @@ pub async fn cancel_pending_to(
 
 /// Records `at` as the first arrival of those of `incident_ids` that have none yet, and
 /// returns them with when each was filed: one statement, which inserts the incidents'
-/// rows and skips those already there. The rows go in by incident id, so that two
-/// processes recording at once wait for each other in one order and never deadlock.
+/// rows and skips those already there. A first arrival stays recorded, even if its email
+/// bounces later. The rows go in by incident id, so that two processes inserting at once
+/// wait for each other in one order and never deadlock each other.
 pub async fn first_arrivals(
     conn: &impl ConnectionTrait,
     incident_ids: Vec<Uuid>,
@@ -485,6 +486,7 @@ mod tests {
         let ids: Vec<Uuid> = (0..64).map(|_| Uuid::now_v7()).collect();
         let now = Utc::now();
         let plan = super::super::sqlite_plan(&lease_update(ids, "w", now, now)).await;
+        assert!(!plan.is_empty());
         assert!(
             plan.iter()
                 .all(|step| step.contains("sqlite_autoindex_deliveries_1 (id=?)")),

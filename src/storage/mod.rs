@@ -55,7 +55,7 @@ pub type DbErr = sea_orm::DbErr;
 /// `status = 'pending'` wins the estimate, and the statement walks every pending row
 /// through the status index instead of looking up the ids: during a backlog, the whole
 /// backlog for each batch. As `(condition) = TRUE` the filter is only checked on the rows the
-/// ids found. PostgreSQL reads the same filter as before.
+/// ids found. PostgreSQL, which keeps statistics, plans the ids' lookup either way.
 pub(crate) fn checked_on_found_rows(
     condition: sea_orm::sea_query::Expr,
 ) -> sea_orm::sea_query::Expr {

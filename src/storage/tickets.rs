@@ -233,6 +233,7 @@ mod tests {
     async fn notifying_many_tickets_looks_each_one_up_by_its_id() {
         let ids: Vec<Uuid> = (0..64).map(|_| Uuid::now_v7()).collect();
         let plan = super::super::sqlite_plan(&notify_update(ids, Utc::now())).await;
+        assert!(!plan.is_empty());
         assert!(
             plan.iter()
                 .all(|step| step.contains("sqlite_autoindex_tickets_1 (id=?)")),

@@ -236,7 +236,6 @@ impl Recorder<'_> {
                 .iter()
                 .map(|a| (a.delivery.channel, DeliveryOutcome::Delivered)),
         );
-        tally.first_arrivals = first_arrivals(&*tx, &confirmed, now).await?;
         // The member's confirmation rides on the committee's ticket but does not reach the
         // committee: only the party's own deliveries move its ticket.
         let reached: Vec<&Attempted> = confirmed
@@ -266,6 +265,9 @@ impl Recorder<'_> {
             self.record_one(&*tx, attempted, now, &mut timeline, &mut tally)
                 .await?;
         }
+        // Last of the statements that wait on other processes' rows: an insert that waits on
+        // another batch's first arrival then holds no lock that batch may still need.
+        tally.first_arrivals = first_arrivals(&*tx, &confirmed, now).await?;
         if !timeline.is_empty() {
             events::append(&*tx, timeline).await?;
         }
