@@ -7,8 +7,12 @@ use utoipa::ToSchema;
 
 use crate::{
     domain::{FieldError, TransitionError},
-    usecases::incident::ActionError,
+    usecases::{incident::ActionError, is_overloaded},
 };
+
+/// What a request refused because the database did not answer in time is told.
+const OVERLOADED: &str =
+    "the database is busy and did not answer in time; send the request again in a moment";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -160,8 +164,16 @@ pub struct ProblemField {
 }
 
 impl ApiError {
+    /// A failure of the database to answer in time ([`is_overloaded`]): answered 503 with
+    /// `Retry-After`, as a full intake is, since the same request may go through a moment
+    /// later.
+    fn overloaded(&self) -> bool {
+        matches!(self, ApiError::Internal(e) if is_overloaded(e))
+    }
+
     fn code(&self) -> &'static str {
         match self {
+            ApiError::Internal(_) if self.overloaded() => "unavailable",
             ApiError::Validation(_) => "validation_failed",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::MalformedJson(_) => "malformed_json",
@@ -183,6 +195,7 @@ impl ApiError {
 
     fn title(&self) -> &'static str {
         match self {
+            ApiError::Internal(_) if self.overloaded() => "Service unavailable",
             ApiError::Validation(_) => "The request is invalid",
             ApiError::BadRequest(_) => "Bad request",
             ApiError::MalformedJson(_) => "Malformed JSON",
@@ -224,6 +237,7 @@ impl ApiError {
                 .map(|f| format!("{}: {}", f.field, f.message))
                 .collect::<Vec<_>>()
                 .join("; "),
+            _ if self.overloaded() => OVERLOADED.to_owned(),
             other => other.to_string(),
         };
         Problem {
@@ -257,13 +271,18 @@ impl ResponseError for ApiError {
             | ApiError::IdempotencyInProgress
             | ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) if self.overloaded() => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(e) = self {
-            tracing::error!(error = ?e, "request failed");
+        match self {
+            ApiError::Internal(e) if self.overloaded() => {
+                tracing::warn!(error = %e, "request refused: the database did not answer in time");
+            }
+            ApiError::Internal(e) => tracing::error!(error = ?e, "request failed"),
+            _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         response.content_type("application/problem+json");
@@ -276,10 +295,12 @@ impl ResponseError for ApiError {
         if matches!(
             self,
             ApiError::IdempotencyInProgress | ApiError::Unavailable(_)
-        ) {
+        ) || self.overloaded()
+        {
             // The request holding the key is usually done within a second; a claim left
             // by a process that died lapses within `intake::CLAIM_LEASE` (5 s). An intake
-            // at its limit of reports in progress frees places as each batch commits.
+            // at its limit of reports in progress frees places as each batch commits, and
+            // a busy database as its transactions do.
             response.insert_header(("Retry-After", "1"));
         }
         response.json(self.problem())

@@ -47,6 +47,41 @@ pub use scope::Scope;
 /// The error of any database call, named here so callers need not import sea_orm.
 pub type DbErr = sea_orm::DbErr;
 
+/// Whether `error` comes from a database that did not answer in time: every connection of
+/// the pool stayed busy for `database.wait`, or a SQLite file stayed locked by another
+/// process for as long. Nothing of the failed call was kept, and the same request may
+/// well succeed a moment later.
+pub fn is_overloaded(error: &anyhow::Error) -> bool {
+    use sea_orm::{ConnAcquireErr, RuntimeErr};
+    error
+        .chain()
+        .any(|cause| match cause.downcast_ref::<DbErr>() {
+            Some(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)) => true,
+            Some(
+                DbErr::Conn(RuntimeErr::SqlxError(e))
+                | DbErr::Exec(RuntimeErr::SqlxError(e))
+                | DbErr::Query(RuntimeErr::SqlxError(e)),
+            ) => is_sqlite_busy(e),
+            _ => false,
+        })
+}
+
+/// SQLite's SQLITE_BUSY, in any of its extended codes (the low byte is the primary code).
+fn is_sqlite_busy(error: &sea_orm::sqlx::Error) -> bool {
+    const SQLITE_BUSY: i32 = 5;
+    match error {
+        sea_orm::sqlx::Error::Database(e)
+            if e.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+                .is_some() =>
+        {
+            e.code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .is_some_and(|code| code & 0xff == SQLITE_BUSY)
+        }
+        _ => false,
+    }
+}
+
 /// `condition`, written so that SQLite never answers it from an index, for a filter that
 /// sits beside a list of ids (`id IN (…)`) which should be looked up one by one.
 ///
@@ -89,9 +124,11 @@ const SQLITE_WRITER_CACHE_KIB: i64 = 4096;
 /// transaction sees a changed database), so a larger one would hold memory, not speed.
 const SQLITE_READER_CACHE_KIB: i64 = 1024;
 
-/// How each SQLite connection is set up, with a page cache of `cache_kib`.
+/// How each SQLite connection is set up, with a page cache of `cache_kib`, waiting up to
+/// `wait` for a lock another process holds.
 fn sqlite_options(
     cache_kib: i64,
+    wait: Duration,
 ) -> impl Fn(sea_orm::sqlx::sqlite::SqliteConnectOptions) -> sea_orm::sqlx::sqlite::SqliteConnectOptions
 + Send
 + Sync
@@ -99,7 +136,7 @@ fn sqlite_options(
     move |opts| {
         opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
             .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(wait)
             .foreign_keys(true)
             .pragma("cache_size", (-cache_kib).to_string())
             // Batched statements differ by their number of rows, and a prepared statement
@@ -202,12 +239,12 @@ impl Database {
         options
             .max_connections(settings.max_connections)
             .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(settings.wait)
             .connect_timeout(Duration::from_secs(10))
             .sqlx_logging(false)
             // A ping before every checkout would double the round trips of short queries.
             .test_before_acquire(false)
-            .map_sqlx_sqlite_opts(sqlite_options(SQLITE_READER_CACHE_KIB));
+            .map_sqlx_sqlite_opts(sqlite_options(SQLITE_READER_CACHE_KIB, settings.wait));
         let conn = sea_orm::Database::connect(options.clone())
             .await
             .context("could not connect to the database")?;
@@ -217,7 +254,10 @@ impl Database {
                     options
                         .clone()
                         .max_connections(1)
-                        .map_sqlx_sqlite_opts(sqlite_options(SQLITE_WRITER_CACHE_KIB))
+                        .map_sqlx_sqlite_opts(sqlite_options(
+                            SQLITE_WRITER_CACHE_KIB,
+                            settings.wait,
+                        ))
                         .to_owned(),
                 )
                 .await
@@ -494,6 +534,7 @@ async fn sqlite_plan(query: &impl sea_orm::QueryTrait) -> Vec<String> {
     let db = Database::connect(&DatabaseSettings {
         url: "sqlite::memory:".to_owned().into(),
         max_connections: 1,
+        wait: Duration::from_secs(10),
     })
     .await
     .expect("an in-memory database");

@@ -1,11 +1,14 @@
 //! Group commit: writes that arrive while a transaction is being written are written
 //! together in the next one, so the database's per-statement and per-commit costs are
 //! shared under load. Each job is still all-or-nothing: a batch that fails is written
-//! again one job at a time, so one bad job cannot sink the others.
+//! again one job at a time, so one bad job cannot sink the others; unless the database did
+//! not answer in time, when every job of the batch is refused at once.
 
 use std::future::Future;
 
 use tokio::sync::{mpsc, oneshot};
+
+use crate::storage::{DbErr, is_overloaded};
 
 /// Writes a batch of jobs in one transaction.
 pub trait BatchWriter: Send + 'static {
@@ -92,6 +95,14 @@ async fn run<W: BatchWriter>(
                     let _ = reply.send(Ok(done));
                 }
             }
+            // The database did not answer in time: each job written alone would wait as
+            // long again. Every one is refused with that cause, to be sent again later.
+            Err(error) if is_overloaded(&error) => {
+                drop(jobs);
+                for reply in replies {
+                    let _ = reply.send(Err(same_cause(&error)));
+                }
+            }
             Err(error) if jobs.len() > 1 => {
                 tracing::warn!(writer = name, %error, size = jobs.len(), "batch failed; writing its jobs one by one");
                 for (job, reply) in jobs.into_iter().zip(replies) {
@@ -113,9 +124,21 @@ async fn run<W: BatchWriter>(
             Err(error) => {
                 drop(jobs);
                 for reply in replies {
-                    let _ = reply.send(Err(anyhow::anyhow!("{error:#}")));
+                    let _ = reply.send(Err(same_cause(&error)));
                 }
             }
         }
+    }
+}
+
+/// `error` again, for one more of the jobs it failed: its message, and the database's error
+/// beneath it, so that callers can still tell what kind of failure it was.
+fn same_cause(error: &anyhow::Error) -> anyhow::Error {
+    match error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<DbErr>())
+    {
+        Some(db) => anyhow::Error::new(db.clone()).context(format!("{error:#}")),
+        None => anyhow::anyhow!("{error:#}"),
     }
 }

@@ -33,6 +33,7 @@ pub use crate::storage::{
     files::{FileStore, Received},
     idempotency::Claim,
     incidents::{IncidentFilter, IncidentKey, IncidentRow},
+    is_overloaded,
     queue::{Counters, Cursor, Flags, QueueFilter, Sort},
     tickets::TicketRow,
 };

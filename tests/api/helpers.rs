@@ -32,6 +32,7 @@ impl TestDb {
         let settings = config::DatabaseSettings {
             url: self.url.clone().into(),
             max_connections: 2,
+            wait: std::time::Duration::from_secs(10),
         };
         Database::connect(&settings)
             .await

@@ -19,6 +19,7 @@ async fn migrations_go_up_down_and_up_again() {
     let db = Database::connect(&DatabaseSettings {
         url: test_db.url.clone().into(),
         max_connections: 2,
+        wait: std::time::Duration::from_secs(10),
     })
     .await
     .expect("connect");

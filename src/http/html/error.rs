@@ -1,6 +1,7 @@
 //! The one error type of the HTML handlers, as `ApiError` is for the API: either a finished
 //! page to answer with instead (a redirect to sign in, a refusal in the reader's language),
-//! or a failure, logged with its whole cause chain and answered with a bare 500.
+//! or a failure, logged with its whole cause chain and answered with a bare 500 (a bare 503
+//! with `Retry-After` when the database did not answer in time).
 
 use actix_web::{
     HttpResponse, ResponseError,
@@ -8,6 +9,8 @@ use actix_web::{
     http::{StatusCode, header::HeaderMap},
     web::Bytes,
 };
+
+use crate::usecases::is_overloaded;
 
 #[derive(Debug)]
 pub enum PageError {
@@ -53,6 +56,7 @@ impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Answer { status, .. } => *status,
+            Self::Broken(error) if is_overloaded(error) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Broken(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -67,6 +71,16 @@ impl ResponseError for PageError {
                 let mut response = HttpResponse::with_body(*status, body.clone());
                 *response.headers_mut() = headers.clone();
                 response.map_into_boxed_body()
+            }
+            // The database did not answer in time: the same page may be asked for again.
+            Self::Broken(error) if is_overloaded(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "a page was refused: the database did not answer in time"
+                );
+                HttpResponse::ServiceUnavailable()
+                    .insert_header(("Retry-After", "1"))
+                    .finish()
             }
             Self::Broken(error) => {
                 tracing::error!(error = format!("{error:#}"), "a page could not be served");
