@@ -203,9 +203,9 @@ pub struct DatabaseSettings {
     /// `sqlite://path?mode=rwc` or `postgres://user:password@host/db`.
     pub url: SecretString,
     pub max_connections: u32,
-    /// How long a request waits for a free connection of the pool, or (on a SQLite file)
-    /// for the write lock another process holds, before it is refused with 503 and
-    /// `Retry-After` instead.
+    /// How long a request waits for a free connection of the pool (opening one included),
+    /// or (on a SQLite file) for the write lock another connection holds, before it is
+    /// refused with 503 and `Retry-After` instead.
     #[serde(with = "humantime_serde")]
     pub wait: Duration,
 }
@@ -375,8 +375,8 @@ impl Settings {
         if self.database.max_connections == 0 {
             problems.push("database.max_connections: must be at least 1".to_owned());
         }
-        if self.database.wait < Duration::from_millis(1) {
-            problems.push("database.wait: must be at least 1ms".to_owned());
+        if self.database.wait < Duration::from_millis(100) {
+            problems.push("database.wait: must be at least 100ms".to_owned());
         }
         match url::Url::parse(&self.public_base_url) {
             Ok(u) if crate::domain::has_userinfo(&self.public_base_url, &u) => problems.push(

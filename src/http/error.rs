@@ -279,7 +279,10 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         match self {
             ApiError::Internal(e) if self.overloaded() => {
-                tracing::warn!(error = %e, "request refused: the database did not answer in time");
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "request refused: the database did not answer in time"
+                );
             }
             ApiError::Internal(e) => tracing::error!(error = ?e, "request failed"),
             _ => {}

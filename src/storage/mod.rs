@@ -48,22 +48,29 @@ pub use scope::Scope;
 pub type DbErr = sea_orm::DbErr;
 
 /// Whether `error` comes from a database that did not answer in time: every connection of
-/// the pool stayed busy for `database.wait`, or a SQLite file stayed locked by another
-/// process for as long. Nothing of the failed call was kept, and the same request may
-/// well succeed a moment later.
+/// the pool stayed busy for `database.wait` (or none could be opened within it), or a SQLite
+/// file stayed locked by another connection for as long. Nothing of the failed statement
+/// was kept, and the same request may well succeed a moment later.
+///
+/// The causes are looked for anywhere in the chain, beneath [`DbErr`]: an error that wraps a
+/// `DbErr` transparently passes on its causes, not the `DbErr` itself.
 pub fn is_overloaded(error: &anyhow::Error) -> bool {
     use sea_orm::{ConnAcquireErr, RuntimeErr};
-    error
-        .chain()
-        .any(|cause| match cause.downcast_ref::<DbErr>() {
-            Some(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)) => true,
-            Some(
-                DbErr::Conn(RuntimeErr::SqlxError(e))
-                | DbErr::Exec(RuntimeErr::SqlxError(e))
-                | DbErr::Query(RuntimeErr::SqlxError(e)),
-            ) => is_sqlite_busy(e),
-            _ => false,
-        })
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<ConnAcquireErr>(),
+            Some(ConnAcquireErr::Timeout)
+        ) || matches!(
+            cause.downcast_ref::<RuntimeErr>(),
+            Some(RuntimeErr::SqlxError(e)) if is_sqlite_busy(e)
+        )
+    })
+}
+
+/// What the pool answers when no connection came free within `database.wait`.
+#[cfg(test)]
+pub fn pool_timeout() -> DbErr {
+    DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)
 }
 
 /// SQLite's SQLITE_BUSY, in any of its extended codes (the low byte is the primary code).

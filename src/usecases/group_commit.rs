@@ -105,26 +105,37 @@ async fn run<W: BatchWriter>(
             }
             Err(error) if jobs.len() > 1 => {
                 tracing::warn!(writer = name, %error, size = jobs.len(), "batch failed; writing its jobs one by one");
+                // Once the database stops answering in time, the jobs left are refused with
+                // that cause rather than each waiting as long again.
+                let mut overloaded: Option<anyhow::Error> = None;
                 for (job, reply) in jobs.into_iter().zip(replies) {
-                    let result = writer
-                        .write(std::slice::from_ref(&job))
-                        .await
-                        .and_then(|done| {
-                            done.into_iter()
-                                .next()
-                                .ok_or_else(|| anyhow::anyhow!("the {name} writer gave no result"))
-                        });
-                    if result.is_ok() {
-                        writer.written();
+                    let result = match &overloaded {
+                        Some(error) => Err(same_cause(error)),
+                        None => writer
+                            .write(std::slice::from_ref(&job))
+                            .await
+                            .and_then(|done| {
+                                done.into_iter().next().ok_or_else(|| {
+                                    anyhow::anyhow!("the {name} writer gave no result")
+                                })
+                            }),
+                    };
+                    match &result {
+                        Ok(_) => writer.written(),
+                        Err(error) if overloaded.is_none() && is_overloaded(error) => {
+                            overloaded = Some(same_cause(error));
+                        }
+                        Err(_) => {}
                     }
                     drop(job);
                     let _ = reply.send(result);
                 }
             }
+            // One job: its own error, whole.
             Err(error) => {
                 drop(jobs);
-                for reply in replies {
-                    let _ = reply.send(Err(same_cause(&error)));
+                if let Some(reply) = replies.into_iter().next() {
+                    let _ = reply.send(Err(error));
                 }
             }
         }
@@ -140,5 +151,69 @@ fn same_cause(error: &anyhow::Error) -> anyhow::Error {
     {
         Some(db) => anyhow::Error::new(db.clone()).context(format!("{error:#}")),
         None => anyhow::anyhow!("{error:#}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+
+    use super::*;
+
+    /// A writer whose database never answers in time (`overloaded`), or that refuses the
+    /// job numbered 0 for a reason of its own and writes any other job alone.
+    struct Writer {
+        writes: Arc<AtomicUsize>,
+        overloaded: bool,
+    }
+
+    impl BatchWriter for Writer {
+        type Job = u32;
+        type Done = u32;
+
+        async fn write(&self, jobs: &[u32]) -> anyhow::Result<Vec<u32>> {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+            if self.overloaded {
+                return Err(crate::storage::pool_timeout().into());
+            }
+            match jobs {
+                [job] if *job != 0 => Ok(vec![*job]),
+                _ => Err(anyhow::anyhow!("job 0 is refused")),
+            }
+        }
+    }
+
+    async fn submit_together(overloaded: bool) -> (usize, Vec<anyhow::Result<u32>>) {
+        let writes = Arc::new(AtomicUsize::new(0));
+        let writer = Writer {
+            writes: writes.clone(),
+            overloaded,
+        };
+        let group = GroupCommit::start(writer, "test", 8);
+        // Queued before the writer task first runs, so they make one batch.
+        let results = futures_util::future::join_all((0..3).map(|job| group.submit(job))).await;
+        (writes.load(Ordering::SeqCst), results)
+    }
+
+    #[tokio::test]
+    async fn a_batch_the_database_did_not_answer_in_time_is_refused_at_once_with_that_cause() {
+        let (writes, results) = submit_together(true).await;
+        assert_eq!(writes, 1, "the batch was written again job by job");
+        assert_eq!(results.len(), 3);
+        for result in results {
+            let error = result.expect_err("refused");
+            assert!(is_overloaded(&error), "{error:#}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_fails_otherwise_is_written_again_job_by_job() {
+        let (writes, results) = submit_together(false).await;
+        assert_eq!(writes, 4, "one batch, then each of its three jobs");
+        let written: Vec<Option<u32>> = results.into_iter().map(Result::ok).collect();
+        assert_eq!(written, [None, Some(1), Some(2)]);
     }
 }

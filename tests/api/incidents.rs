@@ -522,11 +522,15 @@ async fn a_database_that_does_not_answer_in_time_refuses_with_503_and_the_report
 {
     use sea_orm::ConnectionTrait;
 
-    let app = spawn_app_with("[database]\nmax_connections = 1\nwait = \"300ms\"\n").await;
+    let app = spawn_app_with("[database]\nmax_connections = 1\nwait = \"1s\"\n").await;
     let sqlite = app.db.sqlite_path.is_some();
-    // Another process holds what a filing needs: a SQLite file's write lock; on PostgreSQL,
-    // a lock on the incidents table, which a first filing waits on while it holds the
-    // pool's only connection.
+    // The key's first use is written down now, so that below a filing gets as far as its
+    // own write.
+    assert!(app.all_incidents().await.is_empty());
+    // Another process holds what a filing needs: on SQLite the file's write lock, which the
+    // filing's write waits on; on PostgreSQL a lock on the incidents table, which a first
+    // filing waits on while it holds the pool's only connection, so that the next request
+    // waits for a connection.
     let holder = app.db.database().await;
     let lock = holder.begin_write().await.expect("a write transaction");
     let mut first = None;
@@ -550,8 +554,8 @@ async fn a_database_that_does_not_answer_in_time_refuses_with_503_and_the_report
                 .status()
         }));
         // Until that filing waits on the lock, holding the connection.
-        let waiting = "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
-                       AND query LIKE 'INSERT INTO \"incidents\"%'";
+        let waiting = "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
+                       AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO \"incidents\"%'";
         let mut polls = 0;
         while holder
             .conn()

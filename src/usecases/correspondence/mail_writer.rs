@@ -161,10 +161,14 @@ impl MailWriter {
 
     /// Stores the mail and its effect; false when the same mail was stored before.
     pub(super) async fn store(&self, job: MailJob) -> Result<bool, ReceiveError> {
-        self.jobs
-            .submit(job)
-            .await
-            .map_err(|e| ReceiveError::Storage(DbErr::Custom(format!("{e:#}"))))
+        self.jobs.submit(job).await.map_err(|e| {
+            // The database's own error when there is one, so that a timeout stays one.
+            let db = e.chain().find_map(|cause| cause.downcast_ref::<DbErr>());
+            ReceiveError::Storage(
+                db.cloned()
+                    .unwrap_or_else(|| DbErr::Custom(format!("{e:#}"))),
+            )
+        })
     }
 }
 
