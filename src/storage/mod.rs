@@ -132,7 +132,7 @@ const SQLITE_WRITER_CACHE_KIB: i64 = 4096;
 const SQLITE_READER_CACHE_KIB: i64 = 1024;
 
 /// How each SQLite connection is set up, with a page cache of `cache_kib`, waiting up to
-/// `wait` for a lock another process holds.
+/// `wait` for a lock another connection holds.
 fn sqlite_options(
     cache_kib: i64,
     wait: Duration,
