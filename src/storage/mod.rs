@@ -67,6 +67,13 @@ pub fn is_overloaded(error: &anyhow::Error) -> bool {
     })
 }
 
+/// The database's own error in `error`'s cause chain, if there is one.
+pub fn database_error(error: &anyhow::Error) -> Option<&DbErr> {
+    error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<DbErr>())
+}
+
 /// What the pool answers when no connection came free within `database.wait`.
 #[cfg(test)]
 pub fn pool_timeout() -> DbErr {

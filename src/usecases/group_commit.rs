@@ -8,7 +8,7 @@ use std::future::Future;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::storage::{DbErr, is_overloaded};
+use crate::storage::{DbErr, database_error, is_overloaded};
 
 /// Writes a batch of jobs in one transaction.
 pub trait BatchWriter: Send + 'static {
@@ -145,11 +145,10 @@ async fn run<W: BatchWriter>(
 /// `error` again, for one more of the jobs it failed: its message, and the database's error
 /// beneath it, so that callers can still tell what kind of failure it was.
 fn same_cause(error: &anyhow::Error) -> anyhow::Error {
-    match error
-        .chain()
-        .find_map(|cause| cause.downcast_ref::<DbErr>())
-    {
-        Some(db) => anyhow::Error::new(db.clone()).context(format!("{error:#}")),
+    match database_error(error) {
+        // The database's error is the whole of `error`: its message would say it twice.
+        Some(db) if error.is::<DbErr>() => anyhow::Error::new(db.clone()),
+        Some(db) => anyhow::Error::new(db.clone()).context(error.to_string()),
         None => anyhow::anyhow!("{error:#}"),
     }
 }

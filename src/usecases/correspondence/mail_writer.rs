@@ -26,6 +26,7 @@ use crate::{
     storage::{
         Conn, Database, DbErr, correspondence,
         correspondence::InboundRow,
+        database_error,
         deliveries::{self, DeliveryRow},
         events::{self, NewEvent},
         evidence,
@@ -163,9 +164,9 @@ impl MailWriter {
     pub(super) async fn store(&self, job: MailJob) -> Result<bool, ReceiveError> {
         self.jobs.submit(job).await.map_err(|e| {
             // The database's own error when there is one, so that a timeout stays one.
-            let db = e.chain().find_map(|cause| cause.downcast_ref::<DbErr>());
             ReceiveError::Storage(
-                db.cloned()
+                database_error(&e)
+                    .cloned()
                     .unwrap_or_else(|| DbErr::Custom(format!("{e:#}"))),
             )
         })
