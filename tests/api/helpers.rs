@@ -623,3 +623,78 @@ pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
         .collect();
     (!values.is_empty()).then(|| values.iter().sum())
 }
+
+/// What the app's writes need, held as another process could hold it, so that the app's
+/// database does not answer in time (the app must run with `[database] max_connections =
+/// 1` and a short `wait`). On SQLite: the file's write lock, which every write waits on. On
+/// PostgreSQL: a lock on the incidents table, which a first filing then waits on while it
+/// holds the pool's only connection, so that any other request waits for a connection.
+pub struct Held {
+    lock: incident_desk::storage::WriteTx,
+    first: Option<tokio::task::JoinHandle<StatusCode>>,
+    _holder: Database,
+}
+
+impl Held {
+    pub async fn take(app: &TestApp) -> Held {
+        let holder = app.db.database().await;
+        let lock = holder.begin_write().await.expect("a write transaction");
+        let mut first = None;
+        if app.db.sqlite_path.is_none() {
+            (*lock)
+                .execute_unprepared("LOCK TABLE incidents IN EXCLUSIVE MODE")
+                .await
+                .expect("lock the incidents table");
+            let mut body = valid_incident();
+            body["page"]["url"] = json!("https://www.facebook.com/waiting.page");
+            let client = app.client.clone();
+            let (url, key) = (app.url("/api/v1/incidents"), app.api_key.clone());
+            first = Some(tokio::spawn(async move {
+                client
+                    .post(url)
+                    .bearer_auth(key)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("request sent")
+                    .status()
+            }));
+            // Until that filing waits on the lock, holding the connection.
+            let waiting = "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
+                           AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO \"incidents\"%'";
+            let mut polls = 0;
+            while holder
+                .conn()
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    waiting,
+                ))
+                .await
+                .expect("pg_stat_activity")
+                .is_none()
+            {
+                polls += 1;
+                assert!(polls < 500, "the first filing never waited on the lock");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        Held {
+            lock,
+            first,
+            _holder: holder,
+        }
+    }
+
+    /// Lets go; on PostgreSQL, the first filing is then written: how many incidents that
+    /// adds (it must be answered 201).
+    pub async fn release(self) -> usize {
+        self.lock.commit().await.expect("release the lock");
+        match self.first {
+            Some(first) => {
+                assert_eq!(first.await.expect("first filing"), StatusCode::CREATED);
+                1
+            }
+            None => 0,
+        }
+    }
+}

@@ -3,7 +3,8 @@ use serde_json::json;
 
 use crate::{
     helpers::{
-        expect_problem, expect_status, spawn_app, spawn_app_with, ticket_parties, valid_incident,
+        Held, expect_problem, expect_status, spawn_app, spawn_app_with, ticket_parties,
+        valid_incident,
     },
     lifecycle::Cli,
 };
@@ -520,58 +521,13 @@ async fn reports_beyond_those_in_progress_are_refused_with_503_and_nothing_of_th
 #[tokio::test]
 async fn a_database_that_does_not_answer_in_time_refuses_with_503_and_the_report_can_be_sent_again()
 {
-    use sea_orm::ConnectionTrait;
-
     let app = spawn_app_with("[database]\nmax_connections = 1\nwait = \"1s\"\n").await;
-    let sqlite = app.db.sqlite_path.is_some();
     // The key's first use is written down now, so that below a filing gets as far as its
     // own write.
     assert!(app.all_incidents().await.is_empty());
-    // Another process holds what a filing needs: on SQLite the file's write lock, which the
-    // filing's write waits on; on PostgreSQL a lock on the incidents table, which a first
-    // filing waits on while it holds the pool's only connection, so that the next request
-    // waits for a connection.
-    let holder = app.db.database().await;
-    let lock = holder.begin_write().await.expect("a write transaction");
-    let mut first = None;
-    if !sqlite {
-        (*lock)
-            .execute_unprepared("LOCK TABLE incidents IN EXCLUSIVE MODE")
-            .await
-            .expect("lock the incidents table");
-        let mut body = valid_incident();
-        body["page"]["url"] = json!("https://www.facebook.com/waiting.page");
-        let client = app.client.clone();
-        let (url, key) = (app.url("/api/v1/incidents"), app.api_key.clone());
-        first = Some(tokio::spawn(async move {
-            client
-                .post(url)
-                .bearer_auth(key)
-                .json(&body)
-                .send()
-                .await
-                .expect("request sent")
-                .status()
-        }));
-        // Until that filing waits on the lock, holding the connection.
-        let waiting = "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
-                       AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO \"incidents\"%'";
-        let mut polls = 0;
-        while holder
-            .conn()
-            .query_one_raw(sea_orm::Statement::from_string(
-                sea_orm::DbBackend::Postgres,
-                waiting,
-            ))
-            .await
-            .expect("pg_stat_activity")
-            .is_none()
-        {
-            polls += 1;
-            assert!(polls < 500, "the first filing never waited on the lock");
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-    }
+    // On SQLite the filing's write waits on the file's write lock; on PostgreSQL it waits
+    // for the pool's only connection.
+    let held = Held::take(&app).await;
 
     let refused = app.post_incident(&valid_incident()).await;
     let retry = refused
@@ -584,12 +540,7 @@ async fn a_database_that_does_not_answer_in_time_refuses_with_503_and_the_report
     let detail = problem["detail"].as_str().unwrap_or_default();
     assert!(detail.contains("did not answer in time"), "{detail}");
 
-    lock.commit().await.expect("release the lock");
-    let mut filed = 0;
-    if let Some(first) = first {
-        assert_eq!(first.await.expect("first filing"), StatusCode::CREATED);
-        filed += 1;
-    }
+    let filed = held.release().await;
     // Nothing of the refused report was kept, and sent again it is filed.
     assert_eq!(app.all_incidents().await.len(), filed);
     expect_status(

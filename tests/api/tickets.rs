@@ -4,8 +4,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{TestApp, browser_client, expect_problem, expect_status, hidden_input},
-    notifications::{WAIT, app_with, report_for_hn, settled, ticket},
+    helpers::{Held, TestApp, browser_client, expect_problem, expect_status, hidden_input},
+    notifications::{WAIT, app_with, app_with_extra, report_for_hn, settled, ticket},
     receiver::{Receiver, Reply},
     smtp::SmtpSink,
 };
@@ -597,4 +597,52 @@ async fn an_overdue_committee_ticket_is_reminded_and_escalated_once() {
     assert_eq!(count("ticket.reminder_sent"), 1);
     assert_eq!(count("ticket.escalated"), 1);
     assert_eq!(detail["tickets"].as_array().expect("tickets").len(), 4);
+}
+
+#[tokio::test]
+async fn an_acknowledgement_the_database_cannot_take_in_time_is_503_and_may_be_sent_again() {
+    let sink = SmtpSink::start().await;
+    let committee = Receiver::start(Reply::Status(200)).await;
+    let provider = Receiver::start(Reply::Status(200)).await;
+    let app = app_with_extra(
+        &sink,
+        &committee.url,
+        &provider.url,
+        "[database]\nmax_connections = 1\nwait = \"1s\"\n",
+    )
+    .await;
+    let filed = app.file(&report_for_hn()).await;
+    let id = filed["id"].as_str().expect("id");
+    settled(&app, id).await;
+    let link = ack_link(&sink, "ir@cert.example.org").await;
+    let browser = browser_client();
+    let page = browser.get(app.url(&link)).send().await.expect("sent");
+    assert_eq!(page.status(), StatusCode::OK);
+    let csrf = hidden_input(&page.text().await.expect("html"), "csrf_token");
+    let form = [("external_ref", "CERT-1"), ("csrf_token", csrf.as_str())];
+
+    // On SQLite the ticket is read and its answer waits on the file's write lock; on
+    // PostgreSQL the request waits for the pool's only connection.
+    let held = Held::take(&app).await;
+    let refused = browser
+        .post(app.url(&link))
+        .form(&form)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    held.release().await;
+    assert_eq!(ticket_of(&app, id, "cert").await["status"], "notified");
+
+    let response = browser
+        .post(app.url(&link))
+        .form(&form)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::OK);
+    let cert = ticket_of(&app, id, "cert").await;
+    assert_eq!(cert["status"], "acknowledged");
+    assert_eq!(cert["external_ref"], "CERT-1");
 }

@@ -79,10 +79,7 @@ fn failed(req: &HttpRequest, error: ActionError) -> HttpResponse {
                 &keys,
             )
         }
-        ActionError::Storage(error) => {
-            tracing::error!(%error, "a desk action failed");
-            page::broken()
-        }
+        ActionError::Storage(error) => PageError::answer("a desk action failed", error),
     }
 }
 

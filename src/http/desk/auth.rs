@@ -18,7 +18,10 @@ use crate::{
     http::state::AppState,
     http::{
         extract::{csrf::Csrf, lang::Lang, limits::ClientAddress},
-        html::page::{self, Chrome, Extras},
+        html::{
+            error::PageError,
+            page::{self, Chrome, Extras},
+        },
     },
     usecases::officers::{self, SignInError},
 };
@@ -244,10 +247,7 @@ pub async fn sign_in(
                 Some("desk-sign-in-wrong"),
             )
         }
-        Err(error) => {
-            tracing::error!(%error, "sign-in failed");
-            page::broken()
-        }
+        Err(error) => PageError::answer("sign-in failed", error),
     }
 }
 

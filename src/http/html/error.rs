@@ -28,6 +28,12 @@ impl PageError {
     pub fn broken(error: impl Into<anyhow::Error>) -> Self {
         Self::Broken(error.into())
     }
+
+    /// The answer of a handler that answers with a response, not a `Result`, when the work
+    /// described by `what` failed: as a `Broken` error would be answered and logged.
+    pub fn answer(what: &'static str, error: impl Into<anyhow::Error>) -> HttpResponse {
+        Self::Broken(error.into().context(what)).error_response()
+    }
 }
 
 impl From<HttpResponse> for PageError {

@@ -345,10 +345,7 @@ pub async fn acknowledge(
                     Said::message("ack-already"),
                 )
             }
-            Err(error) => {
-                tracing::error!(%error, "could not record an acknowledgement");
-                HttpResponse::InternalServerError().finish()
-            }
+            Err(error) => PageError::answer("could not record an acknowledgement", error),
         },
     )
 }

@@ -16,6 +16,7 @@ use crate::{
         desk::session::MEMBER_KEY,
         extract::{csrf::Csrf, lang::Lang},
         html::{
+            error::PageError,
             page::{self, Chrome},
             problems::{self, Shown},
         },
@@ -165,10 +166,7 @@ pub async fn ask(
         match asked {
             Ok(()) => state.outbox.wake(),
             Err(RegisterError::Invalid(_)) => {}
-            Err(error) => {
-                tracing::error!(%error, "could not queue a sign-in link");
-                return page::broken();
-            }
+            Err(error) => return PageError::answer("could not queue a sign-in link", error),
         }
     } else {
         tracing::info!("member sign-in links throttled for an email address");
@@ -194,10 +192,7 @@ pub async fn link(
     let token = path.into_inner();
     let live = match uc::link_is_live(&state.db, &token, Utc::now()).await {
         Ok(live) => live,
-        Err(error) => {
-            tracing::error!(%error, "could not check a sign-in link");
-            return page::broken();
-        }
+        Err(error) => return PageError::answer("could not check a sign-in link", error),
     };
     let page = LinkPage {
         chrome: Chrome::new(
@@ -258,10 +253,7 @@ pub async fn redeem(
             };
             respond(&state, &lang, &csrf, StatusCode::GONE, page::render(&page))
         }
-        Err(LinkError::Db(error)) => {
-            tracing::error!(%error, "could not spend a sign-in link");
-            page::broken()
-        }
+        Err(LinkError::Db(error)) => PageError::answer("could not spend a sign-in link", error),
     }
 }
 
@@ -271,7 +263,7 @@ pub async fn sign_out(
     session: Session,
     csrf: Csrf,
     form: web::Form<TokenForm>,
-) -> Result<HttpResponse, crate::http::html::error::PageError> {
+) -> Result<HttpResponse, PageError> {
     let me = Me::acting(&req, &state, &session, csrf, &form.csrf_token).await?;
     let _ = me;
     session.purge();
