@@ -70,16 +70,27 @@ pub struct Lease<'a> {
 /// slots than due deliveries are passed over within this window.
 const CLAIM_WINDOW: usize = 8;
 
+/// What a claim took, and what it may have left.
+#[derive(Default)]
+pub struct Claimed {
+    pub claims: Vec<Claim>,
+    /// As many were due as it could take: more may be waiting.
+    pub full_batch: bool,
+    /// Due deliveries to destinations with no free slot may have been left, to be claimed
+    /// when a slot frees.
+    pub passed_over: bool,
+}
+
 /// Claims up to `limit` due deliveries, oldest due first, no more for each destination
 /// than `slots` leaves it (so one busy destination never stops the others, and nothing is
-/// claimed only to wait for its endpoint); also tells whether `limit` were claimed.
+/// claimed only to wait for its endpoint).
 pub async fn claim(
     db: &Database,
     dir: &Directory,
     lease: Lease<'_>,
     limit: usize,
     mut slots: Slots,
-) -> Result<(Vec<Claim>, bool), DbErr> {
+) -> Result<Claimed, DbErr> {
     // No more than the destinations can take: at most every free slot of those that sent
     // lately, and one destination's worth besides for those that did not. While every
     // one of those is full, nothing: a walk for the others would pass over the whole
@@ -91,11 +102,15 @@ pub async fn claim(
         limit.min(slots.free.values().sum::<usize>() + slots.fresh)
     };
     if limit == 0 {
-        return Ok((Vec::new(), false));
+        return Ok(Claimed {
+            passed_over: every_one_full,
+            ..Claimed::default()
+        });
     }
     let now = Utc::now();
     let tx = db.begin_write().await?;
     let full = slots.full();
+    let mut passed_over = !full.is_empty();
     let full: Vec<&str> = full.iter().map(String::as_str).collect();
     let due = deliveries::due(
         &*tx,
@@ -107,7 +122,11 @@ pub async fn claim(
     .await?;
     let picked: Vec<Uuid> = due
         .into_iter()
-        .filter(|d| slots.take(send_slot(d.channel, &d.target)))
+        .filter(|d| {
+            let free = slots.take(send_slot(d.channel, &d.target));
+            passed_over |= !free;
+            free
+        })
         .take(limit)
         .map(|d| d.id)
         .collect();
@@ -115,7 +134,11 @@ pub async fn claim(
     tx.commit().await?;
     let full_batch = claimed.len() == limit;
     if claimed.is_empty() {
-        return Ok((Vec::new(), full_batch));
+        return Ok(Claimed {
+            full_batch,
+            passed_over,
+            ..Claimed::default()
+        });
     }
     let ids: Vec<Uuid> = claimed.iter().map(|d| d.ticket_id).collect();
     let tickets: HashMap<Uuid, TicketRow> = tickets::find_many(db.conn(), ids)
@@ -137,7 +160,11 @@ pub async fn claim(
             })
         })
         .collect();
-    Ok((claims, full_batch))
+    Ok(Claimed {
+        claims,
+        full_batch,
+        passed_over,
+    })
 }
 
 /// Gives a claimed delivery back, to be claimed again at `later`.

@@ -225,11 +225,14 @@ impl BatchWriter for Writer {
     type Done = Filed;
 
     async fn write(&self, jobs: &[Job]) -> anyhow::Result<Vec<Filed>> {
-        write_batch(&self.db, &self.settings, &self.directory.current(), jobs).await
-    }
-
-    fn written(&self) {
-        self.outbox.wake();
+        write_batch(
+            &self.db,
+            &self.settings,
+            &self.directory.current(),
+            &self.outbox,
+            jobs,
+        )
+        .await
     }
 }
 
@@ -447,11 +450,13 @@ pub fn confirmation_delivery(
 }
 
 /// Writes the reports of `batch` in ONE transaction: incidents, tickets, deliveries,
-/// timeline and idempotency receipts. Nothing of it is kept if any step fails.
+/// timeline and idempotency receipts. Nothing of it is kept if any step fails. The
+/// deliveries that the dispatcher in this process takes are sent once it is committed.
 async fn write_batch(
     db: &Database,
     settings: &Settings,
     dir: &Directory,
+    outbox: &Outbox,
     batch: &[Job],
 ) -> anyhow::Result<Vec<Filed>> {
     let now = Utc::now();
@@ -483,6 +488,7 @@ async fn write_batch(
         timeline.extend(rows.timeline);
         filed.push(rows.filed);
     }
+    let handed = outbox.hand(&mut deliveries_rows, now);
     deliveries::insert_many(&*tx, deliveries_rows).await?;
     for (job, filed) in batch.iter().zip(&filed) {
         evidence::insert_many(&*tx, filed.incident.id, &job.new.evidence, now).await?;
@@ -495,6 +501,7 @@ async fn write_batch(
         }
     }
     tx.commit().await?;
+    handed.committed(outbox, filed.iter().flat_map(|f| &f.tickets));
     Ok(filed)
 }
 

@@ -1,6 +1,9 @@
-//! Putting notifications in the outbox, and waking the dispatcher when there are new ones.
+//! Putting notifications in the outbox, and waking the dispatcher when there are new ones;
+//! or, when the dispatcher runs in this process and has room, handing new deliveries
+//! straight to it, leased to it in the very transaction that writes them, so that they are
+//! sent as soon as they are committed, without a claim.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
@@ -13,12 +16,66 @@ use crate::{
         webhook::{EventData, WebhookEvent},
     },
     storage::{Conn, DbErr, deliveries, deliveries::DeliveryRow, tickets::TicketRow},
+    usecases::delivery::Claim,
 };
 
-/// Wakes the dispatcher as soon as new deliveries are committed.
+/// Wakes the dispatcher as soon as new deliveries are committed, or hands them to it.
 #[derive(Clone, Default)]
 pub struct Outbox {
     wake: Arc<Notify>,
+    /// The dispatcher running in this process, while it runs.
+    direct: Arc<RwLock<Option<Arc<dyn Direct>>>>,
+}
+
+/// A dispatcher that takes new deliveries straight from the transaction that writes them.
+pub trait Direct: Send + Sync {
+    /// Takes those of `rows` it can start sending at once (it has a free slot for each, at
+    /// its destination too, and no older delivery is waiting for one): marks them leased to
+    /// it, as a claim would, before they are written. Nothing when it takes none.
+    fn reserve(&self, rows: &mut [DeliveryRow], now: DateTime<Utc>) -> Option<Box<dyn Reserved>>;
+}
+
+/// Slots a dispatcher holds for deliveries being written, leased to it. Dropped without
+/// [`Reserved::start`] (the transaction failed), it frees them.
+pub trait Reserved: Send {
+    /// The deliveries are committed: send them.
+    fn start(self: Box<Self>, claims: Vec<Claim>);
+}
+
+/// New deliveries a transaction is about to write: those the dispatcher took, and whether
+/// any are left for it to claim.
+pub struct Handed {
+    reserved: Option<Box<dyn Reserved>>,
+    /// Copies of the rows taken, to send once committed.
+    taken: Vec<DeliveryRow>,
+    queued: bool,
+}
+
+impl Handed {
+    /// The transaction is committed: the deliveries taken are sent at once, with their
+    /// tickets (from `tickets`); the dispatcher is woken for the others.
+    pub fn committed<'a>(self, outbox: &Outbox, tickets: impl IntoIterator<Item = &'a TicketRow>) {
+        if let Some(reserved) = self.reserved {
+            let tickets: std::collections::HashMap<Uuid, &TicketRow> =
+                tickets.into_iter().map(|t| (t.id, t)).collect();
+            let claims = self
+                .taken
+                .into_iter()
+                .filter_map(|delivery| {
+                    let ticket = (*tickets.get(&delivery.ticket_id)?).clone();
+                    Some(Claim {
+                        delivery,
+                        ticket,
+                        disabled: false,
+                    })
+                })
+                .collect();
+            reserved.start(claims);
+        }
+        if self.queued {
+            outbox.wake();
+        }
+    }
 }
 
 impl Outbox {
@@ -28,6 +85,33 @@ impl Outbox {
 
     pub fn waker(&self) -> Arc<Notify> {
         self.wake.clone()
+    }
+
+    /// Makes `direct` the dispatcher that new deliveries are handed to (`None`: none is).
+    pub fn set_direct(&self, direct: Option<Arc<dyn Direct>>) {
+        if let Ok(mut slot) = self.direct.write() {
+            *slot = direct;
+        }
+    }
+
+    /// Offers `rows`, about to be written, to the dispatcher running in this process: those
+    /// it takes are marked leased to it. After the commit, [`Handed::committed`] sends them.
+    pub fn hand(&self, rows: &mut [DeliveryRow], now: DateTime<Utc>) -> Handed {
+        let direct = self.direct.read().ok().and_then(|d| d.clone());
+        let reserved = direct.and_then(|d| d.reserve(rows, now));
+        let taken = match reserved {
+            Some(_) => rows
+                .iter()
+                .filter(|r| r.locked_by.is_some())
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        Handed {
+            queued: taken.len() < rows.len(),
+            reserved,
+            taken,
+        }
     }
 }
 

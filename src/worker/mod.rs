@@ -13,7 +13,7 @@ use std::{
     collections::{HashMap, HashSet},
     sync::{
         Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -24,6 +24,7 @@ use tokio::{
     sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch},
     task::JoinSet,
 };
+use uuid::Uuid;
 
 use crate::usecases::directory::DirectoryCache;
 use crate::{
@@ -33,9 +34,11 @@ use crate::{
     telemetry::metrics::{DeliveryOutcome, Metrics},
     usecases::{
         Database, DeliveryRow, TicketRow,
-        delivery::{self, AttemptRecord, Attempted, Claim, Lease, NextStep, Recorder, Slots},
+        delivery::{
+            self, AttemptRecord, Attempted, Claim, Claimed, Lease, NextStep, Recorder, Slots,
+        },
         member,
-        outbox::Outbox,
+        outbox::{Direct, Outbox, Reserved},
     },
 };
 
@@ -67,6 +70,12 @@ pub struct Dispatcher {
     results_rx: Mutex<Option<mpsc::Receiver<Sent>>>,
     /// Finished sends not yet recorded; shutdown waits for it to reach zero.
     unrecorded: AtomicUsize,
+    /// The last claim took as many as it could: older deliveries may be waiting, so new
+    /// ones are not handed over ahead of them (see [`Taker`]).
+    backlog: AtomicBool,
+    /// Due deliveries may be waiting for a slot (the last claim passed some over, or a new
+    /// one found none free): each recorded batch of sends wakes the loop to claim them.
+    left_behind: AtomicBool,
     metrics: Metrics,
 }
 
@@ -208,6 +217,8 @@ impl Dispatcher {
             results,
             results_rx: Mutex::new(Some(results_rx)),
             unrecorded: AtomicUsize::new(0),
+            backlog: AtomicBool::new(true),
+            left_behind: AtomicBool::new(true),
             webhooks: WebhookSender::new(&settings.webhooks)?,
             permits: Arc::new(Semaphore::new(settings.dispatcher.concurrency)),
             email,
@@ -232,6 +243,8 @@ impl Dispatcher {
         if let Some(results) = results {
             tokio::spawn(this.clone().record_loop(results));
         }
+        this.outbox
+            .set_direct(Some(Arc::new(Taker(Arc::downgrade(&this)))));
         let task = tokio::spawn(this.run(stopped));
         DispatcherHandle { stop, task }
     }
@@ -248,7 +261,10 @@ impl Dispatcher {
             }
             self.record(&batch).await;
             self.unrecorded.fetch_sub(batch.len(), Ordering::AcqRel);
-            self.wake.notify_one();
+            // Their slots are free again: claim what waited for them.
+            if self.left_behind.load(Ordering::Acquire) {
+                self.wake.notify_one();
+            }
         }
     }
 
@@ -320,6 +336,8 @@ impl Dispatcher {
                 _ = stopped.changed() => {}
             }
         }
+        // New deliveries are queued for the next worker from now on.
+        self.outbox.set_direct(None);
         // Let the sends in flight finish (each is bounded by its timeout).
         let all = u32::try_from(self.settings.dispatcher.concurrency).unwrap_or(u32::MAX);
         let grace = self
@@ -361,9 +379,18 @@ impl Dispatcher {
         let mut errors: Vec<anyhow::Error> = Vec::new();
         let mut sends = JoinSet::new();
         let free = self.permits.available_permits().min(CLAIM_BATCH);
-        if free > 0 {
+        if free == 0 {
+            self.left_behind.store(true, Ordering::Release);
+        } else {
             match self.claim(free).await {
-                Ok((claims, full_batch)) => {
+                Ok(Claimed {
+                    claims,
+                    full_batch,
+                    passed_over,
+                }) => {
+                    self.backlog.store(full_batch, Ordering::Release);
+                    self.left_behind
+                        .store(full_batch || passed_over, Ordering::Release);
                     turned.full_batch = full_batch;
                     turned.step.claimed = claims.len();
                     for claim in claims {
@@ -390,6 +417,8 @@ impl Dispatcher {
                     }
                 }
                 Err(error) => {
+                    self.backlog.store(true, Ordering::Release);
+                    self.left_behind.store(true, Ordering::Release);
                     tracing::warn!(%error, "could not claim deliveries");
                     errors.push(error);
                 }
@@ -539,9 +568,8 @@ impl Dispatcher {
         }
     }
 
-    /// Claims up to `limit` due deliveries under a lease; also tells whether `limit` were
-    /// due.
-    async fn claim(&self, limit: usize) -> anyhow::Result<(Vec<Claim>, bool)> {
+    /// Claims up to `limit` due deliveries under a lease.
+    async fn claim(&self, limit: usize) -> anyhow::Result<Claimed> {
         let lease = Lease {
             worker: &self.worker,
             length: TimeDelta::from_std(self.settings.dispatcher.lease)?,
@@ -840,6 +868,94 @@ impl Dispatcher {
             );
         }
         Ok(failed.len())
+    }
+}
+
+/// Takes new deliveries straight from the transaction that writes them, for the running
+/// dispatcher: each is leased to it as a claim would lease it, and its slots are held from
+/// before the write until its send is through. It takes none while older deliveries wait
+/// to be claimed, so a backlog is still sent oldest first.
+struct Taker(std::sync::Weak<Dispatcher>);
+
+impl Direct for Taker {
+    fn reserve(&self, rows: &mut [DeliveryRow], now: DateTime<Utc>) -> Option<Box<dyn Reserved>> {
+        let dispatcher = self.0.upgrade()?;
+        if dispatcher.backlog.load(Ordering::Acquire) {
+            return None;
+        }
+        let until = now + TimeDelta::from_std(dispatcher.settings.dispatcher.lease).ok()?;
+        let depth = 2 * dispatcher.settings.dispatcher.per_endpoint_concurrency;
+        let mut taken = Vec::new();
+        for row in rows.iter_mut() {
+            let key = send_slot(row.channel, &row.target);
+            let room = dispatcher
+                .claimed
+                .lock()
+                .is_ok_and(|claimed| claimed.get(key).copied().unwrap_or(0) < depth);
+            let permit = match room {
+                true => dispatcher.permits.clone().try_acquire_owned().ok(),
+                false => None,
+            };
+            let Some(permit) = permit else {
+                // Left in the queue: claimed once a slot frees.
+                dispatcher.left_behind.store(true, Ordering::Release);
+                continue;
+            };
+            dispatcher.count_claimed(key, 1);
+            taken.push(Taken {
+                id: row.id,
+                slot: dispatcher.try_target_permit(key),
+                key: key.to_owned(),
+                permit,
+            });
+            row.locked_by = Some(dispatcher.worker.clone());
+            row.locked_until = Some(until);
+            row.attempts += 1;
+            row.updated_at = now;
+        }
+        if taken.is_empty() {
+            return None;
+        }
+        Some(Box::new(Reservation { dispatcher, taken }))
+    }
+}
+
+/// A delivery taken by [`Taker`], with its slots.
+struct Taken {
+    id: Uuid,
+    key: String,
+    permit: OwnedSemaphorePermit,
+    slot: Option<OwnedSemaphorePermit>,
+}
+
+struct Reservation {
+    dispatcher: Arc<Dispatcher>,
+    taken: Vec<Taken>,
+}
+
+impl Reserved for Reservation {
+    fn start(mut self: Box<Self>, claims: Vec<Claim>) {
+        let mut taken: HashMap<Uuid, Taken> = self.taken.drain(..).map(|t| (t.id, t)).collect();
+        for claim in claims {
+            let Some(t) = taken.remove(&claim.delivery.id) else {
+                continue;
+            };
+            tokio::spawn(
+                self.dispatcher
+                    .clone()
+                    .send_detached(claim, t.slot, t.permit),
+            );
+        }
+        self.taken.extend(taken.into_values());
+    }
+}
+
+impl Drop for Reservation {
+    /// What was not sent frees its place at its destination (its global slot frees itself).
+    fn drop(&mut self) {
+        for taken in &self.taken {
+            self.dispatcher.count_claimed(&taken.key, -1);
+        }
     }
 }
 

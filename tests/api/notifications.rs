@@ -602,6 +602,82 @@ async fn a_receiver_that_hangs_does_not_delay_the_others() {
     .await;
 }
 
+/// A filing hands its deliveries to the running dispatcher before it writes them, holding
+/// a slot for each; a filing whose write fails must give those slots back.
+#[tokio::test]
+async fn a_filing_whose_write_fails_gives_back_the_slots_it_took_at_the_running_dispatcher() {
+    use sea_orm::ConnectionTrait;
+
+    let sink = SmtpSink::start().await;
+    let a = Receiver::start(Reply::Status(200)).await;
+    let b = Receiver::start(Reply::Status(200)).await;
+    // One send at a time to each endpoint and to the mail server, and one more waiting:
+    // two slots that a failed filing kept would stop every send to that destination.
+    let app = background_app_with(
+        &sink,
+        &a.url,
+        &b.url,
+        "[dispatcher]\nper_endpoint_concurrency = 1\n",
+    )
+    .await;
+    let sent = |detail: &Value| {
+        detail["tickets"]
+            .as_array()
+            .expect("tickets")
+            .iter()
+            .flat_map(|t| t["deliveries"].as_array().expect("deliveries").clone())
+            .map(|d| d["status"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // The dispatcher has found the queue empty: new deliveries go straight to it.
+    let first = app.file(&report_for_hn()).await;
+    let detail = settled(&app, first["id"].as_str().expect("id")).await;
+    let each = sent(&detail);
+    assert!(each.iter().all(|s| s == "delivered"), "{detail:#}");
+    assert!(each.len() >= 4, "two webhooks and the emails: {detail:#}");
+
+    // The database refuses the deliveries' insert, after the rest of the filing's writes.
+    let holder = app.db.database().await;
+    let (refuse, allow) = if app.db.sqlite_path.is_some() {
+        (
+            "CREATE TRIGGER refuse_deliveries BEFORE INSERT ON deliveries \
+             BEGIN SELECT RAISE(ABORT, 'deliveries refused'); END",
+            "DROP TRIGGER refuse_deliveries",
+        )
+    } else {
+        (
+            "CREATE FUNCTION refuse_deliveries() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'deliveries refused'; END $$; \
+             CREATE TRIGGER refuse_deliveries BEFORE INSERT ON deliveries \
+             FOR EACH ROW EXECUTE FUNCTION refuse_deliveries()",
+            "DROP TRIGGER refuse_deliveries ON deliveries",
+        )
+    };
+    holder
+        .conn()
+        .execute_unprepared(refuse)
+        .await
+        .expect("refuse inserts");
+    for _ in 0..2 {
+        let refused = app.post_incident(&report_for_hn()).await;
+        assert!(refused.status().is_server_error(), "{}", refused.status());
+    }
+    assert_eq!(app.all_incidents().await.len(), 1, "nothing of them kept");
+    holder
+        .conn()
+        .execute_unprepared(allow)
+        .await
+        .expect("allow inserts");
+
+    let last = app.file(&report_for_hn()).await;
+    let detail = settled(&app, last["id"].as_str().expect("id")).await;
+    let each_last = sent(&detail);
+    assert_eq!(each_last.len(), each.len(), "{detail:#}");
+    assert!(each_last.iter().all(|s| s == "delivered"), "{detail:#}");
+    assert_eq!(a.received().len(), 2);
+    assert_eq!(b.received().len(), 2);
+}
+
 #[tokio::test]
 async fn a_429_waits_at_least_a_minute_or_its_retry_after_and_redirects_are_not_followed() {
     let sink = SmtpSink::start().await;
