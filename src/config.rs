@@ -147,6 +147,10 @@ pub struct DispatcherSettings {
     pub schedule: Vec<HumanDuration>,
     /// Random spread of each wait, as a fraction (0.2 = plus or minus 20 %).
     pub jitter: f64,
+    /// How long the recorder waits for more finished sends to write in one transaction
+    /// with the first (`0s`: it writes what has finished at once).
+    #[serde(with = "humantime_serde")]
+    pub record_linger: Duration,
     /// How often deadlines are checked for reminders and escalation.
     #[serde(with = "humantime_serde")]
     pub deadline_check_interval: Duration,

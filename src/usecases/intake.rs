@@ -64,6 +64,9 @@ pub struct Receipt {
 
 /// Most reports written in one transaction.
 const MAX_BATCH: usize = 64;
+/// The largest batch of reports whose deliveries go straight to the running dispatcher: a
+/// larger one says reports are queueing for the writer.
+const HAND_OVER_BATCH: usize = 4;
 
 /// A report that starts from a member's declaration in the page register.
 pub struct FromRegister {
@@ -488,7 +491,13 @@ async fn write_batch(
         timeline.extend(rows.timeline);
         filed.push(rows.filed);
     }
-    let handed = outbox.hand(&mut deliveries_rows, now);
+    // While reports queue for the writer, its time goes to them: their deliveries are
+    // claimed after, as a backlog is, rather than each recorded as soon as it is sent.
+    let handed = if batch.len() <= HAND_OVER_BATCH {
+        outbox.hand(&mut deliveries_rows, now)
+    } else {
+        outbox::Handed::queued(&deliveries_rows)
+    };
     deliveries::insert_many(&*tx, deliveries_rows).await?;
     for (job, filed) in batch.iter().zip(&filed) {
         evidence::insert_many(&*tx, filed.incident.id, &job.new.evidence, now).await?;

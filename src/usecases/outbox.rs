@@ -52,6 +52,15 @@ pub struct Handed {
 }
 
 impl Handed {
+    /// `rows` all go to the queue, to be claimed.
+    pub fn queued(rows: &[DeliveryRow]) -> Self {
+        Self {
+            reserved: None,
+            taken: Vec::new(),
+            queued: !rows.is_empty(),
+        }
+    }
+
     /// The transaction is committed: the deliveries taken are sent at once, with their
     /// tickets (from `tickets`); the dispatcher is woken for the others.
     pub fn committed<'a>(self, outbox: &Outbox, tickets: impl IntoIterator<Item = &'a TicketRow>) {

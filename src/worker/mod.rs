@@ -74,7 +74,7 @@ pub struct Dispatcher {
     /// ones are not handed over ahead of them (see [`Taker`]).
     backlog: AtomicBool,
     /// Due deliveries may be waiting for a slot (the last claim passed some over, or a new
-    /// one found none free): each recorded batch of sends wakes the loop to claim them.
+    /// one found none free): each send that frees its slot wakes the loop to claim them.
     left_behind: AtomicBool,
     metrics: Metrics,
 }
@@ -251,20 +251,22 @@ impl Dispatcher {
 
     /// Records finished sends in batches: one transaction for all that arrived together.
     async fn record_loop(self: Arc<Self>, mut results: mpsc::Receiver<Sent>) {
-        while let Some(first) = results.recv().await {
-            let mut batch = vec![first];
+        let mut batch = Vec::with_capacity(RECORD_BATCH);
+        while results.recv_many(&mut batch, RECORD_BATCH).await > 0 {
+            // Sends that finish soon after the first are written with it
+            // (`dispatcher.record_linger`): at a light load, each incident's sends would
+            // otherwise take a transaction of their own.
+            let until = tokio::time::Instant::now() + self.settings.dispatcher.record_linger;
             while batch.len() < RECORD_BATCH {
-                match results.try_recv() {
-                    Ok(sent) => batch.push(sent),
-                    Err(_) => break,
+                let room = RECORD_BATCH - batch.len();
+                match tokio::time::timeout_at(until, results.recv_many(&mut batch, room)).await {
+                    Ok(got) if got > 0 => {}
+                    _ => break,
                 }
             }
             self.record(&batch).await;
             self.unrecorded.fetch_sub(batch.len(), Ordering::AcqRel);
-            // Their slots are free again: claim what waited for them.
-            if self.left_behind.load(Ordering::Acquire) {
-                self.wake.notify_one();
-            }
+            batch.clear();
         }
     }
 
@@ -617,16 +619,20 @@ impl Dispatcher {
         self: Arc<Self>,
         claim: Claim,
         slot: Option<OwnedSemaphorePermit>,
-        _permit: OwnedSemaphorePermit,
+        permit: OwnedSemaphorePermit,
     ) {
-        let Dispatched::Sent(sent) = self.send(claim, slot).await else {
-            return;
-        };
-        self.unrecorded.fetch_add(1, Ordering::AcqRel);
-        if self.results.send(*sent).await.is_err() {
-            tracing::warn!(
-                "the attempt recorder has stopped; the lease will expire and the delivery is retried"
-            );
+        if let Dispatched::Sent(sent) = self.send(claim, slot).await {
+            self.unrecorded.fetch_add(1, Ordering::AcqRel);
+            if self.results.send(*sent).await.is_err() {
+                tracing::warn!(
+                    "the attempt recorder has stopped; the lease will expire and the delivery is retried"
+                );
+            }
+        }
+        // Its slot is free: claim what waited for one.
+        drop(permit);
+        if self.left_behind.load(Ordering::Acquire) {
+            self.wake.notify_one();
         }
     }
 
