@@ -40,6 +40,9 @@ use crate::domain::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub struct HumanDuration(#[serde(with = "humantime_serde")] pub Duration);
 
+/// The longest `dispatcher.record_linger`: a record waits no longer than this.
+pub const MAX_RECORD_LINGER: Duration = Duration::from_secs(1);
+
 /// Time a send may take beyond its timeout before its lease may expire.
 pub const LEASE_MARGIN: Duration = Duration::from_secs(2);
 
@@ -438,10 +441,17 @@ impl Settings {
                     .to_owned(),
             );
         }
-        let longest = self.email.timeout.max(self.webhooks.timeout) + LEASE_MARGIN;
-        if d.lease <= longest {
+        if d.record_linger > MAX_RECORD_LINGER {
             problems.push(format!(
-                "dispatcher.lease: must be longer than the longest send ({}s: the email or webhook timeout plus {}s)",
+                "dispatcher.record_linger: must be at most {}ms",
+                MAX_RECORD_LINGER.as_millis()
+            ));
+        }
+        // A lease covers the send and the wait for its record.
+        let longest = self.email.timeout.max(self.webhooks.timeout) + LEASE_MARGIN;
+        if d.lease <= longest + d.record_linger {
+            problems.push(format!(
+                "dispatcher.lease: must be longer than the longest send and its record ({}s: the email or webhook timeout plus {}s, plus dispatcher.record_linger)",
                 longest.as_secs(),
                 LEASE_MARGIN.as_secs()
             ));
@@ -790,6 +800,21 @@ mod tests {
             "{problems:?}"
         );
         assert!(from_defaults_and("[dispatcher]\nlease = \"18s\"\n", None).is_ok());
+        // The wait for the record counts too.
+        let problems = problems_of("[dispatcher]\nlease = \"18s\"\nrecord_linger = \"1s\"\n");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("dispatcher.lease: must be longer")),
+            "{problems:?}"
+        );
+        let problems = problems_of("[dispatcher]\nrecord_linger = \"2s\"\n");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p == "dispatcher.record_linger: must be at most 1000ms"),
+            "{problems:?}"
+        );
     }
 
     #[test]

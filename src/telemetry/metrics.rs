@@ -20,6 +20,7 @@ pub const FIRST_DELIVERY: &str = "intake_to_first_delivery_seconds";
 pub const ACKNOWLEDGEMENT: &str = "ticket_acknowledgement_seconds";
 pub const TICKETS_OVERDUE: &str = "tickets_overdue";
 pub const WEBHOOKS_REFUSED: &str = "webhook_targets_refused_total";
+pub const HANDED_OVER: &str = "deliveries_handed_over_total";
 
 const HTTP_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -38,7 +39,7 @@ enum Kind {
     Histogram,
 }
 
-const DESCRIPTIONS: [(Kind, &str, &str); 10] = [
+const DESCRIPTIONS: [(Kind, &str, &str); 11] = [
     (
         Kind::Counter,
         HTTP_REQUESTS,
@@ -88,6 +89,11 @@ const DESCRIPTIONS: [(Kind, &str, &str); 10] = [
         Kind::Counter,
         WEBHOOKS_REFUSED,
         "Webhook sends refused by the network guard (a target in a private or reserved network): each fails its delivery at once.",
+    ),
+    (
+        Kind::Counter,
+        HANDED_OVER,
+        "New deliveries handed straight to this process's dispatcher by the transaction that wrote them, without a claim.",
     ),
 ];
 
@@ -211,6 +217,12 @@ impl Metrics {
     /// A webhook target the network guard refused.
     pub fn webhook_refused(&self) {
         self.counter(WEBHOOKS_REFUSED, Vec::new()).increment(1);
+    }
+
+    /// `count` new deliveries handed straight to the dispatcher.
+    pub fn handed_over(&self, count: usize) {
+        self.counter(HANDED_OVER, Vec::new())
+            .increment(count as u64);
     }
 
     /// An incident's first delivery that arrived, `took` after the incident was filed.

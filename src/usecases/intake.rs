@@ -496,7 +496,7 @@ async fn write_batch(
     let handed = if batch.len() <= HAND_OVER_BATCH {
         outbox.hand(&mut deliveries_rows, now)
     } else {
-        outbox::Handed::queued(&deliveries_rows)
+        outbox.queue(&deliveries_rows)
     };
     deliveries::insert_many(&*tx, deliveries_rows).await?;
     for (job, filed) in batch.iter().zip(&filed) {

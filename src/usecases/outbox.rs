@@ -29,9 +29,13 @@ pub struct Outbox {
 
 /// A dispatcher that takes new deliveries straight from the transaction that writes them.
 pub trait Direct: Send + Sync {
-    /// Takes those of `rows` it can start sending at once (it has a free slot for each, at
-    /// its destination too, and no older delivery is waiting for one): marks them leased to
-    /// it, as a claim would, before they are written. Nothing when it takes none.
+    /// Deliveries were queued: until it has claimed them, it takes no new ones.
+    fn queued(&self);
+
+    /// Takes those of `rows` it has room for (a free slot for each, and room at its
+    /// destination as a claim counts it), unless deliveries are waiting in the queue: marks
+    /// them leased to it, as a claim would, before they are written. Nothing when it takes
+    /// none.
     fn reserve(&self, rows: &mut [DeliveryRow], now: DateTime<Utc>) -> Option<Box<dyn Reserved>>;
 }
 
@@ -52,15 +56,6 @@ pub struct Handed {
 }
 
 impl Handed {
-    /// `rows` all go to the queue, to be claimed.
-    pub fn queued(rows: &[DeliveryRow]) -> Self {
-        Self {
-            reserved: None,
-            taken: Vec::new(),
-            queued: !rows.is_empty(),
-        }
-    }
-
     /// The transaction is committed: the deliveries taken are sent at once, with their
     /// tickets (from `tickets`); the dispatcher is woken for the others.
     pub fn committed<'a>(self, outbox: &Outbox, tickets: impl IntoIterator<Item = &'a TicketRow>) {
@@ -88,7 +83,12 @@ impl Handed {
 }
 
 impl Outbox {
+    /// New deliveries are queued: wakes the dispatcher to claim them (and, in this process,
+    /// hands it no new ones until it has).
     pub fn wake(&self) {
+        if let Some(direct) = self.direct.read().ok().and_then(|d| d.clone()) {
+            direct.queued();
+        }
         self.wake.notify_one();
     }
 
@@ -106,9 +106,11 @@ impl Outbox {
     /// Offers `rows`, about to be written, to the dispatcher running in this process: those
     /// it takes are marked leased to it. After the commit, [`Handed::committed`] sends them.
     pub fn hand(&self, rows: &mut [DeliveryRow], now: DateTime<Utc>) -> Handed {
-        let direct = self.direct.read().ok().and_then(|d| d.clone());
-        let reserved = direct.and_then(|d| d.reserve(rows, now));
-        let taken = match reserved {
+        let Some(direct) = self.direct.read().ok().and_then(|d| d.clone()) else {
+            return self.queue(rows);
+        };
+        let reserved = direct.reserve(rows, now);
+        let taken: Vec<DeliveryRow> = match reserved {
             Some(_) => rows
                 .iter()
                 .filter(|r| r.locked_by.is_some())
@@ -116,10 +118,27 @@ impl Outbox {
                 .collect(),
             None => Vec::new(),
         };
+        let queued = taken.len() < rows.len();
+        if queued {
+            direct.queued();
+        }
         Handed {
-            queued: taken.len() < rows.len(),
+            queued,
             reserved,
             taken,
+        }
+    }
+
+    /// `rows`, about to be written, all go to the queue, to be claimed.
+    pub fn queue(&self, rows: &[DeliveryRow]) -> Handed {
+        let queued = !rows.is_empty();
+        if queued && let Some(direct) = self.direct.read().ok().and_then(|d| d.clone()) {
+            direct.queued();
+        }
+        Handed {
+            reserved: None,
+            taken: Vec::new(),
+            queued,
         }
     }
 }

@@ -70,8 +70,9 @@ pub struct Dispatcher {
     results_rx: Mutex<Option<mpsc::Receiver<Sent>>>,
     /// Finished sends not yet recorded; shutdown waits for it to reach zero.
     unrecorded: AtomicUsize,
-    /// The last claim took as many as it could: older deliveries may be waiting, so new
-    /// ones are not handed over ahead of them (see [`Taker`]).
+    /// Deliveries may be waiting in the queue: the last claim took as many as it could or
+    /// passed some over, or some were queued since it looked. New ones are not handed over
+    /// ahead of them (see [`Taker`]).
     backlog: AtomicBool,
     /// Due deliveries may be waiting for a slot (the last claim passed some over, or a new
     /// one found none free): each send that frees its slot wakes the loop to claim them.
@@ -380,23 +381,34 @@ impl Dispatcher {
         let mut turned = Turned::default();
         let mut errors: Vec<anyhow::Error> = Vec::new();
         let mut sends = JoinSet::new();
+        // Until this claim has looked, deliveries may be waiting: a send that finishes
+        // meanwhile wakes the loop to look again.
+        self.left_behind.store(true, Ordering::Release);
+        // The slots are taken before the claim, so that a filing that hands its deliveries
+        // over meanwhile cannot take them from under it.
         let free = self.permits.available_permits().min(CLAIM_BATCH);
-        if free == 0 {
-            self.left_behind.store(true, Ordering::Release);
-        } else {
+        let held = u32::try_from(free)
+            .ok()
+            .filter(|n| *n > 0)
+            .and_then(|n| self.permits.clone().try_acquire_many_owned(n).ok());
+        if let Some(mut held) = held {
+            // What is queued from now on waits for the next claim (`Outbox::wake` says so).
+            self.backlog.store(false, Ordering::Release);
             match self.claim(free).await {
                 Ok(Claimed {
                     claims,
                     full_batch,
                     passed_over,
                 }) => {
-                    self.backlog.store(full_batch, Ordering::Release);
-                    self.left_behind
-                        .store(full_batch || passed_over, Ordering::Release);
+                    if full_batch || passed_over {
+                        self.backlog.store(true, Ordering::Release);
+                    } else {
+                        self.left_behind.store(false, Ordering::Release);
+                    }
                     turned.full_batch = full_batch;
                     turned.step.claimed = claims.len();
                     for claim in claims {
-                        let Ok(permit) = self.permits.clone().acquire_owned().await else {
+                        let Some(permit) = held.split(1) else {
                             break;
                         };
                         // Its endpoint's slot is taken now if one is free; it counts as
@@ -884,12 +896,19 @@ impl Dispatcher {
 struct Taker(std::sync::Weak<Dispatcher>);
 
 impl Direct for Taker {
+    fn queued(&self) {
+        if let Some(dispatcher) = self.0.upgrade() {
+            dispatcher.backlog.store(true, Ordering::Release);
+        }
+    }
+
     fn reserve(&self, rows: &mut [DeliveryRow], now: DateTime<Utc>) -> Option<Box<dyn Reserved>> {
         let dispatcher = self.0.upgrade()?;
         if dispatcher.backlog.load(Ordering::Acquire) {
             return None;
         }
-        let until = now + TimeDelta::from_std(dispatcher.settings.dispatcher.lease).ok()?;
+        // From now, not from when the transaction began: it may have waited for the writer.
+        let until = Utc::now() + TimeDelta::from_std(dispatcher.settings.dispatcher.lease).ok()?;
         let depth = 2 * dispatcher.settings.dispatcher.per_endpoint_concurrency;
         let mut taken = Vec::new();
         for row in rows.iter_mut() {
@@ -942,6 +961,7 @@ struct Reservation {
 impl Reserved for Reservation {
     fn start(mut self: Box<Self>, claims: Vec<Claim>) {
         let mut taken: HashMap<Uuid, Taken> = self.taken.drain(..).map(|t| (t.id, t)).collect();
+        self.dispatcher.metrics.handed_over(claims.len());
         for claim in claims {
             let Some(t) = taken.remove(&claim.delivery.id) else {
                 continue;
