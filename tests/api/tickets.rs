@@ -39,10 +39,15 @@ struct Notified {
 }
 
 async fn notified() -> Notified {
+    notified_with("").await
+}
+
+/// As [`notified`], with more TOML for the app (see [`app_with_extra`]).
+async fn notified_with(extra: &str) -> Notified {
     let sink = SmtpSink::start().await;
     let committee = Receiver::start(Reply::Status(200)).await;
     let provider = Receiver::start(Reply::Status(200)).await;
-    let app = app_with(&sink, &committee.url, &provider.url, true).await;
+    let app = app_with_extra(&sink, &committee.url, &provider.url, extra).await;
     let filed = app.file(&report_for_hn()).await;
     settled(&app, filed["id"].as_str().expect("id")).await;
     Notified {
@@ -601,19 +606,14 @@ async fn an_overdue_committee_ticket_is_reminded_and_escalated_once() {
 
 #[tokio::test]
 async fn an_acknowledgement_the_database_cannot_take_in_time_is_503_and_may_be_sent_again() {
-    let sink = SmtpSink::start().await;
-    let committee = Receiver::start(Reply::Status(200)).await;
-    let provider = Receiver::start(Reply::Status(200)).await;
-    let app = app_with_extra(
-        &sink,
-        &committee.url,
-        &provider.url,
-        "[database]\nmax_connections = 1\nwait = \"1s\"\n",
-    )
-    .await;
-    let filed = app.file(&report_for_hn()).await;
+    let Notified {
+        sink,
+        committee: _committee,
+        provider: _provider,
+        app,
+        filed,
+    } = notified_with("[database]\nmax_connections = 1\nwait = \"1s\"\n").await;
     let id = filed["id"].as_str().expect("id");
-    settled(&app, id).await;
     let link = ack_link(&sink, "ir@cert.example.org").await;
     let browser = browser_client();
     let page = browser.get(app.url(&link)).send().await.expect("sent");
