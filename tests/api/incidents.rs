@@ -519,6 +519,85 @@ async fn reports_beyond_those_in_progress_are_refused_with_503_and_nothing_of_th
 }
 
 #[tokio::test]
+async fn a_report_beyond_those_in_progress_is_refused_before_its_key_is_looked_up() {
+    // One filing at a time, one database connection, and a long wait for it: a refusal
+    // that waited for the database would come late and say so.
+    let app = spawn_app_with(
+        "[server]\nmax_filings_in_progress = 1\n[database]\nmax_connections = 1\nwait = \"30s\"\n",
+    )
+    .await;
+    // The key's first use is written down now.
+    assert!(app.all_incidents().await.is_empty());
+    // A first filing in progress, waiting on the database: on PostgreSQL it holds the
+    // pool's only connection.
+    let held = Held::take(&app).await;
+    let first = app.db.sqlite_path.is_some().then(|| {
+        let mut body = valid_incident();
+        body["page"]["url"] = json!("https://www.facebook.com/first.page");
+        let request = app
+            .client
+            .post(app.url("/api/v1/incidents"))
+            .bearer_auth(&app.api_key)
+            .json(&body);
+        // Sent again while a report below holds the place for a moment.
+        tokio::spawn(async move {
+            loop {
+                let request = request.try_clone().expect("a body in memory");
+                let status = request.send().await.expect("request sent").status();
+                if status != StatusCode::SERVICE_UNAVAILABLE {
+                    return status;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        })
+    });
+    // Until the first filing holds the only place, a report with an unknown key is
+    // answered 401; from then on it is refused as busy, its key never looked up.
+    let mut polls = 0;
+    let problem = loop {
+        let response = app
+            .client
+            .post(app.url("/api/v1/incidents"))
+            .bearer_auth("not-a-key")
+            .json(&valid_incident())
+            .send()
+            .await
+            .expect("request sent");
+        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+            break response
+                .json::<serde_json::Value>()
+                .await
+                .expect("JSON body");
+        }
+        expect_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        polls += 1;
+        assert!(polls < 500, "no report was ever refused as busy");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    assert_eq!(problem["code"], "unavailable", "{problem}");
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("being filed at once"), "{detail}");
+    // A report with the right key is refused the same way, without waiting for the
+    // connection the first filing holds.
+    let refused = app.post_incident(&valid_incident()).await;
+    let problem = expect_problem(refused, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("being filed at once"), "{detail}");
+
+    let mut filed = held.release().await;
+    if let Some(first) = first {
+        assert_eq!(first.await.expect("first filing"), StatusCode::CREATED);
+        filed += 1;
+    }
+    assert_eq!(app.all_incidents().await.len(), filed);
+    expect_status(
+        app.post_incident(&valid_incident()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_database_that_does_not_answer_in_time_refuses_with_503_and_the_report_can_be_sent_again()
 {
     let app = spawn_app_with("[database]\nmax_connections = 1\nwait = \"1s\"\n").await;

@@ -44,34 +44,58 @@ impl ApiPrincipal {
     }
 }
 
-impl FromRequest for ApiPrincipal {
+/// The API key a request presents (`Authorization: Bearer <key>`), not yet checked. A
+/// handler that may refuse a request for want of room takes this instead of
+/// [`ApiPrincipal`], so that a refusal costs no database read.
+pub struct ApiCredentials(String);
+
+impl ApiCredentials {
+    /// The active key behind these credentials, or 401.
+    pub async fn authenticate(self, state: &AppState) -> Result<ApiPrincipal, ApiError> {
+        let key = access::authenticate(&state.db, &state.directory.current(), &self.0)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(ApiPrincipal {
+            key_id: key.key_id,
+            name: key.name,
+            scopes: key.scopes,
+            committee: key.committee,
+            party: key.party,
+            scope: key.scope,
+        })
+    }
+}
+
+impl FromRequest for ApiCredentials {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
         let presented = req
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|v| v.trim().to_owned());
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
+        std::future::ready(
+            presented
+                .map(|p| ApiCredentials(p.to_owned()))
+                .ok_or(ApiError::Unauthorized),
+        )
+    }
+}
+
+impl FromRequest for ApiPrincipal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let credentials = ApiCredentials::from_request(req, payload).into_inner();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
-            let presented = presented
-                .filter(|p| !p.is_empty())
-                .ok_or(ApiError::Unauthorized)?;
-            let key = access::authenticate(&state.db, &state.directory.current(), &presented)
-                .await?
-                .ok_or(ApiError::Unauthorized)?;
-            Ok(ApiPrincipal {
-                key_id: key.key_id,
-                name: key.name,
-                scopes: key.scopes,
-                committee: key.committee,
-                party: key.party,
-                scope: key.scope,
-            })
+            credentials?.authenticate(&state).await
         })
     }
 }

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    auth::ApiPrincipal,
+    auth::{ApiCredentials, ApiPrincipal},
     views::{
         self, DeliveryView, EventView, IncidentCreated, IncidentDetail, IncidentPage,
         IncidentSummary, TicketView,
@@ -277,17 +277,20 @@ fn tracking_url(state: &AppState, token: &str) -> String {
 pub async fn create_incident(
     req: HttpRequest,
     state: web::Data<AppState>,
-    principal: ApiPrincipal,
+    credentials: ApiCredentials,
     body: JsonBody<CreateIncident>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require(ApiScope::IncidentsWrite)?;
-    let key = idempotency_key(&req)?;
-    let principal_id = principal.key_id.to_string();
-    let hash = request_hash(&body.raw);
+    // Refused before the key is looked up: under an overload, the requests turned away
+    // must not queue for database connections ahead of the reports being filed.
     let admission = state
         .intake
         .admit()
         .map_err(|busy| ApiError::Unavailable(busy.to_string()))?;
+    let principal = credentials.authenticate(&state).await?;
+    principal.require(ApiScope::IncidentsWrite)?;
+    let key = idempotency_key(&req)?;
+    let principal_id = principal.key_id.to_string();
+    let hash = request_hash(&body.raw);
     let work = || {
         file(
             &state,
