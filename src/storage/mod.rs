@@ -28,9 +28,11 @@ pub mod tracking_tokens;
 pub mod users;
 
 use std::{
+    future::Future,
+    panic::Location,
     path::{Path, PathBuf},
     sync::Arc,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use anyhow::Context;
@@ -206,6 +208,27 @@ struct LogCopier {
 pub struct WriteTx {
     tx: DatabaseTransaction,
     _gate: Option<OwnedMutexGuard<()>>,
+    _timing: WriteTiming,
+}
+
+/// How long a write transaction waited for the write gate and then held it, logged at
+/// debug level when it ends (committed or not), with where in the code it began: which
+/// writers share the SQLite writer, and in what proportion, read off the log.
+struct WriteTiming {
+    began_at: &'static Location<'static>,
+    waited: Duration,
+    since: Instant,
+}
+
+impl Drop for WriteTiming {
+    fn drop(&mut self) {
+        tracing::debug!(
+            began_at = %self.began_at,
+            waited_us = u64::try_from(self.waited.as_micros()).unwrap_or(u64::MAX),
+            held_us = u64::try_from(self.since.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "write transaction ended"
+        );
+    }
 }
 
 impl std::ops::Deref for WriteTx {
@@ -323,12 +346,21 @@ impl Database {
         }
     }
 
-    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
-    pub async fn begin_write(&self) -> Result<WriteTx, DbErr> {
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite). Its wait for the write gate
+    /// and its time holding it are logged at debug level, as begun where this was called.
+    #[track_caller]
+    pub fn begin_write(&self) -> impl Future<Output = Result<WriteTx, DbErr>> + '_ {
+        self.begin_write_at(Location::caller())
+    }
+
+    async fn begin_write_at(&self, began_at: &'static Location<'static>) -> Result<WriteTx, DbErr> {
+        let asked = Instant::now();
         let gate = match &self.write_gate {
             Some(gate) => Some(gate.clone().lock_owned().await),
             None => None,
         };
+        let since = Instant::now();
+        let waited = since - asked;
         let tx = self
             .writer
             .as_ref()
@@ -338,7 +370,15 @@ impl Database {
                 ..Default::default()
             })
             .await?;
-        Ok(WriteTx { tx, _gate: gate })
+        Ok(WriteTx {
+            tx,
+            _gate: gate,
+            _timing: WriteTiming {
+                began_at,
+                waited,
+                since,
+            },
+        })
     }
 
     /// Copies the SQLite write-ahead log into the database file; a no-op on PostgreSQL.
@@ -359,7 +399,7 @@ impl Database {
         if self.sqlite_file.is_none() {
             return Ok(());
         }
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let first = self.passive_checkpoint().await?;
         self.flush_database_file(first.copied).await;
         let Some(gate) = self
@@ -382,7 +422,7 @@ impl Database {
         }
         let copied = started.elapsed();
         let _writers_wait = gate.lock().await;
-        let held = std::time::Instant::now();
+        let held = Instant::now();
         let last = self.passive_checkpoint().await?;
         tracing::debug!(
             frames = first.log,

@@ -283,22 +283,25 @@ struct Server {
 
 impl Server {
     async fn start(args: &Args, config: &Path) -> anyhow::Result<Self> {
-        let log = match &args.server_log {
-            Some(path) => Stdio::from(
-                std::fs::OpenOptions::new()
+        // The server logs to its standard output, and a panic goes to its standard error:
+        // both are kept.
+        let (out, err) = match &args.server_log {
+            Some(path) => {
+                let log = std::fs::OpenOptions::new()
                     .create(true)
                     .append(true)
-                    .open(path)?,
-            ),
-            None => Stdio::null(),
+                    .open(path)?;
+                (Stdio::from(log.try_clone()?), Stdio::from(log))
+            }
+            None => (Stdio::null(), Stdio::null()),
         };
         let child = Command::new(&args.binary)
             .arg("--config")
             .arg(config)
             .arg("serve")
             .env("INCIDENT_DESK__SERVER__PORT", args.port.to_string())
-            .stdout(Stdio::null())
-            .stderr(log)
+            .stdout(out)
+            .stderr(err)
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("run {}", args.binary.display()))?;
