@@ -76,6 +76,20 @@ impl Slots {
     }
 }
 
+/// How many more new deliveries the running dispatcher may take straight from the
+/// transaction that writes them, while `handed` it took so are still sending, of its
+/// `concurrency` slots (a free slot is still needed for each). While deliveries wait in the
+/// queue, those it took so hold at most half of the slots: the others are the queue's,
+/// which claims fill oldest first, so a queue that new reports keep refilling still drains.
+/// With nothing waiting, it may take as many as are free.
+pub fn hand_over_room(handed: usize, concurrency: usize, queue_waits: bool) -> usize {
+    if queue_waits {
+        (concurrency / 2).saturating_sub(handed)
+    } else {
+        usize::MAX
+    }
+}
+
 /// Where a delivery stands in the outbox.
 #[derive(
     Debug,
@@ -241,4 +255,27 @@ pub fn truncate(mut text: String, max: usize) -> String {
         text.truncate(cut);
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hand_over_room;
+
+    #[test]
+    fn with_nothing_queued_new_deliveries_may_take_every_free_slot() {
+        assert_eq!(hand_over_room(0, 64, false), usize::MAX);
+        assert_eq!(hand_over_room(64, 64, false), usize::MAX);
+    }
+
+    #[test]
+    fn while_the_queue_waits_new_deliveries_hold_at_most_half_of_the_slots() {
+        assert_eq!(hand_over_room(0, 64, true), 32);
+        assert_eq!(hand_over_room(20, 64, true), 12);
+        assert_eq!(hand_over_room(32, 64, true), 0);
+        // Taken while nothing waited, they may hold more than half: none more until they are sent.
+        assert_eq!(hand_over_room(50, 64, true), 0);
+        assert_eq!(hand_over_room(0, 3, true), 1);
+        // One slot: it is the queue's.
+        assert_eq!(hand_over_room(0, 1, true), 0);
+    }
 }

@@ -64,9 +64,6 @@ pub struct Receipt {
 
 /// Most reports written in one transaction.
 const MAX_BATCH: usize = 64;
-/// The largest batch of reports whose deliveries go straight to the running dispatcher: a
-/// larger one says reports are queueing for the writer.
-const HAND_OVER_BATCH: usize = 4;
 
 /// A report that starts from a member's declaration in the page register.
 pub struct FromRegister {
@@ -491,13 +488,9 @@ async fn write_batch(
         timeline.extend(rows.timeline);
         filed.push(rows.filed);
     }
-    // While reports queue for the writer, its time goes to them: their deliveries are
-    // claimed after, as a backlog is, rather than each recorded as soon as it is sent.
-    let handed = if batch.len() <= HAND_OVER_BATCH {
-        outbox.hand(&mut deliveries_rows, now)
-    } else {
-        outbox.queue(&deliveries_rows)
-    };
+    // Those the running dispatcher takes need no claim: under load, that is the writer's
+    // time of a claim saved for each.
+    let handed = outbox.hand(&mut deliveries_rows, now);
     deliveries::insert_many(&*tx, deliveries_rows).await?;
     for (job, filed) in batch.iter().zip(&filed) {
         evidence::insert_many(&*tx, filed.incident.id, &job.new.evidence, now).await?;

@@ -29,13 +29,14 @@ pub struct Outbox {
 
 /// A dispatcher that takes new deliveries straight from the transaction that writes them.
 pub trait Direct: Send + Sync {
-    /// Deliveries were queued: until it has claimed them, it takes no new ones.
+    /// Deliveries were queued: until it has claimed them, those it takes new hold at most
+    /// half of its slots.
     fn queued(&self);
 
-    /// Takes those of `rows` it has room for (a free slot for each, and room at its
-    /// destination as a claim counts it), unless deliveries are waiting in the queue: marks
-    /// them leased to it, as a claim would, before they are written. Nothing when it takes
-    /// none.
+    /// Takes those of `rows` it has room for (a free slot for each, room at its destination
+    /// as a claim counts it, and, while deliveries wait in the queue, room in the half of
+    /// its slots that new ones may hold): marks them leased to it, as a claim would, before
+    /// they are written. Nothing when it takes none.
     fn reserve(&self, rows: &mut [DeliveryRow], now: DateTime<Utc>) -> Option<Box<dyn Reserved>>;
 }
 
@@ -84,7 +85,7 @@ impl Handed {
 
 impl Outbox {
     /// New deliveries are queued: wakes the dispatcher to claim them (and, in this process,
-    /// hands it no new ones until it has).
+    /// until it has, new ones handed to it hold at most half of its slots).
     pub fn wake(&self) {
         if let Some(direct) = self.direct.read().ok().and_then(|d| d.clone()) {
             direct.queued();
@@ -130,7 +131,7 @@ impl Outbox {
     }
 
     /// `rows`, about to be written, all go to the queue, to be claimed.
-    pub fn queue(&self, rows: &[DeliveryRow]) -> Handed {
+    fn queue(&self, rows: &[DeliveryRow]) -> Handed {
         let queued = !rows.is_empty();
         if queued && let Some(direct) = self.direct.read().ok().and_then(|d| d.clone()) {
             direct.queued();

@@ -30,7 +30,7 @@ use crate::usecases::directory::DirectoryCache;
 use crate::{
     channels::{email_channel::EmailChannel, signature::SigningKey, webhook::WebhookSender},
     config::Settings,
-    domain::delivery::{Channel, Notice, SendOutcome, send_slot, truncate},
+    domain::delivery::{Channel, Notice, SendOutcome, hand_over_room, send_slot, truncate},
     telemetry::metrics::{DeliveryOutcome, Metrics},
     usecases::{
         Database, DeliveryRow, TicketRow,
@@ -71,9 +71,12 @@ pub struct Dispatcher {
     /// Finished sends not yet recorded; shutdown waits for it to reach zero.
     unrecorded: AtomicUsize,
     /// Deliveries may be waiting in the queue: the last claim took as many as it could or
-    /// passed some over, or some were queued since it looked. New ones are not handed over
-    /// ahead of them (see [`Taker`]).
+    /// passed some over, or some were queued since it looked. New ones handed over then hold
+    /// at most half of the slots, the rest being the queue's (see [`Taker`]).
     backlog: AtomicBool,
+    /// New deliveries handed over by the transactions that wrote them, whose sends are not
+    /// through.
+    handed: Arc<AtomicUsize>,
     /// Due deliveries may be waiting for a slot (the last claim passed some over, or a new
     /// one found none free): each send that frees its slot wakes the loop to claim them.
     left_behind: AtomicBool,
@@ -219,6 +222,7 @@ impl Dispatcher {
             results_rx: Mutex::new(Some(results_rx)),
             unrecorded: AtomicUsize::new(0),
             backlog: AtomicBool::new(true),
+            handed: Arc::new(AtomicUsize::new(0)),
             left_behind: AtomicBool::new(true),
             webhooks: WebhookSender::new(&settings.webhooks)?,
             permits: Arc::new(Semaphore::new(settings.dispatcher.concurrency)),
@@ -631,7 +635,7 @@ impl Dispatcher {
         self: Arc<Self>,
         claim: Claim,
         slot: Option<OwnedSemaphorePermit>,
-        permit: OwnedSemaphorePermit,
+        permit: impl Send + 'static,
     ) {
         if let Dispatched::Sent(sent) = self.send(claim, slot).await {
             self.unrecorded.fetch_add(1, Ordering::AcqRel);
@@ -891,8 +895,9 @@ impl Dispatcher {
 
 /// Takes new deliveries straight from the transaction that writes them, for the running
 /// dispatcher: each is leased to it as a claim would lease it, and its slots are held from
-/// before the write until its send is through. It takes none while older deliveries wait
-/// to be claimed, so a backlog is still sent oldest first.
+/// before the write until its send is through. While older deliveries wait to be claimed,
+/// those it takes hold at most half of the slots ([`hand_over_room`]): the queue keeps the
+/// others, and claims send it oldest first while new reports keep coming.
 struct Taker(std::sync::Weak<Dispatcher>);
 
 impl Direct for Taker {
@@ -904,9 +909,13 @@ impl Direct for Taker {
 
     fn reserve(&self, rows: &mut [DeliveryRow], now: DateTime<Utc>) -> Option<Box<dyn Reserved>> {
         let dispatcher = self.0.upgrade()?;
-        if dispatcher.backlog.load(Ordering::Acquire) {
-            return None;
-        }
+        // Only the intake's one writer task hands deliveries over, a batch at a time, so
+        // no other hand-over races the share read here.
+        let mut room_left = hand_over_room(
+            dispatcher.handed.load(Ordering::Acquire),
+            dispatcher.settings.dispatcher.concurrency,
+            dispatcher.backlog.load(Ordering::Acquire),
+        );
         // From now, not from when the transaction began: it may have waited for the writer.
         let until = Utc::now() + TimeDelta::from_std(dispatcher.settings.dispatcher.lease).ok()?;
         let depth = 2 * dispatcher.settings.dispatcher.per_endpoint_concurrency;
@@ -918,13 +927,19 @@ impl Direct for Taker {
                 .lock()
                 .is_ok_and(|claimed| claimed.get(key).copied().unwrap_or(0) < depth);
             let permit = match room {
-                true => dispatcher.permits.clone().try_acquire_owned().ok(),
-                false => None,
+                true if room_left > 0 => dispatcher.permits.clone().try_acquire_owned().ok(),
+                _ => None,
             };
             let Some(permit) = permit else {
                 // Left in the queue: claimed once a slot frees.
                 dispatcher.left_behind.store(true, Ordering::Release);
                 continue;
+            };
+            room_left -= 1;
+            dispatcher.handed.fetch_add(1, Ordering::AcqRel);
+            let permit = HandedPermit {
+                _permit: permit,
+                handed: dispatcher.handed.clone(),
             };
             dispatcher.count_claimed(key, 1);
             taken.push(Taken {
@@ -949,8 +964,22 @@ impl Direct for Taker {
 struct Taken {
     id: Uuid,
     key: String,
-    permit: OwnedSemaphorePermit,
+    permit: HandedPermit,
     slot: Option<OwnedSemaphorePermit>,
+}
+
+/// A slot of the dispatcher held by a delivery handed over: counted among those handed
+/// over until it is given back.
+struct HandedPermit {
+    /// Given back after the count (fields drop after [`Drop::drop`]).
+    _permit: OwnedSemaphorePermit,
+    handed: Arc<AtomicUsize>,
+}
+
+impl Drop for HandedPermit {
+    fn drop(&mut self) {
+        self.handed.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 struct Reservation {

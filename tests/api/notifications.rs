@@ -695,6 +695,65 @@ async fn a_filing_whose_write_fails_gives_back_the_slots_it_took_at_the_running_
     assert_eq!(b.received().len(), b_before + filings);
 }
 
+/// While reports keep coming faster than their deliveries can be sent, new deliveries may
+/// still go straight to the running dispatcher, but hold at most half of its slots while
+/// others wait in the queue: the queue keeps the rest, so what was queued first is sent
+/// while the reports still come, not once they stop.
+#[tokio::test]
+async fn queued_deliveries_are_sent_while_new_reports_keep_coming_faster_than_they_can_be_sent() {
+    let sink = SmtpSink::start().await;
+    // Two slots, and each webhook takes 300 ms: about six webhooks a second, fewer than the
+    // reports below bring.
+    let slow = Reply::After(Duration::from_millis(300), 200);
+    let a = Receiver::start(slow.clone()).await;
+    let b = Receiver::start(slow).await;
+    let app = background_app_with(&sink, &a.url, &b.url, "[dispatcher]\nconcurrency = 2\n").await;
+    let undelivered = |detail: &Value| {
+        detail["tickets"]
+            .as_array()
+            .expect("tickets")
+            .iter()
+            .flat_map(|t| t["deliveries"].as_array().expect("deliveries").clone())
+            .filter(|d| d["status"] != "delivered")
+            .count()
+    };
+    let file = || async {
+        let filed = app.file(&report_for_hn()).await;
+        filed["id"].as_str().expect("id").to_owned()
+    };
+    let mut first = Vec::new();
+    for _ in 0..3 {
+        first.push(file().await);
+    }
+    let mut later = Vec::new();
+    loop {
+        later.push(file().await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut waiting = 0;
+        for id in &first {
+            waiting += undelivered(&app.incident(id).await);
+        }
+        if waiting == 0 {
+            break;
+        }
+        assert!(
+            later.len() < 100,
+            "{waiting} deliveries of the first three reports still not delivered after {} more reports",
+            later.len()
+        );
+    }
+    // The reports did come faster than they could be sent: deliveries of the later ones wait.
+    let mut waiting = 0;
+    for id in &later {
+        waiting += undelivered(&app.incident(id).await);
+    }
+    assert!(
+        waiting > 0,
+        "all {} later reports' deliveries were already sent: no queue to drain",
+        later.len()
+    );
+}
+
 /// Files reports one after another, each settled with every delivery delivered, until one
 /// of them was handed over to the running dispatcher; that report's detail, and how many
 /// were filed.
