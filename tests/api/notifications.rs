@@ -124,15 +124,22 @@ pub fn report_for_hn() -> Value {
     body
 }
 
+/// Every delivery of every ticket of an incident's detail.
+fn deliveries(detail: &Value) -> Vec<Value> {
+    detail["tickets"]
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .flat_map(|t| t["deliveries"].as_array().expect("deliveries").clone())
+        .collect()
+}
+
 /// Waits until every delivery of the incident has left `pending`, and returns the incident:
 /// drives the app's dispatcher until it is idle, or polls while it works in the background.
 pub async fn settled(app: &TestApp, id: &str) -> Value {
     let pending = |detail: &Value| {
-        detail["tickets"]
-            .as_array()
-            .expect("tickets")
-            .iter()
-            .flat_map(|t| t["deliveries"].as_array().expect("deliveries").clone())
+        deliveries(detail)
+            .into_iter()
             .any(|d| d["status"] == "pending")
     };
     if app.drives_dispatcher() {
@@ -622,11 +629,8 @@ async fn a_filing_whose_write_fails_gives_back_the_slots_it_took_at_the_running_
     )
     .await;
     let sent = |detail: &Value| {
-        detail["tickets"]
-            .as_array()
-            .expect("tickets")
-            .iter()
-            .flat_map(|t| t["deliveries"].as_array().expect("deliveries").clone())
+        deliveries(detail)
+            .into_iter()
             .map(|d| d["status"].as_str().unwrap_or_default().to_owned())
             .collect::<Vec<_>>()
     };
@@ -636,11 +640,8 @@ async fn a_filing_whose_write_fails_gives_back_the_slots_it_took_at_the_running_
     let (detail, filings) = filed_until_handed_over(&app).await;
     let each = sent(&detail);
     assert!(each.iter().all(|s| s == "delivered"), "{detail:#}");
-    let emails = detail["tickets"]
-        .as_array()
-        .expect("tickets")
-        .iter()
-        .flat_map(|t| t["deliveries"].as_array().expect("deliveries").clone())
+    let emails = deliveries(&detail)
+        .into_iter()
         .filter(|d| d["channel"] == "email")
         .count();
     assert!(
@@ -709,11 +710,8 @@ async fn queued_deliveries_are_sent_while_new_reports_keep_coming_faster_than_th
     let b = Receiver::start(slow).await;
     let app = background_app_with(&sink, &a.url, &b.url, "[dispatcher]\nconcurrency = 2\n").await;
     let undelivered = |detail: &Value| {
-        detail["tickets"]
-            .as_array()
-            .expect("tickets")
-            .iter()
-            .flat_map(|t| t["deliveries"].as_array().expect("deliveries").clone())
+        deliveries(detail)
+            .into_iter()
             .filter(|d| d["status"] != "delivered")
             .count()
     };
@@ -765,11 +763,8 @@ async fn filed_until_handed_over(app: &TestApp) -> (Value, usize) {
     for filings in 1..=20 {
         let filed = app.file(&report_for_hn()).await;
         let detail = settled(app, filed["id"].as_str().expect("id")).await;
-        let undelivered = detail["tickets"]
-            .as_array()
-            .expect("tickets")
-            .iter()
-            .flat_map(|t| t["deliveries"].as_array().expect("deliveries").clone())
+        let undelivered = deliveries(&detail)
+            .into_iter()
             .filter(|d| d["status"] != "delivered")
             .count();
         assert_eq!(undelivered, 0, "{detail:#}");
