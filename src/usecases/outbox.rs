@@ -29,8 +29,8 @@ pub struct Outbox {
 
 /// A dispatcher that takes new deliveries straight from the transaction that writes them.
 pub trait Direct: Send + Sync {
-    /// Deliveries were queued: until it has claimed them, those it takes new hold at most
-    /// half of its slots.
+    /// Deliveries were queued: until it has claimed them, the new deliveries it takes
+    /// straight from their transactions hold at most half of its slots.
     fn queued(&self);
 
     /// Takes those of `rows` it has room for (a free slot for each, room at its destination
