@@ -5,7 +5,7 @@
 use reqwest::{Client, StatusCode};
 use sea_orm::ConnectionTrait;
 
-use crate::helpers::{TestApp, browser_client, hidden_input, spawn_app_with};
+use crate::helpers::{Held, TestApp, browser_client, hidden_input, spawn_app_with};
 use crate::smtp::{SinkMode, SmtpSink};
 
 pub async fn register_app(sink: &SmtpSink, extra: &str) -> TestApp {
@@ -371,6 +371,42 @@ async fn member_and_desk_sessions_never_stand_for_each_other() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (status, _) = page(&app, &member, "/me").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_session_the_database_cannot_answer_for_in_time_is_503_and_opens_again_after() {
+    let sink = SmtpSink::start().await;
+    let app = register_app(&sink, "[database]\nmax_connections = 1\nwait = \"1s\"\n").await;
+    let member = signed_in(&app, &sink, "busy@example.org").await;
+    let password = app
+        .create_officer("officer1", incident_desk::domain::access::Role::Admin, None)
+        .await;
+    let officer = crate::desk::Officer::signed_in(&app, "officer1", &password).await;
+
+    // On PostgreSQL the session waits for the pool's only connection; on SQLite the page is
+    // read, and the session's new expiry waits on the file's write lock.
+    let held = Held::take(&app).await;
+    let me = member.get(app.url("/me")).send().await.expect("get");
+    let desk = officer.get("/desk").await;
+    held.release().await;
+    for (realm, refused) in [("member", me), ("desk", desk)] {
+        let (status, retry) = (
+            refused.status(),
+            refused.headers().get("retry-after").cloned(),
+        );
+        let body = refused.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{realm}: {body}");
+        assert_eq!(
+            retry.as_ref().map(|v| v.as_bytes()),
+            Some(&b"1"[..]),
+            "{realm}"
+        );
+    }
+
+    // Both sessions are still open.
+    let (status, _) = page(&app, &member, "/me").await;
+    assert_eq!(status, StatusCode::OK);
+    officer.page("/desk").await;
 }
 
 #[tokio::test]

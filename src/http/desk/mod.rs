@@ -60,6 +60,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key:
     cfg.service(
         web::scope("/desk")
             .wrap(sessions(state, key))
+            .wrap(actix_web::middleware::from_fn(
+                session::answer_store_failures,
+            ))
             // An officer's change shows in the queue's counters on the next page.
             .wrap_fn(move |req, srv| {
                 let changes = req.method() == actix_web::http::Method::POST;

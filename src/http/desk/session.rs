@@ -1,15 +1,22 @@
 //! Sessions kept in the database through actix-session, for the desk and for the
 //! register's members: the cookie holds a random key (signed), and only the key's digest
-//! is stored, with the realm, the state and its expiry.
+//! is stored, with the realm, the state and its expiry. A failure of the store is answered
+//! as the pages answer their own ([`answer_store_failures`]).
 
-use std::collections::HashMap;
+use std::{cell::RefCell, collections::HashMap};
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
-use actix_web::cookie::time::Duration;
+use actix_web::{
+    body::MessageBody,
+    cookie::time::Duration,
+    dev::{ServiceRequest, ServiceResponse},
+    middleware::Next,
+};
 use chrono::{TimeDelta, Utc};
 use uuid::Uuid;
 
 use crate::domain::access::SessionRealm;
+use crate::http::html::error::PageError;
 use crate::usecases::{Database, sessions};
 
 pub const USER_KEY: &str = "user_id";
@@ -47,6 +54,45 @@ pub fn middleware(
                 .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
         )
         .build()
+}
+
+tokio::task_local! {
+    /// The session store's failure while the request in this task is served, kept for
+    /// [`answer_store_failures`].
+    static STORE_FAILURE: RefCell<Option<anyhow::Error>>;
+}
+
+/// Wraps a realm's session middleware (it goes right outside it). actix-session answers
+/// every failure of its store with a bare 500; a request whose session could not be loaded
+/// or saved is answered instead as a page's own failure is ([`PageError`]): 503 with
+/// `Retry-After` when the database did not answer in time (the same request may go through
+/// a moment later), 500 otherwise, logged with its cause either way.
+pub async fn answer_store_failures(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    STORE_FAILURE
+        .scope(RefCell::new(None), async move {
+            let answer = next.call(req).await;
+            match (answer, STORE_FAILURE.with(RefCell::take)) {
+                (Err(_), Some(cause)) => Err(PageError::Broken(cause).into()),
+                (answer, _) => answer,
+            }
+        })
+        .await
+}
+
+/// What the store answers actix-session when it fails: the failure itself is kept for
+/// [`answer_store_failures`], and actix-session, which only logs it and answers 500, gets
+/// its text.
+fn store_failed(error: impl Into<anyhow::Error>) -> anyhow::Error {
+    let error = error.into();
+    if STORE_FAILURE.try_with(|_| ()).is_err() {
+        return error;
+    }
+    let text = format!("{error:#}");
+    STORE_FAILURE.with(|kept| *kept.borrow_mut() = Some(error));
+    anyhow::anyhow!(text)
 }
 
 /// The id a session names under `key`, if any.
@@ -98,7 +144,7 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
         let state = sessions::load(&self.db, self.realm, key.as_ref())
             .await
-            .map_err(|e| LoadError::Other(e.into()))?;
+            .map_err(|e| LoadError::Other(store_failed(e)))?;
         state
             .map(|s| serde_json::from_str(&s).map_err(|e| LoadError::Deserialization(e.into())))
             .transpose()
@@ -120,7 +166,7 @@ impl SessionStore for DbSessionStore {
             expiry(ttl),
         )
         .await
-        .map_err(|e| SaveError::Other(e.into()))?;
+        .map_err(|e| SaveError::Other(store_failed(e)))?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
     }
 
@@ -141,15 +187,19 @@ impl SessionStore for DbSessionStore {
             expiry(ttl),
         )
         .await
-        .map_err(|e| UpdateError::Other(e.into()))?;
+        .map_err(|e| UpdateError::Other(store_failed(e)))?;
         Ok(key)
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
-        Ok(sessions::extend(&self.db, key.as_ref(), expiry(ttl)).await?)
+        sessions::extend(&self.db, key.as_ref(), expiry(ttl))
+            .await
+            .map_err(store_failed)
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
-        Ok(sessions::end(&self.db, key.as_ref()).await?)
+        sessions::end(&self.db, key.as_ref())
+            .await
+            .map_err(store_failed)
     }
 }

@@ -121,6 +121,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, key:
     cfg.service(
         web::scope("/me")
             .wrap(sessions(state, key))
+            .wrap(actix_web::middleware::from_fn(
+                session::answer_store_failures,
+            ))
             .service(at("").get(pages::index).done())
             .service(at("/").get(pages::index).done())
             .service(at("/sign-in").get(sign_in::form).post(sign_in::ask).done())
