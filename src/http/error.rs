@@ -141,14 +141,24 @@ pub mod answers {
     #[response(content_type = "application/problem+json")]
     pub struct Invalid(Problem);
 
-    /// Busy: `server.max_filings_in_progress` reports are being filed. Nothing of this one
-    /// was written; send it again after `Retry-After` seconds.
+    /// Busy: `server.max_filings_in_progress` reports are being filed, or the database did
+    /// not answer within `database.wait`. Nothing of this one was written; send it again
+    /// after `Retry-After` seconds.
     #[derive(ToResponse)]
     #[response(
         content_type = "application/problem+json",
         headers(("Retry-After" = u32, description = "Seconds to wait before sending it again"))
     )]
     pub struct Busy(Problem);
+
+    /// The database did not answer within `database.wait`. Nothing of this request was
+    /// written; send it again after `Retry-After` seconds.
+    #[derive(ToResponse)]
+    #[response(
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before sending it again"))
+    )]
+    pub struct Unavailable(Problem);
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -138,6 +138,32 @@ async fn the_openapi_document_describes_every_endpoint_and_its_examples_are_acce
         doc["components"]["securitySchemes"]["api_key"]["scheme"],
         "bearer"
     );
+    // Every operation behind a key may find the database too slow to answer: 503.
+    let mut keyed = 0;
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("operations") {
+            if !operation["security"].to_string().contains("\"api_key\"") {
+                continue;
+            }
+            keyed += 1;
+            let unavailable = &operation["responses"]["503"];
+            assert!(unavailable.is_object(), "{method} {path} lists 503");
+            let answer = match unavailable["$ref"].as_str() {
+                Some(name) => {
+                    let name = name
+                        .strip_prefix("#/components/responses/")
+                        .expect("a response");
+                    &doc["components"]["responses"][name]
+                }
+                None => unavailable,
+            };
+            assert!(
+                answer["headers"]["Retry-After"].is_object(),
+                "{method} {path}: its 503 says when to send again: {answer}"
+            );
+        }
+    }
+    assert!(keyed > 20, "{keyed} operations behind a key");
     let schemas = &doc["components"]["schemas"];
 
     // Every documented request example is accepted by the API.

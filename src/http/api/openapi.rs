@@ -65,7 +65,7 @@ use crate::{
     responses(
         answers::BadRequest, answers::Unauthorized, answers::Forbidden, answers::NotFound,
         answers::Conflict, answers::TooLarge, answers::NotJson, answers::Invalid, answers::Busy,
-        answers::BodyTimeout, answers::UnsupportedMediaType,
+        answers::BodyTimeout, answers::UnsupportedMediaType, answers::Unavailable,
     ),
     schemas(
         Problem, ProblemField,
@@ -130,8 +130,8 @@ impl Modify for BearerAuth {
 
 /// Lists, on every operation, each status its shape can give, from the extractors every
 /// handler shares: a JSON body (400 malformed, 408 too slow, 413 too large, 415 not JSON,
-/// 422 invalid), a query (400 unreadable, 422 out of range), the API key (401, 403) and a
-/// path id (404). Each handler lists the statuses of its own rules (409, 201...).
+/// 422 invalid), a query (400 unreadable, 422 out of range), the API key (401, 403, and
+/// 503 when the database does not answer in time) and a path id (404). Each handler lists the statuses of its own rules (409, 201...).
 struct EveryStatus;
 
 impl Modify for EveryStatus {
@@ -169,7 +169,12 @@ impl Modify for EveryStatus {
                     ]);
                 }
                 if keyed {
-                    wanted.extend([("401", "Unauthorized"), ("403", "Forbidden")]);
+                    // The key is looked up in the database, which may not answer in time.
+                    wanted.extend([
+                        ("401", "Unauthorized"),
+                        ("403", "Forbidden"),
+                        ("503", "Unavailable"),
+                    ]);
                 }
                 if path.contains('{') {
                     wanted.push(("404", "NotFound"));
