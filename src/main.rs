@@ -14,12 +14,13 @@ fn main() -> anyhow::Result<()> {
 /// memory freed in it. With a thread for each SQLite connection beside the runtime's, that
 /// raised the server's peak RSS by several MiB while a backlog drains and under an overload,
 /// for no speed (`delivery-bench`, README). One arena per core, set before any thread
-/// starts; an operator's own `MALLOC_ARENA_MAX` (or `GLIBC_TUNABLES`) is left to rule.
+/// starts; an operator's own `MALLOC_ARENA_MAX` (or `glibc.malloc.arena_max` in
+/// `GLIBC_TUNABLES`) is left to rule.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 fn one_malloc_arena_per_core() {
     if std::env::var_os("MALLOC_ARENA_MAX").is_some()
-        || std::env::var_os("GLIBC_TUNABLES").is_some()
+        || std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("glibc.malloc.arena_max"))
     {
         return;
     }

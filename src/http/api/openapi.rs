@@ -131,7 +131,8 @@ impl Modify for BearerAuth {
 /// Lists, on every operation, each status its shape can give, from the extractors every
 /// handler shares: a JSON body (400 malformed, 408 too slow, 413 too large, 415 not JSON,
 /// 422 invalid), a query (400 unreadable, 422 out of range), the API key (401, 403, and
-/// 503 when the database does not answer in time) and a path id (404). Each handler lists the statuses of its own rules (409, 201...).
+/// 503 when the database does not answer in time) and a path id (404). Each handler lists
+/// the statuses of its own rules (409, 201...).
 struct EveryStatus;
 
 impl Modify for EveryStatus {
