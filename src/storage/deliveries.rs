@@ -407,6 +407,13 @@ pub async fn cancel_pending_to(
     if pending.is_empty() {
         return Ok(pending);
     }
+    cancel_update(pending.iter().map(|d| d.id).collect())
+        .exec(conn)
+        .await?;
+    Ok(pending)
+}
+
+fn cancel_update(ids: Vec<Uuid>) -> UpdateMany<delivery::Entity> {
     delivery::Entity::update_many()
         .col_expr(
             delivery::Column::Status,
@@ -416,13 +423,10 @@ pub async fn cancel_pending_to(
             delivery::Column::LastError,
             Expr::value("endpoint disabled after 410 Gone"),
         )
-        .filter(delivery::COLUMN.id.is_in(pending.iter().map(|d| d.id)))
+        .filter(delivery::COLUMN.id.is_in(ids))
         .filter(super::checked_on_found_rows(
             delivery::COLUMN.status.eq(DeliveryStatus::Pending),
         ))
-        .exec(conn)
-        .await?;
-    Ok(pending)
 }
 
 /// Records `at` as the first arrival of those of `incident_ids` that have none yet, and
@@ -486,6 +490,18 @@ mod tests {
         let ids: Vec<Uuid> = (0..64).map(|_| Uuid::now_v7()).collect();
         let now = Utc::now();
         let plan = super::super::sqlite_plan(&lease_update(ids, "w", now, now)).await;
+        assert!(!plan.is_empty());
+        assert!(
+            plan.iter()
+                .all(|step| step.contains("sqlite_autoindex_deliveries_1 (id=?)")),
+            "{plan:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn cancelling_many_deliveries_looks_each_one_up_by_its_id() {
+        let ids: Vec<Uuid> = (0..64).map(|_| Uuid::now_v7()).collect();
+        let plan = super::super::sqlite_plan(&cancel_update(ids)).await;
         assert!(!plan.is_empty());
         assert!(
             plan.iter()

@@ -277,17 +277,7 @@ pub async fn flags(
         .filter(ticket::COLUMN.incident_id.is_in(ids))
         .all(conn)
         .await?;
-    let failed_deliveries: Vec<Uuid> = delivery::Entity::find()
-        .select_only()
-        .column(delivery::Column::TicketId)
-        .filter(super::checked_on_found_rows(
-            delivery::COLUMN.status.eq(DeliveryStatus::Failed),
-        ))
-        .filter(
-            delivery::COLUMN
-                .ticket_id
-                .is_in(tickets.iter().map(|t| t.id).collect::<Vec<_>>()),
-        )
+    let failed_deliveries: Vec<Uuid> = failed_deliveries_of(tickets.iter().map(|t| t.id).collect())
         .into_tuple()
         .all(conn)
         .await?;
@@ -307,6 +297,17 @@ pub async fn flags(
         entry.waiting_on_us |= t.waiting == Waiting::OnUs;
     }
     Ok(flags)
+}
+
+/// The ticket of each failed delivery of these tickets.
+fn failed_deliveries_of(ticket_ids: Vec<Uuid>) -> Select<delivery::Entity> {
+    delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::TicketId)
+        .filter(super::checked_on_found_rows(
+            delivery::COLUMN.status.eq(DeliveryStatus::Failed),
+        ))
+        .filter(delivery::COLUMN.ticket_id.is_in(ticket_ids))
 }
 
 /// Tickets of the scope past their deadline that still wait for the party, of incidents
@@ -377,4 +378,21 @@ pub async fn counters(
         lost_control,
         unread_tickets,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_failed_deliveries_of_many_tickets_are_looked_up_by_ticket() {
+        let ids: Vec<Uuid> = (0..64).map(|_| Uuid::now_v7()).collect();
+        let plan = super::super::sqlite_plan(&failed_deliveries_of(ids)).await;
+        assert!(!plan.is_empty());
+        assert!(
+            plan.iter()
+                .all(|step| step.contains("idx_deliveries_ticket (ticket_id=?)")),
+            "{plan:?}"
+        );
+    }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    QueryOrder, QuerySelect, Select, UpdateMany,
     sea_query::{Expr, Func, Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -178,6 +178,13 @@ pub async fn redact_deliveries(
         .filter(delivery::COLUMN.event_type.is_in(personal_types.to_vec()))
         .exec(conn)
         .await?;
+    empty_payloads(ticket_ids)
+        .exec(conn)
+        .await
+        .map(|r| r.rows_affected)
+}
+
+fn empty_payloads(ticket_ids: Vec<Uuid>) -> UpdateMany<delivery::Entity> {
     delivery::Entity::update_many()
         .col_expr(
             delivery::Column::Payload,
@@ -189,9 +196,6 @@ pub async fn redact_deliveries(
                 .status
                 .is_in([DeliveryStatus::Delivered, DeliveryStatus::Failed]),
         ))
-        .exec(conn)
-        .await
-        .map(|r| r.rows_affected)
 }
 
 /// Empties an incident's conversations: the text of every message and every mail kept
@@ -297,4 +301,21 @@ pub async fn lock_tickets(
         .lock_exclusive()
         .all(conn)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn emptying_the_payloads_of_many_tickets_looks_them_up_by_ticket() {
+        let ids: Vec<Uuid> = (0..64).map(|_| Uuid::now_v7()).collect();
+        let plan = super::super::sqlite_plan(&empty_payloads(ids)).await;
+        assert!(!plan.is_empty());
+        assert!(
+            plan.iter()
+                .all(|step| step.contains("idx_deliveries_ticket (ticket_id=?)")),
+            "{plan:?}"
+        );
+    }
 }
