@@ -581,6 +581,22 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
 
+/// More ids than SQLite's planner guesses an indexed equality matches, so that a filter
+/// beside them could win its estimate (see [`checked_on_found_rows`]).
+#[cfg(test)]
+fn many_ids() -> Vec<uuid::Uuid> {
+    (0..64).map(|_| uuid::Uuid::now_v7()).collect()
+}
+
+/// Asserts that SQLite runs every step of `query` through `lookup` (an index and the key it
+/// is searched by), on a fresh database of this schema.
+#[cfg(test)]
+async fn assert_every_step_uses(query: &impl sea_orm::QueryTrait, lookup: &str) {
+    let plan = sqlite_plan(query).await;
+    assert!(!plan.is_empty());
+    assert!(plan.iter().all(|step| step.contains(lookup)), "{plan:?}");
+}
+
 /// How SQLite would run `query` on a fresh database of this schema: the detail of each step
 /// of its query plan.
 #[cfg(test)]
